@@ -1,0 +1,841 @@
+//! The agent document: one YAML file per agent, parsed into a plain JSON-compatible value.
+//!
+//! Parsing and validation happen in a single pass over the YAML events (yaml_serde drives our
+//! visitors), so every complaint carries the `line:column` of the node it is about. Anchors,
+//! aliases and merge keys are resolved; numbers are normalised so that `1` and `1.0` are the same
+//! value. The resulting [`Config`] is what snapshots hold and what the change model compares.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+/// A parsed, validated and normalised agent configuration: always a JSON object.
+pub type Config = Map<String, Value>;
+
+/// Files larger than this are refused before they are read.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// A single string longer than this is refused.
+pub const MAX_STRING_BYTES: usize = 1024 * 1024;
+/// Alias expansion may build at most this many times the size of the document.
+const EXPANSION_FACTOR: usize = 100;
+// Nesting deeper than 128 levels is refused by yaml_serde itself ("recursion limit exceeded").
+
+/// The three lists whose items are identified by their `name` (or `id`), never by position.
+pub const KEYED_LISTS: [&str; 3] = ["knowledge_sources", "tools", "guardrails"];
+
+/// The part of the agent a top-level key belongs to, in the order diffs present them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    Settings,
+    Instructions,
+    KnowledgeSources,
+    Tools,
+    Guardrails,
+}
+
+impl Section {
+    pub const ALL: [Section; 5] = [
+        Section::Settings,
+        Section::Instructions,
+        Section::KnowledgeSources,
+        Section::Tools,
+        Section::Guardrails,
+    ];
+
+    /// The section a top-level key belongs to; unknown keys are settings.
+    pub fn of_key(key: &str) -> Section {
+        match key {
+            "instructions" => Section::Instructions,
+            "knowledge_sources" => Section::KnowledgeSources,
+            "tools" => Section::Tools,
+            "guardrails" => Section::Guardrails,
+            _ => Section::Settings,
+        }
+    }
+
+    /// Title for human output.
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Settings => "Agent settings",
+            Section::Instructions => "Instructions",
+            Section::KnowledgeSources => "Knowledge sources",
+            Section::Tools => "Tools",
+            Section::Guardrails => "Guardrails",
+        }
+    }
+
+    /// The name used in JSON and generated messages.
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Settings => "settings",
+            Section::Instructions => "instructions",
+            Section::KnowledgeSources => "knowledge_sources",
+            Section::Tools => "tools",
+            Section::Guardrails => "guardrails",
+        }
+    }
+}
+
+/// The identity of an item of a keyed list: its `name`, else its `id`.
+pub fn item_identity(item: &Value) -> Option<&str> {
+    let map = item.as_object()?;
+    map.get("name")
+        .or_else(|| map.get("id"))
+        .and_then(Value::as_str)
+}
+
+/// Why a document was refused, and where (1-based; `None` when the problem has no position,
+/// such as a second document or an empty file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub message: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// Parse and validate the bytes of an agent file.
+pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Invalid {
+            message: format!(
+                "file is {} bytes; agent files are limited to {} MiB",
+                bytes.len(),
+                MAX_FILE_BYTES / 1024 / 1024
+            ),
+            line: None,
+            column: None,
+        });
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) || only_comments(bytes) {
+        return Err(Invalid {
+            message: "the file holds no YAML document; expected a mapping with at least `name`"
+                .into(),
+            line: None,
+            column: None,
+        });
+    }
+    let ctx = Ctx {
+        input: bytes,
+        failure: RefCell::new(None),
+        budget: Cell::new(EXPANSION_FACTOR.saturating_mul(bytes.len().max(1024))),
+    };
+    let result = NodeSeed {
+        ctx: &ctx,
+        at: At::Root,
+    }
+    .deserialize(serde_yaml::Deserializer::from_slice(bytes));
+    match result {
+        Ok(Value::Object(config)) => Ok(config),
+        Ok(_) => unreachable!("the root visitor only accepts mappings"),
+        Err(err) => {
+            let (line, column) = match err.location() {
+                Some(loc) => (Some(loc.line()), Some(loc.column())),
+                None => (None, None),
+            };
+            let message = match ctx.failure.into_inner() {
+                Some(message) => message,
+                None => yaml_message(&err),
+            };
+            Err(Invalid {
+                message,
+                line,
+                column,
+            })
+        }
+    }
+}
+
+fn only_comments(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    text.trim_start_matches('\u{feff}').lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#') || line == "---" || line == "..."
+    })
+}
+
+/// yaml_serde's own messages, without the position (we print that separately).
+fn yaml_message(err: &serde_yaml::Error) -> String {
+    let text = err.to_string();
+    let mut message = strip_positions(&text);
+    if message.contains("more than one document") {
+        message = "the file holds more than one YAML document; an agent file holds exactly one"
+            .into();
+    } else if message.contains("recursion limit exceeded") {
+        message = "nesting is deeper than 128 levels".into();
+    } else if message.contains("repetition limit exceeded") {
+        message = "aliases expand to more than 100 times the size of the file".into();
+    }
+    message
+}
+
+/// Remove " at line N column M" fragments from a message.
+fn strip_positions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(" at line ") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + " at line ".len()..];
+        let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let n = digits(tail);
+        if n > 0 && tail[n..].starts_with(" column ") {
+            let after = &tail[n + " column ".len()..];
+            rest = &after[digits(after)..];
+        } else {
+            out.push_str(" at line ");
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Shared state of one parse.
+struct Ctx<'a> {
+    input: &'a [u8],
+    /// Our own message for the error being raised; yaml_serde adds the position.
+    failure: RefCell<Option<String>>,
+    /// What is left of the expansion budget (bytes of strings plus one per node).
+    budget: Cell<usize>,
+}
+
+impl Ctx<'_> {
+    fn fail<E: de::Error>(&self, message: impl Into<String>) -> E {
+        let message = message.into();
+        let mut failure = self.failure.borrow_mut();
+        // The innermost complaint wins: it is the one whose position yaml_serde records.
+        if failure.is_none() {
+            *failure = Some(message.clone());
+        }
+        E::custom(message)
+    }
+
+    fn spend<E: de::Error>(&self, cost: usize) -> Result<(), E> {
+        match self.budget.get().checked_sub(cost.saturating_add(1)) {
+            Some(left) => {
+                self.budget.set(left);
+                Ok(())
+            }
+            None => Err(self.fail("aliases expand to more than 100 times the size of the file")),
+        }
+    }
+
+    /// Whether a string borrowed from the input was written as a plain (unquoted) scalar.
+    fn is_plain(&self, s: &str) -> bool {
+        let start = self.input.as_ptr() as usize;
+        let at = s.as_ptr() as usize;
+        if at <= start || at > start + self.input.len() {
+            return false;
+        }
+        !matches!(self.input[at - start - 1], b'"' | b'\'')
+    }
+}
+
+/// Where in the document a node sits; decides which rules apply to it.
+#[derive(Clone, Copy)]
+enum At<'k> {
+    Root,
+    TopLevel(&'k str),
+    KeyedItem(&'k RefCell<HashSet<String>>),
+    Other,
+}
+
+struct NodeSeed<'c, 'a, 'k> {
+    ctx: &'c Ctx<'a>,
+    at: At<'k>,
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_, '_, '_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl NodeSeed<'_, '_, '_> {
+    /// Apply the rules of this position to a finished node. Called inside the visitor so that
+    /// yaml_serde attaches the node's position to the error.
+    fn finish<E: de::Error>(&self, value: Value) -> Result<Value, E> {
+        let problem = match self.at {
+            At::Root => check_root(&value),
+            At::TopLevel(key) => check_top_level(key, &value),
+            At::KeyedItem(seen) => check_item(&value).and_then(|()| {
+                let id = item_identity(&value).unwrap_or_default().to_owned();
+                if seen.borrow_mut().insert(id.clone()) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "duplicate item name `{id}`; names in a list must be unique"
+                    ))
+                }
+            }),
+            At::Other => Ok(()),
+        };
+        match problem {
+            Ok(()) => Ok(value),
+            Err(message) => Err(self.ctx.fail(message)),
+        }
+    }
+
+    fn scalar<E: de::Error>(&self, value: Value, cost: usize) -> Result<Value, E> {
+        self.ctx.spend(cost)?;
+        self.finish(value)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.scalar(Value::Bool(v), 0)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.scalar(Value::Number(v.into()), 0)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.scalar(Value::Number(v.into()), 0)
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+        match i64::try_from(v) {
+            Ok(v) => self.visit_i64(v),
+            Err(_) => Err(self.ctx.fail(format!(
+                "integer {v} is outside the 64-bit range; quote it to keep it as text"
+            ))),
+        }
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        match u64::try_from(v) {
+            Ok(v) => self.visit_u64(v),
+            Err(_) => Err(self.ctx.fail(format!(
+                "integer {v} is outside the 64-bit range; quote it to keep it as text"
+            ))),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        match normalise_float(v) {
+            Some(number) => self.scalar(Value::Number(number), 0),
+            None => Err(self.ctx.fail(
+                "NaN and infinite numbers are not allowed; expected a finite number",
+            )),
+        }
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Value, E> {
+        // yaml_serde hands integers too long even for 128 bits over as strings.
+        if self.ctx.is_plain(v) && looks_like_integer(v) {
+            let shown = if v.len() > 40 {
+                format!("{}… ({} digits)", &v[..20], v.len())
+            } else {
+                v.to_owned()
+            };
+            return Err(self.ctx.fail(format!(
+                "integer {shown} is outside the 64-bit range; quote it to keep it as text"
+            )));
+        }
+        self.visit_str(v)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        if v.len() > MAX_STRING_BYTES {
+            return Err(self.ctx.fail(format!(
+                "string of {} bytes is over the limit of {} MiB",
+                v.len(),
+                MAX_STRING_BYTES / 1024 / 1024
+            )));
+        }
+        self.scalar(Value::String(v.to_owned()), v.len())
+    }
+
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Value, E> {
+        Err(self.ctx.fail("binary data is not allowed; expected text"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.scalar(Value::Null, 0)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.ctx.spend(0)?;
+        let seen = RefCell::new(HashSet::new());
+        let item_at = match self.at {
+            At::TopLevel(key) if KEYED_LISTS.contains(&key) => At::KeyedItem(&seen),
+            _ => At::Other,
+        };
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(NodeSeed {
+            ctx: self.ctx,
+            at: item_at,
+        })? {
+            items.push(item);
+        }
+        self.finish(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.ctx.spend(0)?;
+        let mut seen = HashSet::new();
+        let mut entries = Map::new();
+        let mut merged = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed {
+            ctx: self.ctx,
+            seen: &mut seen,
+        })? {
+            if key == "<<" {
+                let source = map.next_value_seed(NodeSeed {
+                    ctx: self.ctx,
+                    at: At::Other,
+                })?;
+                merged.push(source);
+                continue;
+            }
+            let at = match self.at {
+                At::Root => At::TopLevel(&key),
+                _ => At::Other,
+            };
+            let value = map.next_value_seed(NodeSeed { ctx: self.ctx, at })?;
+            entries.insert(key, value);
+        }
+        for source in merged {
+            merge_into(&mut entries, source).map_err(|m| self.ctx.fail::<A::Error>(m))?;
+        }
+        self.finish(Value::Object(entries))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (tag, _rest): (String, _) = data.variant()?;
+        Err(self.ctx.fail(format!(
+            "unknown tag `!{tag}`; only YAML's core tags (!!str, !!int, !!float, !!bool, !!null, \
+             !!map, !!seq) are allowed"
+        )))
+    }
+}
+
+/// YAML merge keys: the explicit keys of the mapping win, then earlier sources over later ones.
+fn merge_into(entries: &mut Map<String, Value>, source: Value) -> Result<(), String> {
+    let sources = match source {
+        Value::Object(map) => vec![map],
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Object(map) => Ok(map),
+                other => Err(format!(
+                    "a merge key (`<<`) takes mappings, found {}",
+                    describe(&other)
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        other => {
+            return Err(format!(
+                "a merge key (`<<`) takes a mapping or a list of mappings, found {}",
+                describe(&other)
+            ));
+        }
+    };
+    for map in sources {
+        for (key, value) in map {
+            entries.entry(key).or_insert(value);
+        }
+    }
+    Ok(())
+}
+
+/// Mapping keys: strings only, each once.
+struct KeySeed<'c, 'a, 's> {
+    ctx: &'c Ctx<'a>,
+    seen: &'s mut HashSet<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_, '_> {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl KeySeed<'_, '_, '_> {
+    fn non_string<E: de::Error>(&self, found: &str) -> E {
+        self.ctx.fail(format!(
+            "mapping keys must be strings, found {found}; quote the key to make it text"
+        ))
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_, '_, '_> {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        if v.len() > MAX_STRING_BYTES {
+            return Err(self.ctx.fail("mapping key is over the 1 MiB limit"));
+        }
+        self.ctx.spend(v.len())?;
+        if v != "<<" && !self.seen.insert(v.to_owned()) {
+            return Err(self.ctx.fail(format!(
+                "duplicate key `{v}`; each key may appear once in a mapping"
+            )));
+        }
+        Ok(v.to_owned())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Err(self.non_string(&format!("the boolean {v}")))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Err(self.non_string(&format!("the integer {v}")))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Err(self.non_string(&format!("the integer {v}")))
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<String, E> {
+        Err(self.non_string(&format!("the integer {v}")))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<String, E> {
+        Err(self.non_string(&format!("the integer {v}")))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Err(self.non_string(&format!("the number {v}")))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Err(self.non_string("null"))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<String, E> {
+        self.visit_unit()
+    }
+
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<String, E> {
+        Err(self.non_string("binary data"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.non_string("a list"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.non_string("a mapping"))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.non_string("a tagged value"))
+    }
+}
+
+fn looks_like_integer(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    digits.len() > 18 && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Finite floats only; an integral float becomes an integer so that `1.0` equals `1`.
+fn normalise_float(v: f64) -> Option<Number> {
+    if !v.is_finite() {
+        return None;
+    }
+    // 2^53: beyond it not every integer is representable, so keep the float as written.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if v.fract() == 0.0 && v.abs() <= EXACT {
+        return Some(Number::from(v as i64));
+    }
+    Number::from_f64(v)
+}
+
+/// "a string", "a list", … for messages.
+pub fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a number",
+        Value::Number(_) => "an integer",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn check_root(value: &Value) -> Result<(), String> {
+    let Value::Object(map) = value else {
+        return Err(format!(
+            "expected a mapping of agent settings (`name:`, `instructions:`, …), found {}",
+            describe(value)
+        ));
+    };
+    let Some(_) = map.get("name") else {
+        return Err("missing required key `name`; every agent needs a non-empty `name`".into());
+    };
+    // Keys that arrived through a top-level merge key were not checked where they were read.
+    for (key, value) in map {
+        check_top_level(key, value)?;
+    }
+    Ok(())
+}
+
+fn check_top_level(key: &str, value: &Value) -> Result<(), String> {
+    let expect_string = |what: &str| match value {
+        Value::String(_) => Ok(()),
+        other => Err(format!(
+            "`{key}` must be {what}, found {}",
+            describe(other)
+        )),
+    };
+    match key {
+        "name" => match value {
+            Value::String(s) if !s.trim().is_empty() => Ok(()),
+            Value::String(_) => Err("`name` must be a non-empty string, found an empty one".into()),
+            other => Err(format!(
+                "`name` must be a non-empty string, found {}",
+                describe(other)
+            )),
+        },
+        "description" => expect_string("a string"),
+        "instructions" => expect_string("a string (usually a `|` block)"),
+        "model" => match value {
+            Value::Object(_) => Ok(()),
+            other => Err(format!(
+                "`model` must be a mapping (provider, name, temperature, …), found {}",
+                describe(other)
+            )),
+        },
+        _ if KEYED_LISTS.contains(&key) => match value {
+            Value::Array(items) => {
+                let mut seen = HashSet::new();
+                for item in items {
+                    check_item(item)?;
+                    let id = item_identity(item).unwrap_or_default();
+                    if !seen.insert(id) {
+                        return Err(format!(
+                            "duplicate item name `{id}` in `{key}`; names in a list must be unique"
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            other => Err(format!(
+                "`{key}` must be a list of mappings, each with a `name`, found {}",
+                describe(other)
+            )),
+        },
+        _ => Ok(()),
+    }
+}
+
+fn check_item(item: &Value) -> Result<(), String> {
+    let Value::Object(map) = item else {
+        return Err(format!(
+            "expected a mapping with a `name`, found {}",
+            describe(item)
+        ));
+    };
+    let (field, id) = match (map.get("name"), map.get("id")) {
+        (Some(name), _) => ("name", name),
+        (None, Some(id)) => ("id", id),
+        (None, None) => return Err("list item has no `name` (or `id`); add one".into()),
+    };
+    match id {
+        Value::String(s) if s.trim().is_empty() => Err(format!(
+            "`{field}` of a list item must be a non-empty string, found an empty one"
+        )),
+        Value::String(s) if s.chars().any(char::is_control) => Err(format!(
+            "`{field}` of a list item must not contain control characters"
+        )),
+        Value::String(_) => Ok(()),
+        other => Err(format!(
+            "`{field}` of a list item must be a non-empty string, found {}",
+            describe(other)
+        )),
+    }
+}
+
+/// The canonical encoding used for content hashes: JSON with mapping keys sorted, so that key
+/// order (which is not a change) never changes a hash.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[key], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(yaml: &str) -> Invalid {
+        parse(yaml.as_bytes()).expect_err("should be refused")
+    }
+
+    #[test]
+    fn parses_and_normalises() {
+        let config = parse(b"name: a\nmodel: {temperature: 1.0, top_p: 0.5}\n").unwrap();
+        assert_eq!(config["model"]["temperature"], serde_json::json!(1));
+        assert_eq!(config["model"]["top_p"], serde_json::json!(0.5));
+    }
+
+    #[test]
+    fn key_order_and_comments_do_not_matter() {
+        let a = parse(b"name: a\n# hi\nmodel: {x: 1, y: 2}\n").unwrap();
+        let b = parse(b"model:\n  y: 2\n  x: 1\nname: 'a'\n").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            canonical_json(&Value::Object(a)),
+            canonical_json(&Value::Object(b))
+        );
+    }
+
+    #[test]
+    fn resolves_anchors_and_merge_keys() {
+        let config = parse(
+            b"name: a\ndefaults: &d {timeout: 5, retries: 2}\ntools:\n  - <<: *d\n    name: t\n    retries: 3\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config["tools"][0],
+            serde_json::json!({"name": "t", "retries": 3, "timeout": 5})
+        );
+    }
+
+    #[test]
+    fn duplicate_key_is_located_at_the_key() {
+        let e = err("name: a\nmodel:\n  x: 1\n  x: 2\n");
+        assert!(e.message.contains("duplicate key `x`"), "{e:?}");
+        assert_eq!((e.line, e.column), (Some(4), Some(3)));
+    }
+
+    #[test]
+    fn item_problems_are_located_at_the_item() {
+        let e = err("name: a\ntools:\n  - name: x\n  - description: no name\n");
+        assert!(e.message.contains("no `name`"), "{e:?}");
+        assert_eq!(e.line, Some(4));
+        let e = err("name: a\ntools:\n  - name: x\n  - name: x\n");
+        assert!(e.message.contains("duplicate item name `x`"), "{e:?}");
+        assert_eq!(e.line, Some(4));
+    }
+
+    #[test]
+    fn wrong_types_say_what_was_expected_and_found() {
+        let e = err("name: a\ntools: hello\n");
+        assert!(e.message.contains("`tools` must be a list"), "{e:?}");
+        assert!(e.message.contains("found a string"), "{e:?}");
+        assert_eq!((e.line, e.column), (Some(2), Some(8)));
+        let e = err("name: 3\n");
+        assert!(e.message.contains("found an integer"), "{e:?}");
+        let e = err("description: x\n");
+        assert!(e.message.contains("missing required key `name`"), "{e:?}");
+        let e = err("- a\n- b\n");
+        assert!(e.message.contains("expected a mapping"), "{e:?}");
+    }
+
+    #[test]
+    fn refuses_what_json_cannot_hold() {
+        assert!(err("name: a\nx: .nan\n").message.contains("NaN"));
+        assert!(err("name: a\nx: -.inf\n").message.contains("infinite"));
+        assert!(err("name: a\n1: x\n").message.contains("keys must be strings"));
+        assert!(err("name: a\nx: 123456789012345678901234\n").message.contains("64-bit"));
+        let huge = format!("name: a\nx: {}\n", "9".repeat(400));
+        assert!(err(&huge).message.contains("64-bit"));
+        // Quoted, the same digits are text.
+        let quoted = format!("name: a\nx: \"{}\"\n", "9".repeat(400));
+        assert!(parse(quoted.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn refuses_tags_documents_and_empty_files() {
+        assert!(err("name: a\nx: !custom 3\n").message.contains("unknown tag"));
+        assert!(parse(b"name: !!str a\nx: !!int 3\n").is_ok());
+        assert!(err("name: a\n---\nname: b\n").message.contains("more than one"));
+        assert!(err("").message.contains("no YAML document"));
+        assert!(err("# only a comment\n").message.contains("no YAML document"));
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let e = err("name: a\nmodel: {x: 1\n");
+        assert!(e.line.is_some(), "{e:?}");
+        assert!(!e.message.contains(" at line "), "{e:?}");
+    }
+
+    #[test]
+    fn limits_hold() {
+        let deep = format!("name: a\nx: {}{}\n", "[".repeat(200), "]".repeat(200));
+        assert!(err(&deep).message.contains("128"));
+        let mut bomb = String::from("name: a\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        assert!(err(&bomb).message.contains("100 times"));
+        let long = format!("name: a\nx: {}\n", "y".repeat(MAX_STRING_BYTES + 1));
+        assert!(err(&long).message.contains("over the limit"));
+    }
+
+    #[test]
+    fn strips_positions_from_messages() {
+        assert_eq!(
+            strip_positions("did not find key at line 3 column 1, while parsing at line 2 column 5"),
+            "did not find key, while parsing"
+        );
+    }
+}

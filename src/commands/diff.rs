@@ -1,0 +1,214 @@
+use clap::ValueEnum;
+
+use super::Context;
+use crate::agent::Config;
+use crate::change::{self, Change};
+use crate::error::{EXIT_ERROR, EXIT_FOUND, Error, Result};
+use crate::render::{self, Style, json};
+use crate::store::Store;
+use crate::survey::{self, Agent, AgentState};
+use crate::workspace::Workspace;
+
+/// Show what differs between production and staging, field by field
+///
+/// Only differences are shown, grouped by section: agent settings, instructions, knowledge
+/// sources, tools, guardrails. Without AGENT, every agent whose staging differs is shown.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Agents to compare [default: every agent that differs]
+    pub agents: Vec<String>,
+
+    /// The old side: production, staging, vN or a change_track_id prefix
+    #[arg(long, value_name = "REF", default_value = "production")]
+    pub from: String,
+
+    /// The new side: production, staging, vN or a change_track_id prefix
+    #[arg(long, value_name = "REF", default_value = "staging")]
+    pub to: String,
+
+    /// Only count changes per section and list their paths, without values
+    #[arg(long)]
+    pub stat: bool,
+
+    /// Exit with 1 when there are differences, 0 when there are none
+    #[arg(long)]
+    pub exit_code: bool,
+
+    /// Old value above new value (the only text layout for now)
+    #[arg(long)]
+    pub unified: bool,
+
+    /// Output format
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: Format,
+
+    /// Same as --format json: {"agents": [{agent, from, to, has_changes, changes}]}
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show values of keys that look like secrets (api_key, token, …) instead of ********
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
+    let workspace = ctx.workspace()?;
+    let store = ctx.open_store(&workspace)?;
+    let named = !args.agents.is_empty();
+    let agents = if named {
+        args.agents
+            .iter()
+            .map(|id| survey::agent(&workspace, &store, id))
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        survey::survey(&workspace, &store)?
+    };
+
+    // Every staging file involved must be valid before anything is compared.
+    let uses_staging = args.from == "staging" || args.to == "staging";
+    let mut invalid = 0;
+    for agent in &agents {
+        if let AgentState::Invalid(error) = &agent.state
+            && uses_staging
+        {
+            ctx.ui.error(error);
+            invalid += 1;
+        }
+    }
+    if invalid > 0 {
+        return Ok(EXIT_ERROR);
+    }
+
+    let mut diffs = Vec::new();
+    for agent in &agents {
+        if matches!(agent.state, AgentState::Missing) && uses_staging {
+            if named {
+                return Err(Error::new(format!(
+                    "{} has no staging file (production is v{})",
+                    agent.agent,
+                    agent.production.as_ref().map_or(0, |p| p.version)
+                ))
+                .hint(format!("recreate agents/{}.yaml to compare it", agent.agent)));
+            }
+            ctx.ui.warn(&format!(
+                "{} has no staging file; skipped (`agentctl status` shows it as missing)",
+                agent.agent
+            ));
+            continue;
+        }
+        let (from, old) = side(&workspace, &store, agent, &args.from)?;
+        let (to, new) = side(&workspace, &store, agent, &args.to)?;
+        let changes = change::diff(&old, &new);
+        if changes.is_empty() && !named {
+            continue;
+        }
+        diffs.push(json::AgentDiff {
+            agent: agent.agent.clone(),
+            from,
+            to,
+            has_changes: !changes.is_empty(),
+            changes,
+        });
+    }
+
+    let differs = diffs.iter().any(|d| d.has_changes);
+    if args.json || args.format == Format::Json {
+        ctx.ui.json(&json::Diff { agents: diffs })?;
+    } else if !differs {
+        ctx.ui.note(&format!(
+            "No differences: {} matches {}.",
+            args.to, args.from
+        ));
+    } else {
+        let style = Style {
+            color: ctx.ui.color(),
+            show_secrets: args.show_secrets,
+        };
+        ctx.ui.stdout(&text(&diffs, style, args.stat))?;
+    }
+    Ok(if args.exit_code && differs { EXIT_FOUND } else { 0 })
+}
+
+fn text(diffs: &[json::AgentDiff], style: Style, stat: bool) -> String {
+    let mut out = String::new();
+    for diff in diffs.iter().filter(|d| d.has_changes) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{}: {} → {}\n",
+            diff.agent,
+            side_label(&diff.from),
+            side_label(&diff.to)
+        ));
+        let changes: &[Change] = &diff.changes;
+        if stat {
+            out.push_str(&render::stat_text(changes, style));
+        } else {
+            let labels = (column_title(&diff.from), column_title(&diff.to));
+            out.push_str(&render::changes_text(changes, style, (&labels.0, &labels.1)));
+        }
+    }
+    out
+}
+
+fn side_label(side: &json::Side) -> String {
+    match (&side.version, &side.change_track_id) {
+        (Some(version), Some(id)) => {
+            format!("{} (v{version} {})", side.reference, crate::store::short(id))
+        }
+        _ if side.reference == "production" || side.reference == "prod" => {
+            "production (never published)".into()
+        }
+        _ => side.reference.clone(),
+    }
+}
+
+fn column_title(side: &json::Side) -> String {
+    match side.reference.as_str() {
+        "production" | "prod" => "Production".into(),
+        "staging" => "Staging".into(),
+        _ => side
+            .version
+            .map_or_else(|| side.reference.clone(), |v| format!("v{v}")),
+    }
+}
+
+/// The configuration a REF names for one agent. Production of a never-published agent is the
+/// empty configuration, so that a new agent diffs as all-added.
+fn side(
+    workspace: &Workspace,
+    store: &Store,
+    agent: &Agent,
+    reference: &str,
+) -> Result<(json::Side, Config)> {
+    let mut side = json::Side {
+        reference: reference.to_owned(),
+        version: None,
+        change_track_id: None,
+    };
+    if reference == "staging" {
+        let config = match (&agent.config, &agent.staging) {
+            (Some(config), _) => config.clone(),
+            (None, Some(staging)) => workspace.read(staging)?,
+            (None, None) => {
+                return Err(Error::new(format!("{} has no staging file", agent.agent)));
+            }
+        };
+        return Ok((side, config));
+    }
+    if matches!(reference, "production" | "prod") && agent.production.is_none() {
+        return Ok((side, Config::new()));
+    }
+    let entry = store.resolve(&agent.agent, reference)?;
+    let config = store.snapshot(&entry)?;
+    side.version = Some(entry.version);
+    side.change_track_id = Some(entry.change_track_id);
+    Ok((side, config))
+}

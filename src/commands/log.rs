@@ -1,0 +1,64 @@
+use super::Context;
+use crate::error::Result;
+use crate::render::{self, Style, json};
+use crate::survey;
+
+/// Show the publish history, newest first
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only this agent's history [default: every agent]
+    pub agent: Option<String>,
+
+    /// Show at most N entries
+    #[arg(short = 'n', long = "max-count", value_name = "N")]
+    pub max_count: Option<usize>,
+
+    /// One line per entry: short id, version, message
+    #[arg(long)]
+    pub oneline: bool,
+
+    /// Print JSON: {"entries": [{agent, version, change_track_id, parent, author, …}]}
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn cmd_log(ctx: &Context, args: Args) -> Result<u8> {
+    let workspace = ctx.workspace()?;
+    let store = ctx.open_store(&workspace)?;
+    if let Some(agent) = &args.agent {
+        // An unknown agent is an error; a known one never published has an empty history.
+        survey::agent(&workspace, &store, agent)?;
+    }
+    let entries = store.log(args.agent.as_deref(), args.max_count)?;
+    if args.json {
+        let entries = entries
+            .iter()
+            .map(|e| json::EntryView::new(e, &store))
+            .collect::<Result<_>>()?;
+        return ctx.ui.json(&json::Log { entries }).map(|()| 0);
+    }
+    if entries.is_empty() {
+        ctx.ui.note(&match &args.agent {
+            Some(agent) => format!("{agent} has never been published."),
+            None => "Nothing has been published yet.".to_owned(),
+        });
+        return Ok(0);
+    }
+    let style = Style {
+        color: ctx.ui.color(),
+        show_secrets: false,
+    };
+    let with_agent = args.agent.is_none();
+    let now = jiff::Timestamp::now();
+    // Written entry by entry, so that `agentctl log | head` stops as soon as its reader does.
+    for (i, entry) in entries.iter().enumerate() {
+        let text = if args.oneline {
+            render::entry_oneline(entry, with_agent, style)
+        } else {
+            let separator = if i > 0 { "\n" } else { "" };
+            format!("{separator}{}", render::entry_text(entry, with_agent, style, now))
+        };
+        ctx.ui.stdout(&text)?;
+    }
+    Ok(0)
+}

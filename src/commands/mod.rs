@@ -1,0 +1,67 @@
+//! One module per subcommand; this file only dispatches and holds what every command needs:
+//! the global options, the Ui, the user config, and the way to the workspace and the store.
+
+pub mod diff;
+pub mod init;
+pub mod log;
+pub mod publish;
+pub mod show;
+pub mod status;
+pub mod validate;
+
+use std::path::PathBuf;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::config::UserConfig;
+use crate::error::{Error, Result};
+use crate::store::{DEFAULT_LOCK_TIMEOUT, Store};
+use crate::ui::Ui;
+use crate::workspace::Workspace;
+
+pub struct Context<'a> {
+    pub global: GlobalArgs,
+    pub ui: &'a Ui,
+    pub user: UserConfig,
+}
+
+impl Context<'_> {
+    pub fn workspace(&self) -> Result<Workspace> {
+        Workspace::find(&PathBuf::from("."))
+    }
+
+    pub fn store_path(&self, workspace: &Workspace) -> PathBuf {
+        self.global
+            .store
+            .clone()
+            .unwrap_or_else(|| workspace.default_store())
+    }
+
+    pub fn open_store(&self, workspace: &Workspace) -> Result<Store> {
+        Store::open(&self.store_path(workspace), DEFAULT_LOCK_TIMEOUT)
+    }
+}
+
+/// Run a parsed command line; the result is the exit code.
+pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
+    if let Some(dir) = &cli.global.directory {
+        // `-C DIR` behaves like git's: as if agentctl had been started in DIR, so relative
+        // paths given with other options are relative to DIR too.
+        std::env::set_current_dir(dir).map_err(|e| {
+            Error::new(format!("cannot change to the folder {}: {e}", dir.display()))
+        })?;
+    }
+    let ctx = Context {
+        global: cli.global,
+        ui,
+        user,
+    };
+    match cli.command {
+        Command::Init(args) => init::cmd_init(&ctx, args),
+        Command::Status(args) => status::cmd_status(&ctx, args),
+        Command::Validate(args) => validate::cmd_validate(&ctx, args),
+        Command::Diff(args) => diff::cmd_diff(&ctx, args),
+        Command::Publish(args) => publish::cmd_publish(&ctx, args),
+        Command::Log(args) => log::cmd_log(&ctx, args),
+        Command::Show(args) => show::cmd_show(&ctx, args),
+    }
+}

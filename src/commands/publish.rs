@@ -1,0 +1,240 @@
+use super::Context;
+use crate::agent::Config;
+use crate::change::{self, Summary};
+use crate::error::{EXIT_ERROR, Error, Result};
+use crate::git;
+use crate::render::json;
+use crate::store::{Entry, NewEntry, short};
+use crate::survey::{self, Agent, AgentState};
+use crate::workspace::Workspace;
+
+/// Make staging live: record a new production version for each agent that changed
+///
+/// Every agent is validated first, and all of them are published in one transaction: either
+/// every named agent is published or none is. An agent whose staging equals production is
+/// left alone (has_changes: false).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Agents to publish [default: every agent with changes]
+    pub agents: Vec<String>,
+
+    /// The message recorded with the publish [default: a summary of the changes]
+    #[arg(short, long, value_name = "MSG")]
+    pub message: Option<String>,
+
+    /// Who publishes [default: AGENTCTL_AUTHOR, the user config, git's user, the login name]
+    #[arg(long, value_name = "WHO")]
+    pub author: Option<String>,
+
+    /// Publish only if production is still REF (one agent only); protects against publishing
+    /// over a change you have not seen
+    #[arg(long, value_name = "REF")]
+    pub expect: Option<String>,
+
+    /// Show what would be published without recording anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print JSON: {"has_changes", "results": [{agent, has_changes, version, change_track_id, …}]}
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
+    let workspace = ctx.workspace()?;
+    let mut store = ctx.open_store(&workspace)?;
+    if args.expect.is_some() && args.agents.len() != 1 {
+        return Err(Error::new("--expect needs exactly one agent")
+            .hint("name the agent: `agentctl publish AGENT --expect vN`"));
+    }
+    let agents = if args.agents.is_empty() {
+        survey::survey(&workspace, &store)?
+            .into_iter()
+            .filter(|a| !matches!(a.state, AgentState::Missing | AgentState::Clean))
+            .collect()
+    } else {
+        args.agents
+            .iter()
+            .map(|id| survey::agent(&workspace, &store, id))
+            .collect::<Result<Vec<Agent>>>()?
+    };
+
+    // Validate everything before writing anything.
+    let mut ready: Vec<(String, Config)> = Vec::new();
+    let mut invalid = 0;
+    for agent in agents {
+        match (agent.state, agent.config) {
+            (AgentState::Invalid(error), _) => {
+                ctx.ui.error(&error);
+                invalid += 1;
+            }
+            (AgentState::Missing, _) => {
+                ctx.ui.error(
+                    &Error::new(format!("{} has no staging file to publish", agent.agent))
+                        .hint(format!("recreate agents/{}.yaml first", agent.agent)),
+                );
+                invalid += 1;
+            }
+            (_, Some(config)) => ready.push((agent.agent, config)),
+            (_, None) => unreachable!("a valid staging file always has a config"),
+        }
+    }
+    if invalid > 0 {
+        ctx.ui.note("Nothing was published.");
+        return Ok(EXIT_ERROR);
+    }
+
+    let author = author(ctx, &workspace, args.author.as_deref());
+    let git_commit = git::head_commit(&workspace.root);
+    let published_at = now();
+    let mut results = Vec::new();
+    let publishing = store.publishing()?;
+    for (agent, config) in &ready {
+        let head = publishing.head(agent)?;
+        if let Some(expected) = &args.expect {
+            check_expectation(agent, head.as_ref(), expected)?;
+        }
+        let production = match &head {
+            Some(entry) => publishing.snapshot(entry)?,
+            None => Config::new(),
+        };
+        let changes = change::diff(&production, config);
+        if changes.is_empty() {
+            results.push(unchanged(agent, head.as_ref(), &author));
+            continue;
+        }
+        let message = match &args.message {
+            Some(message) => message.clone(),
+            None if head.is_none() => format!("Create {agent}"),
+            None => change::describe(&changes),
+        };
+        let summary = Summary::of(&changes);
+        let entry = publishing.append(&NewEntry {
+            agent,
+            author: &author,
+            published_at: &published_at,
+            message: &message,
+            config,
+            summary: &summary,
+            reverts: None,
+            git_commit: git_commit.as_deref(),
+        })?;
+        results.push(published(entry));
+    }
+    if !args.dry_run {
+        publishing.commit()?;
+    }
+
+    let has_changes = results.iter().any(|r| r.has_changes);
+    if args.json {
+        ctx.ui.json(&json::Publish {
+            has_changes,
+            dry_run: args.dry_run,
+            results,
+        })?;
+    } else {
+        report(ctx, &results, args.dry_run);
+    }
+    Ok(0)
+}
+
+fn report(ctx: &Context, results: &[json::PublishResult], dry_run: bool) {
+    let verb = if dry_run { "Would publish" } else { "Published" };
+    for result in results {
+        match (&result.version, &result.change_track_id) {
+            (Some(version), Some(id)) if result.has_changes => ctx.ui.status(
+                verb,
+                &format!(
+                    "{} v{version} ({}): {}",
+                    result.agent,
+                    short(id),
+                    result.message.as_deref().unwrap_or_default()
+                ),
+            ),
+            _ => ctx.ui.note(&format!(
+                "Nothing to publish for {}: staging matches production.",
+                result.agent
+            )),
+        }
+    }
+    if results.is_empty() {
+        ctx.ui
+            .note("Nothing to publish: staging matches production for every agent.");
+    } else if dry_run {
+        ctx.ui.note("Dry run: nothing was recorded.");
+    }
+}
+
+fn published(entry: Entry) -> json::PublishResult {
+    json::PublishResult {
+        agent: entry.agent,
+        has_changes: true,
+        version: Some(entry.version),
+        change_track_id: Some(entry.change_track_id),
+        author: entry.author,
+        published_at: Some(entry.published_at),
+        message: Some(entry.message),
+        summary: entry.summary,
+    }
+}
+
+fn unchanged(agent: &str, head: Option<&Entry>, author: &str) -> json::PublishResult {
+    json::PublishResult {
+        agent: agent.to_owned(),
+        has_changes: false,
+        version: head.map(|h| h.version),
+        change_track_id: head.map(|h| h.change_track_id.clone()),
+        author: author.to_owned(),
+        published_at: None,
+        message: None,
+        summary: Summary::default(),
+    }
+}
+
+/// `--expect REF`: production must still be what the caller last saw.
+fn check_expectation(agent: &str, head: Option<&Entry>, expected: &str) -> Result<()> {
+    let matches = match head {
+        None => false,
+        Some(head) => match expected {
+            "production" | "prod" => true,
+            _ if expected.starts_with('v') => expected[1..].parse() == Ok(head.version),
+            _ => {
+                expected.len() >= 4
+                    && head
+                        .change_track_id
+                        .starts_with(&expected.to_ascii_lowercase())
+            }
+        },
+    };
+    if matches {
+        return Ok(());
+    }
+    let actual = match head {
+        Some(head) => format!("v{} ({})", head.version, head.short_id()),
+        None => "not published yet".to_owned(),
+    };
+    Err(Error::new(format!(
+        "production of {agent} is {actual}, not `{expected}`: someone published since you looked"
+    ))
+    .hint(format!(
+        "review with `agentctl diff {agent}`, then publish again with the --expect you reviewed"
+    )))
+}
+
+/// `--author`, else AGENTCTL_AUTHOR, else the user config, else git's user, else the login.
+fn author(ctx: &Context, workspace: &Workspace, flag: Option<&str>) -> String {
+    let non_empty = |s: String| (!s.trim().is_empty()).then_some(s);
+    flag.map(str::to_owned)
+        .and_then(non_empty)
+        .or_else(|| std::env::var("AGENTCTL_AUTHOR").ok().and_then(non_empty))
+        .or_else(|| ctx.user.author.clone().and_then(non_empty))
+        .or_else(|| git::user(&workspace.root))
+        .or_else(|| std::env::var("USER").ok().and_then(non_empty))
+        .or_else(|| std::env::var("LOGNAME").ok().and_then(non_empty))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Now, as RFC 3339 UTC with second precision.
+fn now() -> String {
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

@@ -1,0 +1,62 @@
+use super::Context;
+use crate::survey::{AgentState, survey};
+use crate::error::Result;
+use crate::render::json;
+
+/// Show each agent's state: clean, modified, new, missing or invalid
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print JSON: {"agents": [{agent, state, production}]}
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn cmd_status(ctx: &Context, args: Args) -> Result<u8> {
+    let workspace = ctx.workspace()?;
+    let store = ctx.open_store(&workspace)?;
+    let agents = survey(&workspace, &store)?;
+    if args.json {
+        let view = json::Status {
+            agents: agents
+                .iter()
+                .map(|a| json::AgentStatus {
+                    agent: a.agent.clone(),
+                    state: a.state.as_str(),
+                    production: a.production.as_ref().map(|p| json::Production {
+                        version: p.version,
+                        change_track_id: p.change_track_id.clone(),
+                        published_at: p.published_at.clone(),
+                    }),
+                })
+                .collect(),
+        };
+        return ctx.ui.json(&view).map(|()| 0);
+    }
+    if agents.is_empty() {
+        ctx.ui.note("No agents yet: add agents/<agent>.yaml files to this workspace.");
+        return Ok(0);
+    }
+    let width = agents.iter().map(|a| a.agent.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for agent in &agents {
+        let production = match &agent.production {
+            Some(p) => format!("production v{} {}", p.version, p.short_id()),
+            None => "never published".to_owned(),
+        };
+        out.push_str(&format!(
+            "{:<9} {:<width$}  {production}\n",
+            agent.state.as_str(),
+            agent.agent
+        ));
+        if let AgentState::Invalid(error) = &agent.state {
+            let place = error
+                .location
+                .as_ref()
+                .map(|l| format!("{l}: "))
+                .unwrap_or_default();
+            out.push_str(&format!("          {place}{}\n", error.message));
+        }
+    }
+    ctx.ui.stdout(&out)?;
+    Ok(0)
+}

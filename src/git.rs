@@ -1,0 +1,36 @@
+//! What the workspace's git repository knows: the commit being published and who is publishing.
+//! Git is optional: every question answers `None` when git or the repository is absent.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn git(root: &Path, args: &[&str]) -> Option<String> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(output.stdout).ok()?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// The commit checked out in the workspace, if it is a git repository with commits.
+pub fn head_commit(root: &Path) -> Option<String> {
+    git(root, &["rev-parse", "--verify", "--quiet", "HEAD"])
+}
+
+/// `user.name <user.email>` as git would record them for a commit in the workspace.
+pub fn user(root: &Path) -> Option<String> {
+    let name = git(root, &["config", "user.name"])?;
+    match git(root, &["config", "user.email"]) {
+        Some(email) => Some(format!("{name} <{email}>")),
+        None => Some(name),
+    }
+}

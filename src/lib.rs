@@ -1,0 +1,22 @@
+//! agentctl: staging, review, publish history and revert for AI-agent configurations.
+//!
+//! Each agent has two environments. **Staging** is a YAML file in `agents/` that people edit
+//! freely. **Production** is the newest snapshot in the agent's **publish history**, kept in a
+//! SQLite store. [`change`] compares two configurations field by field; `publish` appends a
+//! snapshot to the history when staging differs from production.
+//!
+//! The core ([`agent`], [`change`], [`store`], [`workspace`], [`survey`]) never prints and never
+//! exits; [`commands`] glue it to the [`ui::Ui`].
+
+pub mod agent;
+pub mod change;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod git;
+pub mod render;
+pub mod store;
+pub mod survey;
+pub mod ui;
+pub mod workspace;

@@ -1,0 +1,158 @@
+//! The `--json` contract. These view structs are output-only and separate from the internal
+//! types, so that renaming a field inside agentctl never renames a field scripts depend on.
+//!
+//! - `log`: `{"entries": [EntryView]}`
+//! - `show`: `EntryView` plus `changes` and, with `--config`, `config`
+//! - `diff`: `{"agents": [AgentDiff]}`
+//! - `publish`: `{"has_changes", "results": [PublishResult]}`
+//! - `status`: `{"agents": [AgentStatus]}`; `validate`: `{"agents": [AgentValidity]}`
+
+use serde::Serialize;
+
+use crate::agent::Config;
+use crate::change::{Change, Summary};
+use crate::error::Result;
+use crate::store::{Entry, Store};
+
+/// Another publish named by an entry (`reverts`).
+#[derive(Debug, Serialize)]
+pub struct EntryRef {
+    pub version: u64,
+    pub change_track_id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EntryView {
+    pub agent: String,
+    pub version: u64,
+    pub change_track_id: String,
+    pub parent: Option<String>,
+    pub author: String,
+    pub published_at: String,
+    pub message: String,
+    pub summary: Summary,
+    pub reverts: Option<EntryRef>,
+    pub git_commit: Option<String>,
+}
+
+impl EntryView {
+    pub fn new(entry: &Entry, store: &Store) -> Result<EntryView> {
+        let reverts = match &entry.reverts {
+            Some(id) => store.by_id(id)?.map(|reverted| EntryRef {
+                version: reverted.version,
+                change_track_id: reverted.change_track_id,
+            }),
+            None => None,
+        };
+        Ok(EntryView {
+            agent: entry.agent.clone(),
+            version: entry.version,
+            change_track_id: entry.change_track_id.clone(),
+            parent: entry.parent.clone(),
+            author: entry.author.clone(),
+            published_at: entry.published_at.clone(),
+            message: entry.message.clone(),
+            summary: entry.summary.clone(),
+            reverts,
+            git_commit: entry.git_commit.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Log {
+    pub entries: Vec<EntryView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Show {
+    #[serde(flatten)]
+    pub entry: EntryView,
+    pub changes: Vec<Change>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<Config>,
+}
+
+/// One side of a comparison: `{"ref": "production", "version": 3, "change_track_id": "…"}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_track_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgentDiff {
+    pub agent: String,
+    pub from: Side,
+    pub to: Side,
+    pub has_changes: bool,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Diff {
+    pub agents: Vec<AgentDiff>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PublishResult {
+    pub agent: String,
+    pub has_changes: bool,
+    pub version: Option<u64>,
+    pub change_track_id: Option<String>,
+    pub author: String,
+    pub published_at: Option<String>,
+    pub message: Option<String>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Publish {
+    pub has_changes: bool,
+    pub dry_run: bool,
+    pub results: Vec<PublishResult>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Production {
+    pub version: u64,
+    pub change_track_id: String,
+    pub published_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgentStatus {
+    pub agent: String,
+    pub state: &'static str,
+    pub production: Option<Production>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub agents: Vec<AgentStatus>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ValidationError {
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgentValidity {
+    pub agent: String,
+    pub valid: bool,
+    pub errors: Vec<ValidationError>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Validate {
+    pub agents: Vec<AgentValidity>,
+}
+

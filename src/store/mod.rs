@@ -1,0 +1,471 @@
+//! The publish history: an append-only list of entries per agent, each pointing at a snapshot
+//! stored once by its content hash, chained by `change_track_id` like git's commits.
+//!
+//! Production of an agent is its newest entry. Commands reach SQLite only through [`Store`] and
+//! [`Publishing`]; nothing here prints.
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::agent::{Config, canonical_json};
+use crate::change::Summary;
+use crate::error::{Error, Result};
+
+pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+
+/// How long a writer waits for another one before giving up.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One publish of one agent, without its snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub agent: String,
+    pub version: u64,
+    pub change_track_id: String,
+    pub parent: Option<String>,
+    pub author: String,
+    pub published_at: String,
+    pub message: String,
+    pub snapshot: String,
+    pub summary: Summary,
+    pub reverts: Option<String>,
+    pub git_commit: Option<String>,
+}
+
+impl Entry {
+    /// The first 8 hex digits of the id, as shown to people.
+    pub fn short_id(&self) -> &str {
+        short(&self.change_track_id)
+    }
+}
+
+pub fn short(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
+
+/// What a publish records; the store adds the version, parent and ids.
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    pub agent: &'a str,
+    pub author: &'a str,
+    pub published_at: &'a str,
+    pub message: &'a str,
+    pub config: &'a Config,
+    pub summary: &'a Summary,
+    pub reverts: Option<&'a str>,
+    pub git_commit: Option<&'a str>,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open the store at `path`, creating an empty one if the file does not exist.
+    pub fn open(path: &Path, lock_timeout: Duration) -> Result<Store> {
+        let conn = schema::open(path, lock_timeout)?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The newest entry of `agent`: its production.
+    pub fn head(&self, agent: &str) -> Result<Option<Entry>> {
+        head(&self.conn, agent)
+    }
+
+    /// Every agent that has been published at least once, in name order.
+    pub fn agents(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT agent FROM history ORDER BY agent")?;
+        let agents = stmt
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(agents)
+    }
+
+    /// Newest first; all agents when `agent` is `None`. Uses the indexes on (agent, version)
+    /// and on the global publish order, so the first page costs the same at any history length.
+    pub fn log(&self, agent: Option<&str>, limit: Option<usize>) -> Result<Vec<Entry>> {
+        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let entries = match agent {
+            Some(agent) => {
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM history WHERE agent = ?1 ORDER BY version DESC LIMIT ?2"
+                ))?;
+                stmt.query_map(params![agent, limit], entry_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            }
+            None => {
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM history ORDER BY seq DESC LIMIT ?1"
+                ))?;
+                stmt.query_map(params![limit], entry_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            }
+        };
+        entries.into_iter().map(decode_entry).collect()
+    }
+
+    pub fn entry(&self, agent: &str, version: u64) -> Result<Option<Entry>> {
+        entry(&self.conn, agent, version)
+    }
+
+    pub fn by_id(&self, change_track_id: &str) -> Result<Option<Entry>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM history WHERE change_track_id = ?1"
+        ))?;
+        let raw = stmt
+            .query_row(params![change_track_id], entry_from_row)
+            .optional()?;
+        raw.map(decode_entry).transpose()
+    }
+
+    /// The snapshot an entry points at.
+    pub fn snapshot(&self, entry: &Entry) -> Result<Config> {
+        snapshot(&self.conn, &entry.snapshot)
+    }
+
+    /// Find the entry a REF names: `production`/`prod`, `vN`, or a unique prefix of at least 4
+    /// hex digits of a `change_track_id`. (`staging` is not in the store; callers handle it.)
+    pub fn resolve(&self, agent: &str, reference: &str) -> Result<Entry> {
+        let found = match reference {
+            "production" | "prod" => self.head(agent)?,
+            _ if is_version(reference) => match reference[1..].parse::<u64>() {
+                Ok(version) => self.entry(agent, version)?,
+                Err(_) => None,
+            },
+            _ if is_id_prefix(reference) => {
+                let prefix = reference.to_ascii_lowercase();
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM history
+                     WHERE change_track_id >= ?1 AND change_track_id < ?1 || 'g' AND agent = ?2
+                     LIMIT 2"
+                ))?;
+                let mut matches = stmt
+                    .query_map(params![prefix, agent], entry_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                if matches.len() > 1 {
+                    return Err(Error::new(format!(
+                        "`{reference}` is ambiguous: several publishes of {agent} start with it"
+                    ))
+                    .hint("give more hex digits of the change_track_id, or use vN"));
+                }
+                matches.pop().map(decode_entry).transpose()?
+            }
+            _ => {
+                return Err(Error::new(format!(
+                    "`{reference}` is not a reference to a publish"
+                ))
+                .hint(
+                    "use production, staging, vN (v1 is the first publish) or 4+ hex digits of a change_track_id",
+                ));
+            }
+        };
+        match found {
+            Some(entry) => Ok(entry),
+            None => Err(self.unknown_reference(agent, reference)?),
+        }
+    }
+
+    fn unknown_reference(&self, agent: &str, reference: &str) -> Result<Error> {
+        Ok(match self.head(agent)? {
+            None => Error::new(format!("{agent} has never been published, so `{reference}` names nothing"))
+                .hint(format!("publish it first: `agentctl publish {agent}`")),
+            Some(head) => {
+                let range = if head.version == 1 {
+                    "v1".to_owned()
+                } else {
+                    format!("v1 to v{}", head.version)
+                };
+                Error::new(format!("no publish of {agent} matches `{reference}`")).hint(format!(
+                    "{agent} has {range} (production is v{} {}); `agentctl log {agent}` lists them",
+                    head.version,
+                    head.short_id()
+                ))
+            }
+        })
+    }
+
+    /// Start a publish: one write transaction for every agent of the call. Writers queue on
+    /// the lock (up to the lock timeout) instead of failing with "database is locked".
+    pub fn publishing(&mut self) -> Result<Publishing<'_>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| locked_or(e, &self.path))?;
+        Ok(Publishing { tx })
+    }
+}
+
+fn locked_or(error: rusqlite::Error, path: &Path) -> Error {
+    if let rusqlite::Error::SqliteFailure(e, _) = &error
+        && e.code == rusqlite::ErrorCode::DatabaseBusy
+    {
+        return Error::new(format!(
+            "the store {} is busy: another agentctl is writing to it",
+            path.display()
+        ))
+        .hint("try again when the other publish has finished");
+    }
+    Error::from(anyhow::Error::from(error).context(format!("cannot write to the store {}", path.display())))
+}
+
+/// An open write transaction. Dropping it without [`Publishing::commit`] records nothing.
+pub struct Publishing<'s> {
+    tx: rusqlite::Transaction<'s>,
+}
+
+impl Publishing<'_> {
+    /// Production as seen inside the transaction: the decision whether there is anything to
+    /// publish is taken here, so two identical publishes racing each other record one entry.
+    pub fn head(&self, agent: &str) -> Result<Option<Entry>> {
+        head(&self.tx, agent)
+    }
+
+    pub fn snapshot(&self, entry: &Entry) -> Result<Config> {
+        snapshot(&self.tx, &entry.snapshot)
+    }
+
+    /// Append the next version of an agent and return it as stored.
+    pub fn append(&self, new: &NewEntry<'_>) -> Result<Entry> {
+        let parent = head(&self.tx, new.agent)?;
+        let content = Value::Object(new.config.clone());
+        let snapshot_hash = sha256_hex(canonical_json(&content).as_bytes());
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO snapshots (hash, content) VALUES (?1, ?2)")?
+            .execute(params![snapshot_hash, content.to_string()])?;
+
+        let entry = Entry {
+            agent: new.agent.to_owned(),
+            version: parent.as_ref().map_or(1, |p| p.version + 1),
+            change_track_id: String::new(),
+            parent: parent.map(|p| p.change_track_id),
+            author: new.author.to_owned(),
+            published_at: new.published_at.to_owned(),
+            message: new.message.to_owned(),
+            snapshot: snapshot_hash,
+            summary: new.summary.clone(),
+            reverts: new.reverts.map(str::to_owned),
+            git_commit: new.git_commit.map(str::to_owned),
+        };
+        let entry = Entry {
+            change_track_id: change_track_id(&entry),
+            ..entry
+        };
+        let summary = serde_json::to_string(&entry.summary).context("cannot encode the summary")?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO history (agent, version, change_track_id, parent, author,
+                     published_at, message, snapshot, summary, reverts, git_commit)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                entry.agent,
+                entry.version as i64,
+                entry.change_track_id,
+                entry.parent,
+                entry.author,
+                entry.published_at,
+                entry.message,
+                entry.snapshot,
+                summary,
+                entry.reverts,
+                entry.git_commit,
+            ])?;
+        Ok(entry)
+    }
+
+    pub fn commit(self) -> Result<()> {
+        self.tx
+            .commit()
+            .context("cannot commit the publish to the store")?;
+        Ok(())
+    }
+}
+
+const COLUMNS: &str = "agent, version, change_track_id, parent, author, published_at, message, \
+                       snapshot, summary, reverts, git_commit";
+
+/// A row as read; the summary is still JSON text.
+type RawEntry = (Entry, String);
+
+fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<RawEntry> {
+    Ok((
+        Entry {
+            agent: row.get(0)?,
+            version: row.get::<_, i64>(1)? as u64,
+            change_track_id: row.get(2)?,
+            parent: row.get(3)?,
+            author: row.get(4)?,
+            published_at: row.get(5)?,
+            message: row.get(6)?,
+            snapshot: row.get(7)?,
+            summary: Summary::default(),
+            reverts: row.get(9)?,
+            git_commit: row.get(10)?,
+        },
+        row.get(8)?,
+    ))
+}
+
+fn decode_entry((entry, summary): RawEntry) -> Result<Entry> {
+    let summary = serde_json::from_str(&summary).with_context(|| {
+        format!(
+            "the summary of {} v{} in the store is damaged",
+            entry.agent, entry.version
+        )
+    })?;
+    Ok(Entry { summary, ..entry })
+}
+
+fn head(conn: &Connection, agent: &str) -> Result<Option<Entry>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM history WHERE agent = ?1 ORDER BY version DESC LIMIT 1"
+    ))?;
+    let raw = stmt.query_row(params![agent], entry_from_row).optional()?;
+    raw.map(decode_entry).transpose()
+}
+
+fn entry(conn: &Connection, agent: &str, version: u64) -> Result<Option<Entry>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM history WHERE agent = ?1 AND version = ?2"
+    ))?;
+    let raw = stmt
+        .query_row(params![agent, version as i64], entry_from_row)
+        .optional()?;
+    raw.map(decode_entry).transpose()
+}
+
+fn snapshot(conn: &Connection, hash: &str) -> Result<Config> {
+    let content: Option<String> = conn
+        .prepare_cached("SELECT content FROM snapshots WHERE hash = ?1")?
+        .query_row(params![hash], |row| row.get(0))
+        .optional()?;
+    let content =
+        content.ok_or_else(|| Error::new(format!("snapshot {hash} is missing from the store")))?;
+    match serde_json::from_str(&content) {
+        Ok(Value::Object(config)) => Ok(config),
+        _ => Err(Error::new(format!("snapshot {hash} in the store is damaged"))),
+    }
+}
+
+fn is_version(reference: &str) -> bool {
+    reference.len() > 1
+        && reference.starts_with('v')
+        && reference[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_id_prefix(reference: &str) -> bool {
+    (4..=64).contains(&reference.len()) && reference.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
+    }
+    hex
+}
+
+/// SHA-256 over the parent's id and the entry's content: changing any stored field of any
+/// entry changes every id after it, which is what `verify` checks.
+pub fn change_track_id(entry: &Entry) -> String {
+    let content = serde_json::json!({
+        "agent": entry.agent,
+        "version": entry.version,
+        "author": entry.author,
+        "published_at": entry.published_at,
+        "message": entry.message,
+        "snapshot": entry.snapshot,
+        "summary": entry.summary,
+        "reverts": entry.reverts,
+        "git_commit": entry.git_commit,
+    });
+    let mut hashed = entry.parent.clone().unwrap_or_default();
+    hashed.push('\n');
+    hashed.push_str(&canonical_json(&content));
+    sha256_hex(hashed.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(name: &str) -> Config {
+        serde_json::json!({"name": name}).as_object().cloned().unwrap()
+    }
+
+    fn publish(store: &mut Store, agent: &str, name: &str) -> Entry {
+        let config = config(name);
+        let summary = Summary::default();
+        let publishing = store.publishing().unwrap();
+        let entry = publishing
+            .append(&NewEntry {
+                agent,
+                author: "me",
+                published_at: "2026-01-01T00:00:00Z",
+                message: "m",
+                config: &config,
+                summary: &summary,
+                reverts: None,
+                git_commit: None,
+            })
+            .unwrap();
+        publishing.commit().unwrap();
+        entry
+    }
+
+    #[test]
+    fn versions_chain_and_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), DEFAULT_LOCK_TIMEOUT).unwrap();
+        let v1 = publish(&mut store, "a", "one");
+        let v2 = publish(&mut store, "a", "two");
+        publish(&mut store, "b", "one");
+        assert_eq!((v1.version, v2.version), (1, 2));
+        assert_eq!(v2.parent.as_deref(), Some(v1.change_track_id.as_str()));
+        assert_eq!(change_track_id(&v2), v2.change_track_id);
+        assert_eq!(store.resolve("a", "production").unwrap(), v2);
+        assert_eq!(store.resolve("a", "v1").unwrap(), v1);
+        assert_eq!(store.resolve("a", &v1.change_track_id[..6]).unwrap(), v1);
+        assert!(store.resolve("a", "v3").is_err());
+        assert!(store.resolve("a", "zzzz").is_err());
+        assert!(store.resolve("c", "production").is_err());
+        assert_eq!(store.snapshot(&v1).unwrap(), config("one"));
+        assert_eq!(store.agents().unwrap(), ["a", "b"]);
+        let log = store.log(None, Some(2)).unwrap();
+        assert_eq!(log.len(), 2);
+        assert_eq!(log[0].agent, "b");
+    }
+
+    #[test]
+    fn identical_snapshots_are_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), DEFAULT_LOCK_TIMEOUT).unwrap();
+        let v1 = publish(&mut store, "a", "same");
+        let v2 = publish(&mut store, "b", "same");
+        assert_eq!(v1.snapshot, v2.snapshot);
+        let count: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM snapshots", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 1);
+    }
+}

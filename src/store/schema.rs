@@ -1,0 +1,199 @@
+//! Opening the SQLite file: recognising it as ours, and migrating it forward.
+//!
+//! The schema version lives in `PRAGMA user_version` and our mark in `PRAGMA application_id`.
+//! Migrations run in order inside one `BEGIN IMMEDIATE` transaction. Never remove or edit an
+//! entry of [`MIGRATIONS`]: stores in the field were built by them.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// "AGCT": tells our stores apart from every other SQLite file.
+pub const APPLICATION_ID: i32 = 0x4147_4354;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: snapshots by content hash, and the append-only publish history.
+    r#"
+    CREATE TABLE snapshots (
+        hash    TEXT PRIMARY KEY,
+        content TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE history (
+        seq             INTEGER PRIMARY KEY,
+        agent           TEXT NOT NULL,
+        version         INTEGER NOT NULL CHECK (version >= 1),
+        change_track_id TEXT NOT NULL UNIQUE,
+        parent          TEXT REFERENCES history (change_track_id),
+        author          TEXT NOT NULL,
+        published_at    TEXT NOT NULL,
+        message         TEXT NOT NULL,
+        snapshot        TEXT NOT NULL REFERENCES snapshots (hash),
+        summary         TEXT NOT NULL,
+        reverts         TEXT REFERENCES history (change_track_id),
+        git_commit      TEXT,
+        UNIQUE (agent, version)
+    );
+
+    CREATE TRIGGER history_update_refused BEFORE UPDATE ON history
+    BEGIN SELECT RAISE(ABORT, 'publish history is append-only'); END;
+    CREATE TRIGGER history_delete_refused BEFORE DELETE ON history
+    BEGIN SELECT RAISE(ABORT, 'publish history is append-only'); END;
+    "#,
+];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Open (creating if missing) and migrate the store at `path`.
+pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
+    let shown = path.display();
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("cannot open the store {shown}"))?;
+    conn.busy_timeout(busy_timeout)
+        .context("cannot set the busy timeout")?;
+
+    // Read before writing anything, so that a foreign file is left exactly as it was.
+    let (application_id, version) = match read_marks(&conn) {
+        Ok(marks) => marks,
+        Err(rusqlite::Error::SqliteFailure(e, _)) if is_not_a_database(e.code) => {
+            return Err(not_ours(path, "it is not an SQLite database"));
+        }
+        Err(e) => {
+            return Err(Error::from(
+                anyhow::Error::from(e).context(format!("cannot read the store {shown}")),
+            ));
+        }
+    };
+    if application_id != APPLICATION_ID {
+        let has_tables: bool = conn
+            .query_row("SELECT count(*) > 0 FROM sqlite_master", [], |r| r.get(0))
+            .with_context(|| format!("cannot read the store {shown}"))?;
+        if application_id != 0 || version != 0 || has_tables {
+            return Err(not_ours(
+                path,
+                "it is an SQLite database that belongs to another program",
+            ));
+        }
+    }
+    if version > SCHEMA_VERSION {
+        return Err(Error::new(format!(
+            "the store {shown} has schema version {version}, newer than this agentctl understands ({SCHEMA_VERSION})"
+        ))
+        .hint("upgrade agentctl (`cargo install agentctl`) to use this store"));
+    }
+
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .with_context(|| format!("cannot switch the store {shown} to WAL mode"))?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .context("cannot set synchronous=FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .context("cannot enable foreign keys")?;
+    if version < SCHEMA_VERSION {
+        migrate(&mut conn).with_context(|| format!("cannot migrate the store {shown}"))?;
+    }
+    Ok(conn)
+}
+
+fn read_marks(conn: &Connection) -> rusqlite::Result<(i32, i64)> {
+    let application_id = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    let version = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok((application_id, version))
+}
+
+fn is_not_a_database(code: rusqlite::ErrorCode) -> bool {
+    matches!(
+        code,
+        rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+    )
+}
+
+fn not_ours(path: &Path, why: &str) -> Error {
+    Error::new(format!(
+        "{} is not an agentctl store: {why}",
+        path.display()
+    ))
+    .hint("point --store (or AGENTCTL_STORE) at an agentctl store, or at a new file to create one")
+}
+
+/// Apply the missing migrations. Another process may have migrated between our check and the
+/// lock, so the version is read again inside the transaction.
+fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        tx.execute_batch(sql)
+            .with_context(|| format!("migration {} failed", index + 1))?;
+    }
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_twice_is_harmless() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        drop(open(&path, Duration::from_secs(1)).unwrap());
+        let conn = open(&path, Duration::from_secs(1)).unwrap();
+        let (app, version) = read_marks(&conn).unwrap();
+        assert_eq!((app, version), (APPLICATION_ID, SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn refuses_foreign_and_newer_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "hello, this is not a database at all, just some text").unwrap();
+        let err = open(&text, Duration::from_secs(1)).unwrap_err();
+        assert!(err.message.contains("not an SQLite database"), "{err:?}");
+        assert_eq!(
+            std::fs::read(&text).unwrap(),
+            b"hello, this is not a database at all, just some text"
+        );
+
+        let other = dir.path().join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x);")
+            .unwrap();
+        let err = open(&other, Duration::from_secs(1)).unwrap_err();
+        assert!(err.message.contains("another program"), "{err:?}");
+
+        let newer = dir.path().join("newer.db");
+        drop(open(&newer, Duration::from_secs(1)).unwrap());
+        Connection::open(&newer)
+            .unwrap()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = open(&newer, Duration::from_secs(1)).unwrap_err();
+        assert!(err.message.contains("newer"), "{err:?}");
+    }
+
+    #[test]
+    fn history_is_append_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(&dir.path().join("s.db"), Duration::from_secs(1)).unwrap();
+        conn.execute_batch(
+            "INSERT INTO snapshots VALUES ('h', '{}');
+             INSERT INTO history (agent, version, change_track_id, author, published_at, message, snapshot, summary)
+             VALUES ('a', 1, 'c', 'me', 't', 'm', 'h', '{}');",
+        )
+        .unwrap();
+        assert!(conn.execute("UPDATE history SET author = 'x'", []).is_err());
+        assert!(conn.execute("DELETE FROM history", []).is_err());
+    }
+}

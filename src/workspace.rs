@@ -1,0 +1,218 @@
+//! The workspace: a folder holding `.agentctl/` (the default store) and `agents/` (staging).
+//!
+//! Staging is one YAML file per agent, named after the agent's id. This module finds the
+//! workspace, lists and reads staging files (with located errors), and knows where the store is.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::agent::{self, Config};
+use crate::error::{Error, Location, Result};
+
+pub const STATE_DIR: &str = ".agentctl";
+pub const STORE_FILE: &str = "store.db";
+pub const AGENTS_DIR: &str = "agents";
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+}
+
+/// One agent's staging file as found in `agents/`.
+#[derive(Debug, Clone)]
+pub struct Staging {
+    pub agent: String,
+    pub path: PathBuf,
+}
+
+impl Workspace {
+    /// The nearest folder at or above `start` that holds `.agentctl/`.
+    pub fn find(start: &Path) -> Result<Workspace> {
+        let start = start
+            .canonicalize()
+            .with_context(|| format!("cannot open the folder {}", start.display()))?;
+        for dir in start.ancestors() {
+            if dir.join(STATE_DIR).is_dir() {
+                return Ok(Workspace {
+                    root: dir.to_owned(),
+                });
+            }
+        }
+        Err(Error::new(format!(
+            "not inside an agentctl workspace (no {STATE_DIR}/ folder in {} or above)",
+            start.display()
+        ))
+        .hint("run `agentctl init` to create one here, or pass -C DIR"))
+    }
+
+    /// Create `.agentctl/` and `agents/` in `dir`; refuses where a workspace already exists.
+    pub fn init(dir: &Path) -> Result<Workspace> {
+        if dir.join(STATE_DIR).exists() {
+            return Err(Error::new(format!(
+                "{} is already an agentctl workspace",
+                dir.display()
+            ))
+            .hint("use the existing workspace, or pick another folder"));
+        }
+        fs::create_dir_all(dir.join(STATE_DIR))
+            .with_context(|| format!("cannot create {}", dir.join(STATE_DIR).display()))?;
+        fs::create_dir_all(dir.join(AGENTS_DIR))
+            .with_context(|| format!("cannot create {}", dir.join(AGENTS_DIR).display()))?;
+        let root = dir
+            .canonicalize()
+            .with_context(|| format!("cannot open the folder {}", dir.display()))?;
+        Ok(Workspace { root })
+    }
+
+    pub fn agents_dir(&self) -> PathBuf {
+        self.root.join(AGENTS_DIR)
+    }
+
+    pub fn default_store(&self) -> PathBuf {
+        self.root.join(STATE_DIR).join(STORE_FILE)
+    }
+
+    /// A path as shown to people: relative to the workspace root when inside it.
+    pub fn display(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+
+    /// Every `*.yaml`/`*.yml` file in `agents/`, by agent id. A file whose name is not a valid
+    /// id, or an agent with both extensions, is an error for that agent (`Err` in the list),
+    /// so that one bad file does not hide the others.
+    pub fn staging_files(&self) -> Result<Vec<(String, Result<Staging>)>> {
+        let dir = self.agents_dir();
+        let read = match fs::read_dir(&dir) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(anyhow::Error::from(e)
+                    .context(format!("cannot list {}", self.display(&dir)))
+                    .into());
+            }
+        };
+        let mut ids = Vec::new();
+        for dirent in read {
+            let dirent = dirent.with_context(|| format!("cannot list {}", self.display(&dir)))?;
+            let name = dirent.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if let Some(id) = name
+                .strip_suffix(".yaml")
+                .or_else(|| name.strip_suffix(".yml"))
+                && !name.starts_with('.')
+            {
+                ids.push(id.to_owned());
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let staging = self.staging(&id);
+                (id, staging)
+            })
+            .collect())
+    }
+
+    /// The staging file of `agent`, which must exist.
+    pub fn staging(&self, agent: &str) -> Result<Staging> {
+        match self.find_staging(agent)? {
+            Some(staging) => Ok(staging),
+            None => Err(Error::new(format!(
+                "no staging file for agent `{agent}` ({AGENTS_DIR}/{agent}.yaml)"
+            ))
+            .hint("`agentctl status` lists the agents of this workspace")),
+        }
+    }
+
+    /// The staging file of `agent`, or `None` when there is none.
+    pub fn find_staging(&self, agent: &str) -> Result<Option<Staging>> {
+        validate_id(agent)?;
+        let dir = self.agents_dir();
+        let yaml = dir.join(format!("{agent}.yaml"));
+        let yml = dir.join(format!("{agent}.yml"));
+        let path = match (yaml.exists(), yml.exists()) {
+            (true, true) => {
+                return Err(Error::new(format!(
+                    "agent `{agent}` has two staging files: {AGENTS_DIR}/{agent}.yaml and {AGENTS_DIR}/{agent}.yml"
+                ))
+                .hint("keep one of them and delete the other"));
+            }
+            (true, false) => yaml,
+            (false, true) => yml,
+            (false, false) => return Ok(None),
+        };
+        Ok(Some(Staging {
+            agent: agent.to_owned(),
+            path,
+        }))
+    }
+
+    /// Read, parse and validate a staging file. Errors point at `file:line:column`.
+    pub fn read(&self, staging: &Staging) -> Result<Config> {
+        let shown = self.display(&staging.path);
+        let size = fs::metadata(&staging.path)
+            .with_context(|| format!("cannot read {shown}"))?
+            .len();
+        if size > agent::MAX_FILE_BYTES {
+            return Err(Error::new(format!(
+                "{shown} is {size} bytes; agent files are limited to {} MiB",
+                agent::MAX_FILE_BYTES / 1024 / 1024
+            ))
+            .at(Location {
+                file: shown,
+                line: None,
+                column: None,
+            }));
+        }
+        let bytes = fs::read(&staging.path).with_context(|| format!("cannot read {shown}"))?;
+        agent::parse(&bytes).map_err(|invalid| {
+            Error::new(invalid.message).at(Location {
+                file: shown,
+                line: invalid.line,
+                column: invalid.column,
+            })
+        })
+    }
+}
+
+/// Agent ids: letters, digits, `-`, `_`, `.`, starting with a letter or digit, at most 128
+/// characters. This also keeps ids from naming paths outside `agents/`.
+pub fn validate_id(id: &str) -> Result<()> {
+    let valid = !id.is_empty()
+        && id.len() <= 128
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if valid {
+        Ok(())
+    } else {
+        let shown: String = id.escape_debug().collect();
+        Err(Error::new(format!("`{shown}` is not a valid agent id")).hint(
+            "agent ids use letters, digits, `-`, `_` and `.`, start with a letter or digit, \
+             and have at most 128 characters",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        for ok in ["a", "support-bot", "A.b_c-1", &"x".repeat(128)] {
+            assert!(validate_id(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "../x", "/abs", "-x", ".hidden", "a b", "a/b", "tab\t", &"x".repeat(129)] {
+            assert!(validate_id(bad).is_err(), "{bad}");
+        }
+    }
+}
