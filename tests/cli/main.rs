@@ -1,1 +1,27 @@
+//! One test binary for the whole command line (faster to build than one per file).
 
+mod common;
+
+mod test_diff;
+mod test_init;
+mod test_log_show;
+mod test_publish;
+mod test_status_validate;
+
+/// Every test file in this folder is compiled: a forgotten `mod` would silently skip it.
+#[test]
+fn no_test_file_is_forgotten() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
+    let main = std::fs::read_to_string(dir.join("main.rs")).unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if let Some(module) = name.strip_suffix(".rs")
+            && module != "main"
+        {
+            assert!(
+                main.contains(&format!("mod {module};")),
+                "tests/cli/{name} is not declared in tests/cli/main.rs"
+            );
+        }
+    }
+}

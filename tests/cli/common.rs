@@ -1,0 +1,213 @@
+//! A hermetic environment for running the real `agentctl` binary: a temporary workspace, a
+//! temporary HOME and config folder, a fixed author, no colour, no inherited store or git
+//! identity. Every assertion can show stdout, stderr and the exit code together.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub const AUTHOR: &str = "Test Author <test@example.com>";
+
+/// What a command did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout, stderr and the exit code, for assertion messages.
+    pub fn show(&self) -> String {
+        format!(
+            "--- stdout ---\n{}--- stderr ---\n{}[exit status: {}]",
+            self.stdout, self.stderr, self.code
+        )
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.show()))
+    }
+
+    /// Assert the exit code, showing everything when it is wrong.
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Run {
+        assert_eq!(self.code, expected, "unexpected exit code:\n{}", self.show());
+        self
+    }
+
+    #[track_caller]
+    pub fn success(&self) -> &Run {
+        self.code(0)
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.show()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.show()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_lacks(&self, needle: &str) -> &Run {
+        assert!(
+            !self.stdout.contains(needle),
+            "stdout has {needle:?}:\n{}",
+            self.show()
+        );
+        self
+    }
+}
+
+pub struct TestEnv {
+    /// Holds HOME, the config folder and the workspace.
+    pub tmp: TempDir,
+    /// The workspace root.
+    pub root: PathBuf,
+}
+
+impl TestEnv {
+    /// A new, initialised workspace.
+    pub fn new() -> TestEnv {
+        let env = TestEnv::bare();
+        env.run(&["init"]).success();
+        env
+    }
+
+    /// An empty folder, not yet a workspace.
+    pub fn bare() -> TestEnv {
+        let tmp = TempDir::new().expect("temporary folder");
+        let root = tmp.path().join("ws");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(tmp.path().join("home/.config")).unwrap();
+        let root = root.canonicalize().unwrap();
+        TestEnv { tmp, root }
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.tmp.path().join("home")
+    }
+
+    /// The user config folder agentctl reads (`$XDG_CONFIG_HOME/agentctl`).
+    pub fn config_dir(&self) -> PathBuf {
+        self.home().join(".config").join("agentctl")
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.root.join(".agentctl/store.db")
+    }
+
+    /// `agentctl` with a clean environment, run in the workspace.
+    pub fn command(&self) -> Command {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("agentctl");
+        cmd.current_dir(&self.root)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            .env("AGENTCTL_AUTHOR", AUTHOR)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("USER", "login-user")
+            .env("COLUMNS", "100");
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(self.command().args(args))
+    }
+
+    pub fn run_with(&self, cmd: &mut Command) -> Run {
+        let output = cmd.output().expect("agentctl runs");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Write (or overwrite) `agents/<id>.yaml`.
+    pub fn write_agent(&self, id: &str, yaml: &str) -> PathBuf {
+        let path = self.root.join("agents").join(format!("{id}.yaml"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, yaml).unwrap();
+        path
+    }
+
+    pub fn read_agent(&self, id: &str) -> String {
+        std::fs::read_to_string(self.root.join("agents").join(format!("{id}.yaml"))).unwrap()
+    }
+
+    /// Copy the bundled example agents into the workspace.
+    pub fn copy_examples(&self) {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/agents");
+        for entry in std::fs::read_dir(examples).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                std::fs::copy(&path, self.root.join("agents").join(path.file_name().unwrap()))
+                    .unwrap();
+            }
+        }
+    }
+
+    /// The store file's bytes (plus its WAL), to prove a command changed nothing.
+    pub fn store_bytes(&self) -> Vec<u8> {
+        let mut bytes = std::fs::read(self.store()).unwrap_or_default();
+        bytes.extend(std::fs::read(self.root.join(".agentctl/store.db-wal")).unwrap_or_default());
+        bytes
+    }
+
+    /// Number of history entries, read through `log --json`.
+    pub fn history_len(&self, agent: Option<&str>) -> usize {
+        let mut args = vec!["log", "--json"];
+        args.extend(agent);
+        let run = self.run(&args);
+        run.success();
+        run.json()["entries"].as_array().unwrap().len()
+    }
+}
+
+/// A small valid agent whose fields tests can vary.
+pub fn agent_yaml(name: &str, temperature: f64) -> String {
+    format!(
+        r#"# A test agent
+name: {name}
+description: Helps with tests
+model:
+  provider: openai
+  name: gpt-4.1
+  temperature: {temperature}
+instructions: |
+  You are a helpful agent.
+  Be brief.
+tools:
+  - name: lookup_invoice
+    description: Find an invoice
+    parameters:
+      type: object
+      properties:
+        id: {{type: string}}
+  - name: web_search
+    description: Search the web
+guardrails:
+  - name: pii
+    action: redact
+"#
+    )
+}

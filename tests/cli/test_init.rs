@@ -1,0 +1,108 @@
+use crate::common::TestEnv;
+
+#[test]
+fn init_creates_store_and_agents_folder() {
+    let env = TestEnv::bare();
+    env.run(&["init"])
+        .success()
+        .stderr_has("Created")
+        .stderr_has("agentctl diff");
+    assert!(env.store().is_file());
+    assert!(env.root.join("agents").is_dir());
+    env.run(&["status", "--json"]).success();
+}
+
+#[test]
+fn init_takes_a_folder_and_creates_it() {
+    let env = TestEnv::bare();
+    env.run(&["init", "sub/dir"]).success();
+    assert!(env.root.join("sub/dir/.agentctl/store.db").is_file());
+    assert!(env.root.join("sub/dir/agents").is_dir());
+}
+
+#[test]
+fn init_refuses_an_existing_workspace() {
+    let env = TestEnv::new();
+    let before = env.store_bytes();
+    env.run(&["init"])
+        .code(2)
+        .stderr_has("error: ")
+        .stderr_has("already an agentctl workspace");
+    assert_eq!(env.store_bytes(), before);
+}
+
+#[test]
+fn commands_outside_a_workspace_name_init() {
+    let env = TestEnv::bare();
+    for args in [
+        &["status"][..],
+        &["validate"],
+        &["diff"],
+        &["publish"],
+        &["log"],
+        &["show", "x"],
+    ] {
+        env.run(args)
+            .code(2)
+            .stderr_has("not inside an agentctl workspace")
+            .stderr_has("agentctl init");
+    }
+}
+
+#[test]
+fn workspace_is_found_from_a_subfolder_and_with_dash_c() {
+    let env = TestEnv::new();
+    env.write_agent("a", &crate::common::agent_yaml("A", 0.1));
+    let sub = env.root.join("agents");
+    let run = env.run_with(env.command().current_dir(&sub).args(["status", "--json"]));
+    run.success();
+    assert_eq!(run.json()["agents"][0]["agent"], "a");
+
+    let outside = env.tmp.path();
+    let run = env.run_with(
+        env.command()
+            .current_dir(outside)
+            .args(["-C", env.root.to_str().unwrap(), "status", "--json"]),
+    );
+    run.success();
+    assert_eq!(run.json()["agents"][0]["state"], "new");
+}
+
+#[test]
+fn store_option_and_environment_variable_choose_another_store() {
+    let env = TestEnv::new();
+    env.write_agent("a", &crate::common::agent_yaml("A", 0.1));
+    let other = env.tmp.path().join("ci-volume/history.db");
+    std::fs::create_dir_all(other.parent().unwrap()).unwrap();
+    env.run(&["--store", other.to_str().unwrap(), "publish"]).success();
+    assert!(other.is_file());
+    // The default store saw nothing; the other one has the entry.
+    assert_eq!(env.history_len(None), 0);
+    let run = env.run_with(
+        env.command()
+            .env("AGENTCTL_STORE", &other)
+            .args(["log", "--json"]),
+    );
+    run.success();
+    assert_eq!(run.json()["entries"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_file_that_is_not_a_store_is_refused_and_left_alone() {
+    let env = TestEnv::new();
+    let text = env.tmp.path().join("notes.txt");
+    std::fs::write(&text, "just some notes, not a database, long enough to have a header").unwrap();
+    let before = std::fs::read(&text).unwrap();
+    env.run(&["--store", text.to_str().unwrap(), "log"])
+        .code(2)
+        .stderr_has("not an agentctl store");
+    assert_eq!(std::fs::read(&text).unwrap(), before);
+}
+
+#[test]
+fn help_and_version() {
+    let env = TestEnv::bare();
+    env.run(&["--help"]).success().stdout_has("publish");
+    env.run(&["-V"]).success().stdout_has("agentctl");
+    env.run(&["no-such-command"]).code(2);
+}
