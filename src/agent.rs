@@ -172,8 +172,8 @@ fn yaml_message(err: &serde_yaml::Error) -> String {
     let text = err.to_string();
     let mut message = strip_positions(&text);
     if message.contains("more than one document") {
-        message = "the file holds more than one YAML document; an agent file holds exactly one"
-            .into();
+        message =
+            "the file holds more than one YAML document; an agent file holds exactly one".into();
     } else if message.contains("recursion limit exceeded") {
         message = "nesting is deeper than 128 levels".into();
     } else if message.contains("repetition limit exceeded") {
@@ -337,9 +337,9 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
         match normalise_float(v) {
             Some(number) => self.scalar(Value::Number(number), 0),
-            None => Err(self.ctx.fail(
-                "NaN and infinite numbers are not allowed; expected a finite number",
-            )),
+            None => Err(self
+                .ctx
+                .fail("NaN and infinite numbers are not allowed; expected a finite number")),
         }
     }
 
@@ -608,10 +608,7 @@ fn check_root(value: &Value) -> Result<(), String> {
 fn check_top_level(key: &str, value: &Value) -> Result<(), String> {
     let expect_string = |what: &str| match value {
         Value::String(_) => Ok(()),
-        other => Err(format!(
-            "`{key}` must be {what}, found {}",
-            describe(other)
-        )),
+        other => Err(format!("`{key}` must be {what}, found {}", describe(other))),
     };
     match key {
         "name" => match value {
@@ -792,8 +789,16 @@ mod tests {
     fn refuses_what_json_cannot_hold() {
         assert!(err("name: a\nx: .nan\n").message.contains("NaN"));
         assert!(err("name: a\nx: -.inf\n").message.contains("infinite"));
-        assert!(err("name: a\n1: x\n").message.contains("keys must be strings"));
-        assert!(err("name: a\nx: 123456789012345678901234\n").message.contains("64-bit"));
+        assert!(
+            err("name: a\n1: x\n")
+                .message
+                .contains("keys must be strings")
+        );
+        assert!(
+            err("name: a\nx: 123456789012345678901234\n")
+                .message
+                .contains("64-bit")
+        );
         let huge = format!("name: a\nx: {}\n", "9".repeat(400));
         assert!(err(&huge).message.contains("64-bit"));
         // Quoted, the same digits are text.
@@ -803,11 +808,23 @@ mod tests {
 
     #[test]
     fn refuses_tags_documents_and_empty_files() {
-        assert!(err("name: a\nx: !custom 3\n").message.contains("unknown tag"));
+        assert!(
+            err("name: a\nx: !custom 3\n")
+                .message
+                .contains("unknown tag")
+        );
         assert!(parse(b"name: !!str a\nx: !!int 3\n").is_ok());
-        assert!(err("name: a\n---\nname: b\n").message.contains("more than one"));
+        assert!(
+            err("name: a\n---\nname: b\n")
+                .message
+                .contains("more than one")
+        );
         assert!(err("").message.contains("no YAML document"));
-        assert!(err("# only a comment\n").message.contains("no YAML document"));
+        assert!(
+            err("# only a comment\n")
+                .message
+                .contains("no YAML document")
+        );
     }
 
     #[test]
@@ -834,8 +851,53 @@ mod tests {
     #[test]
     fn strips_positions_from_messages() {
         assert_eq!(
-            strip_positions("did not find key at line 3 column 1, while parsing at line 2 column 5"),
+            strip_positions(
+                "did not find key at line 3 column 1, while parsing at line 2 column 5"
+            ),
             "did not find key, while parsing"
         );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            (-1.0e6f64..1.0e6).prop_map(|f| Value::Number(normalise_float(f).unwrap())),
+            "[^\\p{Cc}]{0,12}".prop_map(Value::from),
+            "([a-z ]{0,8}\n){1,4}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map("[^\\p{Cc}]{1,6}", inner, 0..5).prop_map(|m| {
+                    Value::Object(m.into_iter().filter(|(k, _)| k != "<<").collect())
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever layout a YAML or JSON writer chooses, the values read back are the same.
+        #[test]
+        fn formatting_is_not_a_change(extra in value(), name in "[a-z]{1,8}") {
+            let mut doc = Map::new();
+            doc.insert("name".into(), Value::from(name));
+            doc.insert("extra".into(), extra);
+            let doc = Value::Object(doc);
+            let yaml = serde_yaml::to_string(&doc).unwrap();
+            prop_assert_eq!(parse(yaml.as_bytes()).map(Value::Object), Ok(doc.clone()), "{}", yaml);
+            // JSON is YAML too: flow style, every string quoted.
+            let json = serde_json::to_string_pretty(&doc).unwrap();
+            prop_assert_eq!(parse(json.as_bytes()).map(Value::Object), Ok(doc), "{}", json);
+        }
     }
 }

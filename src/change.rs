@@ -289,18 +289,33 @@ fn diff_values(path: &Path, old: &Value, new: &Value, out: &mut Vec<Change>) {
     }
 }
 
-fn diff_maps(path: &Path, old: &Map<String, Value>, new: &Map<String, Value>, out: &mut Vec<Change>) {
+fn diff_maps(
+    path: &Path,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    out: &mut Vec<Change>,
+) {
     for (key, new_value) in new {
         let child = path.child(Segment::Key(key.clone()));
         match old.get(key) {
             Some(old_value) => diff_values(&child, old_value, new_value, out),
-            None => out.push(Change::new(child, Kind::Added, Value::Null, new_value.clone())),
+            None => out.push(Change::new(
+                child,
+                Kind::Added,
+                Value::Null,
+                new_value.clone(),
+            )),
         }
     }
     for (key, old_value) in old {
         if !new.contains_key(key) {
             let child = path.child(Segment::Key(key.clone()));
-            out.push(Change::new(child, Kind::Removed, old_value.clone(), Value::Null));
+            out.push(Change::new(
+                child,
+                Kind::Removed,
+                old_value.clone(),
+                Value::Null,
+            ));
         }
     }
 }
@@ -326,15 +341,31 @@ fn identities(items: &[Value]) -> Vec<&str> {
 }
 
 fn diff_keyed(path: &Path, old: &[Value], new: &[Value], out: &mut Vec<Change>) {
-    let old_by_id: HashMap<&str, &Value> = old.iter().filter_map(|i| Some((item_identity(i)?, i))).collect();
+    let old_by_id: HashMap<&str, &Value> = old
+        .iter()
+        .filter_map(|i| Some((item_identity(i)?, i)))
+        .collect();
     let new_ids: BTreeSet<&str> = identities(new).into_iter().collect();
 
     // Kept items in old order against kept items in new order: a difference is a reorder.
-    let old_kept: Vec<&str> = identities(old).into_iter().filter(|id| new_ids.contains(id)).collect();
-    let new_kept: Vec<&str> = identities(new).into_iter().filter(|id| old_by_id.contains_key(id)).collect();
+    let old_kept: Vec<&str> = identities(old)
+        .into_iter()
+        .filter(|id| new_ids.contains(id))
+        .collect();
+    let new_kept: Vec<&str> = identities(new)
+        .into_iter()
+        .filter(|id| old_by_id.contains_key(id))
+        .collect();
     if old_kept != new_kept {
-        let names = |items: &[Value]| Value::Array(identities(items).into_iter().map(Value::from).collect());
-        out.push(Change::new(path.clone(), Kind::Changed, names(old), names(new)));
+        let names = |items: &[Value]| {
+            Value::Array(identities(items).into_iter().map(Value::from).collect())
+        };
+        out.push(Change::new(
+            path.clone(),
+            Kind::Changed,
+            names(old),
+            names(new),
+        ));
     }
 
     for (position, item) in new.iter().enumerate() {
@@ -365,30 +396,33 @@ fn diff_plain_list(path: &Path, old: &[Value], new: &[Value], out: &mut Vec<Chan
     let ops = similar::capture_diff_slices(Algorithm::Myers, &old_keys, &new_keys);
     let mut removed = Vec::new();
     for op in ops {
-        match op {
-            DiffOp::Equal { .. } => {}
-            DiffOp::Delete { old_index, old_len, .. } => {
-                removed.extend(old_index..old_index + old_len);
-            }
-            DiffOp::Insert { new_index, new_len, .. } => {
-                for j in new_index..new_index + new_len {
-                    out.push(Change::new(path.child(Segment::Index(j)), Kind::Added, Value::Null, new[j].clone()));
-                }
-            }
-            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
-                let paired = old_len.min(new_len);
-                for k in 0..paired {
-                    diff_values(&path.child(Segment::Index(new_index + k)), &old[old_index + k], &new[new_index + k], out);
-                }
-                for j in new_index + paired..new_index + new_len {
-                    out.push(Change::new(path.child(Segment::Index(j)), Kind::Added, Value::Null, new[j].clone()));
-                }
-                removed.extend(old_index + paired..old_index + old_len);
-            }
+        if let DiffOp::Equal { .. } = op {
+            continue;
         }
+        // Entries replaced one for one are compared in depth; the rest are added or removed.
+        let (old_range, new_range) = (op.old_range(), op.new_range());
+        let paired = old_range.len().min(new_range.len());
+        for (i, j) in old_range.clone().zip(new_range.clone()) {
+            diff_values(&path.child(Segment::Index(j)), &old[i], &new[j], out);
+        }
+        for (j, item) in new
+            .iter()
+            .enumerate()
+            .take(new_range.end)
+            .skip(new_range.start + paired)
+        {
+            let child = path.child(Segment::Index(j));
+            out.push(Change::new(child, Kind::Added, Value::Null, item.clone()));
+        }
+        removed.extend(old_range.start + paired..old_range.end);
     }
     for i in removed {
-        out.push(Change::new(path.child(Segment::Index(i)), Kind::Removed, old[i].clone(), Value::Null));
+        out.push(Change::new(
+            path.child(Segment::Index(i)),
+            Kind::Removed,
+            old[i].clone(),
+            Value::Null,
+        ));
     }
 }
 
@@ -405,21 +439,33 @@ impl fmt::Display for ApplyError {
 impl std::error::Error for ApplyError {}
 
 /// Replay `changes` (as computed by [`diff`] from `base`) onto `base`.
-pub fn apply(base: &Map<String, Value>, changes: &[Change]) -> Result<Map<String, Value>, ApplyError> {
+pub fn apply(
+    base: &Map<String, Value>,
+    changes: &[Change],
+) -> Result<Map<String, Value>, ApplyError> {
     let refs: Vec<&Change> = changes.iter().collect();
     match apply_at(Value::Object(base.clone()), 0, &refs)? {
         Value::Object(map) => Ok(map),
-        other => Err(ApplyError(format!("the document became {other}, not a mapping"))),
+        other => Err(ApplyError(format!(
+            "the document became {other}, not a mapping"
+        ))),
     }
 }
 
 /// Apply the changes whose paths all start with the node at `depth` (the node is `value`).
 fn apply_at(value: Value, depth: usize, changes: &[&Change]) -> Result<Value, ApplyError> {
     // A change at this very node replaces it (reorders are handled by the list below).
-    if let Some(own) = changes.iter().find(|c| c.path.0.len() == depth && !c.is_reorder()) {
+    if let Some(own) = changes
+        .iter()
+        .find(|c| c.path.0.len() == depth && !c.is_reorder())
+    {
         return Ok(own.new.clone());
     }
-    let below: Vec<&Change> = changes.iter().copied().filter(|c| c.path.0.len() > depth).collect();
+    let below: Vec<&Change> = changes
+        .iter()
+        .copied()
+        .filter(|c| c.path.0.len() > depth)
+        .collect();
     if below.is_empty() && !changes.iter().any(|c| c.is_reorder()) {
         return Ok(value);
     }
@@ -429,7 +475,10 @@ fn apply_at(value: Value, depth: usize, changes: &[&Change]) -> Result<Value, Ap
             let mut groups: Vec<(String, Vec<&Change>)> = Vec::new();
             for change in below {
                 let Segment::Key(key) = segment_of(change) else {
-                    return Err(ApplyError(format!("{} does not address a mapping key", change.path)));
+                    return Err(ApplyError(format!(
+                        "{} does not address a mapping key",
+                        change.path
+                    )));
                 };
                 match groups.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, group)) => group.push(change),
@@ -455,8 +504,14 @@ fn apply_at(value: Value, depth: usize, changes: &[&Change]) -> Result<Value, Ap
             Ok(Value::Object(map))
         }
         Value::Array(items) => {
-            let reorder = changes.iter().find(|c| c.path.0.len() == depth && c.is_reorder());
-            if reorder.is_some() || below.iter().any(|c| matches!(segment_of(c), Segment::Item(_))) {
+            let reorder = changes
+                .iter()
+                .find(|c| c.path.0.len() == depth && c.is_reorder());
+            if reorder.is_some()
+                || below
+                    .iter()
+                    .any(|c| matches!(segment_of(c), Segment::Item(_)))
+            {
                 apply_keyed(items, depth, reorder.copied(), &below)
             } else {
                 apply_plain(items, depth, &below)
@@ -464,7 +519,10 @@ fn apply_at(value: Value, depth: usize, changes: &[&Change]) -> Result<Value, Ap
         }
         other => Err(ApplyError(format!(
             "cannot apply {} below a scalar ({other})",
-            below.first().map(|c| c.path.to_string()).unwrap_or_default()
+            below
+                .first()
+                .map(|c| c.path.to_string())
+                .unwrap_or_default()
         ))),
     }
 }
@@ -472,7 +530,10 @@ fn apply_at(value: Value, depth: usize, changes: &[&Change]) -> Result<Value, Ap
 fn apply_plain(items: Vec<Value>, depth: usize, below: &[&Change]) -> Result<Value, ApplyError> {
     let index = |c: &Change| match c.path.0[depth] {
         Segment::Index(i) => Ok(i),
-        _ => Err(ApplyError(format!("{} does not address a list position", c.path))),
+        _ => Err(ApplyError(format!(
+            "{} does not address a list position",
+            c.path
+        ))),
     };
     let mut removed = BTreeSet::new();
     let mut added: HashMap<usize, Value> = HashMap::new();
@@ -512,7 +573,9 @@ fn apply_plain(items: Vec<Value>, depth: usize, below: &[&Change]) -> Result<Val
         result.push(item);
     }
     if !inner.is_empty() || !added.is_empty() {
-        return Err(ApplyError("changes address list positions that do not exist".into()));
+        return Err(ApplyError(
+            "changes address list positions that do not exist".into(),
+        ));
     }
     Ok(Value::Array(result))
 }
@@ -528,7 +591,10 @@ fn apply_keyed(
     let mut inner: HashMap<String, Vec<&Change>> = HashMap::new();
     for &change in below {
         let Segment::Item(name) = &change.path.0[depth] else {
-            return Err(ApplyError(format!("{} does not address a list item", change.path)));
+            return Err(ApplyError(format!(
+                "{} does not address a list item",
+                change.path
+            )));
         };
         match (change.kind, change.path.0.len() == depth + 1) {
             (Kind::Removed, true) => {
@@ -556,8 +622,18 @@ fn apply_keyed(
         return Err(ApplyError(format!("no item named `{name}` to change")));
     }
     if let Some(order) = reorder.and_then(|c| c.new.as_array()) {
-        let rank: HashMap<&str, usize> = order.iter().filter_map(Value::as_str).enumerate().map(|(i, n)| (n, i)).collect();
-        result.sort_by_key(|item| item_identity(item).and_then(|id| rank.get(id)).copied().unwrap_or(usize::MAX));
+        let rank: HashMap<&str, usize> = order
+            .iter()
+            .filter_map(Value::as_str)
+            .enumerate()
+            .map(|(i, n)| (n, i))
+            .collect();
+        result.sort_by_key(|item| {
+            item_identity(item)
+                .and_then(|id| rank.get(id))
+                .copied()
+                .unwrap_or(usize::MAX)
+        });
     }
     added.sort_by_key(|(position, _)| *position);
     for (position, item) in added {
@@ -624,13 +700,20 @@ mod tests {
     }
 
     fn paths(changes: &[Change]) -> Vec<String> {
-        changes.iter().map(|c| format!("{} {}", c.kind.as_str(), c.path)).collect()
+        changes
+            .iter()
+            .map(|c| format!("{} {}", c.kind.as_str(), c.path))
+            .collect()
     }
 
     fn roundtrip(a: &Value, b: &Value) -> Vec<Change> {
         let (a, b) = (map(a.clone()), map(b.clone()));
         let changes = diff(&a, &b);
-        assert_eq!(apply(&a, &changes).unwrap(), b, "apply(diff) for {changes:#?}");
+        assert_eq!(
+            apply(&a, &changes).unwrap(),
+            b,
+            "apply(diff) for {changes:#?}"
+        );
         changes
     }
 
@@ -654,7 +737,10 @@ mod tests {
         let a = json!({"name": "x", "guardrails": [{"name": "a"}, {"name": "b"}, {"name": "c"}]});
         let b = json!({"name": "x", "guardrails": [{"name": "c"}, {"name": "a"}]});
         let changes = roundtrip(&a, &b);
-        assert_eq!(paths(&changes), ["changed guardrails", "removed guardrails[b]"]);
+        assert_eq!(
+            paths(&changes),
+            ["changed guardrails", "removed guardrails[b]"]
+        );
         assert_eq!(changes[0].new, json!(["c", "a"]));
     }
 
@@ -662,7 +748,10 @@ mod tests {
     fn items_by_id_and_deepest_field() {
         let a = json!({"name": "x", "knowledge_sources": [{"id": "k", "cfg": {"url": "a", "depth": 1}}]});
         let b = json!({"name": "x", "knowledge_sources": [{"id": "k", "cfg": {"url": "b", "depth": 1}}]});
-        assert_eq!(paths(&roundtrip(&a, &b)), ["changed knowledge_sources[k].cfg.url"]);
+        assert_eq!(
+            paths(&roundtrip(&a, &b)),
+            ["changed knowledge_sources[k].cfg.url"]
+        );
     }
 
     #[test]
@@ -673,7 +762,10 @@ mod tests {
         let c = json!({"name": "x", "model": {"stop": ["a", "c"]}});
         assert_eq!(paths(&roundtrip(&a, &c)), ["removed model.stop[1]"]);
         let d = json!({"name": "x", "model": {"stop": ["a", "B", "c", "d"]}});
-        assert_eq!(paths(&roundtrip(&a, &d)), ["changed model.stop[1]", "added model.stop[3]"]);
+        assert_eq!(
+            paths(&roundtrip(&a, &d)),
+            ["changed model.stop[1]", "added model.stop[3]"]
+        );
     }
 
     #[test]
@@ -681,7 +773,10 @@ mod tests {
         let a = json!({"tools": [], "name": "x", "instructions": "a\nb\n"});
         let b = json!({"tools": [{"name": "t"}], "name": "y", "instructions": "a\nc\n"});
         let changes = roundtrip(&a, &b);
-        assert_eq!(paths(&changes), ["changed name", "changed instructions", "added tools[t]"]);
+        assert_eq!(
+            paths(&changes),
+            ["changed name", "changed instructions", "added tools[t]"]
+        );
         assert!(changes[1].is_multiline());
         assert_eq!(describe(&changes), "Update settings, instructions, tools");
     }
@@ -710,7 +805,10 @@ mod tests {
         }
         assert_eq!(
             Path::parse("tools[web_search]").unwrap().0,
-            vec![Segment::Key("tools".into()), Segment::Item("web_search".into())]
+            vec![
+                Segment::Key("tools".into()),
+                Segment::Item("web_search".into())
+            ]
         );
         for bad in ["", "a..b", "a.", "[x]", "a[", "a[]", "a b", "model[x]"] {
             assert!(Path::parse(bad).is_err(), "{bad} should be refused");
@@ -724,5 +822,117 @@ mod tests {
         let s = Summary::of(&diff(&map(a), &map(b)));
         assert_eq!((s.added, s.removed, s.changed), (1, 1, 1));
         assert_eq!(s.sections, ["settings", "tools"]);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Small vocabularies, so that two random documents share many keys and items and the
+    /// interesting cases (deep changes, moves, inserts) come up often.
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-2i64..3).prop_map(Value::from),
+            (0u8..4).prop_map(|n| Value::from(f64::from(n) + 0.5)),
+            "[ab]{0,2}".prop_map(Value::from),
+            "([ab]{1,2}\n){1,4}".prop_map(Value::from),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[abc.]{1,2}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A keyed list: items with unique names (or ids) and a few fields.
+    fn keyed_list() -> impl Strategy<Value = Value> {
+        prop::collection::vec(
+            (
+                "[a-e]",
+                any::<bool>(),
+                prop::collection::btree_map("[pq]", value(), 0..3),
+            ),
+            0..5,
+        )
+        .prop_map(|items| {
+            let mut seen = BTreeSet::new();
+            let items = items
+                .into_iter()
+                .filter(|(name, _, _)| seen.insert(name.clone()))
+                .map(|(name, by_id, fields)| {
+                    let mut item: Map<String, Value> = fields.into_iter().collect();
+                    item.insert(if by_id { "id" } else { "name" }.into(), Value::from(name));
+                    Value::Object(item)
+                });
+            Value::Array(items.collect())
+        })
+    }
+
+    fn document() -> impl Strategy<Value = Map<String, Value>> {
+        (
+            "[ab]",
+            prop::option::of(value()),
+            prop::option::of("([ab]{1,2}\n){0,5}"),
+            prop::option::of(keyed_list()),
+            prop::option::of(keyed_list()),
+            prop::option::of(value()),
+        )
+            .prop_map(|(name, model, instructions, tools, guardrails, extra)| {
+                let mut doc = Map::new();
+                doc.insert("name".into(), Value::from(name));
+                let optional = [
+                    ("model", model),
+                    ("instructions", instructions.map(Value::from)),
+                    ("tools", tools),
+                    ("guardrails", guardrails),
+                    ("extra", extra),
+                ];
+                for (key, value) in optional {
+                    if let Some(value) = value {
+                        doc.insert(key.into(), value);
+                    }
+                }
+                doc
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn applying_the_diff_gives_the_target(a in document(), b in document()) {
+            let changes = diff(&a, &b);
+            let applied = apply(&a, &changes).map_err(|e| TestCaseError::fail(e.0))?;
+            prop_assert_eq!(&applied, &b, "changes: {:#?}", changes);
+            // Keyed lists come back in the target's order too (map equality ignores order).
+            for key in KEYED_LISTS {
+                prop_assert_eq!(applied.get(key).map(canonical_json), b.get(key).map(canonical_json));
+            }
+        }
+
+        #[test]
+        fn a_document_has_no_changes_against_itself(a in document()) {
+            prop_assert!(diff(&a, &a).is_empty());
+        }
+
+        #[test]
+        fn only_differences_are_reported(a in document(), b in document()) {
+            for change in diff(&a, &b) {
+                if change.kind == Kind::Changed {
+                    prop_assert_ne!(&change.old, &change.new, "{:?}", change);
+                }
+                let reparsed = Path::parse(&change.path.to_string());
+                prop_assert_eq!(reparsed.as_ref(), Ok(&change.path));
+            }
+        }
     }
 }

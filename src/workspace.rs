@@ -195,10 +195,12 @@ pub fn validate_id(id: &str) -> Result<()> {
         Ok(())
     } else {
         let shown: String = id.escape_debug().collect();
-        Err(Error::new(format!("`{shown}` is not a valid agent id")).hint(
-            "agent ids use letters, digits, `-`, `_` and `.`, start with a letter or digit, \
+        Err(
+            Error::new(format!("`{shown}` is not a valid agent id")).hint(
+                "agent ids use letters, digits, `-`, `_` and `.`, start with a letter or digit, \
              and have at most 128 characters",
-        ))
+            ),
+        )
     }
 }
 
@@ -211,7 +213,17 @@ mod tests {
         for ok in ["a", "support-bot", "A.b_c-1", &"x".repeat(128)] {
             assert!(validate_id(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "../x", "/abs", "-x", ".hidden", "a b", "a/b", "tab\t", &"x".repeat(129)] {
+        for bad in [
+            "",
+            "../x",
+            "/abs",
+            "-x",
+            ".hidden",
+            "a b",
+            "a/b",
+            "tab\t",
+            &"x".repeat(129),
+        ] {
             assert!(validate_id(bad).is_err(), "{bad}");
         }
     }

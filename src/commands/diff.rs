@@ -94,7 +94,10 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
                     agent.agent,
                     agent.production.as_ref().map_or(0, |p| p.version)
                 ))
-                .hint(format!("recreate agents/{}.yaml to compare it", agent.agent)));
+                .hint(format!(
+                    "recreate agents/{}.yaml to compare it",
+                    agent.agent
+                )));
             }
             ctx.ui.warn(&format!(
                 "{} has no staging file; skipped (`agentctl status` shows it as missing)",
@@ -132,7 +135,11 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
         };
         ctx.ui.stdout(&text(&diffs, style, args.stat))?;
     }
-    Ok(if args.exit_code && differs { EXIT_FOUND } else { 0 })
+    Ok(if args.exit_code && differs {
+        EXIT_FOUND
+    } else {
+        0
+    })
 }
 
 fn text(diffs: &[json::AgentDiff], style: Style, stat: bool) -> String {
@@ -152,7 +159,11 @@ fn text(diffs: &[json::AgentDiff], style: Style, stat: bool) -> String {
             out.push_str(&render::stat_text(changes, style));
         } else {
             let labels = (column_title(&diff.from), column_title(&diff.to));
-            out.push_str(&render::changes_text(changes, style, (&labels.0, &labels.1)));
+            out.push_str(&render::changes_text(
+                changes,
+                style,
+                (&labels.0, &labels.1),
+            ));
         }
     }
     out
@@ -161,7 +172,11 @@ fn text(diffs: &[json::AgentDiff], style: Style, stat: bool) -> String {
 fn side_label(side: &json::Side) -> String {
     match (&side.version, &side.change_track_id) {
         (Some(version), Some(id)) => {
-            format!("{} (v{version} {})", side.reference, crate::store::short(id))
+            format!(
+                "{} (v{version} {})",
+                side.reference,
+                crate::store::short(id)
+            )
         }
         _ if side.reference == "production" || side.reference == "prod" => {
             "production (never published)".into()

@@ -56,7 +56,10 @@ pub fn cmd_log(ctx: &Context, args: Args) -> Result<u8> {
             render::entry_oneline(entry, with_agent, style)
         } else {
             let separator = if i > 0 { "\n" } else { "" };
-            format!("{separator}{}", render::entry_text(entry, with_agent, style, now))
+            format!(
+                "{separator}{}",
+                render::entry_text(entry, with_agent, style, now)
+            )
         };
         ctx.ui.stdout(&text)?;
     }

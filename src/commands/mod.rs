@@ -47,7 +47,10 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         // `-C DIR` behaves like git's: as if agentctl had been started in DIR, so relative
         // paths given with other options are relative to DIR too.
         std::env::set_current_dir(dir).map_err(|e| {
-            Error::new(format!("cannot change to the folder {}: {e}", dir.display()))
+            Error::new(format!(
+                "cannot change to the folder {}: {e}",
+                dir.display()
+            ))
         })?;
     }
     let ctx = Context {

@@ -139,7 +139,11 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
 }
 
 fn report(ctx: &Context, results: &[json::PublishResult], dry_run: bool) {
-    let verb = if dry_run { "Would publish" } else { "Published" };
+    let verb = if dry_run {
+        "Would publish"
+    } else {
+        "Published"
+    };
     for result in results {
         match (&result.version, &result.change_track_id) {
             (Some(version), Some(id)) if result.has_changes => ctx.ui.status(
@@ -236,5 +240,7 @@ fn author(ctx: &Context, workspace: &Workspace, flag: Option<&str>) -> String {
 
 /// Now, as RFC 3339 UTC with second precision.
 fn now() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }

@@ -32,8 +32,12 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
     let store = ctx.open_store(&workspace)?;
     survey::agent(&workspace, &store, &args.agent)?;
     if args.reference == "staging" {
-        return Err(Error::new("staging is not a publish; `show` shows history entries")
-            .hint(format!("compare staging with `agentctl diff {}`", args.agent)));
+        return Err(
+            Error::new("staging is not a publish; `show` shows history entries").hint(format!(
+                "compare staging with `agentctl diff {}`",
+                args.agent
+            )),
+        );
     }
     let entry = store.resolve(&args.agent, &args.reference)?;
     let snapshot = store.snapshot(&entry)?;
@@ -41,7 +45,11 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
         1 => Config::new(),
         version => {
             let parent = store.entry(&entry.agent, version - 1)?.ok_or_else(|| {
-                Error::new(format!("v{} of {} is missing from the store", version - 1, entry.agent))
+                Error::new(format!(
+                    "v{} of {} is missing from the store",
+                    version - 1,
+                    entry.agent
+                ))
             })?;
             store.snapshot(&parent)?
         }
@@ -78,7 +86,10 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
         let shown = if args.show_secrets {
             serde_json::Value::Object(snapshot)
         } else {
-            render::mask(&change::Path::default(), &serde_json::Value::Object(snapshot))
+            render::mask(
+                &change::Path::default(),
+                &serde_json::Value::Object(snapshot),
+            )
         };
         out.push_str(&format!("\n{}\n", render::value_text(&shown)));
     }

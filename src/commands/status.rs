@@ -1,7 +1,7 @@
 use super::Context;
-use crate::survey::{AgentState, survey};
 use crate::error::Result;
 use crate::render::json;
+use crate::survey::{AgentState, survey};
 
 /// Show each agent's state: clean, modified, new, missing or invalid
 #[derive(Debug, clap::Args)]
@@ -33,7 +33,8 @@ pub fn cmd_status(ctx: &Context, args: Args) -> Result<u8> {
         return ctx.ui.json(&view).map(|()| 0);
     }
     if agents.is_empty() {
-        ctx.ui.note("No agents yet: add agents/<agent>.yaml files to this workspace.");
+        ctx.ui
+            .note("No agents yet: add agents/<agent>.yaml files to this workspace.");
         return Ok(0);
     }
     let width = agents.iter().map(|a| a.agent.len()).max().unwrap_or(0);

@@ -155,4 +155,3 @@ pub struct AgentValidity {
 pub struct Validate {
     pub agents: Vec<AgentValidity>,
 }
-

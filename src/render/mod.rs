@@ -124,7 +124,10 @@ fn change_text(change: &Change, style: Style, (from, to): (&str, &str)) -> Strin
     let (old, new) = if style.show_secrets {
         (change.old.clone(), change.new.clone())
     } else {
-        (mask(&change.path, &change.old), mask(&change.path, &change.new))
+        (
+            mask(&change.path, &change.old),
+            mask(&change.path, &change.new),
+        )
     };
     let (sign, paint) = match change.kind {
         Kind::Added => ("+", Paint::Added),
@@ -230,7 +233,11 @@ pub fn stat_text(changes: &[Change], style: Style) -> String {
 pub fn summary_line(entry: &Entry) -> String {
     let s = &entry.summary;
     let mut counts = Vec::new();
-    for (n, word) in [(s.added, "added"), (s.removed, "removed"), (s.changed, "changed")] {
+    for (n, word) in [
+        (s.added, "added"),
+        (s.removed, "removed"),
+        (s.changed, "changed"),
+    ] {
         if n > 0 {
             counts.push(format!("{n} {word}"));
         }
@@ -284,7 +291,10 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
         out.push_str(&format!("Commit:    {}\n", crate::store::short(commit)));
     }
     out.push_str(&format!("\n    {}\n", entry.message));
-    out.push_str(&format!("    {}\n", style.paint(&summary_line(entry), Paint::Dim)));
+    out.push_str(&format!(
+        "    {}\n",
+        style.paint(&summary_line(entry), Paint::Dim)
+    ));
     out
 }
 
@@ -311,7 +321,14 @@ mod tests {
 
     #[test]
     fn secrets_are_recognised() {
-        for key in ["api_key", "API-KEY", "github_token", "Authorization", "db_password", "client-secret"] {
+        for key in [
+            "api_key",
+            "API-KEY",
+            "github_token",
+            "Authorization",
+            "db_password",
+            "client-secret",
+        ] {
             assert!(is_secret_key(key), "{key}");
         }
         for key in ["name", "tokens_used", "max_tokens", "description"] {
@@ -322,8 +339,14 @@ mod tests {
     #[test]
     fn masking_reaches_nested_values() {
         let path = Path::parse("tools[x]").unwrap();
-        let masked = mask(&path, &json!({"name": "x", "auth": {"api_key": "abc", "user": "u"}}));
-        assert_eq!(masked, json!({"name": "x", "auth": {"api_key": MASK, "user": "u"}}));
+        let masked = mask(
+            &path,
+            &json!({"name": "x", "auth": {"api_key": "abc", "user": "u"}}),
+        );
+        assert_eq!(
+            masked,
+            json!({"name": "x", "auth": {"api_key": MASK, "user": "u"}})
+        );
         let path = Path::parse("tools[x].auth.api_key").unwrap();
         assert_eq!(mask(&path, &json!("abc")), json!(MASK));
     }

@@ -184,8 +184,10 @@ impl Store {
 
     fn unknown_reference(&self, agent: &str, reference: &str) -> Result<Error> {
         Ok(match self.head(agent)? {
-            None => Error::new(format!("{agent} has never been published, so `{reference}` names nothing"))
-                .hint(format!("publish it first: `agentctl publish {agent}`")),
+            None => Error::new(format!(
+                "{agent} has never been published, so `{reference}` names nothing"
+            ))
+            .hint(format!("publish it first: `agentctl publish {agent}`")),
             Some(head) => {
                 let range = if head.version == 1 {
                     "v1".to_owned()
@@ -222,7 +224,9 @@ fn locked_or(error: rusqlite::Error, path: &Path) -> Error {
         ))
         .hint("try again when the other publish has finished");
     }
-    Error::from(anyhow::Error::from(error).context(format!("cannot write to the store {}", path.display())))
+    Error::from(
+        anyhow::Error::from(error).context(format!("cannot write to the store {}", path.display())),
+    )
 }
 
 /// An open write transaction. Dropping it without [`Publishing::commit`] records nothing.
@@ -360,7 +364,9 @@ fn snapshot(conn: &Connection, hash: &str) -> Result<Config> {
         content.ok_or_else(|| Error::new(format!("snapshot {hash} is missing from the store")))?;
     match serde_json::from_str(&content) {
         Ok(Value::Object(config)) => Ok(config),
-        _ => Err(Error::new(format!("snapshot {hash} in the store is damaged"))),
+        _ => Err(Error::new(format!(
+            "snapshot {hash} in the store is damaged"
+        ))),
     }
 }
 
@@ -409,7 +415,10 @@ mod tests {
     use super::*;
 
     fn config(name: &str) -> Config {
-        serde_json::json!({"name": name}).as_object().cloned().unwrap()
+        serde_json::json!({"name": name})
+            .as_object()
+            .cloned()
+            .unwrap()
     }
 
     fn publish(store: &mut Store, agent: &str, name: &str) -> Entry {

@@ -157,7 +157,11 @@ mod tests {
     fn refuses_foreign_and_newer_files() {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("notes.txt");
-        std::fs::write(&text, "hello, this is not a database at all, just some text").unwrap();
+        std::fs::write(
+            &text,
+            "hello, this is not a database at all, just some text",
+        )
+        .unwrap();
         let err = open(&text, Duration::from_secs(1)).unwrap_err();
         assert!(err.message.contains("not an SQLite database"), "{err:?}");
         assert_eq!(
