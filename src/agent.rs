@@ -148,6 +148,11 @@ pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
                 Some(message) => message,
                 None => yaml_message(&err),
             };
+            // yaml_serde knows no position for a second document; find its `---` ourselves.
+            let (line, column) = match (line, message.contains("more than one YAML document")) {
+                (None, true) => (second_document_line(bytes), Some(1)),
+                _ => (line, column),
+            };
             Err(Invalid {
                 message,
                 line,
@@ -155,6 +160,30 @@ pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
             })
         }
     }
+}
+
+/// The line of the marker that starts a second document: a `---` or `...` line after content.
+fn second_document_line(bytes: &[u8]) -> Option<usize> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut seen_content = false;
+    for (index, line) in text.lines().enumerate() {
+        let is_marker = |marker: &str| {
+            line.strip_prefix(marker)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+        };
+        if seen_content && (is_marker("---") || is_marker("...")) {
+            return Some(index + 1);
+        }
+        let trimmed = line.trim();
+        if !trimmed.is_empty()
+            && !trimmed.starts_with('#')
+            && !line.starts_with('%')
+            && !is_marker("---")
+        {
+            seen_content = true;
+        }
+    }
+    None
 }
 
 fn only_comments(bytes: &[u8]) -> bool {

@@ -1,7 +1,7 @@
 //! Where each agent stands: its staging file beside its production, and the state that
 //! follows (`clean`, `modified`, `new`, `missing`, `invalid`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::agent::Config;
 use crate::error::{Error, Result};
@@ -42,24 +42,24 @@ pub struct Agent {
 /// Every agent of the workspace and the store, in name order.
 pub fn survey(workspace: &Workspace, store: &Store) -> Result<Vec<Agent>> {
     let mut ids: BTreeSet<String> = store.agents()?.into_iter().collect();
-    let files = workspace.staging_files()?;
-    ids.extend(files.iter().map(|(id, _)| id.clone()));
+    let mut files: HashMap<String, Result<Staging>> =
+        workspace.staging_files()?.into_iter().collect();
+    ids.extend(files.keys().cloned());
     let mut agents = Vec::with_capacity(ids.len());
     for id in ids {
-        let file = files.iter().find(|(file_id, _)| *file_id == id);
         let production = match validate_id(&id) {
             Ok(()) => store.head(&id)?,
             Err(_) => None,
         };
-        let agent = match file {
-            Some((_, Err(error))) => Agent {
+        let agent = match files.remove(&id) {
+            Some(Err(error)) => Agent {
                 agent: id,
-                state: AgentState::Invalid(Error::new(error.message.clone())),
+                state: AgentState::Invalid(error),
                 staging: None,
                 config: None,
                 production,
             },
-            Some((_, Ok(staging))) => assess(workspace, store, staging.clone(), production)?,
+            Some(Ok(staging)) => assess(workspace, store, staging, production)?,
             None => missing(id, production),
         };
         agents.push(agent);
@@ -79,6 +79,26 @@ pub fn agent(workspace: &Workspace, store: &Store, id: &str) -> Result<Agent> {
         ))
         .hint("`agentctl status` lists the agents of this workspace")),
     }
+}
+
+/// Check that `id` names an agent (staged or published) without reading its staging file.
+pub fn require_known(workspace: &Workspace, store: &Store, id: &str) -> Result<()> {
+    validate_id(id)?;
+    let staged = ["yaml", "yml"]
+        .iter()
+        .any(|ext| workspace.agents_dir().join(format!("{id}.{ext}")).exists());
+    if staged || store.head(id)?.is_some() {
+        Ok(())
+    } else {
+        Err(unknown(id))
+    }
+}
+
+fn unknown(id: &str) -> Error {
+    Error::new(format!(
+        "unknown agent `{id}`: no agents/{id}.yaml and no publish history"
+    ))
+    .hint("`agentctl status` lists the agents of this workspace")
 }
 
 fn missing(agent: String, production: Option<Entry>) -> Agent {

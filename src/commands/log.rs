@@ -27,7 +27,7 @@ pub fn cmd_log(ctx: &Context, args: Args) -> Result<u8> {
     let store = ctx.open_store(&workspace)?;
     if let Some(agent) = &args.agent {
         // An unknown agent is an error; a known one never published has an empty history.
-        survey::agent(&workspace, &store, agent)?;
+        survey::require_known(&workspace, &store, agent)?;
     }
     let entries = store.log(args.agent.as_deref(), args.max_count)?;
     if args.json {

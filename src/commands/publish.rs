@@ -218,7 +218,7 @@ fn check_expectation(agent: &str, head: Option<&Entry>, expected: &str) -> Resul
         None => "not published yet".to_owned(),
     };
     Err(Error::new(format!(
-        "production of {agent} is {actual}, not `{expected}`: someone published since you looked"
+        "production of {agent} is {actual}, not `{expected}`; nothing was published"
     ))
     .hint(format!(
         "review with `agentctl diff {agent}`, then publish again with the --expect you reviewed"

@@ -30,7 +30,7 @@ pub struct Args {
 pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
-    survey::agent(&workspace, &store, &args.agent)?;
+    survey::require_known(&workspace, &store, &args.agent)?;
     if args.reference == "staging" {
         return Err(
             Error::new("staging is not a publish; `show` shows history entries").hint(format!(

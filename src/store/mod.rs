@@ -89,9 +89,17 @@ impl Store {
 
     /// Every agent that has been published at least once, in name order.
     pub fn agents(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT DISTINCT agent FROM history ORDER BY agent")?;
+        // A skip-scan over the (agent, version) index: one seek per agent, however long the
+        // histories are (`SELECT DISTINCT` would read every entry).
+        let mut stmt = self.conn.prepare_cached(
+            "WITH RECURSIVE agents(agent) AS (
+                 SELECT min(agent) FROM history
+                 UNION ALL
+                 SELECT (SELECT min(agent) FROM history WHERE agent > agents.agent)
+                 FROM agents WHERE agents.agent IS NOT NULL
+             )
+             SELECT agent FROM agents WHERE agent IS NOT NULL",
+        )?;
         let agents = stmt
             .query_map([], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
@@ -151,9 +159,11 @@ impl Store {
             },
             _ if is_id_prefix(reference) => {
                 let prefix = reference.to_ascii_lowercase();
+                // `+agent` keeps SQLite on the id index: a prefix range is far more selective
+                // than an agent, whose history may be long.
                 let mut stmt = self.conn.prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM history
-                     WHERE change_track_id >= ?1 AND change_track_id < ?1 || 'g' AND agent = ?2
+                     WHERE change_track_id >= ?1 AND change_track_id < ?1 || 'g' AND +agent = ?2
                      LIMIT 2"
                 ))?;
                 let mut matches = stmt
@@ -168,12 +178,14 @@ impl Store {
                 matches.pop().map(decode_entry).transpose()?
             }
             _ => {
-                return Err(Error::new(format!(
-                    "`{reference}` is not a reference to a publish"
-                ))
-                .hint(
-                    "use production, staging, vN (v1 is the first publish) or 4+ hex digits of a change_track_id",
-                ));
+                return Err(
+                    Error::new(format!("`{reference}` is not a reference to a publish"))
+                        .hint(self.existing_publishes(agent)?)
+                        .hint(
+                            "a REF is production, staging, vN (v1 is the first publish) \
+                             or 4+ hex digits of a change_track_id",
+                        ),
+                );
             }
         };
         match found {
@@ -183,22 +195,29 @@ impl Store {
     }
 
     fn unknown_reference(&self, agent: &str, reference: &str) -> Result<Error> {
+        Ok(
+            Error::new(format!("no publish of {agent} matches `{reference}`"))
+                .hint(self.existing_publishes(agent)?),
+        )
+    }
+
+    /// Which publishes an agent has, for error messages about REFs.
+    fn existing_publishes(&self, agent: &str) -> Result<String> {
         Ok(match self.head(agent)? {
-            None => Error::new(format!(
-                "{agent} has never been published, so `{reference}` names nothing"
-            ))
-            .hint(format!("publish it first: `agentctl publish {agent}`")),
+            None => format!(
+                "{agent} has never been published; publish it first: `agentctl publish {agent}`"
+            ),
             Some(head) => {
                 let range = if head.version == 1 {
                     "v1".to_owned()
                 } else {
                     format!("v1 to v{}", head.version)
                 };
-                Error::new(format!("no publish of {agent} matches `{reference}`")).hint(format!(
+                format!(
                     "{agent} has {range} (production is v{} {}); `agentctl log {agent}` lists them",
                     head.version,
                     head.short_id()
-                ))
+                )
             }
         })
     }

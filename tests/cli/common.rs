@@ -35,7 +35,12 @@ impl Run {
     /// Assert the exit code, showing everything when it is wrong.
     #[track_caller]
     pub fn code(&self, expected: i32) -> &Run {
-        assert_eq!(self.code, expected, "unexpected exit code:\n{}", self.show());
+        assert_eq!(
+            self.code,
+            expected,
+            "unexpected exit code:\n{}",
+            self.show()
+        );
         self
     }
 
@@ -150,18 +155,17 @@ impl TestEnv {
         path
     }
 
-    pub fn read_agent(&self, id: &str) -> String {
-        std::fs::read_to_string(self.root.join("agents").join(format!("{id}.yaml"))).unwrap()
-    }
-
     /// Copy the bundled example agents into the workspace.
     pub fn copy_examples(&self) {
         let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/agents");
         for entry in std::fs::read_dir(examples).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "yaml") {
-                std::fs::copy(&path, self.root.join("agents").join(path.file_name().unwrap()))
-                    .unwrap();
+                std::fs::copy(
+                    &path,
+                    self.root.join("agents").join(path.file_name().unwrap()),
+                )
+                .unwrap();
             }
         }
     }

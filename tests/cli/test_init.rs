@@ -59,11 +59,12 @@ fn workspace_is_found_from_a_subfolder_and_with_dash_c() {
     assert_eq!(run.json()["agents"][0]["agent"], "a");
 
     let outside = env.tmp.path();
-    let run = env.run_with(
-        env.command()
-            .current_dir(outside)
-            .args(["-C", env.root.to_str().unwrap(), "status", "--json"]),
-    );
+    let run = env.run_with(env.command().current_dir(outside).args([
+        "-C",
+        env.root.to_str().unwrap(),
+        "status",
+        "--json",
+    ]));
     run.success();
     assert_eq!(run.json()["agents"][0]["state"], "new");
 }
@@ -74,7 +75,8 @@ fn store_option_and_environment_variable_choose_another_store() {
     env.write_agent("a", &crate::common::agent_yaml("A", 0.1));
     let other = env.tmp.path().join("ci-volume/history.db");
     std::fs::create_dir_all(other.parent().unwrap()).unwrap();
-    env.run(&["--store", other.to_str().unwrap(), "publish"]).success();
+    env.run(&["--store", other.to_str().unwrap(), "publish"])
+        .success();
     assert!(other.is_file());
     // The default store saw nothing; the other one has the entry.
     assert_eq!(env.history_len(None), 0);
@@ -91,7 +93,11 @@ fn store_option_and_environment_variable_choose_another_store() {
 fn a_file_that_is_not_a_store_is_refused_and_left_alone() {
     let env = TestEnv::new();
     let text = env.tmp.path().join("notes.txt");
-    std::fs::write(&text, "just some notes, not a database, long enough to have a header").unwrap();
+    std::fs::write(
+        &text,
+        "just some notes, not a database, long enough to have a header",
+    )
+    .unwrap();
     let before = std::fs::read(&text).unwrap();
     env.run(&["--store", text.to_str().unwrap(), "log"])
         .code(2)

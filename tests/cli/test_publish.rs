@@ -1,1 +1,734 @@
+//! `publish`: what it records, the JSON it prints, authors and messages, `--expect`, `--dry-run`,
+//! all-or-nothing validation, and a store that is not ours.
 
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{AUTHOR, Run, TestEnv, agent_yaml};
+
+const EXAMPLES: [&str; 3] = ["research-assistant", "sales-qualifier", "support-bot"];
+
+/// Run `publish --json` with extra arguments, expect success, return the JSON.
+fn publish_json(env: &TestEnv, args: &[&str]) -> Value {
+    let mut all = vec!["publish", "--json"];
+    all.extend_from_slice(args);
+    let run = env.run(&all);
+    run.success();
+    run.json()
+}
+
+/// The entries of `log --json`, newest first.
+fn log_entries(env: &TestEnv, agent: Option<&str>) -> Vec<Value> {
+    let mut args = vec!["log", "--json"];
+    args.extend(agent);
+    let run = env.run(&args);
+    run.success();
+    run.json()["entries"].as_array().unwrap().clone()
+}
+
+/// The one result of a publish of one agent.
+fn only_result(json: &Value) -> &Value {
+    let results = json["results"].as_array().expect("results is an array");
+    assert_eq!(results.len(), 1, "one result expected: {json:#}");
+    &results[0]
+}
+
+fn is_hex64(value: &Value) -> bool {
+    value
+        .as_str()
+        .is_some_and(|s| s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+}
+
+#[track_caller]
+fn assert_rfc3339_utc(value: &Value) {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"));
+    assert!(text.ends_with('Z'), "not UTC (no Z): {text}");
+    assert!(text.contains('T'), "not RFC 3339: {text}");
+    text.parse::<jiff::Timestamp>()
+        .unwrap_or_else(|e| panic!("not RFC 3339 ({e}): {text}"));
+}
+
+/// Run git in the workspace, isolated from the machine's git configuration.
+fn git(root: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .current_dir(root)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// Make the workspace a git repository with a configured user (and no commit yet).
+fn git_init(env: &TestEnv) {
+    git(&env.root, &["init", "-q"]);
+    git(&env.root, &["config", "user.name", "Git Person"]);
+    git(&env.root, &["config", "user.email", "git@example.com"]);
+}
+
+/// `publish` with AGENTCTL_AUTHOR removed, returning the recorded author.
+fn author_without_env(env: &TestEnv) -> String {
+    let run = env.run_with(
+        env.command()
+            .env_remove("AGENTCTL_AUTHOR")
+            .args(["publish", "--json"]),
+    );
+    run.success();
+    only_result(&run.json())["author"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn first_publish_of_the_examples_records_version_one_with_full_json() {
+    let env = TestEnv::new();
+    env.copy_examples();
+    let json = publish_json(&env, &[]);
+    assert_eq!(json["has_changes"], true, "{json:#}");
+    let results = json["results"].as_array().unwrap();
+    let agents: Vec<&str> = results
+        .iter()
+        .map(|r| r["agent"].as_str().unwrap())
+        .collect();
+    let mut sorted = agents.clone();
+    sorted.sort();
+    assert_eq!(sorted, EXAMPLES, "{json:#}");
+
+    for result in results {
+        let keys: Vec<&str> = result
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        for key in [
+            "agent",
+            "has_changes",
+            "version",
+            "change_track_id",
+            "author",
+            "published_at",
+            "message",
+            "summary",
+        ] {
+            assert!(keys.contains(&key), "result lacks {key}: {result:#}");
+        }
+        assert_eq!(result["has_changes"], true, "{result:#}");
+        assert_eq!(result["version"], 1, "{result:#}");
+        assert!(is_hex64(&result["change_track_id"]), "{result:#}");
+        assert_eq!(result["author"], AUTHOR, "{result:#}");
+        assert_rfc3339_utc(&result["published_at"]);
+        let agent = result["agent"].as_str().unwrap();
+        assert_eq!(result["message"], format!("Create {agent}"), "{result:#}");
+
+        let summary = &result["summary"];
+        let paths = summary["paths"].as_array().unwrap();
+        assert!(!paths.is_empty(), "{summary:#}");
+        assert_eq!(
+            summary["added"],
+            paths.len(),
+            "every field is added: {summary:#}"
+        );
+        assert_eq!(summary["removed"], 0, "{summary:#}");
+        assert_eq!(summary["changed"], 0, "{summary:#}");
+        let sections = summary["sections"].as_array().unwrap();
+        for section in ["settings", "instructions", "tools"] {
+            assert!(sections.contains(&Value::from(section)), "{summary:#}");
+        }
+    }
+
+    // support-bot: a new agent diffs against nothing, so every top-level field is added.
+    let bot = results
+        .iter()
+        .find(|r| r["agent"] == "support-bot")
+        .unwrap();
+    let mut paths: Vec<&str> = bot["summary"]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "description",
+            "guardrails",
+            "instructions",
+            "knowledge_sources",
+            "model",
+            "name",
+            "tools"
+        ],
+        "{bot:#}"
+    );
+
+    // The ids are distinct, and log shows the same entries.
+    let ids: Vec<&Value> = results.iter().map(|r| &r["change_track_id"]).collect();
+    assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
+    assert_eq!(env.history_len(None), 3);
+    let logged = log_entries(&env, Some("support-bot"));
+    assert_eq!(logged[0]["change_track_id"], bot["change_track_id"]);
+    assert_eq!(logged[0]["published_at"], bot["published_at"]);
+}
+
+#[test]
+fn first_publish_human_output_names_each_agent_and_version() {
+    let env = TestEnv::new();
+    env.copy_examples();
+    let run = env.run(&["publish"]);
+    run.success();
+    for agent in EXAMPLES {
+        assert!(
+            run.stderr.contains(&format!("{agent} v1")),
+            "stderr lacks {agent} v1:\n{}",
+            run.show()
+        );
+    }
+    assert!(
+        run.stdout.is_empty(),
+        "human messages go to stderr:\n{}",
+        run.show()
+    );
+}
+
+#[test]
+fn publishing_the_same_staging_twice_records_nothing_the_second_time() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    publish_json(&env, &[]);
+    assert_eq!(env.history_len(None), 1);
+
+    env.run(&["publish"])
+        .success()
+        .stderr_has("Nothing to publish");
+    let json = publish_json(&env, &[]);
+    assert_eq!(json["has_changes"], false, "{json:#}");
+    for result in json["results"].as_array().unwrap() {
+        assert_eq!(result["has_changes"], false, "{json:#}");
+    }
+
+    // Named explicitly: still nothing, still exit 0.
+    let run = env.run(&["publish", "a", "--json"]);
+    run.success();
+    let json = run.json();
+    assert_eq!(json["has_changes"], false, "{json:#}");
+    assert_eq!(only_result(&json)["has_changes"], false, "{json:#}");
+    env.run(&["publish", "a"])
+        .success()
+        .stderr_has("Nothing to publish");
+
+    // Reformatting and comments are not changes either.
+    env.write_agent(
+        "a",
+        &format!(
+            "# another comment\n{}",
+            agent_yaml("A", 0.1).replace("0.1", "0.10")
+        ),
+    );
+    let json = publish_json(&env, &[]);
+    assert_eq!(json["has_changes"], false, "{json:#}");
+
+    assert_eq!(env.history_len(None), 1);
+}
+
+#[test]
+fn versions_are_gap_free_and_chained_by_parent() {
+    let env = TestEnv::new();
+    let mut ids = Vec::new();
+    for (i, temperature) in [0.1, 0.2, 0.3].into_iter().enumerate() {
+        env.write_agent("a", &agent_yaml("A", temperature));
+        let json = publish_json(&env, &["a"]);
+        let result = only_result(&json);
+        assert_eq!(result["version"], i + 1, "{json:#}");
+        ids.push(result["change_track_id"].clone());
+    }
+
+    let entries = log_entries(&env, Some("a"));
+    let versions: Vec<u64> = entries
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, [3, 2, 1]);
+    // Newest first: entry i's parent is entry i+1's id; v1 has none.
+    assert_eq!(entries[0]["change_track_id"], ids[2]);
+    assert_eq!(entries[0]["parent"], ids[1]);
+    assert_eq!(entries[1]["change_track_id"], ids[1]);
+    assert_eq!(entries[1]["parent"], ids[0]);
+    assert_eq!(entries[2]["change_track_id"], ids[0]);
+    assert_eq!(entries[2]["parent"], Value::Null);
+
+    // Another agent has its own numbering, starting at 1.
+    env.write_agent("b", &agent_yaml("B", 0.1));
+    let json = publish_json(&env, &["b"]);
+    assert_eq!(only_result(&json)["version"], 1, "{json:#}");
+    assert_eq!(log_entries(&env, Some("b"))[0]["parent"], Value::Null);
+}
+
+#[test]
+fn message_option_is_recorded() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let json = publish_json(&env, &["-m", "Initial import of A"]);
+    assert_eq!(only_result(&json)["message"], "Initial import of A");
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    let json = publish_json(&env, &["--message", "Warmer answers"]);
+    assert_eq!(only_result(&json)["message"], "Warmer answers");
+
+    let entries = log_entries(&env, Some("a"));
+    assert_eq!(entries[0]["message"], "Warmer answers");
+    assert_eq!(entries[1]["message"], "Initial import of A");
+}
+
+#[test]
+fn generated_messages_summarise_the_sections_touched() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let json = publish_json(&env, &[]);
+    assert_eq!(only_result(&json)["message"], "Create a");
+
+    // One setting.
+    env.write_agent("a", &agent_yaml("A", 0.5));
+    let json = publish_json(&env, &[]);
+    let result = only_result(&json);
+    assert_eq!(result["message"], "Update settings", "{json:#}");
+    assert_eq!(result["summary"]["changed"], 1, "{json:#}");
+    assert_eq!(
+        result["summary"]["sections"],
+        serde_json::json!(["settings"])
+    );
+    assert_eq!(
+        result["summary"]["paths"],
+        serde_json::json!(["model.temperature"])
+    );
+
+    // The instructions and two tools.
+    let yaml = agent_yaml("A", 0.5)
+        .replace("Be brief.", "Be brief and polite.")
+        .replace("Find an invoice", "Find an invoice by its id")
+        .replace("Search the web", "Search the public web");
+    env.write_agent("a", &yaml);
+    let json = publish_json(&env, &[]);
+    let result = only_result(&json);
+    assert_eq!(
+        result["message"], "Update instructions, tools (2)",
+        "{json:#}"
+    );
+    assert_eq!(result["summary"]["changed"], 3, "{json:#}");
+    let sections = result["summary"]["sections"].as_array().unwrap();
+    assert!(sections.contains(&Value::from("instructions")), "{json:#}");
+    assert!(sections.contains(&Value::from("tools")), "{json:#}");
+    assert!(!sections.contains(&Value::from("settings")), "{json:#}");
+
+    let messages: Vec<Value> = log_entries(&env, Some("a"))
+        .into_iter()
+        .map(|e| e["message"].clone())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "Update instructions, tools (2)",
+            "Update settings",
+            "Create a"
+        ]
+    );
+}
+
+#[test]
+fn author_option_beats_the_environment() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let json = publish_json(&env, &["--author", "Flag Person <flag@example.com>"]);
+    assert_eq!(
+        only_result(&json)["author"],
+        "Flag Person <flag@example.com>"
+    );
+    assert_eq!(
+        log_entries(&env, Some("a"))[0]["author"],
+        "Flag Person <flag@example.com>"
+    );
+
+    // Without the flag, AGENTCTL_AUTHOR (set by the harness).
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    let json = publish_json(&env, &[]);
+    assert_eq!(only_result(&json)["author"], AUTHOR);
+}
+
+#[test]
+fn author_environment_variable_beats_the_user_config() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    std::fs::write(
+        env.config_dir().join("config.yaml"),
+        "author: Config Person\n",
+    )
+    .unwrap();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let json = publish_json(&env, &[]);
+    assert_eq!(only_result(&json)["author"], AUTHOR);
+}
+
+#[test]
+fn author_falls_back_to_the_user_config() {
+    let env = TestEnv::new();
+    git_init(&env);
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    std::fs::write(
+        env.config_dir().join("config.yaml"),
+        "author: Config Person\n",
+    )
+    .unwrap();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    // The user config wins over git's user.
+    assert_eq!(author_without_env(&env), "Config Person");
+    assert_eq!(log_entries(&env, Some("a"))[0]["author"], "Config Person");
+}
+
+#[test]
+fn author_falls_back_to_git_user_in_a_git_workspace() {
+    let env = TestEnv::new();
+    git_init(&env);
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    assert_eq!(author_without_env(&env), "Git Person <git@example.com>");
+}
+
+#[test]
+fn author_falls_back_to_the_login_name() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    assert_eq!(author_without_env(&env), "login-user");
+}
+
+#[test]
+fn git_commit_is_recorded_in_a_git_workspace() {
+    let env = TestEnv::new();
+    git_init(&env);
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    git(&env.root, &["add", "agents"]);
+    git(&env.root, &["commit", "-q", "-m", "add agent a"]);
+    let head = git(&env.root, &["rev-parse", "HEAD"]);
+    assert_eq!(head.len(), 40, "{head}");
+
+    publish_json(&env, &[]);
+    let entry = &log_entries(&env, Some("a"))[0];
+    assert_eq!(entry["git_commit"], head.as_str(), "{entry:#}");
+}
+
+#[test]
+fn git_commit_is_null_outside_git() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    publish_json(&env, &[]);
+    let entries = log_entries(&env, Some("a"));
+    assert_eq!(entries.len(), 1);
+    let entry = entries[0].as_object().unwrap();
+    assert!(entry.contains_key("git_commit"), "{entry:#?}");
+    assert_eq!(entry["git_commit"], Value::Null);
+}
+
+#[test]
+fn git_commit_is_null_in_a_repository_without_commits() {
+    let env = TestEnv::new();
+    git_init(&env);
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    publish_json(&env, &[]);
+    assert_eq!(log_entries(&env, Some("a"))[0]["git_commit"], Value::Null);
+}
+
+#[test]
+fn dry_run_reports_but_records_nothing() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+
+    let run = env.run(&["publish", "--dry-run"]);
+    run.success().stderr_has("a v1");
+    assert_eq!(env.history_len(None), 0);
+
+    let run = env.run(&["publish", "--dry-run", "--json"]);
+    run.success();
+    let json = run.json();
+    assert_eq!(json["has_changes"], true, "{json:#}");
+    let result = only_result(&json);
+    assert_eq!(result["agent"], "a");
+    assert_eq!(result["version"], 1);
+    assert_eq!(env.history_len(None), 0);
+    env.run(&["status", "--json"]).success();
+    let status = env.run(&["status", "--json"]).json();
+    assert_eq!(status["agents"][0]["state"], "new", "{status:#}");
+
+    // After a real publish, a dry run of a change still records nothing.
+    publish_json(&env, &[]);
+    env.write_agent("a", &agent_yaml("A", 0.7));
+    let json = publish_json(&env, &["--dry-run", "a"]);
+    assert_eq!(only_result(&json)["version"], 2, "{json:#}");
+    assert_eq!(env.history_len(Some("a")), 1);
+    // And the real publish afterwards gets that same version.
+    let json = publish_json(&env, &["a"]);
+    assert_eq!(only_result(&json)["version"], 2, "{json:#}");
+}
+
+#[test]
+fn expect_matching_production_publishes() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    publish_json(&env, &[]);
+    let v1_id = log_entries(&env, Some("a"))[0]["change_track_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    let json = publish_json(&env, &["a", "--expect", "v1"]);
+    assert_eq!(only_result(&json)["version"], 2, "{json:#}");
+
+    // A change_track_id prefix works too.
+    env.write_agent("a", &agent_yaml("A", 0.3));
+    let v2_id = log_entries(&env, Some("a"))[0]["change_track_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(v1_id, v2_id);
+    let json = publish_json(&env, &["a", "--expect", &v2_id[..8]]);
+    assert_eq!(only_result(&json)["version"], 3, "{json:#}");
+}
+
+#[test]
+fn expect_mismatch_refuses_and_publishes_nothing() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    publish_json(&env, &[]);
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    publish_json(&env, &[]);
+    env.write_agent("a", &agent_yaml("A", 0.3));
+    let before = env.history_len(None);
+
+    env.run(&["publish", "a", "--expect", "v1"])
+        .code(2)
+        .stderr_has("error: ")
+        .stderr_has("v2");
+    assert_eq!(env.history_len(None), before);
+    let run = env.run(&["publish", "a", "--expect", "v1", "--json"]);
+    run.code(2);
+    assert!(
+        run.stdout.trim().is_empty(),
+        "no JSON on error:\n{}",
+        run.show()
+    );
+    assert_eq!(env.history_len(None), before);
+
+    // An agent never published cannot match an expectation.
+    env.write_agent("b", &agent_yaml("B", 0.1));
+    env.run(&["publish", "b", "--expect", "v1"]).code(2);
+    assert_eq!(env.history_len(Some("b")), 0);
+
+    // Staging is still publishable as usual.
+    let json = publish_json(&env, &["a", "--expect", "v2"]);
+    assert_eq!(only_result(&json)["version"], 3, "{json:#}");
+}
+
+#[test]
+fn expect_needs_exactly_one_agent() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.write_agent("b", &agent_yaml("B", 0.1));
+    publish_json(&env, &[]);
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    env.write_agent("b", &agent_yaml("B", 0.2));
+
+    env.run(&["publish", "--expect", "v1"])
+        .code(2)
+        .stderr_has("--expect")
+        .stderr_has("one agent");
+    env.run(&["publish", "a", "b", "--expect", "v1"])
+        .code(2)
+        .stderr_has("--expect")
+        .stderr_has("one agent");
+    assert_eq!(env.history_len(None), 2);
+}
+
+#[test]
+fn an_invalid_agent_stops_the_whole_publish() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.write_agent("b", "name: B\nmodel: [unclosed\n");
+
+    for args in [
+        &["publish"][..],
+        &["publish", "a", "b"],
+        &["publish", "--json"],
+    ] {
+        let run = env.run(args);
+        run.code(2)
+            .stderr_has("error: ")
+            .stderr_has("b.yaml:")
+            .stderr_has("-->");
+        assert!(
+            !run.stderr.contains("a.yaml"),
+            "the valid agent is not reported as an error:\n{}",
+            run.show()
+        );
+        assert_eq!(env.history_len(None), 0, "after {args:?}");
+    }
+
+    // The valid agent alone is fine.
+    let json = publish_json(&env, &["a"]);
+    assert_eq!(only_result(&json)["agent"], "a");
+    assert_eq!(only_result(&json)["version"], 1);
+    assert_eq!(env.history_len(Some("a")), 1);
+}
+
+#[test]
+fn an_invalid_agent_stops_a_publish_with_existing_history_too() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.write_agent("b", &agent_yaml("B", 0.1));
+    publish_json(&env, &[]);
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    // A duplicate tool name is a validation error, not a syntax error.
+    env.write_agent(
+        "b",
+        &agent_yaml("B", 0.2).replace("name: web_search", "name: lookup_invoice"),
+    );
+    env.run(&["publish"]).code(2).stderr_has("b.yaml");
+    assert_eq!(env.history_len(Some("a")), 1);
+    assert_eq!(env.history_len(Some("b")), 1);
+}
+
+#[test]
+fn publishing_an_unknown_agent_is_an_error() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish", "nosuch"])
+        .code(2)
+        .stderr_has("unknown agent");
+    // Together with a valid one: nothing is published.
+    env.run(&["publish", "a", "nosuch"])
+        .code(2)
+        .stderr_has("unknown agent");
+    assert_eq!(env.history_len(None), 0);
+}
+
+#[test]
+fn publishing_a_malformed_id_is_an_error() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    for id in ["../x", "-x", ".hidden", "a/b"] {
+        let run = env.run(&["publish", "--", id]);
+        run.code(2).stderr_has("error: ");
+        assert!(!run.stderr.contains("panicked"), "{}", run.show());
+    }
+    assert_eq!(env.history_len(None), 0);
+    assert!(!env.tmp.path().join("x.yaml").exists());
+}
+
+#[test]
+fn a_missing_staging_file_is_skipped_unless_named() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.write_agent("b", &agent_yaml("B", 0.1));
+    publish_json(&env, &[]);
+    std::fs::remove_file(env.root.join("agents/a.yaml")).unwrap();
+
+    // Plain publish skips it (and the unchanged b).
+    let json = publish_json(&env, &[]);
+    assert_eq!(json["has_changes"], false, "{json:#}");
+    env.run(&["publish"]).success();
+
+    // With b changed, plain publish publishes b only.
+    env.write_agent("b", &agent_yaml("B", 0.2));
+    let json = publish_json(&env, &[]);
+    assert_eq!(json["has_changes"], true, "{json:#}");
+    assert_eq!(only_result(&json)["agent"], "b", "{json:#}");
+
+    // Named, it is an error and nothing is recorded.
+    let before = env.history_len(None);
+    env.run(&["publish", "a"]).code(2).stderr_has("a");
+    env.write_agent("b", &agent_yaml("B", 0.3));
+    env.run(&["publish", "a", "b"]).code(2);
+    assert_eq!(env.history_len(None), before);
+    assert_eq!(env.history_len(Some("a")), 1);
+}
+
+#[test]
+fn a_file_that_is_not_a_store_is_refused_and_left_alone() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let garbage = env.tmp.path().join("garbage.db");
+    let content: Vec<u8> = (0..4096u32).map(|i| (i * 7 + 13) as u8).collect();
+    std::fs::write(&garbage, &content).unwrap();
+
+    let run = env.run(&["--store", garbage.to_str().unwrap(), "publish"]);
+    run.code(2)
+        .stderr_has("error: ")
+        .stderr_has("not an agentctl store");
+    assert_eq!(std::fs::read(&garbage).unwrap(), content);
+    assert!(!env.tmp.path().join("garbage.db-wal").exists());
+    assert!(!env.tmp.path().join("garbage.db-journal").exists());
+    // The workspace's own store saw nothing either.
+    assert_eq!(env.history_len(None), 0);
+}
+
+#[test]
+fn a_foreign_sqlite_database_is_refused_and_left_alone() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let foreign = env.tmp.path().join("foreign.db");
+    {
+        let conn = rusqlite::Connection::open(&foreign).unwrap();
+        conn.execute_batch("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);")
+            .unwrap();
+    }
+    let before = std::fs::read(&foreign).unwrap();
+    env.run(&["--store", foreign.to_str().unwrap(), "publish"])
+        .code(2)
+        .stderr_has("not an agentctl store");
+    assert_eq!(std::fs::read(&foreign).unwrap(), before);
+}
+
+#[test]
+fn a_store_from_a_newer_agentctl_is_refused() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    publish_json(&env, &[]);
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    {
+        let conn = rusqlite::Connection::open(env.store()).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert!(version > 0, "the store carries a schema version");
+        conn.pragma_update(None, "user_version", version + 100)
+            .unwrap();
+    }
+    let before = env.store_bytes();
+    env.run(&["publish"])
+        .code(2)
+        .stderr_has("error: ")
+        .stderr_has("newer");
+    env.run(&["log"]).code(2).stderr_has("newer");
+    assert_eq!(env.store_bytes(), before);
+}
+
+#[test]
+fn publish_output_is_json_only_on_stdout() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let run: Run = env.run(&["publish", "--json"]);
+    run.success();
+    // The whole of stdout is one JSON document.
+    let json: Value = serde_json::from_str(run.stdout.trim()).expect("stdout is JSON");
+    assert!(json.is_object());
+    assert!(!run.stdout.contains("Published"), "{}", run.show());
+}
