@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use super::Context;
 use crate::error::Result;
+use crate::store::{DEFAULT_LOCK_TIMEOUT, Store};
 use crate::workspace::{AGENTS_DIR, Workspace};
 
 /// Create a workspace: .agentctl/ holding an empty store, and agents/ for staging files
@@ -14,7 +15,7 @@ pub struct Args {
 pub fn cmd_init(ctx: &Context, args: Args) -> Result<u8> {
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
     let workspace = Workspace::init(&dir)?;
-    let store = ctx.open_store(&workspace)?;
+    let store = Store::open(&ctx.store_path(&workspace), DEFAULT_LOCK_TIMEOUT)?;
     ctx.ui.status(
         "Created",
         &format!(

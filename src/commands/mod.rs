@@ -36,8 +36,21 @@ impl Context<'_> {
             .unwrap_or_else(|| workspace.default_store())
     }
 
+    /// Open the store. A `--store` file that does not exist yet is created (a CI cache's first
+    /// run); the workspace's own store is made by `init`, so its absence means lost history
+    /// and must not be papered over with an empty one.
     pub fn open_store(&self, workspace: &Workspace) -> Result<Store> {
-        Store::open(&self.store_path(workspace), DEFAULT_LOCK_TIMEOUT)
+        let path = self.store_path(workspace);
+        if self.global.store.is_none() && !path.exists() {
+            return Err(Error::new(format!(
+                "the workspace's store {} is missing",
+                workspace.display(&path)
+            ))
+            .hint(
+                "restore it from a backup, or point --store (AGENTCTL_STORE) at the store to use",
+            ));
+        }
+        Store::open(&path, DEFAULT_LOCK_TIMEOUT)
     }
 }
 

@@ -112,3 +112,23 @@ fn help_and_version() {
     env.run(&["-V"]).success().stdout_has("agentctl");
     env.run(&["no-such-command"]).code(2);
 }
+
+#[test]
+fn a_missing_workspace_store_is_an_error_not_an_empty_history() {
+    let env = TestEnv::new();
+    env.write_agent("a", &crate::common::agent_yaml("A", 0.1));
+    env.run(&["publish"]).success();
+    std::fs::remove_file(env.store()).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(env.root.join(format!(".agentctl/store.db{suffix}")));
+    }
+    env.run(&["status"])
+        .code(2)
+        .stderr_has("store .agentctl/store.db is missing")
+        .stderr_has("help:");
+    env.run(&["publish"]).code(2);
+    assert!(
+        !env.store().exists(),
+        "no empty store may replace the lost one"
+    );
+}
