@@ -21,6 +21,7 @@ fn seed(path: &Path, publishes: usize) -> String {
     let mut store = Store::open(path, DEFAULT_LOCK_TIMEOUT).expect("store");
     let publishing = store.publishing().expect("transaction");
     let mut previous = agentctl::agent::Config::new();
+    let mut heads = std::collections::HashMap::new();
     let mut middle = String::new();
     for i in 0..publishes {
         // Three agents take turns, so per-agent queries cannot rely on global order.
@@ -33,20 +34,24 @@ fn seed(path: &Path, publishes: usize) -> String {
         let config = config.as_object().cloned().unwrap();
         let changes = change::diff(&previous, &config);
         let entry = publishing
-            .append(&NewEntry {
-                agent,
-                author: "Bench <bench@example.com>",
-                published_at: "2026-01-01T00:00:00Z",
-                message: "Tune temperature",
-                config: &config,
-                summary: &Summary::of(&changes),
-                reverts: None,
-                git_commit: None,
-            })
+            .append(
+                heads.get(agent),
+                &NewEntry {
+                    agent,
+                    author: "Bench <bench@example.com>",
+                    published_at: "2026-01-01T00:00:00Z",
+                    message: "Tune temperature",
+                    config: &config,
+                    summary: &Summary::of(&changes),
+                    reverts: None,
+                    git_commit: None,
+                },
+            )
             .expect("append");
         if agent == "support-bot" && middle.is_empty() && i >= publishes / 2 {
             middle = entry.change_track_id[..8].to_owned();
         }
+        heads.insert(agent, entry);
         previous = config;
     }
     publishing.commit().expect("commit");

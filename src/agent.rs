@@ -126,6 +126,19 @@ pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
             column: None,
         });
     }
+    // A byte-order mark is allowed (editors on Windows write one); yaml_serde mistakes what
+    // follows it for a second document.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if let Some((line, column, tag)) = unsupported_tag(bytes) {
+        return Err(Invalid {
+            message: format!(
+                "the tag `{tag}` is not supported; only YAML's core tags (!!str, !!int, !!float, \
+                 !!bool, !!null, !!map, !!seq) are allowed"
+            ),
+            line: Some(line),
+            column: Some(column),
+        });
+    }
     let ctx = Ctx {
         input: bytes,
         failure: RefCell::new(None),
@@ -160,6 +173,45 @@ pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
             })
         }
     }
+}
+
+/// YAML 1.1 types outside the core schema, which yaml_serde would quietly read as plain text
+/// or mappings. Found by a scan of the source for the tag as a token of its own.
+fn unsupported_tag(bytes: &[u8]) -> Option<(usize, usize, String)> {
+    const REFUSED: [&str; 8] = [
+        "binary",
+        "timestamp",
+        "set",
+        "omap",
+        "pairs",
+        "merge",
+        "value",
+        "yaml",
+    ];
+    let text = String::from_utf8_lossy(bytes);
+    for (index, line) in text.lines().enumerate() {
+        let mut from = 0;
+        while let Some(found) = line[from..].find("!!") {
+            let at = from + found;
+            from = at + 2;
+            let before = line[..at].chars().next_back();
+            if before.is_some_and(|c| !c.is_whitespace() && !"[{,".contains(c)) {
+                continue;
+            }
+            let word: String = line[at + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            let after = line[at + 2 + word.len()..].chars().next();
+            if REFUSED.contains(&word.as_str())
+                && after.is_none_or(|c| c.is_whitespace() || ",]}".contains(c))
+            {
+                let column = line[..at].chars().count() + 1;
+                return Some((index + 1, column, format!("!!{word}")));
+            }
+        }
+    }
+    None
 }
 
 /// The line of the marker that starts a second document: a `---` or `...` line after content.
@@ -365,10 +417,8 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
         match normalise_float(v) {
-            Some(number) => self.scalar(Value::Number(number), 0),
-            None => Err(self
-                .ctx
-                .fail("NaN and infinite numbers are not allowed; expected a finite number")),
+            Ok(number) => self.scalar(Value::Number(number), 0),
+            Err(problem) => Err(self.ctx.fail(problem)),
         }
     }
 
@@ -436,14 +486,17 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
             ctx: self.ctx,
             seen: &mut seen,
         })? {
-            if key == "<<" {
-                let source = map.next_value_seed(NodeSeed {
-                    ctx: self.ctx,
-                    at: At::Other,
-                })?;
-                merged.push(source);
-                continue;
-            }
+            let key = match key {
+                Key::Name(name) => name,
+                Key::Merge => {
+                    let source = map.next_value_seed(NodeSeed {
+                        ctx: self.ctx,
+                        at: At::Other,
+                    })?;
+                    merged.push(source);
+                    continue;
+                }
+            };
             let at = match self.at {
                 At::Root => At::TopLevel(&key),
                 _ => At::Other,
@@ -496,15 +549,21 @@ fn merge_into(entries: &mut Map<String, Value>, source: Value) -> Result<(), Str
 }
 
 /// Mapping keys: strings only, each once.
+/// A mapping key: a name, or YAML's merge key (a plain `<<`; a quoted one is just a name).
+enum Key {
+    Name(String),
+    Merge,
+}
+
 struct KeySeed<'c, 'a, 's> {
     ctx: &'c Ctx<'a>,
     seen: &'s mut HashSet<String>,
 }
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_, '_> {
-    type Value = String;
+    type Value = Key;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
@@ -518,70 +577,77 @@ impl KeySeed<'_, '_, '_> {
 }
 
 impl<'de> Visitor<'de> for KeySeed<'_, '_, '_> {
-    type Value = String;
+    type Value = Key;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string key")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key, E> {
+        if v == "<<" && self.ctx.is_plain(v) {
+            return Ok(Key::Merge);
+        }
+        self.visit_str(v)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
         if v.len() > MAX_STRING_BYTES {
             return Err(self.ctx.fail("mapping key is over the 1 MiB limit"));
         }
         self.ctx.spend(v.len())?;
-        if v != "<<" && !self.seen.insert(v.to_owned()) {
+        if !self.seen.insert(v.to_owned()) {
             return Err(self.ctx.fail(format!(
                 "duplicate key `{v}`; each key may appear once in a mapping"
             )));
         }
-        Ok(v.to_owned())
+        Ok(Key::Name(v.to_owned()))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Key, E> {
         Err(self.non_string(&format!("the boolean {v}")))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Key, E> {
         Err(self.non_string(&format!("the integer {v}")))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Key, E> {
         Err(self.non_string(&format!("the integer {v}")))
     }
 
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<String, E> {
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Key, E> {
         Err(self.non_string(&format!("the integer {v}")))
     }
 
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<String, E> {
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Key, E> {
         Err(self.non_string(&format!("the integer {v}")))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Key, E> {
         Err(self.non_string(&format!("the number {v}")))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<Key, E> {
         Err(self.non_string("null"))
     }
 
-    fn visit_none<E: de::Error>(self) -> Result<String, E> {
+    fn visit_none<E: de::Error>(self) -> Result<Key, E> {
         self.visit_unit()
     }
 
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<String, E> {
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Key, E> {
         Err(self.non_string("binary data"))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Key, A::Error> {
         Err(self.non_string("a list"))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Key, A::Error> {
         Err(self.non_string("a mapping"))
     }
 
-    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<Key, A::Error> {
         Err(self.non_string("a tagged value"))
     }
 }
@@ -592,16 +658,22 @@ fn looks_like_integer(s: &str) -> bool {
 }
 
 /// Finite floats only; an integral float becomes an integer so that `1.0` equals `1`.
-fn normalise_float(v: f64) -> Option<Number> {
+///
+/// Magnitudes of 2^63 and beyond are refused: yaml_serde hands an integer too long for 64 bits
+/// over as a float, and such an integer must not silently lose its digits.
+fn normalise_float(v: f64) -> Result<Number, &'static str> {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
     if !v.is_finite() {
-        return None;
+        return Err("NaN and infinite numbers are not allowed; expected a finite number");
     }
-    // 2^53: beyond it not every integer is representable, so keep the float as written.
-    const EXACT: f64 = 9_007_199_254_740_992.0;
-    if v.fract() == 0.0 && v.abs() <= EXACT {
-        return Some(Number::from(v as i64));
+    if v.abs() >= LIMIT {
+        return Err("number is outside the 64-bit integer range; quote it to keep it as text");
     }
-    Number::from_f64(v)
+    if v.fract() == 0.0 {
+        // Every integral float below 2^63 converts to i64 exactly.
+        return Ok(Number::from(v as i64));
+    }
+    Number::from_f64(v).ok_or("expected a finite number")
 }
 
 /// "a string", "a list", … for messages.
@@ -772,6 +844,28 @@ mod tests {
     }
 
     #[test]
+    fn byte_order_mark_is_allowed() {
+        let config = parse(b"\xef\xbb\xbfname: a\ndescription: x\n").unwrap();
+        assert_eq!(config["description"], "x");
+    }
+
+    #[test]
+    fn numbers_compare_by_value_and_keep_their_digits() {
+        let a = parse(b"name: a\nx: 10000000000000000\n").unwrap();
+        let b = parse(b"name: a\nx: 1.0e16\n").unwrap();
+        assert_eq!(a, b);
+        let e = err("name: a\nx: 12345678901234567890123456789012345678901234567890\n");
+        assert!(e.message.contains("64-bit"), "{e:?}");
+        assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn quoted_merge_key_is_an_ordinary_key() {
+        let config = parse(b"name: a\nx: {'<<': {b: 1}}\n").unwrap();
+        assert_eq!(config["x"], serde_json::json!({"<<": {"b": 1}}));
+    }
+
+    #[test]
     fn resolves_anchors_and_merge_keys() {
         let config = parse(
             b"name: a\ndefaults: &d {timeout: 5, retries: 2}\ntools:\n  - <<: *d\n    name: t\n    retries: 3\n",
@@ -843,6 +937,14 @@ mod tests {
                 .contains("unknown tag")
         );
         assert!(parse(b"name: !!str a\nx: !!int 3\n").is_ok());
+        let e = err("name: a\nlogo: !!binary aGVsbG8=\n");
+        assert!(e.message.contains("`!!binary` is not supported"), "{e:?}");
+        assert_eq!((e.line, e.column), (Some(2), Some(7)));
+        assert!(err("name: a\nx: !!set {a, b}\n").message.contains("!!set"));
+        // The scan is textual: `!!binary` standing alone is refused even in prose; glued to
+        // other text it is left alone.
+        assert!(parse(b"name: a\ninstructions: say !!binary loudly\n").is_err());
+        assert!(parse(b"name: a\ninstructions: 'wow!!binary'\n").is_ok());
         assert!(
             err("name: a\n---\nname: b\n")
                 .message
@@ -899,13 +1001,13 @@ mod properties {
             any::<bool>().prop_map(Value::Bool),
             any::<i64>().prop_map(Value::from),
             (-1.0e6f64..1.0e6).prop_map(|f| Value::Number(normalise_float(f).unwrap())),
-            "[^\\p{Cc}]{0,12}".prop_map(Value::from),
+            "[^\\p{Cc}!]{0,12}".prop_map(Value::from),
             "([a-z ]{0,8}\n){1,4}".prop_map(Value::from),
         ];
         leaf.prop_recursive(4, 32, 5, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-                prop::collection::btree_map("[^\\p{Cc}]{1,6}", inner, 0..5).prop_map(|m| {
+                prop::collection::btree_map("[^\\p{Cc}!]{1,6}", inner, 0..5).prop_map(|m| {
                     Value::Object(m.into_iter().filter(|(k, _)| k != "<<").collect())
                 }),
             ]

@@ -669,10 +669,6 @@ impl Summary {
         }
         summary
     }
-
-    pub fn total(&self) -> usize {
-        self.added + self.removed + self.changed
-    }
 }
 
 /// A one-line description of what changed, used as a publish's default message:

@@ -26,8 +26,8 @@ pub struct GlobalArgs {
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
 
-    /// Use this SQLite file as the store instead of .agentctl/store.db
-    #[arg(long, global = true, value_name = "PATH", env = "AGENTCTL_STORE")]
+    /// Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]
+    #[arg(long, global = true, value_name = "PATH")]
     pub store: Option<PathBuf>,
 
     /// When to use colour [default: auto]

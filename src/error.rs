@@ -6,7 +6,6 @@
 use std::fmt;
 use std::io;
 
-pub const EXIT_SUCCESS: u8 = 0;
 /// Differences (`diff --exit-code`), conflicts, integrity problems.
 pub const EXIT_FOUND: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;

@@ -74,10 +74,7 @@ pub fn agent(workspace: &Workspace, store: &Store, id: &str) -> Result<Agent> {
     match workspace.find_staging(id)? {
         Some(staging) => assess(workspace, store, staging, production),
         None if production.is_some() => Ok(missing(id.to_owned(), production)),
-        None => Err(Error::new(format!(
-            "unknown agent `{id}`: no agents/{id}.yaml and no publish history"
-        ))
-        .hint("`agentctl status` lists the agents of this workspace")),
+        None => Err(unknown(id)),
     }
 }
 

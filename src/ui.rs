@@ -3,8 +3,6 @@
 //! Colour is decided once, here: `--color` wins; else a non-empty `NO_COLOR` turns it off; else
 //! `CLICOLOR_FORCE` (not `0`) turns it on; else the user config's `color`; else colour only
 //! when the stream is a terminal.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
 use std::io::{self, IsTerminal, Write};
 
 use colored::{ColoredString, Colorize};
@@ -37,14 +35,6 @@ impl Ui {
         }
     }
 
-    /// A Ui that never colours, for tests and machine output.
-    pub fn plain() -> Ui {
-        Ui {
-            stdout_color: false,
-            stderr_color: false,
-        }
-    }
-
     /// Whether data written to stdout may carry colour.
     pub fn color(&self) -> bool {
         self.stdout_color
@@ -71,35 +61,41 @@ impl Ui {
     pub fn status(&self, verb: &str, message: &str) {
         let verb = format!("{verb:>12}");
         let verb = self.paint(verb.as_str(), |s| s.green().bold());
-        eprintln!("{verb} {message}");
+        self.line(format_args!("{verb} {message}"));
     }
 
     /// A plain note on stderr.
     pub fn note(&self, message: &str) {
-        eprintln!("{message}");
+        self.line(format_args!("{message}"));
     }
 
     pub fn warn(&self, message: &str) {
         let label = self.paint("warning", |s| s.yellow().bold());
-        eprintln!("{label}: {message}");
+        self.line(format_args!("{label}: {message}"));
     }
 
     pub fn hint(&self, message: &str) {
         let label = self.paint("help", |s| s.cyan().bold());
-        eprintln!("{label}: {message}");
+        self.line(format_args!("{label}: {message}"));
     }
 
     /// An error, like cargo's: `error: …`, then `--> file:line:col`, then `help: …` lines.
     pub fn error(&self, error: &Error) {
         let label = self.paint("error", |s| s.red().bold());
-        eprintln!("{label}: {}", error.message);
+        self.line(format_args!("{label}: {}", error.message));
         if let Some(location) = &error.location {
             let arrow = self.paint("-->", |s| s.blue().bold());
-            eprintln!("  {arrow} {location}");
+            self.line(format_args!("  {arrow} {location}"));
         }
         for hint in &error.hints {
             self.hint(hint);
         }
+    }
+
+    /// One line on stderr. A closed stderr is not worth dying for: the message is dropped.
+    fn line(&self, args: std::fmt::Arguments<'_>) {
+        let mut err = io::stderr().lock();
+        let _ = err.write_fmt(args).and_then(|()| err.write_all(b"\n"));
     }
 
     fn paint(&self, text: &str, style: impl Fn(&str) -> ColoredString) -> String {

@@ -4,6 +4,7 @@
 //! workspace, lists and reads staging files (with located errors), and knows where the store is.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -47,8 +48,10 @@ impl Workspace {
         .hint("run `agentctl init` to create one here, or pass -C DIR"))
     }
 
-    /// Create `.agentctl/` and `agents/` in `dir`; refuses where a workspace already exists.
-    pub fn init(dir: &Path) -> Result<Workspace> {
+    /// Create `.agentctl/` (with its store, made by `create_store`) and `agents/` in `dir`;
+    /// refuses where a workspace already exists. The state folder is assembled under a
+    /// temporary name and renamed into place, so a failure leaves no half-made workspace.
+    pub fn init(dir: &Path, create_store: impl FnOnce(&Path) -> Result<()>) -> Result<Workspace> {
         if dir.join(STATE_DIR).exists() {
             return Err(Error::new(format!(
                 "{} is already an agentctl workspace",
@@ -56,8 +59,17 @@ impl Workspace {
             ))
             .hint("use the existing workspace, or pick another folder"));
         }
-        fs::create_dir_all(dir.join(STATE_DIR))
-            .with_context(|| format!("cannot create {}", dir.join(STATE_DIR).display()))?;
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let staging_dir = tempfile::Builder::new()
+            .prefix(".agentctl-init-")
+            .tempdir_in(dir)
+            .with_context(|| format!("cannot create a folder in {}", dir.display()))?;
+        create_store(&staging_dir.path().join(STORE_FILE))?;
+        let state = dir.join(STATE_DIR);
+        fs::rename(staging_dir.path(), &state)
+            .with_context(|| format!("cannot create {}", state.display()))?;
+        // The folder now lives on as .agentctl; nothing is left for the guard to remove.
+        let _ = staging_dir.keep();
         fs::create_dir_all(dir.join(AGENTS_DIR))
             .with_context(|| format!("cannot create {}", dir.join(AGENTS_DIR).display()))?;
         let root = dir
@@ -96,25 +108,32 @@ impl Workspace {
                     .into());
             }
         };
-        let mut ids = Vec::new();
+        // (agent id, file name): a name that is not UTF-8 becomes an id that fails validation
+        // instead of being skipped without a word.
+        let mut files = Vec::new();
         for dirent in read {
             let dirent = dirent.with_context(|| format!("cannot list {}", self.display(&dir)))?;
-            let name = dirent.file_name();
-            let Some(name) = name.to_str() else { continue };
+            let name = dirent.file_name().to_string_lossy().into_owned();
             if let Some(id) = name
                 .strip_suffix(".yaml")
                 .or_else(|| name.strip_suffix(".yml"))
                 && !name.starts_with('.')
             {
-                ids.push(id.to_owned());
+                files.push((id.to_owned(), name.clone()));
             }
         }
-        ids.sort();
-        ids.dedup();
-        Ok(ids
+        files.sort();
+        files.dedup_by(|a, b| a.0 == b.0);
+        Ok(files
             .into_iter()
-            .map(|id| {
-                let staging = self.staging(&id);
+            .map(|(id, name)| {
+                let staging = self.staging(&id).map_err(|error| {
+                    error.at(Location {
+                        file: format!("{AGENTS_DIR}/{name}"),
+                        line: None,
+                        column: None,
+                    })
+                });
                 (id, staging)
             })
             .collect())
@@ -157,28 +176,25 @@ impl Workspace {
     /// Read, parse and validate a staging file. Errors point at `file:line:column`.
     pub fn read(&self, staging: &Staging) -> Result<Config> {
         let shown = self.display(&staging.path);
-        let size = fs::metadata(&staging.path)
-            .with_context(|| format!("cannot read {shown}"))?
-            .len();
-        if size > agent::MAX_FILE_BYTES {
-            return Err(Error::new(format!(
-                "{shown} is {size} bytes; agent files are limited to {} MiB",
-                agent::MAX_FILE_BYTES / 1024 / 1024
-            ))
-            .at(Location {
-                file: shown,
-                line: None,
-                column: None,
-            }));
+        let at = |line, column| Location {
+            file: shown.clone(),
+            line,
+            column,
+        };
+        // Only regular files: a FIFO would block the open, a device would never end.
+        let metadata =
+            fs::metadata(&staging.path).with_context(|| format!("cannot read {shown}"))?;
+        if !metadata.is_file() {
+            return Err(Error::new(format!("{shown} is not a regular file"))
+                .at(at(None, None))
+                .hint("a staging file must be a plain YAML file"));
         }
-        let bytes = fs::read(&staging.path).with_context(|| format!("cannot read {shown}"))?;
-        agent::parse(&bytes).map_err(|invalid| {
-            Error::new(invalid.message).at(Location {
-                file: shown,
-                line: invalid.line,
-                column: invalid.column,
-            })
-        })
+        let mut bytes = Vec::new();
+        fs::File::open(&staging.path)
+            .and_then(|file| file.take(agent::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+            .with_context(|| format!("cannot read {shown}"))?;
+        agent::parse(&bytes)
+            .map_err(|invalid| Error::new(invalid.message).at(at(invalid.line, invalid.column)))
     }
 }
 

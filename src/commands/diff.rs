@@ -5,7 +5,7 @@ use crate::agent::Config;
 use crate::change::{self, Change};
 use crate::error::{EXIT_ERROR, EXIT_FOUND, Error, Result};
 use crate::render::{self, Style, json};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::survey::{self, Agent, AgentState};
 use crate::workspace::Workspace;
 
@@ -34,10 +34,6 @@ pub struct Args {
     #[arg(long)]
     pub exit_code: bool,
 
-    /// Old value above new value (the only text layout for now)
-    #[arg(long)]
-    pub unified: bool,
-
     /// Output format
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: Format,
@@ -61,9 +57,16 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
     let named = !args.agents.is_empty();
+    // Without names, agents lacking a REF are skipped below; a malformed REF must not look
+    // like "every agent skipped".
+    for reference in [&args.from, &args.to] {
+        if !named && reference != "staging" {
+            store::check_reference(reference)?;
+        }
+    }
     let agents = if named {
-        args.agents
-            .iter()
+        super::unique(&args.agents)
+            .into_iter()
             .map(|id| survey::agent(&workspace, &store, id))
             .collect::<Result<Vec<_>>>()?
     } else {
@@ -105,8 +108,18 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
             ));
             continue;
         }
-        let (from, old) = side(&workspace, &store, agent, &args.from)?;
-        let (to, new) = side(&workspace, &store, agent, &args.to)?;
+        let sides = side(&workspace, &store, agent, &args.from)
+            .and_then(|from| Ok((from, side(&workspace, &store, agent, &args.to)?)));
+        let ((from, old), (to, new)) = match sides {
+            Ok(sides) => sides,
+            // Without names, an agent that lacks the REF (a newer agent has no v5) is skipped.
+            Err(error) if !named => {
+                ctx.ui
+                    .warn(&format!("{} skipped: {}", agent.agent, error.message));
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
         let changes = change::diff(&old, &new);
         if changes.is_empty() && !named {
             continue;

@@ -14,14 +14,19 @@ pub struct Args {
 
 pub fn cmd_init(ctx: &Context, args: Args) -> Result<u8> {
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
-    let workspace = Workspace::init(&dir)?;
-    let store = Store::open(&ctx.store_path(&workspace), DEFAULT_LOCK_TIMEOUT)?;
+    // A --store is checked (or created) first, so that a bad one leaves no workspace behind.
+    if let Some(store) = ctx.explicit_store() {
+        Store::open(&store, DEFAULT_LOCK_TIMEOUT)?;
+    }
+    let workspace = Workspace::init(&dir, |path| {
+        Store::open(path, DEFAULT_LOCK_TIMEOUT).map(drop)
+    })?;
     ctx.ui.status(
         "Created",
         &format!(
             "agentctl workspace in {} (store: {})",
             workspace.root.display(),
-            store.path().display()
+            ctx.store_path(&workspace).display()
         ),
     );
     ctx.ui.hint(&format!(

@@ -37,7 +37,7 @@ pub fn cmd_log(ctx: &Context, args: Args) -> Result<u8> {
             .collect::<Result<_>>()?;
         return ctx.ui.json(&json::Log { entries }).map(|()| 0);
     }
-    if entries.is_empty() {
+    if entries.is_empty() && args.max_count != Some(0) {
         ctx.ui.note(&match &args.agent {
             Some(agent) => format!("{agent} has never been published."),
             None => "Nothing has been published yet.".to_owned(),

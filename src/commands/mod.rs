@@ -29,10 +29,17 @@ impl Context<'_> {
         Workspace::find(&PathBuf::from("."))
     }
 
+    /// `--store`, else a non-empty `AGENTCTL_STORE`.
+    pub fn explicit_store(&self) -> Option<PathBuf> {
+        self.global.store.clone().or_else(|| {
+            std::env::var_os("AGENTCTL_STORE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+    }
+
     pub fn store_path(&self, workspace: &Workspace) -> PathBuf {
-        self.global
-            .store
-            .clone()
+        self.explicit_store()
             .unwrap_or_else(|| workspace.default_store())
     }
 
@@ -41,7 +48,7 @@ impl Context<'_> {
     /// and must not be papered over with an empty one.
     pub fn open_store(&self, workspace: &Workspace) -> Result<Store> {
         let path = self.store_path(workspace);
-        if self.global.store.is_none() && !path.exists() {
+        if self.explicit_store().is_none() && !path.exists() {
             return Err(Error::new(format!(
                 "the workspace's store {} is missing",
                 workspace.display(&path)
@@ -52,6 +59,12 @@ impl Context<'_> {
         }
         Store::open(&path, DEFAULT_LOCK_TIMEOUT)
     }
+}
+
+/// Agent names as given, each once: `publish a a` means `publish a`.
+pub fn unique(agents: &[String]) -> Vec<&String> {
+    let mut seen = std::collections::HashSet::new();
+    agents.iter().filter(|a| seen.insert(*a)).collect()
 }
 
 /// Run a parsed command line; the result is the exit code.

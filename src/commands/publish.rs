@@ -53,8 +53,8 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
             .filter(|a| !matches!(a.state, AgentState::Missing | AgentState::Clean))
             .collect()
     } else {
-        args.agents
-            .iter()
+        super::unique(&args.agents)
+            .into_iter()
             .map(|id| survey::agent(&workspace, &store, id))
             .collect::<Result<Vec<Agent>>>()?
     };
@@ -76,7 +76,13 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
                 invalid += 1;
             }
             (_, Some(config)) => ready.push((agent.agent, config)),
-            (_, None) => unreachable!("a valid staging file always has a config"),
+            (state, None) => {
+                return Err(Error::new(format!(
+                    "{} is {} but its staging file could not be read",
+                    agent.agent,
+                    state.as_str()
+                )));
+            }
         }
     }
     if invalid > 0 {
@@ -109,16 +115,19 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
             None => change::describe(&changes),
         };
         let summary = Summary::of(&changes);
-        let entry = publishing.append(&NewEntry {
-            agent,
-            author: &author,
-            published_at: &published_at,
-            message: &message,
-            config,
-            summary: &summary,
-            reverts: None,
-            git_commit: git_commit.as_deref(),
-        })?;
+        let entry = publishing.append(
+            head.as_ref(),
+            &NewEntry {
+                agent,
+                author: &author,
+                published_at: &published_at,
+                message: &message,
+                config,
+                summary: &summary,
+                reverts: None,
+                git_commit: git_commit.as_deref(),
+            },
+        )?;
         results.push(published(entry));
     }
     if !args.dry_run {

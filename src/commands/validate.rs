@@ -59,8 +59,8 @@ fn check(workspace: &Workspace, agents: &[String]) -> Result<Vec<(String, Result
     let files = if agents.is_empty() {
         workspace.staging_files()?
     } else {
-        agents
-            .iter()
+        super::unique(agents)
+            .into_iter()
             .map(|id| (id.clone(), workspace.staging(id)))
             .collect()
     };

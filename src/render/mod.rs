@@ -90,8 +90,33 @@ fn mask_inside(value: &Value) -> Value {
     }
 }
 
+/// Text from a configuration or the history made safe for a terminal: control characters
+/// other than newline and tab are shown escaped (`\u{1b}`), so a value cannot move the cursor,
+/// retitle the window or fake colours.
+pub fn clean(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// A value as people read it: scalars inline, strings unquoted, structures as YAML.
 pub fn value_text(value: &Value) -> String {
+    clean(&raw_value_text(value))
+}
+
+fn raw_value_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => "null".into(),
@@ -142,10 +167,11 @@ fn change_text(change: &Change, style: Style, (from, to): (&str, &str)) -> Strin
     let mut out = format!(
         "    {} {}{}\n",
         style.paint(sign, paint),
-        style.paint(&change.path.to_string(), Paint::Path),
+        style.paint(&clean(&change.path.to_string()), Paint::Path),
         what
     );
-    if change.kind == Kind::Changed && change.is_multiline() {
+    // A line diff needs text on both sides; otherwise both values are shown whole.
+    if change.kind == Kind::Changed && old.is_string() && new.is_string() && change.is_multiline() {
         out.push_str(&text_diff(
             old.as_str().unwrap_or_default(),
             new.as_str().unwrap_or_default(),
@@ -188,7 +214,7 @@ pub fn text_diff(old: &str, new: &str, style: Style) -> String {
         }
         for op in group {
             for change in diff.iter_changes(op) {
-                let line = change.value().trim_end_matches('\n');
+                let line = clean(change.value().trim_end_matches('\n'));
                 let rendered = match change.tag() {
                     similar::ChangeTag::Delete => style.paint(&format!("- {line}"), Paint::Removed),
                     similar::ChangeTag::Insert => style.paint(&format!("+ {line}"), Paint::Added),
@@ -223,7 +249,7 @@ pub fn stat_text(changes: &[Change], style: Style) -> String {
                 Kind::Removed => style.paint("-", Paint::Removed),
                 Kind::Changed => style.paint("~", Paint::Changed),
             };
-            out.push_str(&format!("    {sign} {}\n", change.path));
+            out.push_str(&format!("    {sign} {}\n", clean(&change.path.to_string())));
         }
     }
     out
@@ -281,7 +307,7 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
         style.paint(&title, Paint::Changed),
         style.paint(entry.short_id(), Paint::Dim)
     );
-    out.push_str(&format!("Author:    {}\n", entry.author));
+    out.push_str(&format!("Author:    {}\n", clean(&entry.author)));
     out.push_str(&format!(
         "Published: {} ({})\n",
         entry.published_at,
@@ -290,7 +316,7 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
     if let Some(commit) = &entry.git_commit {
         out.push_str(&format!("Commit:    {}\n", crate::store::short(commit)));
     }
-    out.push_str(&format!("\n    {}\n", entry.message));
+    out.push_str(&format!("\n    {}\n", clean(&entry.message)));
     out.push_str(&format!(
         "    {}\n",
         style.paint(&summary_line(entry), Paint::Dim)
@@ -310,7 +336,7 @@ pub fn entry_oneline(entry: &Entry, with_agent: bool, style: Style) -> String {
         style.paint(entry.short_id(), Paint::Dim),
         agent,
         style.paint(&format!("v{}", entry.version), Paint::Changed),
-        entry.message
+        clean(&entry.message)
     )
 }
 
@@ -349,6 +375,27 @@ mod tests {
         );
         let path = Path::parse("tools[x].auth.api_key").unwrap();
         assert_eq!(mask(&path, &json!("abc")), json!(MASK));
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(
+            clean("a\u{1b}]0;x\u{7}b\nc\td"),
+            "a\\u{1b}]0;x\\u{7}b\nc\td"
+        );
+        assert_eq!(value_text(&json!("\u{1b}[31mred")), "\\u{1b}[31mred");
+    }
+
+    #[test]
+    fn a_number_that_becomes_text_shows_both_values() {
+        let changes = crate::change::diff(
+            json!({"notes": 12345}).as_object().unwrap(),
+            json!({"notes": "line one\nline two\n"})
+                .as_object()
+                .unwrap(),
+        );
+        let out = changes_text(&changes, Style::default(), ("Production", "Staging"));
+        assert!(out.contains("12345") && out.contains("line two"), "{out}");
     }
 
     #[test]

@@ -178,14 +178,10 @@ impl Store {
                 matches.pop().map(decode_entry).transpose()?
             }
             _ => {
-                return Err(
-                    Error::new(format!("`{reference}` is not a reference to a publish"))
-                        .hint(self.existing_publishes(agent)?)
-                        .hint(
-                            "a REF is production, staging, vN (v1 is the first publish) \
-                             or 4+ hex digits of a change_track_id",
-                        ),
-                );
+                return Err(check_reference(reference)
+                    .err()
+                    .unwrap_or_else(|| Error::new(format!("`{reference}` names no publish")))
+                    .hint(self.existing_publishes(agent)?));
             }
         };
         match found {
@@ -264,9 +260,9 @@ impl Publishing<'_> {
         snapshot(&self.tx, &entry.snapshot)
     }
 
-    /// Append the next version of an agent and return it as stored.
-    pub fn append(&self, new: &NewEntry<'_>) -> Result<Entry> {
-        let parent = head(&self.tx, new.agent)?;
+    /// Append the next version of an agent after `parent`, the head read in this transaction,
+    /// and return the entry as stored.
+    pub fn append(&self, parent: Option<&Entry>, new: &NewEntry<'_>) -> Result<Entry> {
         let content = Value::Object(new.config.clone());
         let snapshot_hash = sha256_hex(canonical_json(&content).as_bytes());
         self.tx
@@ -275,9 +271,9 @@ impl Publishing<'_> {
 
         let entry = Entry {
             agent: new.agent.to_owned(),
-            version: parent.as_ref().map_or(1, |p| p.version + 1),
+            version: parent.map_or(1, |p| p.version + 1),
             change_track_id: String::new(),
-            parent: parent.map(|p| p.change_track_id),
+            parent: parent.map(|p| p.change_track_id.clone()),
             author: new.author.to_owned(),
             published_at: new.published_at.to_owned(),
             message: new.message.to_owned(),
@@ -381,12 +377,35 @@ fn snapshot(conn: &Connection, hash: &str) -> Result<Config> {
         .optional()?;
     let content =
         content.ok_or_else(|| Error::new(format!("snapshot {hash} is missing from the store")))?;
-    match serde_json::from_str(&content) {
+    // The parser already bounds nesting (128 levels); serde_json's own limit is one level
+    // tighter and would turn a valid, published configuration into an unreadable one.
+    let mut reader = serde_json::Deserializer::from_str(&content);
+    reader.disable_recursion_limit();
+    match serde::Deserialize::deserialize(&mut reader) {
         Ok(Value::Object(config)) => Ok(config),
-        _ => Err(Error::new(format!(
-            "snapshot {hash} in the store is damaged"
+        Ok(_) => Err(Error::new(format!(
+            "snapshot {hash} in the store is damaged: it is not a mapping"
+        ))),
+        Err(e) => Err(Error::new(format!(
+            "snapshot {hash} in the store is damaged: {e}"
         ))),
     }
+}
+
+/// Whether `reference` has the form of a REF to a publish, before looking anything up.
+pub fn check_reference(reference: &str) -> Result<()> {
+    if matches!(reference, "production" | "prod")
+        || is_version(reference)
+        || is_id_prefix(reference)
+    {
+        return Ok(());
+    }
+    Err(
+        Error::new(format!("`{reference}` is not a reference to a publish")).hint(
+            "a REF is production, staging, vN (v1 is the first publish) or 4+ hex digits of a \
+             change_track_id",
+        ),
+    )
 }
 
 fn is_version(reference: &str) -> bool {
@@ -444,17 +463,21 @@ mod tests {
         let config = config(name);
         let summary = Summary::default();
         let publishing = store.publishing().unwrap();
+        let head = publishing.head(agent).unwrap();
         let entry = publishing
-            .append(&NewEntry {
-                agent,
-                author: "me",
-                published_at: "2026-01-01T00:00:00Z",
-                message: "m",
-                config: &config,
-                summary: &summary,
-                reverts: None,
-                git_commit: None,
-            })
+            .append(
+                head.as_ref(),
+                &NewEntry {
+                    agent,
+                    author: "me",
+                    published_at: "2026-01-01T00:00:00Z",
+                    message: "m",
+                    config: &config,
+                    summary: &summary,
+                    reverts: None,
+                    git_commit: None,
+                },
+            )
             .unwrap();
         publishing.commit().unwrap();
         entry

@@ -64,8 +64,18 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
     // Read before writing anything, so that a foreign file is left exactly as it was.
     let (application_id, version) = match read_marks(&conn) {
         Ok(marks) => marks,
-        Err(rusqlite::Error::SqliteFailure(e, _)) if is_not_a_database(e.code) => {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
             return Err(not_ours(path, "it is not an SQLite database"));
+        }
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::DatabaseCorrupt =>
+        {
+            return Err(Error::new(format!(
+                "the store {shown} is damaged: SQLite reports it as corrupt"
+            ))
+            .hint("restore the store from a backup; it was left as it is"));
         }
         Err(e) => {
             return Err(Error::from(
@@ -107,13 +117,6 @@ fn read_marks(conn: &Connection) -> rusqlite::Result<(i32, i64)> {
     let application_id = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
     let version = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     Ok((application_id, version))
-}
-
-fn is_not_a_database(code: rusqlite::ErrorCode) -> bool {
-    matches!(
-        code,
-        rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
-    )
 }
 
 fn not_ours(path: &Path, why: &str) -> Error {

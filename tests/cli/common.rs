@@ -118,9 +118,10 @@ impl TestEnv {
         self.root.join(".agentctl/store.db")
     }
 
-    /// `agentctl` with a clean environment, run in the workspace.
-    pub fn command(&self) -> Command {
-        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("agentctl");
+    /// `program` with the hermetic environment, run in the workspace: a clean environment,
+    /// the pinned HOME, config folder and author, no git identity.
+    pub fn std_command(&self, program: &Path) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
         cmd.current_dir(&self.root)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -132,6 +133,11 @@ impl TestEnv {
             .env("USER", "login-user")
             .env("COLUMNS", "100");
         cmd
+    }
+
+    /// `agentctl` with the hermetic environment, run in the workspace.
+    pub fn command(&self) -> Command {
+        Command::from_std(self.std_command(agentctl()))
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
@@ -185,6 +191,11 @@ impl TestEnv {
         run.success();
         run.json()["entries"].as_array().unwrap().len()
     }
+}
+
+/// The binary under test.
+pub fn agentctl() -> &'static Path {
+    assert_cmd::cargo::cargo_bin!("agentctl")
 }
 
 /// A small valid agent whose fields tests can vary.

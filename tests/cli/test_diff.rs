@@ -791,3 +791,38 @@ fn changed_secrets_and_secret_like_key_names_are_masked() {
         run.stdout_has(word);
     }
 }
+
+#[test]
+fn without_names_agents_lacking_the_ref_are_skipped() {
+    let env = TestEnv::new();
+    env.write_agent("old", &agent_yaml("Old", 0.1));
+    env.run(&["publish"]).success();
+    env.write_agent("old", &agent_yaml("Old", 0.2));
+    env.run(&["publish"]).success();
+    env.write_agent("newbie", &agent_yaml("Newbie", 0.1));
+    let run = env.run(&["diff", "--from", "v1", "--to", "production", "--json"]);
+    run.success().stderr_has("newbie skipped");
+    let agents = run.json()["agents"].as_array().unwrap().clone();
+    assert_eq!(agents.len(), 1, "{}", run.show());
+    assert_eq!(agents[0]["agent"], "old");
+    // A malformed REF is still an error, not "everything skipped".
+    env.run(&["diff", "--from", "nonsense"])
+        .code(2)
+        .stderr_has("not a reference to a publish");
+}
+
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish"]).success();
+    let yaml = agent_yaml("A", 0.1).replace(
+        "description: Helps with tests",
+        "description: \"\\e]0;pwned\\a\\e[31mred\"",
+    );
+    env.write_agent("a", &yaml);
+    let run = env.run(&["diff", "--color", "always"]);
+    run.success().stdout_has("\\u{1b}]0;pwned");
+    assert!(!run.stdout.contains("\u{7}"), "{}", run.show());
+    assert!(!run.stdout.contains("\u{1b}]0"), "{}", run.show());
+}

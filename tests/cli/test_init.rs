@@ -132,3 +132,42 @@ fn a_missing_workspace_store_is_an_error_not_an_empty_history() {
         "no empty store may replace the lost one"
     );
 }
+
+#[test]
+fn init_with_a_bad_store_leaves_no_workspace_behind() {
+    let env = TestEnv::bare();
+    std::fs::write(
+        env.root.join("notes.txt"),
+        "these are notes, not an SQLite store at all",
+    )
+    .unwrap();
+    env.run(&["init", "--store", "notes.txt"])
+        .code(2)
+        .stderr_has("not an agentctl store");
+    assert!(!env.root.join(".agentctl").exists());
+    assert!(!env.root.join("agents").exists());
+    env.run(&["init"]).success();
+}
+
+#[test]
+fn init_with_a_store_option_also_creates_the_workspace_store() {
+    let env = TestEnv::bare();
+    env.run(&["init", "--store", "elsewhere.db"]).success();
+    assert!(env.root.join("elsewhere.db").is_file());
+    assert!(env.store().is_file());
+    env.run(&["status"]).success();
+}
+
+#[test]
+fn the_store_variable_is_never_printed_and_may_be_empty() {
+    let env = TestEnv::new();
+    let run = env.run_with(
+        env.command()
+            .env("AGENTCTL_STORE", "/secret/hunter2.db")
+            .arg("--help"),
+    );
+    run.success();
+    assert!(!run.stdout.contains("hunter2"), "{}", run.show());
+    env.run_with(env.command().env("AGENTCTL_STORE", "").arg("status"))
+        .success();
+}

@@ -2,7 +2,7 @@
 //! secrets in human views, and a reader that closes the pipe early.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::{Value, json};
 
@@ -84,22 +84,6 @@ fn secret_agent_yaml(temperature: f64) -> String {
         "{}auth:\n  api_key: sk-123\n  user: svc-bot\n",
         agent_yaml("A", temperature)
     )
-}
-
-/// The agentctl binary as a plain `std::process::Command`, with the harness's environment.
-fn raw_command(env: &TestEnv, program: &std::path::Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.current_dir(&env.root)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .env("XDG_CONFIG_HOME", env.home().join(".config"))
-        .env("AGENTCTL_AUTHOR", AUTHOR)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("USER", "login-user")
-        .env("COLUMNS", "100");
-    cmd
 }
 
 /// A history whose `log` output is far larger than a pipe's buffer (64 KiB): 40 agents
@@ -330,7 +314,8 @@ fn log_with_a_closed_stdout_ends_quietly() {
 
     for args in [&["log"][..], &["log", "--oneline"], &["log", "--json"]] {
         // Read one line, then close the pipe: the rest cannot fit in the pipe's buffer.
-        let mut child = raw_command(&env, bin)
+        let mut child = env
+            .std_command(bin)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -356,7 +341,8 @@ fn log_with_a_closed_stdout_ends_quietly() {
     }
 
     // Closed before anything was written.
-    let mut child = raw_command(&env, bin)
+    let mut child = env
+        .std_command(bin)
         .arg("log")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -376,7 +362,8 @@ fn log_piped_into_head_prints_no_error() {
     long_history(&env);
     let bin = assert_cmd::cargo::cargo_bin!("agentctl");
     let script = format!("'{}' log | head -1", bin.display());
-    let output = raw_command(&env, std::path::Path::new("sh"))
+    let output = env
+        .std_command(std::path::Path::new("sh"))
         .args(["-c", &script])
         .stdin(Stdio::null())
         .output()

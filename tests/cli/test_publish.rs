@@ -732,3 +732,15 @@ fn publish_output_is_json_only_on_stdout() {
     assert!(json.is_object());
     assert!(!run.stdout.contains("Published"), "{}", run.show());
 }
+
+#[test]
+fn naming_an_agent_twice_publishes_it_once() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let run = env.run(&["publish", "a", "a", "--json"]);
+    run.success();
+    let results = run.json()["results"].as_array().unwrap().clone();
+    assert_eq!(results.len(), 1, "{}", run.show());
+    assert!(!run.stderr.contains("Nothing to publish"), "{}", run.show());
+    assert_eq!(env.history_len(Some("a")), 1);
+}

@@ -706,3 +706,90 @@ fn a_yml_file_works_like_yaml() {
     std::fs::remove_file(&path).unwrap();
     assert_eq!(status_of(&env, "y")["state"], "missing");
 }
+
+#[test]
+fn the_deepest_valid_nesting_can_be_published_and_read_back() {
+    let env = TestEnv::new();
+    // The root mapping plus 127 lists: 128 levels, the most the parser accepts.
+    let deep = format!("name: deep\nx: {}{}\n", "[".repeat(127), "]".repeat(127));
+    env.write_agent("deep", &deep);
+    env.run(&["publish"]).success();
+    let run = env.run(&["status", "--json"]);
+    run.success();
+    assert_eq!(run.json()["agents"][0]["state"], "clean", "{}", run.show());
+    env.run(&["show", "deep", "--config", "--json"]).success();
+    let too_deep = format!("name: deep\nx: {}{}\n", "[".repeat(128), "]".repeat(128));
+    env.write_agent("deep", &too_deep);
+    env.run(&["validate", "deep"])
+        .code(2)
+        .stderr_has("deeper than 128");
+}
+
+#[test]
+fn special_files_are_refused_without_reading_them() {
+    let env = TestEnv::new();
+    env.write_agent("ok", &agent_yaml("Ok", 0.1));
+    std::os::unix::fs::symlink("/dev/zero", env.root.join("agents/zero.yaml")).unwrap();
+    let fifo = env.root.join("agents/pipe.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let run = env.run(&["status", "--json"]);
+    run.success();
+    let states: Vec<(String, String)> = run.json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["agent"].as_str().unwrap().into(),
+                a["state"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("zero".into(), "invalid".into())),
+        "{}",
+        run.show()
+    );
+    assert!(
+        states.contains(&("ok".into(), "new".into())),
+        "{}",
+        run.show()
+    );
+    if made.is_ok_and(|s| s.success()) {
+        assert!(
+            states.contains(&("pipe".into(), "invalid".into())),
+            "{}",
+            run.show()
+        );
+    }
+    env.run(&["validate", "zero"])
+        .code(2)
+        .stderr_has("not a regular file");
+}
+
+#[test]
+fn a_closed_stderr_does_not_crash_validate() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let env = TestEnv::new();
+    for i in 0..300 {
+        env.write_agent(&format!("bad{i}"), "name: [\n");
+    }
+    let mut child = env
+        .std_command(crate::common::agentctl())
+        .arg("validate")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let mut first = [0u8; 16];
+    stderr.read_exact(&mut first).unwrap();
+    drop(stderr);
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "a closed stderr must not turn into a panic"
+    );
+}
