@@ -626,3 +626,51 @@ fn show_works_for_an_agent_whose_staging_file_is_gone() {
     assert_eq!(shown["config"]["model"]["temperature"], 0.2);
     assert_eq!(log_json(&env, &["a"]).len(), 2);
 }
+
+/// Publishes of one agent until two ids share their first four hex digits, made through the
+/// library (hundreds of binary runs would be slow); returns that shared prefix.
+fn history_with_a_shared_prefix(env: &TestEnv) -> String {
+    use agentctl::change::Summary;
+    use agentctl::store::{DEFAULT_LOCK_TIMEOUT, NewEntry, Store};
+    let mut store = Store::open(&env.store(), DEFAULT_LOCK_TIMEOUT).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for i in 0.. {
+        let config = json!({"name": "a", "model": {"max_tokens": i}});
+        let publishing = store.publishing().unwrap();
+        let head = publishing.head("a").unwrap();
+        let entry = publishing
+            .append(
+                head.as_ref(),
+                &NewEntry {
+                    agent: "a",
+                    author: "me",
+                    published_at: "2026-01-01T00:00:00Z",
+                    message: "m",
+                    config: config.as_object().unwrap(),
+                    summary: &Summary::default(),
+                    reverts: None,
+                    git_commit: None,
+                },
+            )
+            .unwrap();
+        publishing.commit().unwrap();
+        let prefix = entry.change_track_id[..4].to_owned();
+        if !seen.insert(prefix.clone()) {
+            return prefix;
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn an_ambiguous_prefix_is_an_error_that_asks_for_more_digits() {
+    let env = TestEnv::new();
+    let prefix = history_with_a_shared_prefix(&env);
+    env.run(&["show", "a", &prefix])
+        .code(2)
+        .stderr_has("ambiguous")
+        .stderr_has("more hex digits");
+    env.run(&["diff", "a", "--from", &prefix, "--to", "production"])
+        .code(2)
+        .stderr_has("ambiguous");
+}
