@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 
-/// Staging, review, publish history and revert for AI-agent configurations.
+/// Staging, review and publish history for AI-agent configurations.
 ///
 /// Edit agents/<id>.yaml (staging), review with `agentctl diff`, make it live with
 /// `agentctl publish`, browse history with `agentctl log`.

@@ -34,6 +34,11 @@ pub struct Args {
     #[arg(long)]
     pub exit_code: bool,
 
+    /// Stacked view: the old value above the new one (today's only text layout; a side-by-side
+    /// view is planned as the default)
+    #[arg(long)]
+    pub unified: bool,
+
     /// Output format
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: Format,

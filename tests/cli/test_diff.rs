@@ -826,3 +826,16 @@ fn control_characters_never_reach_the_terminal() {
     assert!(!run.stdout.contains("\u{7}"), "{}", run.show());
     assert!(!run.stdout.contains("\u{1b}]0"), "{}", run.show());
 }
+
+#[test]
+fn unified_shows_the_old_value_above_the_new_one() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish"]).success();
+    env.write_agent("a", &agent_yaml("A", 0.7));
+    let run = env.run(&["diff", "--unified"]);
+    run.success();
+    let old = run.stdout.find("0.1").expect("old value shown");
+    let new = run.stdout.find("0.7").expect("new value shown");
+    assert!(old < new, "{}", run.show());
+}
