@@ -62,7 +62,7 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
         .context("cannot set the busy timeout")?;
 
     // Read before writing anything, so that a foreign file is left exactly as it was.
-    let (application_id, version) = match read_marks(&conn) {
+    let (application_id, version, has_tables) = match read_marks(&mut conn) {
         Ok(marks) => marks,
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::NotADatabase =>
@@ -84,9 +84,6 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
         }
     };
     if application_id != APPLICATION_ID {
-        let has_tables: bool = conn
-            .query_row("SELECT count(*) > 0 FROM sqlite_master", [], |r| r.get(0))
-            .with_context(|| format!("cannot read the store {shown}"))?;
         if application_id != 0 || version != 0 || has_tables {
             return Err(not_ours(
                 path,
@@ -113,10 +110,16 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
     Ok(conn)
 }
 
-fn read_marks(conn: &Connection) -> rusqlite::Result<(i32, i64)> {
-    let application_id = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
-    let version = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    Ok((application_id, version))
+/// `application_id`, `user_version` and whether any table exists, read in one transaction:
+/// another agentctl creating the same new store commits its tables and marks together, and
+/// reading them apart could see the tables without the marks.
+fn read_marks(conn: &mut Connection) -> rusqlite::Result<(i32, i64, bool)> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+    let application_id = tx.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    let version = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let has_tables = tx.query_row("SELECT count(*) > 0 FROM sqlite_master", [], |r| r.get(0))?;
+    tx.commit()?;
+    Ok((application_id, version, has_tables))
 }
 
 fn not_ours(path: &Path, why: &str) -> Error {
@@ -151,8 +154,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.db");
         drop(open(&path, Duration::from_secs(1)).unwrap());
-        let conn = open(&path, Duration::from_secs(1)).unwrap();
-        let (app, version) = read_marks(&conn).unwrap();
+        let mut conn = open(&path, Duration::from_secs(1)).unwrap();
+        let (app, version, _) = read_marks(&mut conn).unwrap();
         assert_eq!((app, version), (APPLICATION_ID, SCHEMA_VERSION));
     }
 

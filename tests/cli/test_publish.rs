@@ -744,3 +744,91 @@ fn naming_an_agent_twice_publishes_it_once() {
     assert!(!run.stderr.contains("Nothing to publish"), "{}", run.show());
     assert_eq!(env.history_len(Some("a")), 1);
 }
+
+#[test]
+fn concurrent_publishers_are_serialised() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.write_agent("b", &agent_yaml("B", 0.1));
+    // Eight processes at once, all publishing the same staging: the decision "is there
+    // anything to publish" is taken inside the write transaction, so exactly one entry per
+    // agent is recorded and nobody sees "database is locked".
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            let agents: &[&str] = if i % 2 == 0 { &["a", "b"] } else { &["b"] };
+            env.std_command(crate::common::agentctl())
+                .arg("publish")
+                .args(agents)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(!stderr.contains("locked"), "{stderr}");
+    }
+    assert_eq!(env.history_len(Some("a")), 1);
+    assert_eq!(env.history_len(Some("b")), 1);
+
+    // Then eight workspaces sharing one store, each with its own staging of the same agent,
+    // publishing at once: every publish lands, versions are unique and gap-free.
+    let shared = env.tmp.path().join("shared.db");
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            let workspace = env.tmp.path().join(format!("ws{i}"));
+            std::fs::create_dir_all(workspace.join("agents")).unwrap();
+            std::fs::create_dir_all(workspace.join(".agentctl")).unwrap();
+            std::fs::write(
+                workspace.join("agents/shared.yaml"),
+                agent_yaml("Shared", f64::from(i) / 10.0),
+            )
+            .unwrap();
+            env.std_command(crate::common::agentctl())
+                .arg("-C")
+                .arg(&workspace)
+                .arg("--store")
+                .arg(&shared)
+                .args(["publish", "-m", &format!("from ws{i}")])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+    }
+    let run = env.run(&[
+        "--store",
+        shared.to_str().unwrap(),
+        "log",
+        "shared",
+        "--json",
+    ]);
+    run.success();
+    let entries = run.json()["entries"].as_array().unwrap().clone();
+    let versions: Vec<u64> = entries
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        versions,
+        (1..=8).rev().collect::<Vec<_>>(),
+        "{}",
+        run.show()
+    );
+    for pair in entries.windows(2) {
+        assert_eq!(
+            pair[0]["parent"],
+            pair[1]["change_track_id"],
+            "{}",
+            run.show()
+        );
+    }
+}
