@@ -83,13 +83,13 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
             ));
         }
     };
-    if application_id != APPLICATION_ID {
-        if application_id != 0 || version != 0 || has_tables {
-            return Err(not_ours(
-                path,
-                "it is an SQLite database that belongs to another program",
-            ));
-        }
+    // Ours, or brand new (no mark, no version, no tables); anything else is another program's.
+    let fresh = application_id == 0 && version == 0 && !has_tables;
+    if application_id != APPLICATION_ID && !fresh {
+        return Err(not_ours(
+            path,
+            "it is an SQLite database that belongs to another program",
+        ));
     }
     if version > SCHEMA_VERSION {
         return Err(Error::new(format!(
