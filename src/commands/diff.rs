@@ -5,7 +5,7 @@ use crate::agent::Config;
 use crate::change::{self, Change};
 use crate::error::{EXIT_ERROR, EXIT_FOUND, Error, Result};
 use crate::render::{self, Style, json};
-use crate::store::{self, Store};
+use crate::store::Store;
 use crate::survey::{self, Agent, AgentState};
 use crate::workspace::Workspace;
 
@@ -62,13 +62,6 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
     let named = !args.agents.is_empty();
-    // Without names, agents lacking a REF are skipped below; a malformed REF must not look
-    // like "every agent skipped".
-    for reference in [&args.from, &args.to] {
-        if !named && reference != "staging" {
-            store::check_reference(reference)?;
-        }
-    }
     let agents = if named {
         super::unique(&args.agents)
             .into_iter()
@@ -113,18 +106,21 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
             ));
             continue;
         }
-        let sides = side(&workspace, &store, agent, &args.from)
-            .and_then(|from| Ok((from, side(&workspace, &store, agent, &args.to)?)));
-        let ((from, old), (to, new)) = match sides {
-            Ok(sides) => sides,
-            // Without names, an agent that lacks the REF (a newer agent has no v5) is skipped.
-            Err(error) if !named => {
-                ctx.ui
-                    .warn(&format!("{} skipped: {}", agent.agent, error.message));
+        // Without names, an agent that lacks a REF (a newer agent has no v5) is skipped.
+        let sides = match (
+            side(&workspace, &store, agent, &args.from, named)?,
+            side(&workspace, &store, agent, &args.to, named)?,
+        ) {
+            (Some(from), Some(to)) => (from, to),
+            _ => {
+                ctx.ui.warn(&format!(
+                    "{} skipped: it has no publish matching {} or {}",
+                    agent.agent, args.from, args.to
+                ));
                 continue;
             }
-            Err(error) => return Err(error),
         };
+        let ((from, old), (to, new)) = sides;
         let changes = change::diff(&old, &new);
         if changes.is_empty() && !named {
             continue;
@@ -214,13 +210,15 @@ fn column_title(side: &json::Side) -> String {
 }
 
 /// The configuration a REF names for one agent. Production of a never-published agent is the
-/// empty configuration, so that a new agent diffs as all-added.
+/// empty configuration, so that a new agent diffs as all-added. `None` when the REF matches no
+/// publish and `required` is false.
 fn side(
     workspace: &Workspace,
     store: &Store,
     agent: &Agent,
     reference: &str,
-) -> Result<(json::Side, Config)> {
+    required: bool,
+) -> Result<Option<(json::Side, Config)>> {
     let mut side = json::Side {
         reference: reference.to_owned(),
         version: None,
@@ -234,14 +232,21 @@ fn side(
                 return Err(Error::new(format!("{} has no staging file", agent.agent)));
             }
         };
-        return Ok((side, config));
+        return Ok(Some((side, config)));
     }
     if matches!(reference, "production" | "prod") && agent.production.is_none() {
-        return Ok((side, Config::new()));
+        return Ok(Some((side, Config::new())));
     }
-    let entry = store.resolve(&agent.agent, reference)?;
+    let entry = if required {
+        store.resolve(&agent.agent, reference)?
+    } else {
+        match store.find(&agent.agent, reference)? {
+            Some(entry) => entry,
+            None => return Ok(None),
+        }
+    };
     let config = store.snapshot(&entry)?;
     side.version = Some(entry.version);
     side.change_track_id = Some(entry.change_track_id);
-    Ok((side, config))
+    Ok(Some((side, config)))
 }

@@ -148,53 +148,53 @@ impl Store {
         snapshot(&self.conn, &entry.snapshot)
     }
 
-    /// Find the entry a REF names: `production`/`prod`, `vN`, or a unique prefix of at least 4
-    /// hex digits of a `change_track_id`. (`staging` is not in the store; callers handle it.)
+    /// The entry a REF names: `production`/`prod`, `vN`, or a unique prefix of at least 4 hex
+    /// digits of a `change_track_id`. (`staging` is not in the store; callers handle it.)
+    /// A well-formed REF that matches nothing is an error naming the publishes that exist.
     pub fn resolve(&self, agent: &str, reference: &str) -> Result<Entry> {
-        let found = match reference {
-            "production" | "prod" => self.head(agent)?,
-            _ if is_version(reference) => match reference[1..].parse::<u64>() {
-                Ok(version) => self.entry(agent, version)?,
-                Err(_) => None,
-            },
-            _ if is_id_prefix(reference) => {
-                let prefix = reference.to_ascii_lowercase();
-                // `+agent` keeps SQLite on the id index: a prefix range is far more selective
-                // than an agent, whose history may be long.
-                let mut stmt = self.conn.prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM history
-                     WHERE change_track_id >= ?1 AND change_track_id < ?1 || 'g' AND +agent = ?2
-                     LIMIT 2"
-                ))?;
-                let mut matches = stmt
-                    .query_map(params![prefix, agent], entry_from_row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                if matches.len() > 1 {
-                    return Err(Error::new(format!(
-                        "`{reference}` is ambiguous: several publishes of {agent} start with it"
-                    ))
-                    .hint("give more hex digits of the change_track_id, or use vN"));
-                }
-                matches.pop().map(decode_entry).transpose()?
+        match self.find(agent, reference) {
+            Ok(Some(entry)) => Ok(entry),
+            Ok(None) => Err(
+                Error::new(format!("no publish of {agent} matches `{reference}`"))
+                    .hint(self.existing_publishes(agent)?),
+            ),
+            Err(error) if check_reference(reference).is_err() => {
+                Err(error.hint(self.existing_publishes(agent)?))
             }
-            _ => {
-                return Err(check_reference(reference)
-                    .err()
-                    .unwrap_or_else(|| Error::new(format!("`{reference}` names no publish")))
-                    .hint(self.existing_publishes(agent)?));
-            }
-        };
-        match found {
-            Some(entry) => Ok(entry),
-            None => Err(self.unknown_reference(agent, reference)?),
+            Err(error) => Err(error),
         }
     }
 
-    fn unknown_reference(&self, agent: &str, reference: &str) -> Result<Error> {
-        Ok(
-            Error::new(format!("no publish of {agent} matches `{reference}`"))
-                .hint(self.existing_publishes(agent)?),
-        )
+    /// Like [`Store::resolve`], but a well-formed REF that matches nothing is `None`.
+    pub fn find(&self, agent: &str, reference: &str) -> Result<Option<Entry>> {
+        check_reference(reference)?;
+        if matches!(reference, "production" | "prod") {
+            return self.head(agent);
+        }
+        if is_version(reference) {
+            return match reference[1..].parse::<u64>() {
+                Ok(version) => self.entry(agent, version),
+                Err(_) => Ok(None),
+            };
+        }
+        let prefix = reference.to_ascii_lowercase();
+        // `+agent` keeps SQLite on the id index: a prefix range is far more selective than an
+        // agent, whose history may be long.
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM history
+             WHERE change_track_id >= ?1 AND change_track_id < ?1 || 'g' AND +agent = ?2
+             LIMIT 2"
+        ))?;
+        let mut matches = stmt
+            .query_map(params![prefix, agent], entry_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if matches.len() > 1 {
+            return Err(Error::new(format!(
+                "`{reference}` is ambiguous: several publishes of {agent} start with it"
+            ))
+            .hint("give more hex digits of the change_track_id, or use vN"));
+        }
+        matches.pop().map(decode_entry).transpose()
     }
 
     /// Which publishes an agent has, for error messages about REFs.
