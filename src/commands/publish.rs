@@ -92,9 +92,10 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
 
     let author = author(ctx, &workspace, args.author.as_deref());
     let git_commit = git::head_commit(&workspace.root);
-    let published_at = now();
     let mut results = Vec::new();
     let publishing = store.publishing()?;
+    // Taken once the write lock is held, so that publish times follow history order.
+    let published_at = now();
     for (agent, config) in &ready {
         let head = publishing.head(agent)?;
         if let Some(expected) = &args.expect {
