@@ -160,6 +160,24 @@ mod tests {
     }
 
     #[test]
+    fn durability_settings_are_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(&dir.path().join("s.db"), Duration::from_secs(1)).unwrap();
+        let pragma = |name: &str| -> String {
+            conn.pragma_query_value(None, name, |r| r.get::<_, rusqlite::types::Value>(0))
+                .map(|v| format!("{v:?}"))
+                .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
+        assert_eq!(pragma("synchronous"), "Integer(2)"); // FULL
+        assert_eq!(pragma("foreign_keys"), "Integer(1)");
+        assert_eq!(
+            pragma("application_id"),
+            format!("Integer({APPLICATION_ID})")
+        );
+    }
+
+    #[test]
     fn refuses_foreign_and_newer_files() {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("notes.txt");

@@ -839,3 +839,42 @@ fn unified_shows_the_old_value_above_the_new_one() {
     let new = run.stdout.find("0.7").expect("new value shown");
     assert!(old < new, "{}", run.show());
 }
+
+#[test]
+fn colour_follows_the_flag_then_the_environment() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let escape = "\u{1b}[";
+    // Piped: no colour by default.
+    assert!(!env.run(&["diff"]).stdout.contains(escape));
+    assert!(
+        env.run(&["diff", "--color", "always"])
+            .stdout
+            .contains(escape)
+    );
+    let forced = env.run_with(env.command().env("CLICOLOR_FORCE", "1").arg("diff"));
+    assert!(forced.stdout.contains(escape), "{}", forced.show());
+    let never = env.run_with(
+        env.command()
+            .env("CLICOLOR_FORCE", "1")
+            .args(["diff", "--color", "never"]),
+    );
+    assert!(!never.stdout.contains(escape), "{}", never.show());
+    let no_color = env.run_with(
+        env.command()
+            .env("NO_COLOR", "1")
+            .env("CLICOLOR_FORCE", "1")
+            .arg("diff"),
+    );
+    assert!(!no_color.stdout.contains(escape), "{}", no_color.show());
+    // The user config's colour applies when neither flag nor environment says anything.
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    std::fs::write(env.config_dir().join("config.yaml"), "color: always\n").unwrap();
+    assert!(env.run(&["diff"]).stdout.contains(escape));
+    // JSON never carries colour.
+    assert!(
+        !env.run(&["diff", "--json", "--color", "always"])
+            .stdout
+            .contains(escape)
+    );
+}

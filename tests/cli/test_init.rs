@@ -171,3 +171,16 @@ fn the_store_variable_is_never_printed_and_may_be_empty() {
     env.run_with(env.command().env("AGENTCTL_STORE", "").arg("status"))
         .success();
 }
+
+#[test]
+fn a_broken_user_config_is_a_located_error() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    std::fs::write(env.config_dir().join("config.yaml"), "author: [unclosed\n").unwrap();
+    env.run(&["status"])
+        .code(2)
+        .stderr_has("invalid user config")
+        .stderr_has("config.yaml:");
+    std::fs::write(env.config_dir().join("config.yaml"), "color: sometimes\n").unwrap();
+    env.run(&["status"]).code(2).stderr_has("help:");
+}
