@@ -19,7 +19,7 @@ const RUNS: usize = 30;
 
 fn seed(path: &Path, publishes: usize) -> String {
     let mut store = Store::open(path, DEFAULT_LOCK_TIMEOUT).expect("store");
-    let publishing = store.publishing().expect("transaction");
+    let publishing = store.publishing(false).expect("transaction");
     let mut previous = agentctl::agent::Config::new();
     let mut heads = std::collections::HashMap::new();
     let mut middle = String::new();

@@ -129,6 +129,14 @@ pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
     // A byte-order mark is allowed (editors on Windows write one); yaml_serde mistakes what
     // follows it for a second document.
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let (line, column) = position_of(bytes, e.valid_up_to());
+        return Err(Invalid {
+            message: "the file is not valid UTF-8 text".into(),
+            line: Some(line),
+            column: Some(column),
+        });
+    }
     if let Some((line, column, tag)) = unsupported_tag(bytes) {
         return Err(Invalid {
             message: format!(
@@ -143,6 +151,7 @@ pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
         input: bytes,
         failure: RefCell::new(None),
         budget: Cell::new(EXPANSION_FACTOR.saturating_mul(bytes.len().max(1024))),
+        large_floats: RefCell::new(Vec::new()),
     };
     let result = NodeSeed {
         ctx: &ctx,
@@ -150,7 +159,19 @@ pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
     }
     .deserialize(serde_yaml::Deserializer::from_slice(bytes));
     match result {
-        Ok(Value::Object(config)) => Ok(config),
+        Ok(Value::Object(config)) => {
+            for value in ctx.large_floats.take() {
+                if let Some((line, column)) = find_long_integer(bytes, value) {
+                    return Err(Invalid {
+                        message: "integer is outside the 64-bit range; quote it to keep it as text"
+                            .into(),
+                        line: Some(line),
+                        column: Some(column),
+                    });
+                }
+            }
+            Ok(config)
+        }
         Ok(_) => unreachable!("the root visitor only accepts mappings"),
         Err(err) => {
             let (line, column) = match err.location() {
@@ -173,6 +194,21 @@ pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
             })
         }
     }
+}
+
+/// The 1-based line and column of a byte offset (columns count characters).
+fn position_of(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
 }
 
 /// YAML 1.1 types outside the core schema, which yaml_serde would quietly read as plain text
@@ -291,6 +327,8 @@ struct Ctx<'a> {
     failure: RefCell<Option<String>>,
     /// What is left of the expansion budget (bytes of strings plus one per node).
     budget: Cell<usize>,
+    /// Float values of 2^63 and beyond, to tell `1e300` from a 300-digit integer.
+    large_floats: RefCell<Vec<f64>>,
 }
 
 impl Ctx<'_> {
@@ -416,6 +454,10 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        if v.abs() >= INTEGER_LIMIT {
+            // Perhaps a long integer turned float by yaml_serde; checked once parsing is done.
+            self.ctx.large_floats.borrow_mut().push(v);
+        }
         match normalise_float(v) {
             Ok(number) => self.scalar(Value::Number(number), 0),
             Err(problem) => Err(self.ctx.fail(problem)),
@@ -423,15 +465,13 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Value, E> {
-        // yaml_serde hands integers too long even for 128 bits over as strings.
-        if self.ctx.is_plain(v) && looks_like_integer(v) {
-            let shown = if v.len() > 40 {
-                format!("{}… ({} digits)", &v[..20], v.len())
-            } else {
-                v.to_owned()
-            };
+        // yaml_serde hands a plain number it cannot hold (beyond 128-bit integers or the
+        // float range, like `1e400`) over as a string.
+        if self.ctx.is_plain(v) && looks_like_number(v) {
             return Err(self.ctx.fail(format!(
-                "integer {shown} is outside the 64-bit range; quote it to keep it as text"
+                "number {} is out of range: integers must fit in 64 bits, floats must be \
+                 finite; quote it to keep it as text",
+                abbreviate(v)
             )));
         }
         self.visit_str(v)
@@ -652,25 +692,82 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_, '_> {
     }
 }
 
-fn looks_like_integer(s: &str) -> bool {
-    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
-    digits.len() > 18 && digits.bytes().all(|b| b.is_ascii_digit())
+/// YAML 1.2's number syntax (decimal), less what it reads as text: digits with a leading zero.
+fn looks_like_number(s: &str) -> bool {
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (mantissa, None),
+    };
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let leading_zero_text =
+        fraction.is_none() && exponent.is_none() && whole.len() > 1 && whole.starts_with('0');
+    digits(whole)
+        && fraction.is_none_or(digits)
+        && !(whole.is_empty() && fraction.is_none_or(str::is_empty))
+        && exponent.is_none_or(|e| {
+            let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+            !e.is_empty() && digits(e)
+        })
+        && !leading_zero_text
 }
 
-/// Finite floats only; an integral float becomes an integer so that `1.0` equals `1`.
-///
-/// Magnitudes of 2^63 and beyond are refused: yaml_serde hands an integer too long for 64 bits
-/// over as a float, and such an integer must not silently lose its digits.
+/// A long token shortened for a message: its start and its length.
+fn abbreviate(token: &str) -> String {
+    match token.char_indices().nth(20) {
+        Some((at, _)) if token.len() > 40 => {
+            format!("{}… ({} characters)", &token[..at], token.len())
+        }
+        _ => token.to_owned(),
+    }
+}
+
+/// Where a plain integer of at least 20 digits whose value is `value` is written, if anywhere.
+/// yaml_serde turns integers of 40 to 309 digits into floats without a word; we find them by
+/// their value in the source.
+fn find_long_integer(input: &[u8], value: f64) -> Option<(usize, usize)> {
+    let text = String::from_utf8_lossy(input);
+    for (index, line) in text.lines().enumerate() {
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let start = i;
+            if matches!(bytes[i], b'-' | b'+') {
+                i += 1;
+            }
+            let digits_start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            let before_ok = start == 0 || b" \t[{,:".contains(&bytes[start - 1]);
+            let after_ok = i == bytes.len() || b" \t,]}#".contains(&bytes[i]);
+            if i - digits_start >= 20
+                && before_ok
+                && after_ok
+                && line[start..i].parse::<f64>().ok() == Some(value)
+            {
+                return Some((index + 1, line[..start].chars().count() + 1));
+            }
+            i = i.max(start + 1);
+        }
+    }
+    None
+}
+
+/// 2^63: integral floats below it are integers, so that `1.0` equals `1` and `1e16` equals
+/// `10000000000000000`. Every integral float below it converts to i64 exactly.
+const INTEGER_LIMIT: f64 = 9_223_372_036_854_775_808.0;
+
+/// Finite floats only; an integral float within the 64-bit range becomes an integer.
 fn normalise_float(v: f64) -> Result<Number, &'static str> {
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
     if !v.is_finite() {
         return Err("NaN and infinite numbers are not allowed; expected a finite number");
     }
-    if v.abs() >= LIMIT {
-        return Err("number is outside the 64-bit integer range; quote it to keep it as text");
-    }
-    if v.fract() == 0.0 {
-        // Every integral float below 2^63 converts to i64 exactly.
+    if v.fract() == 0.0 && v.abs() < INTEGER_LIMIT {
         return Ok(Number::from(v as i64));
     }
     Number::from_f64(v).ok_or("expected a finite number")
@@ -844,6 +941,13 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_is_located() {
+        let e = parse(b"name: x\ndescription: \xc3\x28\n").unwrap_err();
+        assert!(e.message.contains("UTF-8"), "{e:?}");
+        assert_eq!((e.line, e.column), (Some(2), Some(14)));
+    }
+
+    #[test]
     fn byte_order_mark_is_allowed() {
         let config = parse(b"\xef\xbb\xbfname: a\ndescription: x\n").unwrap();
         assert_eq!(config["description"], "x");
@@ -856,7 +960,19 @@ mod tests {
         assert_eq!(a, b);
         let e = err("name: a\nx: 12345678901234567890123456789012345678901234567890\n");
         assert!(e.message.contains("64-bit"), "{e:?}");
-        assert_eq!(e.line, Some(2));
+        assert_eq!((e.line, e.column), (Some(2), Some(4)));
+        let e = err("name: a\nx: [1, 1e400]\n");
+        assert!(e.message.contains("out of range"), "{e:?}");
+        // Large floats are numbers; a leading zero makes digits text, as YAML 1.2 says.
+        let config = parse(b"name: a\nx: 1.5e300\ny: 1e19\nz: 0123\nw: '1e400'\n").unwrap();
+        assert_eq!(config["x"], serde_json::json!(1.5e300));
+        assert_eq!(config["y"], serde_json::json!(1e19));
+        assert_eq!(config["z"], "0123");
+        assert!(looks_like_number("-1.5e+3") && looks_like_number(".5") && looks_like_number("5."));
+        assert!(
+            !looks_like_number("007") && !looks_like_number("1.2.3") && !looks_like_number("e5")
+        );
+        assert!(!looks_like_number(".") && !looks_like_number("1e") && !looks_like_number("inf"));
     }
 
     #[test]
@@ -923,7 +1039,7 @@ mod tests {
                 .contains("64-bit")
         );
         let huge = format!("name: a\nx: {}\n", "9".repeat(400));
-        assert!(err(&huge).message.contains("64-bit"));
+        assert!(err(&huge).message.contains("out of range"));
         // Quoted, the same digits are text.
         let quoted = format!("name: a\nx: \"{}\"\n", "9".repeat(400));
         assert!(parse(quoted.as_bytes()).is_ok());

@@ -3,7 +3,7 @@ use clap::ValueEnum;
 use super::Context;
 use crate::agent::Config;
 use crate::change::{self, Change};
-use crate::error::{EXIT_ERROR, EXIT_FOUND, Error, Result};
+use crate::error::{EXIT_ERROR, EXIT_FOUND, Result};
 use crate::render::{self, Style, json};
 use crate::store::Store;
 use crate::survey::{self, Agent, AgentState};
@@ -89,22 +89,10 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
     let mut diffs = Vec::new();
     for agent in &agents {
         if matches!(agent.state, AgentState::Missing) && uses_staging {
-            if named {
-                return Err(Error::new(format!(
-                    "{} has no staging file (production is v{})",
-                    agent.agent,
-                    agent.production.as_ref().map_or(0, |p| p.version)
-                ))
-                .hint(format!(
-                    "recreate agents/{}.yaml to compare it",
-                    agent.agent
-                )));
-            }
             ctx.ui.warn(&format!(
-                "{} has no staging file; skipped (`agentctl status` shows it as missing)",
+                "{} has no staging file: staging is empty, so every field shows as removed",
                 agent.agent
             ));
-            continue;
         }
         // Without names, an agent that lacks a REF (a newer agent has no v5) is skipped.
         let sides = match (
@@ -228,9 +216,8 @@ fn side(
         let config = match (&agent.config, &agent.staging) {
             (Some(config), _) => config.clone(),
             (None, Some(staging)) => workspace.read(staging)?,
-            (None, None) => {
-                return Err(Error::new(format!("{} has no staging file", agent.agent)));
-            }
+            // A deleted staging file: staging holds nothing.
+            (None, None) => Config::new(),
         };
         return Ok(Some((side, config)));
     }

@@ -43,22 +43,42 @@ impl Context<'_> {
             .unwrap_or_else(|| workspace.default_store())
     }
 
-    /// Open the store. A `--store` file that does not exist yet is created (a CI cache's first
-    /// run); the workspace's own store is made by `init`, so its absence means lost history
-    /// and must not be papered over with an empty one.
+    /// Open the store to read it. The workspace's own store is made by `init`, so its absence
+    /// means lost history and must not be papered over. A `--store` file that does not exist
+    /// yet is read as an empty history, with a warning, and not created: a typo must not
+    /// leave files behind, and CI's first `diff` before any publish must still work.
     pub fn open_store(&self, workspace: &Workspace) -> Result<Store> {
         let path = self.store_path(workspace);
+        if path.exists() {
+            return Store::open(&path, DEFAULT_LOCK_TIMEOUT);
+        }
+        if self.explicit_store().is_none() {
+            return Err(missing_workspace_store(workspace, &path));
+        }
+        self.ui.warn(&format!(
+            "the store {} does not exist yet; reading it as an empty history (the first publish creates it)",
+            path.display()
+        ));
+        Store::empty()
+    }
+
+    /// Open the store to publish to it: a `--store` file that does not exist yet is created
+    /// (a CI cache's first run).
+    pub fn open_store_for_writing(&self, workspace: &Workspace) -> Result<Store> {
+        let path = self.store_path(workspace);
         if self.explicit_store().is_none() && !path.exists() {
-            return Err(Error::new(format!(
-                "the workspace's store {} is missing",
-                workspace.display(&path)
-            ))
-            .hint(
-                "restore it from a backup, or point --store (AGENTCTL_STORE) at the store to use",
-            ));
+            return Err(missing_workspace_store(workspace, &path));
         }
         Store::open(&path, DEFAULT_LOCK_TIMEOUT)
     }
+}
+
+fn missing_workspace_store(workspace: &Workspace, path: &std::path::Path) -> Error {
+    Error::new(format!(
+        "the workspace's store {} is missing",
+        workspace.display(path)
+    ))
+    .hint("restore it from a backup, or point --store (AGENTCTL_STORE) at the store to use")
 }
 
 /// Agent names as given, each once: `publish a a` means `publish a`.

@@ -42,16 +42,31 @@ pub struct Args {
 
 pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
-    let mut store = ctx.open_store(&workspace)?;
+    let mut store = ctx.open_store_for_writing(&workspace)?;
     if args.expect.is_some() && args.agents.len() != 1 {
         return Err(Error::new("--expect needs exactly one agent")
             .hint("name the agent: `agentctl publish AGENT --expect vN`"));
     }
+    if args.message.as_deref().is_some_and(|m| m.trim().is_empty()) {
+        return Err(Error::new("the publish message is empty")
+            .hint("say what changed with -m, or leave -m out for a generated message"));
+    }
+    if args.author.as_deref().is_some_and(|a| a.trim().is_empty()) {
+        return Err(Error::new("--author is empty").hint("name who publishes, or leave it out"));
+    }
     let agents = if args.agents.is_empty() {
-        survey::survey(&workspace, &store)?
-            .into_iter()
-            .filter(|a| !matches!(a.state, AgentState::Missing | AgentState::Clean))
-            .collect()
+        let mut agents = survey::survey(&workspace, &store)?;
+        agents.retain(|agent| {
+            let missing = matches!(agent.state, AgentState::Missing);
+            if missing {
+                ctx.ui.warn(&format!(
+                    "{} has no staging file; production is left as it is (removing an agent is not supported)",
+                    agent.agent
+                ));
+            }
+            !missing
+        });
+        agents
     } else {
         super::unique(&args.agents)
             .into_iter()
@@ -93,7 +108,7 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     let author = author(ctx, &workspace, args.author.as_deref());
     let git_commit = git::head_commit(&workspace.root);
     let mut results = Vec::new();
-    let publishing = store.publishing()?;
+    let publishing = store.publishing(args.dry_run)?;
     // Taken once the write lock is held, so that publish times follow history order.
     let published_at = now();
     for (agent, config) in &ready {
@@ -131,19 +146,17 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
         )?;
         results.push(published(entry));
     }
-    if !args.dry_run {
-        publishing.commit()?;
-    }
+    publishing.commit()?;
 
     let has_changes = results.iter().any(|r| r.has_changes);
+    // Messages go to stderr in every mode, "nothing to publish" included.
+    report(ctx, &results, args.dry_run);
     if args.json {
         ctx.ui.json(&json::Publish {
             has_changes,
             dry_run: args.dry_run,
             results,
         })?;
-    } else {
-        report(ctx, &results, args.dry_run);
     }
     Ok(0)
 }
@@ -154,6 +167,7 @@ fn report(ctx: &Context, results: &[json::PublishResult], dry_run: bool) {
     } else {
         "Published"
     };
+    let mut unchanged = Vec::new();
     for result in results {
         match (&result.version, &result.change_track_id) {
             (Some(version), Some(id)) if result.has_changes => ctx.ui.status(
@@ -165,16 +179,25 @@ fn report(ctx: &Context, results: &[json::PublishResult], dry_run: bool) {
                     result.message.as_deref().unwrap_or_default()
                 ),
             ),
-            _ => ctx.ui.note(&format!(
-                "Nothing to publish for {}: staging matches production.",
-                result.agent
-            )),
+            _ => unchanged.push(result.agent.as_str()),
         }
     }
-    if results.is_empty() {
-        ctx.ui
-            .note("Nothing to publish: staging matches production for every agent.");
-    } else if dry_run {
+    if unchanged.len() == results.len() {
+        let every = if results.len() == 1 {
+            ""
+        } else {
+            " for every agent"
+        };
+        ctx.ui.note(&format!(
+            "Nothing to publish: staging matches production{every}."
+        ));
+    } else if !unchanged.is_empty() {
+        ctx.ui.note(&format!(
+            "Nothing to publish for {}: staging matches production.",
+            unchanged.join(", ")
+        ));
+    }
+    if dry_run {
         ctx.ui.note("Dry run: nothing was recorded.");
     }
 }
@@ -245,7 +268,20 @@ fn author(ctx: &Context, workspace: &Workspace, flag: Option<&str>) -> String {
         .or_else(|| git::user(&workspace.root))
         .or_else(|| std::env::var("USER").ok().and_then(non_empty))
         .or_else(|| std::env::var("LOGNAME").ok().and_then(non_empty))
+        .or_else(login_name)
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The login name from the system when the environment does not say (containers, cron).
+fn login_name() -> Option<String> {
+    let output = std::process::Command::new("id")
+        .arg("-un")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let name = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+    (output.status.success() && !name.is_empty()).then_some(name)
 }
 
 /// Now, as RFC 3339 UTC with second precision.

@@ -221,6 +221,11 @@ pub fn text_diff(old: &str, new: &str, style: Style) -> String {
                     similar::ChangeTag::Equal => format!("  {line}"),
                 };
                 out.push_str(&format!("        {rendered}\n"));
+                // Like git: otherwise a change of only the final newline looks like none.
+                if change.missing_newline() {
+                    let marker = style.paint("\\ no newline at the end", Paint::Dim);
+                    out.push_str(&format!("        {marker}\n"));
+                }
             }
         }
     }
@@ -316,7 +321,10 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
     if let Some(commit) = &entry.git_commit {
         out.push_str(&format!("Commit:    {}\n", crate::store::short(commit)));
     }
-    out.push_str(&format!("\n    {}\n", clean(&entry.message)));
+    out.push('\n');
+    for line in entry.message.lines() {
+        out.push_str(&format!("    {}\n", clean(line)));
+    }
     out.push_str(&format!(
         "    {}\n",
         style.paint(&summary_line(entry), Paint::Dim)
@@ -336,7 +344,7 @@ pub fn entry_oneline(entry: &Entry, with_agent: bool, style: Style) -> String {
         style.paint(entry.short_id(), Paint::Dim),
         agent,
         style.paint(&format!("v{}", entry.version), Paint::Changed),
-        clean(&entry.message)
+        clean(entry.message.lines().next().unwrap_or_default())
     )
 }
 
@@ -396,6 +404,12 @@ mod tests {
         );
         let out = changes_text(&changes, Style::default(), ("Production", "Staging"));
         assert!(out.contains("12345") && out.contains("line two"), "{out}");
+    }
+
+    #[test]
+    fn a_change_of_the_final_newline_is_visible() {
+        let out = text_diff("a\nb\n", "a\nb", Style::default());
+        assert!(out.contains("no newline at the end"), "{out}");
     }
 
     #[test]

@@ -78,6 +78,15 @@ impl Store {
         })
     }
 
+    /// An empty history held in memory, for reading a store that does not exist yet.
+    pub fn empty() -> Result<Store> {
+        let path = Path::new(":memory:");
+        Ok(Store {
+            conn: schema::open(path, DEFAULT_LOCK_TIMEOUT)?,
+            path: path.to_owned(),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -183,14 +192,23 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM history
              WHERE change_track_id >= ?1 AND change_track_id < ?1 || 'g' AND +agent = ?2
-             LIMIT 2"
+             ORDER BY change_track_id LIMIT 6"
         ))?;
         let mut matches = stmt
             .query_map(params![prefix, agent], entry_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         if matches.len() > 1 {
+            let mut listed: Vec<String> = matches
+                .iter()
+                .take(5)
+                .map(|(e, _)| format!("v{} ({})", e.version, short(&e.change_track_id)))
+                .collect();
+            if matches.len() > 5 {
+                listed.push("…".into());
+            }
             return Err(Error::new(format!(
-                "`{reference}` is ambiguous: several publishes of {agent} start with it"
+                "`{reference}` is ambiguous: it starts the ids of {}",
+                listed.join(", ")
             ))
             .hint("give more hex digits of the change_track_id, or use vN"));
         }
@@ -220,12 +238,19 @@ impl Store {
 
     /// Start a publish: one write transaction for every agent of the call. Writers queue on
     /// the lock (up to the lock timeout) instead of failing with "database is locked".
-    pub fn publishing(&mut self) -> Result<Publishing<'_>> {
+    /// A dry run reads in a plain transaction and writes nothing, so it works on a store it
+    /// may not write to.
+    pub fn publishing(&mut self, dry_run: bool) -> Result<Publishing<'_>> {
+        let behavior = if dry_run {
+            TransactionBehavior::Deferred
+        } else {
+            TransactionBehavior::Immediate
+        };
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .transaction_with_behavior(behavior)
             .map_err(|e| locked_or(e, &self.path))?;
-        Ok(Publishing { tx })
+        Ok(Publishing { tx, dry_run })
     }
 }
 
@@ -247,6 +272,7 @@ fn locked_or(error: rusqlite::Error, path: &Path) -> Error {
 /// An open write transaction. Dropping it without [`Publishing::commit`] records nothing.
 pub struct Publishing<'s> {
     tx: rusqlite::Transaction<'s>,
+    dry_run: bool,
 }
 
 impl Publishing<'_> {
@@ -265,9 +291,6 @@ impl Publishing<'_> {
     pub fn append(&self, parent: Option<&Entry>, new: &NewEntry<'_>) -> Result<Entry> {
         let content = Value::Object(new.config.clone());
         let snapshot_hash = sha256_hex(canonical_json(&content).as_bytes());
-        self.tx
-            .prepare_cached("INSERT OR IGNORE INTO snapshots (hash, content) VALUES (?1, ?2)")?
-            .execute(params![snapshot_hash, content.to_string()])?;
 
         let entry = Entry {
             agent: new.agent.to_owned(),
@@ -286,6 +309,12 @@ impl Publishing<'_> {
             change_track_id: change_track_id(&entry),
             ..entry
         };
+        if self.dry_run {
+            return Ok(entry);
+        }
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO snapshots (hash, content) VALUES (?1, ?2)")?
+            .execute(params![entry.snapshot, content.to_string()])?;
         let summary = serde_json::to_string(&entry.summary).context("cannot encode the summary")?;
         self.tx
             .prepare_cached(
@@ -309,7 +338,11 @@ impl Publishing<'_> {
         Ok(entry)
     }
 
+    /// Record everything appended; a dry run ends here without writing.
     pub fn commit(self) -> Result<()> {
+        if self.dry_run {
+            return Ok(());
+        }
         self.tx
             .commit()
             .context("cannot commit the publish to the store")?;
@@ -462,7 +495,7 @@ mod tests {
     fn publish(store: &mut Store, agent: &str, name: &str) -> Entry {
         let config = config(name);
         let summary = Summary::default();
-        let publishing = store.publishing().unwrap();
+        let publishing = store.publishing(false).unwrap();
         let head = publishing.head(agent).unwrap();
         let entry = publishing
             .append(

@@ -878,3 +878,38 @@ fn colour_follows_the_flag_then_the_environment() {
             .contains(escape)
     );
 }
+
+#[test]
+fn a_deleted_staging_file_is_a_difference() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish"]).success();
+    std::fs::remove_file(env.root.join("agents/a.yaml")).unwrap();
+    let run = env.run(&["diff", "--exit-code", "--json"]);
+    run.code(1).stderr_has("no staging file");
+    let changes = run.json()["agents"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!changes.is_empty(), "{}", run.show());
+    assert!(
+        changes.iter().all(|c| c["kind"] == "removed"),
+        "{}",
+        run.show()
+    );
+    env.run(&["diff", "a"]).success().stdout_has("- name");
+}
+
+#[test]
+fn a_store_path_that_does_not_exist_is_read_as_empty_and_not_created() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let typo = env.tmp.path().join("typo.db");
+    let run = env.run(&["--store", typo.to_str().unwrap(), "diff", "--json"]);
+    run.success().stderr_has("does not exist yet");
+    assert_eq!(run.json()["agents"][0]["from"]["ref"], "production");
+    assert!(!typo.exists(), "reading must not create the store");
+    env.run(&["--store", typo.to_str().unwrap(), "publish"])
+        .success();
+    assert!(typo.exists(), "the first publish creates it");
+}

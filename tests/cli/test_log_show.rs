@@ -636,7 +636,7 @@ fn history_with_a_shared_prefix(env: &TestEnv) -> String {
     let mut seen = std::collections::HashSet::new();
     for i in 0.. {
         let config = json!({"name": "a", "model": {"max_tokens": i}});
-        let publishing = store.publishing().unwrap();
+        let publishing = store.publishing(false).unwrap();
         let head = publishing.head("a").unwrap();
         let entry = publishing
             .append(
@@ -666,10 +666,16 @@ fn history_with_a_shared_prefix(env: &TestEnv) -> String {
 fn an_ambiguous_prefix_is_an_error_that_asks_for_more_digits() {
     let env = TestEnv::new();
     let prefix = history_with_a_shared_prefix(&env);
-    env.run(&["show", "a", &prefix])
-        .code(2)
+    let run = env.run(&["show", "a", &prefix]);
+    run.code(2)
         .stderr_has("ambiguous")
         .stderr_has("more hex digits");
+    // It names the publishes the prefix could mean.
+    assert!(
+        run.stderr.matches(&format!("({prefix}")).count() >= 2,
+        "{}",
+        run.show()
+    );
     env.run(&["diff", "a", "--from", &prefix, "--to", "production"])
         .code(2)
         .stderr_has("ambiguous");

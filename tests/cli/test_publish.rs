@@ -832,3 +832,75 @@ fn concurrent_publishers_are_serialised() {
         );
     }
 }
+
+#[test]
+fn a_deleted_staging_file_is_named_by_publish() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish"]).success();
+    std::fs::remove_file(env.root.join("agents/a.yaml")).unwrap();
+    env.run(&["publish"])
+        .success()
+        .stderr_has("a has no staging file")
+        .stderr_has("not supported");
+    assert_eq!(env.history_len(Some("a")), 1);
+}
+
+#[test]
+fn empty_message_or_author_is_refused() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish", "-m", ""])
+        .code(2)
+        .stderr_has("message is empty");
+    env.run(&["publish", "--author", " "])
+        .code(2)
+        .stderr_has("--author is empty");
+    assert_eq!(env.history_len(None), 0);
+}
+
+#[test]
+fn nothing_to_publish_is_said_on_stderr_with_json_too() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish"]).success();
+    let run = env.run(&["publish", "--json"]);
+    run.success().stderr_has("Nothing to publish");
+    assert_eq!(run.json()["has_changes"], false);
+    // Without names the unchanged agent is listed too, as with a name.
+    assert_eq!(run.json()["results"][0]["agent"], "a", "{}", run.show());
+    assert_eq!(run.json()["results"][0]["has_changes"], false);
+}
+
+#[test]
+fn dry_run_does_not_touch_the_store() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish"]).success();
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    env.run(&["status"]).success();
+    let before = env.store_bytes();
+    let run = env.run(&["publish", "--dry-run", "--json"]);
+    run.success();
+    assert_eq!(run.json()["results"][0]["version"], 2, "{}", run.show());
+    assert_eq!(env.store_bytes(), before, "a dry run wrote to the store");
+}
+
+#[test]
+fn a_multi_line_message_keeps_oneline_to_one_line() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish", "-m", "Summary line\n\nMore detail"])
+        .success();
+    let run = env.run(&["log", "--oneline"]);
+    run.success();
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.show());
+    assert!(run.stdout.contains("Summary line"), "{}", run.show());
+    let full = env.run(&["log"]);
+    full.success().stdout_has("    More detail");
+    let json = env.run(&["log", "--json"]);
+    assert_eq!(
+        json.json()["entries"][0]["message"],
+        "Summary line\n\nMore detail"
+    );
+}
