@@ -42,11 +42,6 @@ impl Path {
         }
     }
 
-    /// Whether `self` is `other` or lies under it.
-    pub fn starts_with(&self, other: &Path) -> bool {
-        self.0.starts_with(&other.0)
-    }
-
     /// Parse the syntax that [`fmt::Display`] writes. Keyed-list items and plain-list indexes
     /// share the bracket syntax; a bracket holding only digits is an index unless it follows
     /// one of the keyed lists at the top level.

@@ -87,10 +87,6 @@ impl Store {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The newest entry of `agent`: its production.
     pub fn head(&self, agent: &str) -> Result<Option<Entry>> {
         head(&self.conn, agent)
