@@ -680,3 +680,17 @@ fn an_ambiguous_prefix_is_an_error_that_asks_for_more_digits() {
         .code(2)
         .stderr_has("ambiguous");
 }
+
+#[test]
+fn log_with_no_room_prints_nothing() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish"]).success();
+    let run = env.run(&["log", "a", "-n", "0"]);
+    run.success();
+    assert!(
+        run.stdout.is_empty() && run.stderr.is_empty(),
+        "{}",
+        run.show()
+    );
+}

@@ -793,3 +793,25 @@ fn a_closed_stderr_does_not_crash_validate() {
         "a closed stderr must not turn into a panic"
     );
 }
+
+#[test]
+fn odd_file_names_are_invalid_agents_with_a_location() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new();
+    let odd = std::ffi::OsStr::from_bytes(b"caf\xe9.yaml");
+    std::fs::write(env.root.join("agents").join(odd), agent_yaml("A", 0.1)).unwrap();
+    env.write_agent("my agent", &agent_yaml("B", 0.1));
+    let run = env.run(&["status", "--json"]);
+    run.success();
+    let states: Vec<String> = run.json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["state"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(states, ["invalid", "invalid"], "{}", run.show());
+    env.run(&["validate"])
+        .code(2)
+        .stderr_has("--> agents/my agent.yaml")
+        .stderr_has("not a valid agent id");
+}
