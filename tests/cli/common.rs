@@ -183,13 +183,30 @@ impl TestEnv {
         bytes
     }
 
-    /// Number of history entries, read through `log --json`.
-    pub fn history_len(&self, agent: Option<&str>) -> usize {
-        let mut args = vec!["log", "--json"];
-        args.extend(agent);
-        let run = self.run(&args);
+    /// `publish --json ARGS`, which must succeed; the JSON document it printed.
+    pub fn publish_json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["publish", "--json"];
+        all.extend_from_slice(args);
+        let run = self.run(&all);
         run.success();
-        run.json()["entries"].as_array().unwrap().len()
+        run.json()
+    }
+
+    /// The entries of `log --json ARGS`, newest first; the command must succeed.
+    pub fn log_entries(&self, args: &[&str]) -> Vec<Value> {
+        let mut all = vec!["log", "--json"];
+        all.extend_from_slice(args);
+        let run = self.run(&all);
+        run.success();
+        run.json()["entries"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no entries array:\n{}", run.show()))
+            .clone()
+    }
+
+    /// Number of history entries, of one agent or of all.
+    pub fn history_len(&self, agent: Option<&str>) -> usize {
+        self.log_entries(agent.as_slice()).len()
     }
 }
 

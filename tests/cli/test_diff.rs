@@ -60,10 +60,8 @@ fn change(section: &str, path: &str, kind: &str, old: Value, new: Value) -> Valu
 /// Publish one agent and return its `change_track_id`.
 #[track_caller]
 fn publish(env: &TestEnv, agent: &str) -> String {
-    let run = env.run(&["publish", agent, "--json"]);
-    run.success();
-    let doc = run.json();
-    assert_eq!(doc["results"][0]["agent"], agent, "{}", run.show());
+    let doc = env.publish_json(&[agent]);
+    assert_eq!(doc["results"][0]["agent"], agent, "{doc:#}");
     doc["results"][0]["change_track_id"]
         .as_str()
         .unwrap()

@@ -28,17 +28,6 @@ fn publish(env: &TestEnv, args: &[&str]) {
     env.run(&all).success().stderr_has("Published");
 }
 
-fn log_json(env: &TestEnv, args: &[&str]) -> Vec<Value> {
-    let mut all = vec!["log", "--json"];
-    all.extend_from_slice(args);
-    let run = env.run(&all);
-    run.success();
-    run.json()["entries"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no entries array:\n{}", run.show()))
-        .clone()
-}
-
 fn show_json(env: &TestEnv, args: &[&str]) -> Value {
     let mut all = vec!["show", "--json"];
     all.extend_from_slice(args);
@@ -73,7 +62,7 @@ fn two_publishes(env: &TestEnv) -> (String, String) {
     publish(env, &["a"]);
     env.write_agent("a", &agent_yaml("A", 0.2));
     publish(env, &["a", "-m", "Warmer answers"]);
-    let entries = log_json(env, &["a"]);
+    let entries = env.log_entries(&["a"]);
     let id = |i: usize| entries[i]["change_track_id"].as_str().unwrap().to_owned();
     (id(1), id(0))
 }
@@ -152,7 +141,7 @@ fn log_of_an_unknown_agent_is_an_error() {
 fn log_json_entries_have_exactly_the_documented_fields() {
     let env = TestEnv::new();
     let (v1, v2) = two_publishes(&env);
-    let entries = log_json(&env, &[]);
+    let entries = env.log_entries(&[]);
     assert_eq!(entries.len(), 2);
     let mut expected: Vec<String> = ENTRY_FIELDS.iter().map(|s| s.to_string()).collect();
     expected.sort();
@@ -193,17 +182,17 @@ fn log_is_newest_first_across_agents() {
     env.write_agent("a", &agent_yaml("A", 0.2));
     publish(&env, &["a"]);
 
-    let entries = log_json(&env, &[]);
+    let entries = env.log_entries(&[]);
     assert_eq!(
         agent_versions(&entries),
         [("a".into(), 2), ("b".into(), 1), ("a".into(), 1)]
     );
     // One agent's history only.
     assert_eq!(
-        agent_versions(&log_json(&env, &["a"])),
+        agent_versions(&env.log_entries(&["a"])),
         [("a".into(), 2), ("a".into(), 1)]
     );
-    assert_eq!(agent_versions(&log_json(&env, &["b"])), [("b".into(), 1)]);
+    assert_eq!(agent_versions(&env.log_entries(&["b"])), [("b".into(), 1)]);
 
     // The human view names the agents in the same order.
     let run = env.run(&["log"]);
@@ -225,18 +214,18 @@ fn log_max_count_limits_the_entries() {
     publish(&env, &[]);
 
     assert_eq!(
-        agent_versions(&log_json(&env, &["-n", "1"])),
+        agent_versions(&env.log_entries(&["-n", "1"])),
         [("a".into(), 2)]
     );
     assert_eq!(
-        agent_versions(&log_json(&env, &["--max-count", "2"])),
+        agent_versions(&env.log_entries(&["--max-count", "2"])),
         [("a".into(), 2), ("b".into(), 1)]
     );
     assert_eq!(
-        agent_versions(&log_json(&env, &["a", "-n", "1"])),
+        agent_versions(&env.log_entries(&["a", "-n", "1"])),
         [("a".into(), 2)]
     );
-    assert_eq!(log_json(&env, &["-n", "10"]).len(), 3);
+    assert_eq!(env.log_entries(&["-n", "10"]).len(), 3);
 
     let run = env.run(&["log", "--oneline", "-n", "2"]);
     run.success();
@@ -273,7 +262,7 @@ fn log_oneline_has_short_id_version_and_message() {
 fn log_human_view_shows_every_part_of_an_entry() {
     let env = TestEnv::new();
     let (v1, v2) = two_publishes(&env);
-    let entries = log_json(&env, &[]);
+    let entries = env.log_entries(&[]);
     let run = env.run(&["log"]);
     run.success()
         .stdout_has("v2")
@@ -403,7 +392,7 @@ fn show_defaults_to_production() {
     expected.push("changes".into());
     expected.sort();
     assert_eq!(sorted_keys(&shown), expected, "{shown:#}");
-    let logged = &log_json(&env, &["a"])[0];
+    let logged = &env.log_entries(&["a"])[0];
     for field in ENTRY_FIELDS {
         assert_eq!(shown[field], logged[field], "{field}");
     }
@@ -556,7 +545,7 @@ fn show_an_unknown_version_names_the_existing_ones() {
     assert!(run.stdout.is_empty(), "{}", run.show());
     env.run(&["show", "a", "v0"]).code(2).stderr_has("v1");
     // A well-formed id prefix that matches nothing: v1's own first digits, one changed.
-    let id = log_json(&env, &["a"])[0]["change_track_id"]
+    let id = env.log_entries(&["a"])[0]["change_track_id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -624,7 +613,7 @@ fn show_works_for_an_agent_whose_staging_file_is_gone() {
     let shown = show_json(&env, &["a", "--config"]);
     assert_eq!(shown["version"], 2, "{shown:#}");
     assert_eq!(shown["config"]["model"]["temperature"], 0.2);
-    assert_eq!(log_json(&env, &["a"]).len(), 2);
+    assert_eq!(env.log_entries(&["a"]).len(), 2);
 }
 
 /// Publishes of one agent until two ids share their first four hex digits, made through the

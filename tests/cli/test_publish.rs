@@ -10,24 +10,6 @@ use crate::common::{AUTHOR, Run, TestEnv, agent_yaml};
 const EXAMPLES: [&str; 3] = ["research-assistant", "sales-qualifier", "support-bot"];
 
 /// Run `publish --json` with extra arguments, expect success, return the JSON.
-fn publish_json(env: &TestEnv, args: &[&str]) -> Value {
-    let mut all = vec!["publish", "--json"];
-    all.extend_from_slice(args);
-    let run = env.run(&all);
-    run.success();
-    run.json()
-}
-
-/// The entries of `log --json`, newest first.
-fn log_entries(env: &TestEnv, agent: Option<&str>) -> Vec<Value> {
-    let mut args = vec!["log", "--json"];
-    args.extend(agent);
-    let run = env.run(&args);
-    run.success();
-    run.json()["entries"].as_array().unwrap().clone()
-}
-
-/// The one result of a publish of one agent.
 fn only_result(json: &Value) -> &Value {
     let results = json["results"].as_array().expect("results is an array");
     assert_eq!(results.len(), 1, "one result expected: {json:#}");
@@ -95,7 +77,7 @@ fn author_without_env(env: &TestEnv) -> String {
 fn first_publish_of_the_examples_records_version_one_with_full_json() {
     let env = TestEnv::new();
     env.copy_examples();
-    let json = publish_json(&env, &[]);
+    let json = env.publish_json(&[]);
     assert_eq!(json["has_changes"], true, "{json:#}");
     let results = json["results"].as_array().unwrap();
     let agents: Vec<&str> = results
@@ -179,7 +161,7 @@ fn first_publish_of_the_examples_records_version_one_with_full_json() {
     let ids: Vec<&Value> = results.iter().map(|r| &r["change_track_id"]).collect();
     assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
     assert_eq!(env.history_len(None), 3);
-    let logged = log_entries(&env, Some("support-bot"));
+    let logged = env.log_entries(&["support-bot"]);
     assert_eq!(logged[0]["change_track_id"], bot["change_track_id"]);
     assert_eq!(logged[0]["published_at"], bot["published_at"]);
 }
@@ -208,13 +190,13 @@ fn first_publish_human_output_names_each_agent_and_version() {
 fn publishing_the_same_staging_twice_records_nothing_the_second_time() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
-    publish_json(&env, &[]);
+    env.publish_json(&[]);
     assert_eq!(env.history_len(None), 1);
 
     env.run(&["publish"])
         .success()
         .stderr_has("Nothing to publish");
-    let json = publish_json(&env, &[]);
+    let json = env.publish_json(&[]);
     assert_eq!(json["has_changes"], false, "{json:#}");
     for result in json["results"].as_array().unwrap() {
         assert_eq!(result["has_changes"], false, "{json:#}");
@@ -238,7 +220,7 @@ fn publishing_the_same_staging_twice_records_nothing_the_second_time() {
             agent_yaml("A", 0.1).replace("0.1", "0.10")
         ),
     );
-    let json = publish_json(&env, &[]);
+    let json = env.publish_json(&[]);
     assert_eq!(json["has_changes"], false, "{json:#}");
 
     assert_eq!(env.history_len(None), 1);
@@ -250,13 +232,13 @@ fn versions_are_gap_free_and_chained_by_parent() {
     let mut ids = Vec::new();
     for (i, temperature) in [0.1, 0.2, 0.3].into_iter().enumerate() {
         env.write_agent("a", &agent_yaml("A", temperature));
-        let json = publish_json(&env, &["a"]);
+        let json = env.publish_json(&["a"]);
         let result = only_result(&json);
         assert_eq!(result["version"], i + 1, "{json:#}");
         ids.push(result["change_track_id"].clone());
     }
 
-    let entries = log_entries(&env, Some("a"));
+    let entries = env.log_entries(&["a"]);
     let versions: Vec<u64> = entries
         .iter()
         .map(|e| e["version"].as_u64().unwrap())
@@ -272,22 +254,22 @@ fn versions_are_gap_free_and_chained_by_parent() {
 
     // Another agent has its own numbering, starting at 1.
     env.write_agent("b", &agent_yaml("B", 0.1));
-    let json = publish_json(&env, &["b"]);
+    let json = env.publish_json(&["b"]);
     assert_eq!(only_result(&json)["version"], 1, "{json:#}");
-    assert_eq!(log_entries(&env, Some("b"))[0]["parent"], Value::Null);
+    assert_eq!(env.log_entries(&["b"])[0]["parent"], Value::Null);
 }
 
 #[test]
 fn message_option_is_recorded() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
-    let json = publish_json(&env, &["-m", "Initial import of A"]);
+    let json = env.publish_json(&["-m", "Initial import of A"]);
     assert_eq!(only_result(&json)["message"], "Initial import of A");
     env.write_agent("a", &agent_yaml("A", 0.2));
-    let json = publish_json(&env, &["--message", "Warmer answers"]);
+    let json = env.publish_json(&["--message", "Warmer answers"]);
     assert_eq!(only_result(&json)["message"], "Warmer answers");
 
-    let entries = log_entries(&env, Some("a"));
+    let entries = env.log_entries(&["a"]);
     assert_eq!(entries[0]["message"], "Warmer answers");
     assert_eq!(entries[1]["message"], "Initial import of A");
 }
@@ -296,12 +278,12 @@ fn message_option_is_recorded() {
 fn generated_messages_summarise_the_sections_touched() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
-    let json = publish_json(&env, &[]);
+    let json = env.publish_json(&[]);
     assert_eq!(only_result(&json)["message"], "Create a");
 
     // One setting.
     env.write_agent("a", &agent_yaml("A", 0.5));
-    let json = publish_json(&env, &[]);
+    let json = env.publish_json(&[]);
     let result = only_result(&json);
     assert_eq!(result["message"], "Update settings", "{json:#}");
     assert_eq!(result["summary"]["changed"], 1, "{json:#}");
@@ -320,7 +302,7 @@ fn generated_messages_summarise_the_sections_touched() {
         .replace("Find an invoice", "Find an invoice by its id")
         .replace("Search the web", "Search the public web");
     env.write_agent("a", &yaml);
-    let json = publish_json(&env, &[]);
+    let json = env.publish_json(&[]);
     let result = only_result(&json);
     assert_eq!(
         result["message"], "Update instructions, tools (2)",
@@ -332,7 +314,8 @@ fn generated_messages_summarise_the_sections_touched() {
     assert!(sections.contains(&Value::from("tools")), "{json:#}");
     assert!(!sections.contains(&Value::from("settings")), "{json:#}");
 
-    let messages: Vec<Value> = log_entries(&env, Some("a"))
+    let messages: Vec<Value> = env
+        .log_entries(&["a"])
         .into_iter()
         .map(|e| e["message"].clone())
         .collect();
@@ -350,19 +333,19 @@ fn generated_messages_summarise_the_sections_touched() {
 fn author_option_beats_the_environment() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
-    let json = publish_json(&env, &["--author", "Flag Person <flag@example.com>"]);
+    let json = env.publish_json(&["--author", "Flag Person <flag@example.com>"]);
     assert_eq!(
         only_result(&json)["author"],
         "Flag Person <flag@example.com>"
     );
     assert_eq!(
-        log_entries(&env, Some("a"))[0]["author"],
+        env.log_entries(&["a"])[0]["author"],
         "Flag Person <flag@example.com>"
     );
 
     // Without the flag, AGENTCTL_AUTHOR (set by the harness).
     env.write_agent("a", &agent_yaml("A", 0.2));
-    let json = publish_json(&env, &[]);
+    let json = env.publish_json(&[]);
     assert_eq!(only_result(&json)["author"], AUTHOR);
 }
 
@@ -376,7 +359,7 @@ fn author_environment_variable_beats_the_user_config() {
     )
     .unwrap();
     env.write_agent("a", &agent_yaml("A", 0.1));
-    let json = publish_json(&env, &[]);
+    let json = env.publish_json(&[]);
     assert_eq!(only_result(&json)["author"], AUTHOR);
 }
 
@@ -393,7 +376,7 @@ fn author_falls_back_to_the_user_config() {
     env.write_agent("a", &agent_yaml("A", 0.1));
     // The user config wins over git's user.
     assert_eq!(author_without_env(&env), "Config Person");
-    assert_eq!(log_entries(&env, Some("a"))[0]["author"], "Config Person");
+    assert_eq!(env.log_entries(&["a"])[0]["author"], "Config Person");
 }
 
 #[test]
@@ -421,8 +404,8 @@ fn git_commit_is_recorded_in_a_git_workspace() {
     let head = git(&env.root, &["rev-parse", "HEAD"]);
     assert_eq!(head.len(), 40, "{head}");
 
-    publish_json(&env, &[]);
-    let entry = &log_entries(&env, Some("a"))[0];
+    env.publish_json(&[]);
+    let entry = &env.log_entries(&["a"])[0];
     assert_eq!(entry["git_commit"], head.as_str(), "{entry:#}");
 }
 
@@ -430,8 +413,8 @@ fn git_commit_is_recorded_in_a_git_workspace() {
 fn git_commit_is_null_outside_git() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
-    publish_json(&env, &[]);
-    let entries = log_entries(&env, Some("a"));
+    env.publish_json(&[]);
+    let entries = env.log_entries(&["a"]);
     assert_eq!(entries.len(), 1);
     let entry = entries[0].as_object().unwrap();
     assert!(entry.contains_key("git_commit"), "{entry:#?}");
@@ -443,8 +426,8 @@ fn git_commit_is_null_in_a_repository_without_commits() {
     let env = TestEnv::new();
     git_init(&env);
     env.write_agent("a", &agent_yaml("A", 0.1));
-    publish_json(&env, &[]);
-    assert_eq!(log_entries(&env, Some("a"))[0]["git_commit"], Value::Null);
+    env.publish_json(&[]);
+    assert_eq!(env.log_entries(&["a"])[0]["git_commit"], Value::Null);
 }
 
 #[test]
@@ -469,13 +452,13 @@ fn dry_run_reports_but_records_nothing() {
     assert_eq!(status["agents"][0]["state"], "new", "{status:#}");
 
     // After a real publish, a dry run of a change still records nothing.
-    publish_json(&env, &[]);
+    env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.7));
-    let json = publish_json(&env, &["--dry-run", "a"]);
+    let json = env.publish_json(&["--dry-run", "a"]);
     assert_eq!(only_result(&json)["version"], 2, "{json:#}");
     assert_eq!(env.history_len(Some("a")), 1);
     // And the real publish afterwards gets that same version.
-    let json = publish_json(&env, &["a"]);
+    let json = env.publish_json(&["a"]);
     assert_eq!(only_result(&json)["version"], 2, "{json:#}");
 }
 
@@ -483,24 +466,24 @@ fn dry_run_reports_but_records_nothing() {
 fn expect_matching_production_publishes() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
-    publish_json(&env, &[]);
-    let v1_id = log_entries(&env, Some("a"))[0]["change_track_id"]
+    env.publish_json(&[]);
+    let v1_id = env.log_entries(&["a"])[0]["change_track_id"]
         .as_str()
         .unwrap()
         .to_owned();
 
     env.write_agent("a", &agent_yaml("A", 0.2));
-    let json = publish_json(&env, &["a", "--expect", "v1"]);
+    let json = env.publish_json(&["a", "--expect", "v1"]);
     assert_eq!(only_result(&json)["version"], 2, "{json:#}");
 
     // A change_track_id prefix works too.
     env.write_agent("a", &agent_yaml("A", 0.3));
-    let v2_id = log_entries(&env, Some("a"))[0]["change_track_id"]
+    let v2_id = env.log_entries(&["a"])[0]["change_track_id"]
         .as_str()
         .unwrap()
         .to_owned();
     assert_ne!(v1_id, v2_id);
-    let json = publish_json(&env, &["a", "--expect", &v2_id[..8]]);
+    let json = env.publish_json(&["a", "--expect", &v2_id[..8]]);
     assert_eq!(only_result(&json)["version"], 3, "{json:#}");
 }
 
@@ -508,9 +491,9 @@ fn expect_matching_production_publishes() {
 fn expect_mismatch_refuses_and_publishes_nothing() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
-    publish_json(&env, &[]);
+    env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.2));
-    publish_json(&env, &[]);
+    env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.3));
     let before = env.history_len(None);
 
@@ -534,7 +517,7 @@ fn expect_mismatch_refuses_and_publishes_nothing() {
     assert_eq!(env.history_len(Some("b")), 0);
 
     // Staging is still publishable as usual.
-    let json = publish_json(&env, &["a", "--expect", "v2"]);
+    let json = env.publish_json(&["a", "--expect", "v2"]);
     assert_eq!(only_result(&json)["version"], 3, "{json:#}");
 }
 
@@ -543,7 +526,7 @@ fn expect_needs_exactly_one_agent() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.write_agent("b", &agent_yaml("B", 0.1));
-    publish_json(&env, &[]);
+    env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.2));
     env.write_agent("b", &agent_yaml("B", 0.2));
 
@@ -583,7 +566,7 @@ fn an_invalid_agent_stops_the_whole_publish() {
     }
 
     // The valid agent alone is fine.
-    let json = publish_json(&env, &["a"]);
+    let json = env.publish_json(&["a"]);
     assert_eq!(only_result(&json)["agent"], "a");
     assert_eq!(only_result(&json)["version"], 1);
     assert_eq!(env.history_len(Some("a")), 1);
@@ -594,7 +577,7 @@ fn an_invalid_agent_stops_a_publish_with_existing_history_too() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.write_agent("b", &agent_yaml("B", 0.1));
-    publish_json(&env, &[]);
+    env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.2));
     // A duplicate tool name is a validation error, not a syntax error.
     env.write_agent(
@@ -638,17 +621,17 @@ fn a_missing_staging_file_is_skipped_unless_named() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.write_agent("b", &agent_yaml("B", 0.1));
-    publish_json(&env, &[]);
+    env.publish_json(&[]);
     std::fs::remove_file(env.root.join("agents/a.yaml")).unwrap();
 
     // Plain publish skips it (and the unchanged b).
-    let json = publish_json(&env, &[]);
+    let json = env.publish_json(&[]);
     assert_eq!(json["has_changes"], false, "{json:#}");
     env.run(&["publish"]).success();
 
     // With b changed, plain publish publishes b only.
     env.write_agent("b", &agent_yaml("B", 0.2));
-    let json = publish_json(&env, &[]);
+    let json = env.publish_json(&[]);
     assert_eq!(json["has_changes"], true, "{json:#}");
     assert_eq!(only_result(&json)["agent"], "b", "{json:#}");
 
@@ -701,7 +684,7 @@ fn a_foreign_sqlite_database_is_refused_and_left_alone() {
 fn a_store_from_a_newer_agentctl_is_refused() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
-    publish_json(&env, &[]);
+    env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.2));
     {
         let conn = rusqlite::Connection::open(env.store()).unwrap();

@@ -33,11 +33,9 @@ fn status_line(run: &Run, agent: &str) -> String {
 /// Publish one agent and return its `change_track_id` and `published_at`.
 #[track_caller]
 fn publish(env: &TestEnv, agent: &str) -> (String, String) {
-    let run = env.run(&["publish", agent, "--json"]);
-    run.success();
-    let doc = run.json();
+    let doc = env.publish_json(&[agent]);
     let result = &doc["results"][0];
-    assert_eq!(result["agent"], agent, "{}", run.show());
+    assert_eq!(result["agent"], agent, "{doc:#}");
     (
         result["change_track_id"].as_str().unwrap().to_string(),
         result["published_at"].as_str().unwrap().to_string(),
