@@ -105,48 +105,27 @@ impl fmt::Display for Invalid {
 
 impl std::error::Error for Invalid {}
 
+impl Invalid {
+    fn at(message: impl Into<String>, line: usize, column: usize) -> Invalid {
+        Invalid {
+            message: message.into(),
+            line: Some(line),
+            column: Some(column),
+        }
+    }
+
+    fn nowhere(message: impl Into<String>) -> Invalid {
+        Invalid {
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+}
+
 /// Parse and validate the bytes of an agent file.
 pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Invalid {
-            message: format!(
-                "file is {} bytes; agent files are limited to {} MiB",
-                bytes.len(),
-                MAX_FILE_BYTES / 1024 / 1024
-            ),
-            line: None,
-            column: None,
-        });
-    }
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) || only_comments(bytes) {
-        return Err(Invalid {
-            message: "the file holds no YAML document; expected a mapping with at least `name`"
-                .into(),
-            line: None,
-            column: None,
-        });
-    }
-    // A byte-order mark is allowed (editors on Windows write one); yaml_serde mistakes what
-    // follows it for a second document.
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let (line, column) = position_of(bytes, e.valid_up_to());
-        return Err(Invalid {
-            message: "the file is not valid UTF-8 text".into(),
-            line: Some(line),
-            column: Some(column),
-        });
-    }
-    if let Some((line, column, tag)) = unsupported_tag(bytes) {
-        return Err(Invalid {
-            message: format!(
-                "the tag `{tag}` is not supported; only YAML's core tags (!!str, !!int, !!float, \
-                 !!bool, !!null, !!map, !!seq) are allowed"
-            ),
-            line: Some(line),
-            column: Some(column),
-        });
-    }
+    let bytes = precheck(bytes)?;
     let ctx = Ctx {
         input: bytes,
         failure: RefCell::new(None),
@@ -162,38 +141,76 @@ pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
         Ok(Value::Object(config)) => {
             for value in ctx.large_floats.take() {
                 if let Some((line, column)) = find_long_integer(bytes, value) {
-                    return Err(Invalid {
-                        message: "integer is outside the 64-bit range; quote it to keep it as text"
-                            .into(),
-                        line: Some(line),
-                        column: Some(column),
-                    });
+                    return Err(Invalid::at(
+                        "integer is outside the 64-bit range; quote it to keep it as text",
+                        line,
+                        column,
+                    ));
                 }
             }
             Ok(config)
         }
-        Ok(_) => unreachable!("the root visitor only accepts mappings"),
+        // The root's own check refuses anything but a mapping; this only keeps us panic-free.
+        Ok(other) => Err(Invalid::nowhere(format!(
+            "expected a mapping of agent settings, found {}",
+            describe(&other)
+        ))),
         Err(err) => {
-            let (line, column) = match err.location() {
-                Some(loc) => (Some(loc.line()), Some(loc.column())),
-                None => (None, None),
-            };
             let message = match ctx.failure.into_inner() {
                 Some(message) => message,
                 None => yaml_message(&err),
             };
-            // yaml_serde knows no position for a second document; find its `---` ourselves.
-            let (line, column) = match (line, message.contains("more than one YAML document")) {
-                (None, true) => (second_document_line(bytes), Some(1)),
-                _ => (line, column),
-            };
-            Err(Invalid {
-                message,
-                line,
-                column,
-            })
+            match err.location() {
+                Some(loc) => Err(Invalid::at(message, loc.line(), loc.column())),
+                // yaml_serde knows no position for a second document; find its `---` ourselves.
+                None if message.contains("more than one YAML document") => {
+                    Err(match second_document_line(bytes) {
+                        Some(line) => Invalid::at(message, line, 1),
+                        None => Invalid::nowhere(message),
+                    })
+                }
+                None => Err(Invalid::nowhere(message)),
+            }
         }
     }
+}
+
+/// What is refused before YAML parsing starts: size, emptiness, encoding, non-core tags.
+/// Returns the bytes without a byte-order mark (editors on Windows write one; yaml_serde would
+/// take what follows it for a second document).
+fn precheck(bytes: &[u8]) -> Result<&[u8], Invalid> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Invalid::nowhere(format!(
+            "file is {} bytes; agent files are limited to {} MiB",
+            bytes.len(),
+            MAX_FILE_BYTES / 1024 / 1024
+        )));
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) || only_comments(bytes) {
+        return Err(Invalid::nowhere(
+            "the file holds no YAML document; expected a mapping with at least `name`",
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let (line, column) = position_of(bytes, e.valid_up_to());
+        return Err(Invalid::at(
+            "the file is not valid UTF-8 text",
+            line,
+            column,
+        ));
+    }
+    if let Some((line, column, tag)) = unsupported_tag(bytes) {
+        return Err(Invalid::at(
+            format!(
+                "the tag `{tag}` is not supported; only YAML's core tags (!!str, !!int, !!float, \
+                 !!bool, !!null, !!map, !!seq) are allowed"
+            ),
+            line,
+            column,
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The 1-based line and column of a byte offset (columns count characters).
