@@ -47,7 +47,8 @@ impl Entry {
 }
 
 pub fn short(id: &str) -> &str {
-    &id[..id.len().min(8)]
+    // `get` rather than slicing: an id edited into something odd must not panic.
+    id.get(..8).unwrap_or(id)
 }
 
 /// What a publish records; the store adds the version, parent and ids.
