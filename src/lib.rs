@@ -3,9 +3,10 @@
 //! Each agent has two environments. **Staging** is a YAML file in `agents/` that people edit
 //! freely. **Production** is the newest snapshot in the agent's **publish history**, kept in a
 //! SQLite store. [`change`] compares two configurations field by field; `publish` appends a
-//! snapshot to the history when staging differs from production.
+//! snapshot to the history when staging differs from production; [`merge`] takes a past
+//! publish's changes back out of staging (revert).
 //!
-//! The core ([`agent`], [`change`], [`store`], [`workspace`], [`survey`]) never prints and never
+//! The core ([`agent`], [`change`], [`merge`], [`store`], [`workspace`], [`survey`]) never prints and never
 //! exits; [`commands`] glue it to the [`ui::Ui`].
 
 pub mod agent;
@@ -15,6 +16,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod git;
+pub mod merge;
 pub mod render;
 pub mod store;
 pub mod survey;
