@@ -14,6 +14,7 @@ pub mod change;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod edit;
 pub mod error;
 pub mod git;
 pub mod merge;

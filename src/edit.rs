@@ -1,0 +1,346 @@
+//! Rewriting a staging file to a new value while keeping what the user wrote elsewhere.
+//!
+//! `revert` and `restore` decide the new value of a staging file; this module turns it into text.
+//! It edits the file's lossless syntax tree (yaml-edit) only where the value changed, so comments,
+//! blank lines, quoting and key order of every untouched part stay byte for byte. The result is
+//! parsed again and must equal the intended value; if it does not (anchors, flow styles or other
+//! layouts the editor cannot change faithfully), the file is written afresh from the value and the
+//! caller says so.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::str::FromStr;
+
+use serde_json::Value;
+use yaml_edit::{Document, Mapping, Sequence};
+
+use crate::agent::{self, Config, item_identity};
+use crate::change::{self, Change, Kind, Segment};
+
+/// The text to write, and whether it keeps the original layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    pub text: String,
+    /// `false` when the file had to be written afresh, losing comments and layout.
+    pub faithful: bool,
+}
+
+/// Turn `text`, whose value is `from`, into text whose value is `to`.
+pub fn rewrite(text: &str, from: &Config, to: &Config) -> Rewrite {
+    if let Some(text) = edit_quietly(text, from, to)
+        && agent::parse(text.as_bytes()).is_ok_and(|value| value == *to)
+    {
+        return Rewrite {
+            text,
+            faithful: true,
+        };
+    }
+    Rewrite {
+        text: fresh(to),
+        faithful: false,
+    }
+}
+
+/// A clean YAML rendering of `config`, for a new file or when an edit is impossible.
+pub fn fresh(config: &Config) -> String {
+    // A map of JSON values always serialises; the fallback keeps this function total.
+    serde_yaml::to_string(config).unwrap_or_default()
+}
+
+/// yaml-edit is young: a panic inside it must cost the user the layout, never the revert. The
+/// panic hook is silenced meanwhile so that nothing is printed.
+fn edit_quietly(text: &str, from: &Config, to: &Config) -> Option<String> {
+    let hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| edit(text, from, to)));
+    panic::set_hook(hook);
+    result.ok().flatten()
+}
+
+fn edit(text: &str, from: &Config, to: &Config) -> Option<String> {
+    let document = Document::from_str(text).ok()?;
+    let root = document.as_mapping()?;
+    let changes = change::diff(from, to);
+    // Removals first, then changes, then additions in list order: an added item's position is
+    // its index in the new list, which is right once everything before it is in place.
+    let mut ordered: Vec<&Change> = Vec::with_capacity(changes.len());
+    for kind in [Kind::Removed, Kind::Changed, Kind::Added] {
+        ordered.extend(changes.iter().filter(|c| c.kind == kind));
+    }
+    let mut replaced_lists: Vec<change::Path> = Vec::new();
+    for change in ordered {
+        // Plain-list positions shift as items come and go, and a reorder moves every item:
+        // such a list is replaced whole with its new value.
+        let whole_list = match change
+            .path
+            .0
+            .iter()
+            .position(|s| matches!(s, Segment::Index(_)))
+        {
+            Some(i) => Some(change::Path(change.path.0[..i].to_vec())),
+            None if change.is_reorder() => Some(change.path.clone()),
+            None => None,
+        };
+        if let Some(list) = whole_list {
+            if !replaced_lists.contains(&list) {
+                let value = value_at(to, &list)?;
+                set(&root, &list.0, Some(value), None)?;
+                replaced_lists.push(list);
+            }
+            continue;
+        }
+        let new = (change.kind != Kind::Removed).then_some(&change.new);
+        set(&root, &change.path.0, new, change.position)?;
+    }
+    Some(document.to_string())
+}
+
+/// The value at `path` in `config`.
+fn value_at<'v>(config: &'v Config, path: &change::Path) -> Option<&'v Value> {
+    let (first, rest) = path.0.split_first()?;
+    let Segment::Key(key) = first else {
+        return None;
+    };
+    let mut value = config.get(key)?;
+    for segment in rest {
+        value = match segment {
+            Segment::Key(key) => value.get(key)?,
+            Segment::Item(name) => value
+                .as_array()?
+                .iter()
+                .find(|item| item_identity(item) == Some(name.as_str()))?,
+            Segment::Index(i) => value.get(i)?,
+        };
+    }
+    Some(value)
+}
+
+/// Call `$apply` with `$value` as something yaml-edit can write: scalars as themselves (so a
+/// multi-line string becomes a `|` block), collections as a parsed YAML fragment.
+macro_rules! with_yaml {
+    ($value:expr, |$v:ident| $apply:expr) => {
+        match $value {
+            Value::String(s) => {
+                let $v = s.as_str();
+                $apply
+            }
+            Value::Bool(b) => {
+                let $v = *b;
+                $apply
+            }
+            Value::Number(n) if n.is_i64() => {
+                let $v = n.as_i64()?;
+                $apply
+            }
+            Value::Number(n) if n.is_u64() => {
+                let $v = n.as_u64()?;
+                $apply
+            }
+            Value::Number(n) => {
+                let $v = n.as_f64()?;
+                $apply
+            }
+            Value::Null => {
+                let $v: Option<i64> = None;
+                $apply
+            }
+            Value::Array(_) => {
+                let fragment = Document::from_str(&serde_yaml::to_string($value).ok()?).ok()?;
+                let $v = fragment.as_sequence()?;
+                $apply
+            }
+            Value::Object(_) => {
+                let fragment = Document::from_str(&serde_yaml::to_string($value).ok()?).ok()?;
+                let $v = fragment.as_mapping()?;
+                $apply
+            }
+        }
+    };
+}
+
+/// Set (or with `None`, remove) the node at `path` below `mapping`. `position` places an added
+/// keyed-list item.
+fn set(
+    mapping: &Mapping,
+    path: &[Segment],
+    new: Option<&Value>,
+    position: Option<usize>,
+) -> Option<()> {
+    let (Segment::Key(key), rest) = path.split_first()? else {
+        return None;
+    };
+    if rest.is_empty() {
+        match new {
+            Some(value) => with_yaml!(value, |v| mapping.set(key.as_str(), v)),
+            None => {
+                mapping.remove(key.as_str())?;
+            }
+        }
+        return Some(());
+    }
+    let child = mapping.get(key.as_str())?;
+    descend(&child, rest, new, position)
+}
+
+fn descend(
+    node: &yaml_edit::YamlNode,
+    path: &[Segment],
+    new: Option<&Value>,
+    position: Option<usize>,
+) -> Option<()> {
+    match path.first()? {
+        Segment::Key(_) => set(node.as_mapping()?, path, new, position),
+        Segment::Item(name) => {
+            let sequence = node.as_sequence()?;
+            let rest = &path[1..];
+            let index = find_item(sequence, name);
+            match (index, rest.is_empty(), new) {
+                (Some(i), true, None) => {
+                    sequence.remove(i)?;
+                    Some(())
+                }
+                (Some(i), true, Some(value)) => {
+                    with_yaml!(value, |v| sequence.set(i, v)).then_some(())
+                }
+                (None, true, Some(value)) => {
+                    let at = position.unwrap_or(usize::MAX).min(sequence.len());
+                    with_yaml!(value, |v| sequence.insert(at, v));
+                    Some(())
+                }
+                (Some(i), false, _) => descend(&sequence.get(i)?, rest, new, position),
+                _ => None,
+            }
+        }
+        Segment::Index(_) => None,
+    }
+}
+
+/// The position of the keyed-list item named `name`.
+fn find_item(sequence: &Sequence, name: &str) -> Option<usize> {
+    sequence.values().position(|item| {
+        let Some(mapping) = item.as_mapping() else {
+            return false;
+        };
+        ["name", "id"].iter().any(|key| {
+            mapping
+                .get(*key)
+                .and_then(|v| v.as_scalar().map(|s| s.as_string()))
+                .is_some_and(|v| v == name)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Config {
+        agent::parse(text.as_bytes()).unwrap()
+    }
+
+    fn rewrite_to(text: &str, target: &str) -> Rewrite {
+        rewrite(text, &parse(text), &parse(target))
+    }
+
+    const COMMENTED: &str = "\
+# Support bot: answers billing questions.
+name: support-bot
+
+# Model settings, tuned in March.
+model:
+  provider: openai   # the only one we pay for
+  name: gpt-4o
+  temperature: 0.2
+
+instructions: |
+  You are a support agent.
+
+  Be brief.
+
+tools:
+  # Looks invoices up by number.
+  - name: lookup_invoice
+    description: Find an invoice
+  - name: refund
+    description: Refund a payment
+    parameters:
+      amount: {type: number}
+
+# Guardrails last.
+guardrails:
+  - name: no_pii
+    action: block
+";
+
+    #[test]
+    fn a_changed_scalar_keeps_every_other_byte() {
+        let target = COMMENTED.replace("temperature: 0.2", "temperature: 0.5");
+        let result = rewrite_to(COMMENTED, &target);
+        assert!(result.faithful);
+        assert_eq!(result.text, target);
+    }
+
+    #[test]
+    fn removing_and_adding_items_keeps_comments_elsewhere() {
+        let target = COMMENTED.replace(
+            "  - name: refund\n    description: Refund a payment\n    parameters:\n      amount: {type: number}\n",
+            "",
+        );
+        let result = rewrite_to(COMMENTED, &target);
+        assert!(result.faithful);
+        assert_eq!(result.text, target, "only the item's lines go");
+        for kept in [
+            "# Support bot",
+            "# the only one we pay for",
+            "# Guardrails last.",
+            "# Looks invoices up",
+        ] {
+            assert!(result.text.contains(kept), "{kept} lost:\n{}", result.text);
+        }
+
+        // And back: the tool comes back in its place with all its fields.
+        let back = rewrite(&result.text, &parse(&result.text), &parse(COMMENTED));
+        assert!(back.faithful);
+        assert_eq!(parse(&back.text), parse(COMMENTED));
+        assert!(back.text.contains("# Guardrails last."));
+    }
+
+    #[test]
+    fn instructions_stay_a_block() {
+        let target = COMMENTED.replace("Be brief.", "Be brief and kind.");
+        let result = rewrite_to(COMMENTED, &target);
+        assert!(result.faithful);
+        assert!(result.text.contains("instructions: |"), "{}", result.text);
+        assert_eq!(parse(&result.text), parse(&target));
+    }
+
+    #[test]
+    fn plain_lists_and_reorders_are_replaced_whole() {
+        let text = "name: a\nmodel:\n  stop: [x, y]\ntools:\n  - name: t1\n  - name: t2\n";
+        let target = "name: a\nmodel:\n  stop: [y, z, w]\ntools:\n  - name: t2\n  - name: t1\n";
+        let result = rewrite_to(text, target);
+        assert!(result.faithful);
+        assert_eq!(parse(&result.text), parse(target));
+    }
+
+    #[test]
+    fn merge_keys_are_overridden_not_edited() {
+        let text = "base: &b {x: 1}\nname: a\nother:\n  <<: *b\n  y: 2\n";
+        let target = "name: a\nother: {x: 3, y: 2}\nbase: {x: 1}\n";
+        let result = rewrite_to(text, target);
+        assert_eq!(parse(&result.text), parse(target));
+        assert!(result.text.contains("<<: *b"), "{}", result.text);
+    }
+
+    #[test]
+    fn text_the_editor_cannot_read_is_written_afresh() {
+        // A value the file does not hold (an inconsistent `from`) makes the edit fail.
+        let text = "name: a\n";
+        let result = rewrite(
+            text,
+            &parse("name: a\ntools: [{name: t}]\n"),
+            &parse("name: b\n"),
+        );
+        assert!(!result.faithful);
+        assert_eq!(parse(&result.text), parse("name: b\n"));
+    }
+}
