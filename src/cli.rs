@@ -52,6 +52,12 @@ pub enum Command {
     Publish(commands::publish::Args),
     Log(commands::log::Args),
     Show(commands::show::Args),
+    /// Preview a revert: what `revert` would do to staging, side by side, and its conflicts
+    RevertPreview(commands::revert::Args),
+    /// Take the changes of a past publish back out of staging (production is untouched)
+    Revert(commands::revert::Args),
+    Restore(commands::restore::Args),
+    Undo(commands::undo::Args),
 }
 
 #[cfg(test)]

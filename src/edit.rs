@@ -24,13 +24,18 @@ pub struct Rewrite {
     pub faithful: bool,
 }
 
-/// Turn `text`, whose value is `from`, into text whose value is `to`.
+/// Turn `text`, whose value is `from`, into text whose value is `to`. A byte-order mark
+/// stays.
 pub fn rewrite(text: &str, from: &Config, to: &Config) -> Rewrite {
-    if let Some(text) = edit_quietly(text, from, to)
-        && agent::parse(text.as_bytes()).is_ok_and(|value| value == *to)
+    let (bom, body) = match text.strip_prefix('\u{feff}') {
+        Some(body) => ("\u{feff}", body),
+        None => ("", text),
+    };
+    if let Some(edited) = edit_quietly(body, from, to)
+        && agent::parse(edited.as_bytes()).is_ok_and(|value| value == *to)
     {
         return Rewrite {
-            text,
+            text: format!("{bom}{edited}"),
             faithful: true,
         };
     }
@@ -329,6 +334,13 @@ guardrails:
         let result = rewrite_to(text, target);
         assert_eq!(parse(&result.text), parse(target));
         assert!(result.text.contains("<<: *b"), "{}", result.text);
+    }
+
+    #[test]
+    fn a_byte_order_mark_stays() {
+        let result = rewrite_to("\u{feff}name: a\n", "name: b\n");
+        assert!(result.faithful);
+        assert_eq!(result.text, "\u{feff}name: b\n");
     }
 
     #[test]

@@ -18,6 +18,17 @@ pub struct Location {
     pub column: Option<usize>,
 }
 
+impl Location {
+    /// A whole file, without a line.
+    pub fn file(file: impl Into<String>) -> Location {
+        Location {
+            file: file.into(),
+            line: None,
+            column: None,
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.file)?;

@@ -4,7 +4,7 @@
 //! workspace, lists and reads staging files (with located errors), and knows where the store is.
 
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -15,6 +15,8 @@ use crate::error::{Error, Location, Result};
 pub const STATE_DIR: &str = ".agentctl";
 pub const STORE_FILE: &str = "store.db";
 pub const AGENTS_DIR: &str = "agents";
+/// Taken by commands that rewrite staging files (revert, restore, undo).
+pub const LOCK_FILE: &str = "lock";
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -175,26 +177,88 @@ impl Workspace {
 
     /// Read, parse and validate a staging file. Errors point at `file:line:column`.
     pub fn read(&self, staging: &Staging) -> Result<Config> {
+        let bytes = self.read_bytes(staging)?;
+        self.parse(staging, &bytes)
+    }
+
+    /// The raw bytes of a staging file (at most one byte over the size limit).
+    pub fn read_bytes(&self, staging: &Staging) -> Result<Vec<u8>> {
         let shown = self.display(&staging.path);
-        let at = |line, column| Location {
-            file: shown.clone(),
-            line,
-            column,
-        };
         // Only regular files: a FIFO would block the open, a device would never end.
         let metadata =
             fs::metadata(&staging.path).with_context(|| format!("cannot read {shown}"))?;
         if !metadata.is_file() {
             return Err(Error::new(format!("{shown} is not a regular file"))
-                .at(at(None, None))
+                .at(Location::file(shown))
                 .hint("a staging file must be a plain YAML file"));
         }
         let mut bytes = Vec::new();
         fs::File::open(&staging.path)
             .and_then(|file| file.take(agent::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
             .with_context(|| format!("cannot read {shown}"))?;
-        agent::parse(&bytes)
-            .map_err(|invalid| Error::new(invalid.message).at(at(invalid.line, invalid.column)))
+        Ok(bytes)
+    }
+
+    /// Parse and validate the bytes of a staging file, with located errors.
+    pub fn parse(&self, staging: &Staging, bytes: &[u8]) -> Result<Config> {
+        agent::parse(bytes).map_err(|invalid| {
+            Error::new(invalid.message).at(Location {
+                file: self.display(&staging.path),
+                line: invalid.line,
+                column: invalid.column,
+            })
+        })
+    }
+
+    /// Where a new staging file of `agent` goes.
+    pub fn new_staging(&self, agent: &str) -> Staging {
+        Staging {
+            agent: agent.to_owned(),
+            path: self.agents_dir().join(format!("{agent}.yaml")),
+        }
+    }
+
+    /// Replace a staging file's content atomically: a temporary file in `agents/`, flushed to
+    /// disk, then renamed over the old one, so a crash leaves the old file or the new one.
+    pub fn write(&self, staging: &Staging, bytes: &[u8]) -> Result<()> {
+        let shown = self.display(&staging.path);
+        let dir = staging.path.parent().unwrap_or(Path::new("."));
+        let write = || -> std::io::Result<()> {
+            let mut file = tempfile::NamedTempFile::new_in(dir)?;
+            file.write_all(bytes)?;
+            file.as_file().sync_all()?;
+            // Keep the permissions of the file being replaced (NamedTempFile makes it 0600).
+            if let Ok(metadata) = fs::metadata(&staging.path) {
+                file.as_file().set_permissions(metadata.permissions())?;
+            }
+            file.persist(&staging.path).map_err(|e| e.error)?;
+            fs::File::open(dir)?.sync_all()
+        };
+        write().with_context(|| format!("cannot write {shown}"))?;
+        Ok(())
+    }
+
+    /// Delete a staging file (`undo` of a `restore` that created it).
+    pub fn remove(&self, staging: &Staging) -> Result<()> {
+        fs::remove_file(&staging.path)
+            .with_context(|| format!("cannot delete {}", self.display(&staging.path)))?;
+        Ok(())
+    }
+
+    /// Hold the workspace's lock until the guard is dropped: commands that rewrite staging
+    /// files take it, so two of them never write the same file at once. The operating system
+    /// releases it when the process ends, however it ends.
+    pub fn lock(&self) -> Result<fs::File> {
+        let path = self.root.join(STATE_DIR).join(LOCK_FILE);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the workspace lock {}", self.display(&path)))?;
+        file.lock()
+            .with_context(|| format!("cannot lock the workspace ({})", self.display(&path)))?;
+        Ok(file)
     }
 }
 

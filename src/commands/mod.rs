@@ -5,8 +5,11 @@ pub mod diff;
 pub mod init;
 pub mod log;
 pub mod publish;
+pub mod restore;
+pub mod revert;
 pub mod show;
 pub mod status;
+pub mod undo;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -14,9 +17,9 @@ use std::path::PathBuf;
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
-use crate::store::{DEFAULT_LOCK_TIMEOUT, Store};
+use crate::store::{Backup, DEFAULT_LOCK_TIMEOUT, Store, sha256_hex};
 use crate::ui::Ui;
-use crate::workspace::Workspace;
+use crate::workspace::{Staging, Workspace};
 
 pub struct Context<'a> {
     pub global: GlobalArgs,
@@ -81,6 +84,59 @@ fn missing_workspace_store(workspace: &Workspace, path: &std::path::Path) -> Err
     .hint("restore it from a backup, or point --store (AGENTCTL_STORE) at the store to use")
 }
 
+/// Now, as history and backups record it: RFC 3339, UTC, whole seconds.
+pub fn now() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// A staging file about to be overwritten by `revert` or `restore`.
+pub struct Overwrite<'a> {
+    /// `revert` or `restore`, as `undo` names it.
+    pub operation: &'static str,
+    pub staging: &'a Staging,
+    /// The bytes being replaced; `None` when there is no file yet.
+    pub previous: Option<&'a [u8]>,
+    pub new: &'a [u8],
+    /// The publish the agent's next publish will revert, if any, from now on.
+    pub pending_revert: Option<&'a str>,
+}
+
+/// Overwrite a staging file, all or nothing: the old bytes are kept in the store for `undo`
+/// and the agent's pending revert is set in one transaction, committed only once the new file
+/// is in place. The caller holds the workspace lock.
+pub fn overwrite_staging(
+    workspace: &Workspace,
+    store: &mut Store,
+    overwrite: Overwrite,
+) -> Result<()> {
+    let agent = &overwrite.staging.agent;
+    let tx = store.staging_write()?;
+    let pending_before = tx.pending_revert(agent)?.map(|entry| entry.change_track_id);
+    tx.keep(&Backup {
+        id: 0,
+        agent: agent.clone(),
+        operation: overwrite.operation.to_owned(),
+        file: workspace.display(&overwrite.staging.path),
+        previous: overwrite.previous.map(<[u8]>::to_vec),
+        written: sha256_hex(overwrite.new),
+        pending_before,
+        created_at: now(),
+    })?;
+    tx.set_pending_revert(agent, overwrite.pending_revert)?;
+    workspace.write(overwrite.staging, overwrite.new)?;
+    if let Err(error) = tx.commit() {
+        // Written but not recorded: put the old file back rather than leave it without undo.
+        let _ = match overwrite.previous {
+            Some(bytes) => workspace.write(overwrite.staging, bytes),
+            None => workspace.remove(overwrite.staging),
+        };
+        return Err(error);
+    }
+    Ok(())
+}
+
 /// Agent names as given, each once: `publish a a` means `publish a`.
 pub fn unique(agents: &[String]) -> Vec<&String> {
     let mut seen = std::collections::HashSet::new();
@@ -112,5 +168,9 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         Command::Publish(args) => publish::cmd_publish(&ctx, args),
         Command::Log(args) => log::cmd_log(&ctx, args),
         Command::Show(args) => show::cmd_show(&ctx, args),
+        Command::RevertPreview(args) => revert::cmd_revert(&ctx, args, revert::Mode::Preview),
+        Command::Revert(args) => revert::cmd_revert(&ctx, args, revert::Mode::Write),
+        Command::Restore(args) => restore::cmd_restore(&ctx, args),
+        Command::Undo(args) => undo::cmd_undo(&ctx, args),
     }
 }

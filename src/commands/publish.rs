@@ -1,4 +1,4 @@
-use super::Context;
+use super::{Context, now};
 use crate::agent::Config;
 use crate::change::{self, Summary};
 use crate::error::{EXIT_ERROR, Error, Result};
@@ -125,10 +125,12 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
             results.push(unchanged(agent, head.as_ref(), &author));
             continue;
         }
-        let message = match &args.message {
-            Some(message) => message.clone(),
-            None if head.is_none() => format!("Create {agent}"),
-            None => change::describe(&changes),
+        let reverts = publishing.pending_revert(agent)?;
+        let message = match (&args.message, &reverts) {
+            (Some(message), _) => message.clone(),
+            (None, Some(reverted)) => revert_message(reverted),
+            (None, None) if head.is_none() => format!("Create {agent}"),
+            (None, None) => change::describe(&changes),
         };
         let summary = Summary::of(&changes);
         let entry = publishing.append(
@@ -140,7 +142,7 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
                 message: &message,
                 config,
                 summary: &summary,
-                reverts: None,
+                reverts: reverts.as_ref().map(|r| r.change_track_id.as_str()),
                 git_commit: git_commit.as_deref(),
             },
         )?;
@@ -285,8 +287,7 @@ fn login_name() -> Option<String> {
 }
 
 /// Now, as RFC 3339 UTC with second precision.
-fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+/// The default message of a publish whose staging came from `agentctl revert`.
+fn revert_message(reverted: &Entry) -> String {
+    format!("Revert v{}: {}", reverted.version, reverted.message)
 }

@@ -41,18 +41,9 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
     }
     let entry = store.resolve(&args.agent, &args.reference)?;
     let snapshot = store.snapshot(&entry)?;
-    let parent = match entry.version {
-        1 => Config::new(),
-        version => {
-            let parent = store.entry(&entry.agent, version - 1)?.ok_or_else(|| {
-                Error::new(format!(
-                    "v{} of {} is missing from the store",
-                    version - 1,
-                    entry.agent
-                ))
-            })?;
-            store.snapshot(&parent)?
-        }
+    let parent = match store.parent_of(&entry)? {
+        Some(parent) => store.snapshot(&parent)?,
+        None => Config::new(),
     };
     let changes = change::diff(&parent, &snapshot);
 

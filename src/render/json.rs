@@ -6,12 +6,15 @@
 //! - `diff`: `{"agents": [AgentDiff]}`
 //! - `publish`: `{"has_changes", "results": [PublishResult]}`
 //! - `status`: `{"agents": [AgentStatus]}`; `validate`: `{"agents": [AgentValidity]}`
+//! - `revert`, `revert-preview`: `Revert`; `restore`: `Restore`; `undo`: `Undo`
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::agent::Config;
-use crate::change::{Change, Summary};
+use crate::change::{Change, Path, Summary};
 use crate::error::Result;
+use crate::merge::Conflict;
 use crate::store::{Entry, Store};
 
 /// Another publish named by an entry (`reverts`).
@@ -19,6 +22,15 @@ use crate::store::{Entry, Store};
 pub struct EntryRef {
     pub version: u64,
     pub change_track_id: String,
+}
+
+impl From<&Entry> for EntryRef {
+    fn from(entry: &Entry) -> EntryRef {
+        EntryRef {
+            version: entry.version,
+            change_track_id: entry.change_track_id.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -38,10 +50,7 @@ pub struct EntryView {
 impl EntryView {
     pub fn new(entry: &Entry, store: &Store) -> Result<EntryView> {
         let reverts = match &entry.reverts {
-            Some(id) => store.by_id(id)?.map(|reverted| EntryRef {
-                version: reverted.version,
-                change_track_id: reverted.change_track_id,
-            }),
+            Some(id) => store.by_id(id)?.as_ref().map(EntryRef::from),
             None => None,
         };
         Ok(EntryView {
@@ -115,6 +124,56 @@ pub struct Publish {
     pub has_changes: bool,
     pub dry_run: bool,
     pub results: Vec<PublishResult>,
+}
+
+/// `revert` and `revert-preview`.
+#[derive(Debug, Serialize)]
+pub struct Revert {
+    pub agent: String,
+    pub reverted: EntryRef,
+    /// What the revert does to staging: staging now → staging after the revert.
+    pub applied: Vec<Change>,
+    pub conflicts: Vec<ConflictView>,
+    pub written: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConflictView {
+    pub path: Path,
+    pub reverted_value: Value,
+    pub staging_value: Value,
+    pub would_set: Value,
+}
+
+impl From<&Conflict> for ConflictView {
+    fn from(conflict: &Conflict) -> ConflictView {
+        ConflictView {
+            path: conflict.path.clone(),
+            reverted_value: conflict.reverted_value.clone(),
+            staging_value: conflict.staging_value.clone(),
+            would_set: conflict.would_set.clone(),
+        }
+    }
+}
+
+/// `restore`.
+#[derive(Debug, Serialize)]
+pub struct Restore {
+    pub agent: String,
+    pub restored: EntryRef,
+    /// What the restore does to staging: staging before → the snapshot.
+    pub applied: Vec<Change>,
+    pub written: bool,
+}
+
+/// `undo`.
+#[derive(Debug, Serialize)]
+pub struct Undo {
+    pub agent: String,
+    /// The command undone: `revert` or `restore`.
+    pub undone: String,
+    pub file: String,
+    pub written: bool,
 }
 
 #[derive(Debug, Serialize)]

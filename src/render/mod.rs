@@ -5,6 +5,7 @@
 //! Staging value, multi-line strings as a line diff.
 
 pub mod json;
+pub mod revert;
 
 use colored::Colorize;
 use serde_json::Value;

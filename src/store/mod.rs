@@ -5,6 +5,7 @@
 //! [`Publishing`]; nothing here prints.
 
 mod schema;
+mod staging;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,6 +20,7 @@ use crate::change::Summary;
 use crate::error::{Error, Result};
 
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use staging::{BACKUPS_KEPT, Backup, StagingWrite};
 
 /// How long a writer waits for another one before giving up.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
@@ -140,13 +142,22 @@ impl Store {
     }
 
     pub fn by_id(&self, change_track_id: &str) -> Result<Option<Entry>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM history WHERE change_track_id = ?1"
-        ))?;
-        let raw = stmt
-            .query_row(params![change_track_id], entry_from_row)
-            .optional()?;
-        raw.map(decode_entry).transpose()
+        by_id(&self.conn, change_track_id)
+    }
+
+    /// The publish before `entry`, or `None` for v1.
+    pub fn parent_of(&self, entry: &Entry) -> Result<Option<Entry>> {
+        if entry.version == 1 {
+            return Ok(None);
+        }
+        match self.entry(&entry.agent, entry.version - 1)? {
+            Some(parent) => Ok(Some(parent)),
+            None => Err(Error::new(format!(
+                "v{} of {} is missing from the store",
+                entry.version - 1,
+                entry.agent
+            ))),
+        }
     }
 
     /// The snapshot an entry points at.
@@ -283,6 +294,11 @@ impl Publishing<'_> {
         snapshot(&self.tx, &entry.snapshot)
     }
 
+    /// The revert the agent's staging came from, which its publish names (see `revert`).
+    pub fn pending_revert(&self, agent: &str) -> Result<Option<Entry>> {
+        staging::pending_revert(&self.tx, agent)
+    }
+
     /// Append the next version of an agent after `parent`, the head read in this transaction,
     /// and return the entry as stored.
     pub fn append(&self, parent: Option<&Entry>, new: &NewEntry<'_>) -> Result<Entry> {
@@ -332,6 +348,8 @@ impl Publishing<'_> {
                 entry.reverts,
                 entry.git_commit,
             ])?;
+        // Published: staging no longer "came from a revert".
+        staging::set_pending_revert(&self.tx, &entry.agent, None)?;
         Ok(entry)
     }
 
@@ -387,6 +405,16 @@ fn head(conn: &Connection, agent: &str) -> Result<Option<Entry>> {
         "SELECT {COLUMNS} FROM history WHERE agent = ?1 ORDER BY version DESC LIMIT 1"
     ))?;
     let raw = stmt.query_row(params![agent], entry_from_row).optional()?;
+    raw.map(decode_entry).transpose()
+}
+
+fn by_id(conn: &Connection, change_track_id: &str) -> Result<Option<Entry>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM history WHERE change_track_id = ?1"
+    ))?;
+    let raw = stmt
+        .query_row(params![change_track_id], entry_from_row)
+        .optional()?;
     raw.map(decode_entry).transpose()
 }
 

@@ -44,6 +44,26 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER history_delete_refused BEFORE DELETE ON history
     BEGIN SELECT RAISE(ABORT, 'publish history is append-only'); END;
     "#,
+    // 2: staging files as revert/restore found them (for undo), and reverts waiting for the
+    // agent's next publish.
+    r#"
+    CREATE TABLE staging_backups (
+        id             INTEGER PRIMARY KEY,
+        agent          TEXT NOT NULL,
+        operation      TEXT NOT NULL,
+        file           TEXT NOT NULL,
+        previous       BLOB,
+        written        TEXT NOT NULL,
+        pending_before TEXT REFERENCES history (change_track_id),
+        created_at     TEXT NOT NULL
+    );
+    CREATE INDEX staging_backups_by_agent ON staging_backups (agent, id);
+
+    CREATE TABLE pending_reverts (
+        agent   TEXT PRIMARY KEY,
+        reverts TEXT NOT NULL REFERENCES history (change_track_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,208 @@
+use super::{Context, Overwrite, overwrite_staging};
+use crate::change::{self, Change};
+use crate::edit;
+use crate::error::{EXIT_FOUND, Error, Result};
+use crate::merge::{self, Merge};
+use crate::render::{self, Style, json};
+use crate::store::{Entry, Store};
+use crate::survey;
+
+/// Take the changes of a past publish back out of staging
+///
+/// Every field that publish changed and staging still holds goes back to its value before that
+/// publish; every other staging edit stays. Production is untouched until the next publish.
+/// With conflicts nothing is written and the exit code is 1.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    pub agent: String,
+
+    /// The publish to revert: vN, a change_track_id prefix, or production
+    #[arg(value_name = "REF")]
+    pub reference: String,
+
+    /// Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show values of keys that look like secrets (api_key, token, …) instead of ********
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `revert-preview`: compute and show, never write.
+    Preview,
+    Write,
+}
+
+pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
+    let workspace = ctx.workspace()?;
+    let mut store = ctx.open_store(&workspace)?;
+    survey::require_known(&workspace, &store, &args.agent)?;
+    let reverted = reverted_entry(&store, &args)?;
+    let parent = store
+        .parent_of(&reverted)?
+        .ok_or_else(|| reverting_the_first(&args.agent, &reverted))?;
+
+    // Held from reading staging to writing it, so no other revert slips in between.
+    let _lock = match mode {
+        Mode::Write => Some(workspace.lock()?),
+        Mode::Preview => None,
+    };
+    let staging = workspace.find_staging(&args.agent)?.ok_or_else(|| {
+        Error::new(format!(
+            "agent `{}` has no staging file to revert in",
+            args.agent
+        ))
+        .hint(format!(
+            "bring it back with `agentctl restore {}` first",
+            args.agent
+        ))
+    })?;
+    let bytes = workspace.read_bytes(&staging)?;
+    let current = workspace.parse(&staging, &bytes)?;
+    let Merge { merged, conflicts } = merge::revert(
+        &store.snapshot(&reverted)?,
+        &current,
+        &store.snapshot(&parent)?,
+    );
+    let applied = change::diff(&current, &merged);
+    let nothing_to_do = applied.is_empty();
+
+    let shown_file = workspace.display(&staging.path);
+    let mut written = false;
+    if mode == Mode::Write && conflicts.is_empty() && !nothing_to_do {
+        let text = String::from_utf8_lossy(&bytes);
+        let rewrite = edit::rewrite(&text, &current, &merged);
+        if !rewrite.faithful {
+            ctx.ui.warn(&format!(
+                "{shown_file} could not be edited in place; it was written afresh, without its comments and layout"
+            ));
+        }
+        overwrite_staging(
+            &workspace,
+            &mut store,
+            Overwrite {
+                operation: "revert",
+                staging: &staging,
+                previous: Some(&bytes),
+                new: rewrite.text.as_bytes(),
+                pending_revert: Some(&reverted.change_track_id),
+            },
+        )?;
+        written = true;
+    }
+
+    if args.json {
+        ctx.ui.json(&json::Revert {
+            agent: args.agent.clone(),
+            reverted: json::EntryRef::from(&reverted),
+            applied,
+            conflicts: conflicts.iter().map(json::ConflictView::from).collect(),
+            written,
+        })?;
+    } else {
+        let style = Style {
+            color: ctx.ui.color(),
+            show_secrets: args.show_secrets,
+        };
+        ctx.ui
+            .stdout(&report(&reverted, &applied, &conflicts, style))?;
+    }
+
+    let production = store.head(&args.agent)?;
+    let still = production.map_or(String::new(), |p| format!(" (still v{})", p.version));
+    let agent = &args.agent;
+    let version = reverted.version;
+    if !conflicts.is_empty() {
+        let outcome = match mode {
+            Mode::Preview => "The revert would conflict",
+            Mode::Write => "Nothing was written",
+        };
+        ctx.ui.note(&format!(
+            "{outcome}: {} field(s) changed again since v{version}.",
+            conflicts.len()
+        ));
+        ctx.ui.hint(&format!(
+            "edit those fields in {shown_file} by hand, or revert the later publishes that changed them first"
+        ));
+        return Ok(EXIT_FOUND);
+    }
+    if nothing_to_do {
+        ctx.ui.note(&format!(
+            "Nothing to revert: staging already holds none of v{version}'s changes."
+        ));
+        return Ok(0);
+    }
+    match mode {
+        Mode::Preview => {
+            ctx.ui.note("This is a preview; nothing was written.");
+            ctx.ui.hint(&format!(
+                "apply it with `agentctl revert {agent} v{version}`"
+            ));
+        }
+        Mode::Write => {
+            ctx.ui.status(
+                "Reverted",
+                &format!("v{version} of {agent} in {shown_file}"),
+            );
+            ctx.ui.note(&format!(
+                "Production is unchanged{still} until you publish."
+            ));
+            ctx.ui.hint(&format!(
+                "review with `agentctl diff {agent}`, then `agentctl publish {agent}`; `agentctl undo {agent}` takes the revert back"
+            ));
+        }
+    }
+    Ok(0)
+}
+
+fn reverted_entry(store: &Store, args: &Args) -> Result<Entry> {
+    if args.reference == "staging" {
+        return Err(
+            Error::new("staging is not a publish; only publishes can be reverted")
+                .hint(format!("`agentctl log {}` lists them", args.agent)),
+        );
+    }
+    store.resolve(&args.agent, &args.reference)
+}
+
+fn reverting_the_first(agent: &str, entry: &Entry) -> Error {
+    Error::new(format!(
+        "v{} created {agent}; reverting it would leave nothing",
+        entry.version
+    ))
+    .hint(format!(
+        "to discard staging edits use `agentctl restore {agent} [REF]`; to stop using the agent, delete agents/{agent}.yaml"
+    ))
+}
+
+/// The human view: staging now beside staging after the revert, then the conflicts.
+fn report(
+    reverted: &Entry,
+    applied: &[Change],
+    conflicts: &[merge::Conflict],
+    style: Style,
+) -> String {
+    let mut out = format!(
+        "{}: revert v{} ({}) \"{}\"\n",
+        reverted.agent,
+        reverted.version,
+        reverted.short_id(),
+        render::clean(&reverted.message)
+    );
+    out.push_str(&render::changes_text(
+        applied,
+        style,
+        ("Staging now", "Staging after revert"),
+    ));
+    if !conflicts.is_empty() {
+        out.push_str(&render::revert::conflicts_text(
+            conflicts,
+            reverted.version,
+            style,
+        ));
+    }
+    out
+}

@@ -1,0 +1,107 @@
+use std::fs;
+
+use super::Context;
+use crate::error::{Error, Result};
+use crate::render::json;
+use crate::store::sha256_hex;
+use crate::workspace::{self, AGENTS_DIR, Staging};
+
+/// Put back a staging file as it was before the last `revert` or `restore`
+///
+/// Refuses when the file was edited after that command, so no edit is ever lost; each undo
+/// steps one overwrite further back.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The agent whose staging file to put back [default: the last one overwritten]
+    pub agent: Option<String>,
+
+    /// Print JSON: `agent`, `undone`, `file`, `written`
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn cmd_undo(ctx: &Context, args: Args) -> Result<u8> {
+    let workspace = ctx.workspace()?;
+    if let Some(agent) = &args.agent {
+        workspace::validate_id(agent)?;
+    }
+    let mut store = ctx.open_store(&workspace)?;
+    let _lock = workspace.lock()?;
+    let tx = store.staging_write()?;
+    let Some(backup) = tx.last_backup(args.agent.as_deref())? else {
+        let whose = args
+            .agent
+            .as_ref()
+            .map_or(String::new(), |a| format!(" of {a}"));
+        return Err(Error::new(format!(
+            "nothing to undo: no staging file{whose} was overwritten by `revert` or `restore`"
+        )));
+    };
+    let agent = backup.agent.clone();
+    // The store says which file; it must still be this agent's staging file in agents/.
+    let expected = [
+        format!("{AGENTS_DIR}/{agent}.yaml"),
+        format!("{AGENTS_DIR}/{agent}.yml"),
+    ];
+    if workspace::validate_id(&agent).is_err() || !expected.contains(&backup.file) {
+        return Err(Error::new(format!(
+            "the store names `{}` as the file to put back, which is not a staging file",
+            backup.file
+        )));
+    }
+    let staging = Staging {
+        agent: agent.clone(),
+        path: workspace.root.join(&backup.file),
+    };
+    let now = match fs::read(&staging.path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(Error::new(format!("cannot read {}: {e}", backup.file)));
+        }
+    };
+    if now.as_deref().map(sha256_hex).as_deref() != Some(backup.written.as_str()) {
+        return Err(Error::new(format!(
+            "{} changed after the `{}` of {} ({}); undo would lose those edits",
+            backup.file, backup.operation, backup.created_at, agent
+        ))
+        .hint(format!(
+            "nothing was changed; to discard staging edits use `agentctl restore {agent}`"
+        )));
+    }
+    match &backup.previous {
+        Some(bytes) => workspace.write(&staging, bytes)?,
+        None => workspace.remove(&staging)?,
+    }
+    tx.forget(&backup)?;
+    tx.set_pending_revert(&agent, backup.pending_before.as_deref())?;
+    if let Err(error) = tx.commit() {
+        // Put the file back as it was, so the store and the file still agree.
+        if let Some(bytes) = &now {
+            let _ = workspace.write(&staging, bytes);
+        }
+        return Err(error);
+    }
+
+    if args.json {
+        ctx.ui.json(&json::Undo {
+            agent: agent.clone(),
+            undone: backup.operation.clone(),
+            file: backup.file.clone(),
+            written: true,
+        })?;
+    }
+    let what = if backup.previous.is_some() {
+        "put back"
+    } else {
+        "deleted (there was none before)"
+    };
+    ctx.ui.status(
+        "Undone",
+        &format!(
+            "the `{}` of {agent}: {} {what}",
+            backup.operation, backup.file
+        ),
+    );
+    Ok(0)
+}
