@@ -120,9 +120,12 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
             Mode::Preview => "The revert would conflict",
             Mode::Write => "Nothing was written",
         };
+        let fields = match conflicts.len() {
+            1 => "1 field".to_owned(),
+            n => format!("{n} fields"),
+        };
         ctx.ui.note(&format!(
-            "{outcome}: {} field(s) changed again since v{version}.",
-            conflicts.len()
+            "{outcome}: {fields} changed again since v{version}."
         ));
         ctx.ui.hint(&format!(
             "edit those fields in {shown_file} by hand, or revert the later publishes that changed them first"

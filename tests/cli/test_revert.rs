@@ -1,0 +1,433 @@
+//! revert-preview and revert: taking a past publish's changes back out of staging.
+
+use std::fs;
+
+use serde_json::{Value, json};
+
+use crate::common::{Run, TestEnv, agent_yaml};
+
+const AGENT: &str = "bot";
+
+/// A workspace whose `bot` has one publish per text in `versions`, each with message `vN msg`.
+fn history(versions: &[&str]) -> TestEnv {
+    let env = TestEnv::new();
+    for (i, yaml) in versions.iter().enumerate() {
+        env.write_agent(AGENT, yaml);
+        let message = format!("v{} msg", i + 1);
+        env.run(&["publish", AGENT, "-m", &message]).success();
+    }
+    env
+}
+
+fn staging(env: &TestEnv) -> String {
+    fs::read_to_string(env.root.join("agents/bot.yaml")).unwrap()
+}
+
+/// Staging equals the snapshot of `reference` by value.
+#[track_caller]
+fn assert_staging_is(env: &TestEnv, reference: &str) {
+    env.run(&["diff", AGENT, "--from", reference, "--exit-code"])
+        .success();
+}
+
+fn revert_json(env: &TestEnv, command: &str, reference: &str) -> (Run, Value) {
+    let run = env.run(&[command, AGENT, reference, "--json"]);
+    let value = run.json();
+    (run, value)
+}
+
+#[test]
+fn reverting_the_newest_publish_on_clean_staging_gives_its_parent() {
+    let v1 = agent_yaml("Bot", 0.2);
+    let v2 = v1.replace("temperature: 0.2", "temperature: 0.7").replace(
+        "  - name: web_search\n    description: Search the web\n",
+        "",
+    );
+    let env = history(&[&v1, &v2]);
+    env.run(&["revert", AGENT, "v2"])
+        .success()
+        .stderr_has("Reverted v2 of bot in agents/bot.yaml")
+        .stderr_has("Production is unchanged (still v2)")
+        .stderr_has("agentctl diff bot")
+        .stderr_has("agentctl publish bot");
+    assert_staging_is(&env, "v1");
+}
+
+#[test]
+fn reverting_an_old_publish_keeps_later_publishes_and_staging_edits() {
+    let v1 = agent_yaml("Bot", 0.2);
+    let v2 = v1.replace("temperature: 0.2", "temperature: 0.5"); // reverted
+    let v3 = v2.replace("description: Helps with tests", "description: Later"); // kept
+    let env = history(&[&v1, &v2, &v3]);
+    // An unpublished staging edit, kept too.
+    env.write_agent(AGENT, &v3.replace("Be brief.", "Be brief and kind."));
+
+    let (run, value) = revert_json(&env, "revert", "v2");
+    run.success();
+    assert_eq!(value["written"], json!(true));
+    assert_eq!(
+        value["applied"],
+        json!([{"section": "settings", "path": "model.temperature", "kind": "changed", "old": 0.5, "new": 0.2}])
+    );
+    assert_eq!(
+        staging(&env),
+        v3.replace("Be brief.", "Be brief and kind.")
+            .replace("temperature: 0.5", "temperature: 0.2"),
+        "only the reverted line changes"
+    );
+}
+
+#[test]
+fn a_field_changed_again_later_is_a_conflict_and_nothing_is_written() {
+    let v1 = agent_yaml("Bot", 0.2);
+    let v2 = v1.replace("temperature: 0.2", "temperature: 0.5");
+    let v3 = v2.replace("temperature: 0.5", "temperature: 0.9");
+    let env = history(&[&v1, &v2, &v3]);
+    let before = staging(&env);
+    let store_before = env.store_bytes();
+
+    for command in ["revert-preview", "revert"] {
+        let (run, value) = revert_json(&env, command, "v2");
+        run.code(1).stderr_has("1 field changed again since v2");
+        assert_eq!(
+            value["conflicts"],
+            json!([{"path": "model.temperature", "reverted_value": 0.5, "staging_value": 0.9, "would_set": 0.2}])
+        );
+        assert_eq!(value["written"], json!(false));
+        assert_eq!(value["reverted"]["version"], json!(2));
+    }
+    assert_eq!(
+        staging(&env),
+        before,
+        "the staging file is byte-for-byte unchanged"
+    );
+    assert_eq!(env.store_bytes(), store_before, "the store is unchanged");
+
+    // The human view lists the three values.
+    env.run(&["revert", AGENT, "v2"])
+        .code(1)
+        .stdout_has("Conflicts (1)")
+        .stdout_has("model.temperature")
+        .stdout_has("v2 set:           0.5")
+        .stdout_has("staging holds:    0.9")
+        .stdout_has("revert would set: 0.2")
+        .stderr_has("Nothing was written");
+}
+
+#[test]
+fn a_field_already_at_the_parents_value_is_not_a_conflict() {
+    let v1 = agent_yaml("Bot", 0.2);
+    let v2 = v1
+        .replace("temperature: 0.2", "temperature: 0.5")
+        .replace("description: Helps with tests", "description: New");
+    let env = history(&[&v1, &v2]);
+    // Someone already put the temperature back by hand.
+    env.write_agent(AGENT, &v2.replace("temperature: 0.5", "temperature: 0.2"));
+    let (run, value) = revert_json(&env, "revert", "v2");
+    run.success();
+    assert_eq!(value["conflicts"], json!([]));
+    assert_eq!(value["applied"][0]["path"], json!("description"));
+    assert_staging_is(&env, "v1");
+}
+
+#[test]
+fn instructions_merge_by_paragraph() {
+    let v1 = "name: Bot\ninstructions: |\n  First paragraph.\n\n  Second paragraph.\n\n  Third paragraph.\n";
+    let v2 = v1.replace("Second paragraph.", "Second paragraph, edited.");
+    let v3 = v2.replace("Third paragraph.", "Third paragraph, edited later.");
+    let env = history(&[v1, &v2, &v3]);
+    env.run(&["revert", AGENT, "v2"]).success();
+    assert_eq!(
+        staging(&env),
+        v3.replace("Second paragraph, edited.", "Second paragraph.")
+    );
+
+    // An edit overlapping the reverted one conflicts.
+    let env = history(&[v1, &v2]);
+    env.write_agent(
+        AGENT,
+        &v2.replace(
+            "Second paragraph, edited.",
+            "Second paragraph, edited twice.",
+        ),
+    );
+    let (run, value) = revert_json(&env, "revert", "v2");
+    run.code(1);
+    assert_eq!(value["conflicts"][0]["path"], json!("instructions"));
+}
+
+#[test]
+fn tools_are_reverted_by_name() {
+    let v1 = "\
+name: Bot
+tools:
+  - name: kept
+    description: Kept tool
+  - name: removed_by_v2
+    description: Goes away in v2
+    parameters:
+      type: object
+      properties:
+        id: {type: string}
+  - name: modified_by_v2
+    description: Old description
+    timeout: 10
+";
+    let v2 = "\
+name: Bot
+tools:
+  - name: kept
+    description: Kept tool
+  - name: modified_by_v2
+    description: New description
+    timeout: 30
+  - name: added_by_v2
+    description: Comes with v2
+";
+    let v3 = v2.replace(
+        "description: Kept tool",
+        "description: Kept tool, changed in v3",
+    );
+    let env = history(&[v1, v2, &v3]);
+    let (run, value) = revert_json(&env, "revert", "v2");
+    run.success();
+    let kinds: Vec<(String, String)> = value["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().into(),
+                c["path"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&("removed".into(), "tools[added_by_v2]".into())),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("added".into(), "tools[removed_by_v2]".into())),
+        "{kinds:?}"
+    );
+
+    // By value, staging is v1 plus v3's change: the removed tool is back with all its fields,
+    // the modified one has its old fields, the tool changed later keeps that change.
+    let staged =
+        env.run(&["diff", AGENT, "--from", "v1", "--json"]).json()["agents"][0]["changes"].clone();
+    assert_eq!(
+        staged,
+        json!([{"section": "tools", "path": "tools[kept].description", "kind": "changed",
+                "old": "Kept tool", "new": "Kept tool, changed in v3"}]),
+        "against v1, only v3's change remains"
+    );
+}
+
+#[test]
+fn comments_and_blank_lines_elsewhere_survive_byte_for_byte() {
+    let v1 = "\
+# Billing bot. Owner: payments team.
+name: Bot
+
+# Tuned in March; ask before changing.
+model:
+  provider: openai   # the only one we pay for
+  temperature: 0.2
+
+tools:
+  # Looks invoices up by number.
+  - name: lookup_invoice
+    description: Find an invoice
+
+# Guardrails last, on purpose.
+guardrails:
+  - name: pii
+    action: redact
+";
+    let v2 = v1.replace("temperature: 0.2", "temperature: 0.8").replace(
+        "    description: Find an invoice\n",
+        "    description: Find an invoice\n  - name: refund\n    description: Refund it\n",
+    );
+    let env = history(&[v1, &v2]);
+    env.run(&["revert", AGENT, "v2"]).success();
+    assert_eq!(staging(&env), v1);
+}
+
+#[test]
+fn preview_and_revert_agree_and_preview_never_writes() {
+    let v1 = agent_yaml("Bot", 0.2);
+    let v2 = v1
+        .replace("temperature: 0.2", "temperature: 0.6")
+        .replace("action: redact", "action: block");
+    let env = history(&[&v1, &v2]);
+    let before = staging(&env);
+    let store_before = env.store_bytes();
+
+    let (run, mut preview) = revert_json(&env, "revert-preview", "v2");
+    run.success();
+    assert_eq!(preview["written"], json!(false));
+    assert_eq!(staging(&env), before);
+    assert_eq!(env.store_bytes(), store_before);
+
+    env.run(&["revert-preview", AGENT, "v2"])
+        .success()
+        .stdout_has("Staging now")
+        .stdout_has("Staging after revert")
+        .stderr_has("nothing was written");
+    assert_eq!(staging(&env), before);
+
+    let (run, mut reverted) = revert_json(&env, "revert", "v2");
+    run.success();
+    assert_eq!(reverted["written"], json!(true));
+    preview["written"] = json!(null);
+    reverted["written"] = json!(null);
+    assert_eq!(preview, reverted);
+}
+
+#[test]
+fn after_a_revert_the_change_is_pending_until_publish_which_records_it() {
+    let v1 = agent_yaml("Bot", 0.2);
+    let v2 = v1.replace("temperature: 0.2", "temperature: 0.6");
+    let env = history(&[&v1, &v2]);
+    env.run(&["revert", AGENT, "v2"]).success();
+
+    let diff = env.run(&["diff", AGENT, "--json"]);
+    assert_eq!(
+        diff.json()["agents"][0]["changes"],
+        json!([{"section": "settings", "path": "model.temperature", "kind": "changed", "old": 0.6, "new": 0.2}])
+    );
+    let status = env.run(&["status", "--json"]);
+    assert_eq!(status.json()["agents"][0]["state"], json!("modified"));
+    assert_eq!(
+        status.json()["agents"][0]["production"]["version"],
+        json!(2)
+    );
+
+    let published = env.publish_json(&[]);
+    let result = &published["results"][0];
+    assert_eq!(result["version"], json!(3));
+    assert_eq!(result["message"], json!("Revert v2: v2 msg"));
+    let entry = &env.log_entries(&[AGENT, "-n", "1"])[0];
+    let v2_id = env.log_entries(&[AGENT])[1]["change_track_id"].clone();
+    assert_eq!(
+        entry["reverts"],
+        json!({"version": 2, "change_track_id": v2_id})
+    );
+
+    // The next publish is an ordinary one again.
+    env.write_agent(AGENT, &v1.replace("Be brief.", "Be terse."));
+    let published = env.publish_json(&[]);
+    assert_eq!(
+        published["results"][0]["message"],
+        json!("Update instructions")
+    );
+    assert_eq!(
+        env.log_entries(&[AGENT, "-n", "1"])[0]["reverts"],
+        Value::Null
+    );
+}
+
+#[test]
+fn an_explicit_message_wins_but_reverts_is_still_recorded() {
+    let v1 = agent_yaml("Bot", 0.2);
+    let v2 = v1.replace("temperature: 0.2", "temperature: 0.6");
+    let env = history(&[&v1, &v2]);
+    env.run(&["revert", AGENT, "v2"]).success();
+    let published = env.publish_json(&["-m", "Back to 0.2"]);
+    assert_eq!(published["results"][0]["message"], json!("Back to 0.2"));
+    assert_eq!(
+        env.log_entries(&[AGENT, "-n", "1"])[0]["reverts"]["version"],
+        json!(2)
+    );
+}
+
+#[test]
+fn reverting_v1_is_refused_with_a_hint_to_restore() {
+    let env = history(&[&agent_yaml("Bot", 0.2), &agent_yaml("Bot", 0.3)]);
+    let before = staging(&env);
+    for command in ["revert", "revert-preview"] {
+        env.run(&[command, AGENT, "v1"])
+            .code(2)
+            .stderr_has("v1 created bot")
+            .stderr_has("agentctl restore bot");
+    }
+    assert_eq!(staging(&env), before);
+}
+
+#[test]
+fn unknown_agent_or_ref_and_invalid_staging_are_errors_that_change_nothing() {
+    let env = history(&[&agent_yaml("Bot", 0.2), &agent_yaml("Bot", 0.3)]);
+    let store_before = env.store_bytes();
+    env.run(&["revert", "nobody", "v2"])
+        .code(2)
+        .stderr_has("unknown agent `nobody`");
+    env.run(&["revert", AGENT, "v7"])
+        .code(2)
+        .stderr_has("bot has v1 to v2");
+    env.run(&["revert", AGENT, "staging"])
+        .code(2)
+        .stderr_has("staging is not a publish");
+    env.run(&["revert", AGENT]).code(2).stderr_has("REF");
+
+    let broken = "name: Bot\nmodel: {temperature: [\n";
+    env.write_agent(AGENT, broken);
+    env.run(&["revert", AGENT, "v2"])
+        .code(2)
+        .stderr_has("--> agents/bot.yaml:");
+    assert_eq!(staging(&env), broken);
+
+    fs::remove_file(env.root.join("agents/bot.yaml")).unwrap();
+    env.run(&["revert", AGENT, "v2"])
+        .code(2)
+        .stderr_has("agentctl restore bot");
+    assert_eq!(env.store_bytes(), store_before);
+}
+
+#[test]
+fn nothing_to_revert_writes_nothing() {
+    let v1 = agent_yaml("Bot", 0.2);
+    let v2 = v1.replace("temperature: 0.2", "temperature: 0.6");
+    let env = history(&[&v1, &v2]);
+    env.write_agent(AGENT, &v1);
+    let (run, value) = revert_json(&env, "revert", "v2");
+    run.success().stderr_has("Nothing to revert");
+    assert_eq!(value["written"], json!(false));
+    assert_eq!(value["applied"], json!([]));
+    env.run(&["undo"]).code(2).stderr_has("nothing to undo");
+}
+
+#[test]
+fn a_ref_may_be_a_change_track_id_prefix() {
+    let v1 = agent_yaml("Bot", 0.2);
+    let v2 = v1.replace("temperature: 0.2", "temperature: 0.6");
+    let v3 = v2.replace("Be brief.", "Be terse.");
+    let env = history(&[&v1, &v2, &v3]);
+    let id = env.log_entries(&[AGENT])[1]["change_track_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (run, value) = revert_json(&env, "revert", &id[..10]);
+    run.success();
+    assert_eq!(value["reverted"]["version"], json!(2));
+}
+
+#[test]
+fn secrets_are_masked_in_the_preview_unless_asked() {
+    let v1 = "name: Bot\nauth:\n  api_key: sk-old\n";
+    let v2 = "name: Bot\nauth:\n  api_key: sk-new\n";
+    let env = history(&[v1, v2]);
+    env.run(&["revert-preview", AGENT, "v2"])
+        .success()
+        .stdout_has("********")
+        .stdout_lacks("sk-old")
+        .stdout_lacks("sk-new");
+    env.run(&["revert-preview", AGENT, "v2", "--show-secrets"])
+        .success()
+        .stdout_has("sk-old");
+    let (_, value) = revert_json(&env, "revert-preview", "v2");
+    assert_eq!(
+        value["applied"][0]["new"],
+        json!("sk-old"),
+        "JSON never masks"
+    );
+}
