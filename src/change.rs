@@ -817,7 +817,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod properties {
+pub(crate) mod properties {
     use super::*;
     use proptest::prelude::*;
 
@@ -834,7 +834,7 @@ mod properties {
         ]
     }
 
-    fn value() -> impl Strategy<Value = Value> {
+    pub(crate) fn value() -> impl Strategy<Value = Value> {
         leaf().prop_recursive(3, 24, 4, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
@@ -868,7 +868,8 @@ mod properties {
         })
     }
 
-    fn document() -> impl Strategy<Value = Map<String, Value>> {
+    /// Random agent-like documents, shared with the merge properties.
+    pub(crate) fn document() -> impl Strategy<Value = Map<String, Value>> {
         (
             "[ab]",
             prop::option::of(value()),

@@ -71,32 +71,40 @@ fn edit(text: &str, from: &Config, to: &Config) -> Option<String> {
     for kind in [Kind::Removed, Kind::Changed, Kind::Added] {
         ordered.extend(changes.iter().filter(|c| c.kind == kind));
     }
-    let mut replaced_lists: Vec<change::Path> = Vec::new();
+    let mut replaced: Vec<change::Path> = Vec::new();
     for change in ordered {
-        // Plain-list positions shift as items come and go, and a reorder moves every item:
-        // such a list is replaced whole with its new value.
-        let whole_list = match change
-            .path
-            .0
-            .iter()
-            .position(|s| matches!(s, Segment::Index(_)))
-        {
-            Some(i) => Some(change::Path(change.path.0[..i].to_vec())),
-            None if change.is_reorder() => Some(change.path.clone()),
-            None => None,
-        };
-        if let Some(list) = whole_list {
-            if !replaced_lists.contains(&list) {
-                let value = value_at(to, &list)?;
-                set(&root, &list.0, Some(value), None)?;
-                replaced_lists.push(list);
-            }
+        if replaced.iter().any(|r| change.path.0.starts_with(&r.0)) {
+            continue; // already holds its new value
+        }
+        if let Some(whole) = replaced_whole(change) {
+            let value = value_at(to, &whole)?;
+            set(&root, &whole.0, Some(value), None)?;
+            replaced.push(whole);
             continue;
         }
         let new = (change.kind != Kind::Removed).then_some(&change.new);
         set(&root, &change.path.0, new, change.position)?;
     }
     Some(document.to_string())
+}
+
+/// The node to replace whole instead of editing inside it: a plain list, whose positions shift
+/// as items come and go; a reordered keyed list; a keyed item whose `name`/`id` changed (items
+/// are found by that field).
+fn replaced_whole(change: &Change) -> Option<change::Path> {
+    let segments = &change.path.0;
+    if let Some(i) = segments.iter().position(|s| matches!(s, Segment::Index(_))) {
+        return Some(change::Path(segments[..i].to_vec()));
+    }
+    if change.is_reorder() {
+        return Some(change.path.clone());
+    }
+    match segments.as_slice() {
+        [_, Segment::Item(_), Segment::Key(key), ..] if key == "name" || key == "id" => {
+            Some(change::Path(segments[..2].to_vec()))
+        }
+        _ => None,
+    }
 }
 
 /// The value at `path` in `config`.
@@ -354,5 +362,26 @@ guardrails:
         );
         assert!(!result.faithful);
         assert_eq!(parse(&result.text), parse("name: b\n"));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::change::properties::document;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_rewrite_always_holds_the_target_value(a in document(), b in document()) {
+            // Only valid agents are ever written (the generator also makes invalid ones).
+            let valid = |doc: &Config| agent::parse(fresh(doc).as_bytes()).is_ok();
+            prop_assume!(valid(&a) && valid(&b));
+            let result = rewrite(&fresh(&a), &a, &b);
+            prop_assert_eq!(agent::parse(result.text.as_bytes()).ok(), Some(b.clone()));
+            prop_assert!(result.faithful, "{}", result.text);
+        }
     }
 }

@@ -438,3 +438,80 @@ mod tests {
         assert_eq!(conflict_paths(&merge), ["model.stop"]);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::agent::canonical_json;
+    use crate::change::properties::{document, value};
+    use proptest::prelude::*;
+
+    /// Maps compare without order; keyed lists must also come back in order.
+    fn same(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+        a == b
+            && KEYED_LISTS
+                .iter()
+                .all(|k| a.get(*k).map(canonical_json) == b.get(*k).map(canonical_json))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn reverting_the_newest_publish_on_clean_staging_gives_its_parent(
+            parent in document(),
+            reverted in document(),
+        ) {
+            let merge = revert(&reverted, &reverted, &parent);
+            prop_assert!(merge.conflicts.is_empty());
+            prop_assert!(same(&merge.merged, &parent), "{:#?}", merge.merged);
+        }
+
+        /// Staging edits to fields the reverted publish left alone survive the revert, and
+        /// every field it changed (and staging did not) goes back to the parent's value.
+        #[test]
+        fn a_revert_never_loses_an_unrelated_staging_edit(
+            parent in document(),
+            reverted in document(),
+            edits in prop::collection::vec((0usize..6, prop::option::of(value())), 0..4),
+        ) {
+            const KEYS: [&str; 6] = ["name", "model", "instructions", "tools", "guardrails", "extra"];
+            let mut staging = reverted.clone();
+            let mut edited = Vec::new();
+            for (key, new) in edits {
+                let key = KEYS[key];
+                if parent.get(key) != reverted.get(key) || edited.contains(&key) {
+                    continue; // touched by the reverted publish: not unrelated
+                }
+                match new {
+                    Some(v) => staging.insert(key.into(), v),
+                    None => staging.shift_remove(key),
+                };
+                edited.push(key);
+            }
+            let merge = revert(&reverted, &staging, &parent);
+            prop_assert!(merge.conflicts.is_empty(), "{:#?}", merge.conflicts);
+            for key in KEYS {
+                let expected = if edited.contains(&key) { staging.get(key) } else { parent.get(key) };
+                prop_assert_eq!(merge.merged.get(key), expected, "at {}", key);
+            }
+        }
+
+        /// Whatever staging holds, a field the reverted publish did not change keeps
+        /// staging's value (or absence).
+        #[test]
+        fn fields_the_reverted_publish_left_alone_keep_staging_s_value(
+            parent in document(),
+            reverted in document(),
+            staging in document(),
+        ) {
+            let merge = revert(&reverted, &staging, &parent);
+            let keys: Vec<&String> = parent.keys().chain(reverted.keys()).chain(staging.keys()).collect();
+            for key in keys {
+                if reverted.get(key) == parent.get(key) {
+                    prop_assert_eq!(merge.merged.get(key), staging.get(key), "at {}", key);
+                }
+            }
+        }
+    }
+}

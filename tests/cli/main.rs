@@ -6,6 +6,7 @@ mod test_diff;
 mod test_init;
 mod test_log_show;
 mod test_publish;
+mod test_restore_undo;
 mod test_revert;
 mod test_status_validate;
 

@@ -1,0 +1,240 @@
+//! restore and undo, and the workspace lock that keeps staging writers apart.
+
+use std::fs;
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use serde_json::json;
+
+use crate::common::{TestEnv, agent_yaml};
+
+const AGENT: &str = "bot";
+
+fn two_publishes() -> (TestEnv, String, String) {
+    let env = TestEnv::new();
+    let v1 = agent_yaml("Bot", 0.2);
+    let v2 = v1.replace("temperature: 0.2", "temperature: 0.6");
+    for yaml in [&v1, &v2] {
+        env.write_agent(AGENT, yaml);
+        env.run(&["publish", AGENT]).success();
+    }
+    (env, v1, v2)
+}
+
+fn staging_path(env: &TestEnv) -> std::path::PathBuf {
+    env.root.join("agents/bot.yaml")
+}
+
+fn staging(env: &TestEnv) -> Vec<u8> {
+    fs::read(staging_path(env)).unwrap()
+}
+
+#[test]
+fn restore_discards_staging_edits_and_undo_brings_them_back() {
+    let (env, _, v2) = two_publishes();
+    let edited = format!(
+        "{}# my note\nextra: true\n",
+        v2.replace("Be brief.", "Be long.")
+    );
+    env.write_agent(AGENT, &edited);
+
+    let run = env.run(&["restore", AGENT, "--json"]);
+    run.success();
+    let value = run.json();
+    assert_eq!(value["restored"]["version"], json!(2));
+    assert_eq!(value["written"], json!(true));
+    assert_eq!(value["applied"].as_array().unwrap().len(), 2);
+    env.run(&["diff", AGENT, "--exit-code"]).success();
+    assert_eq!(
+        env.run(&["status", "--json"]).json()["agents"][0]["state"],
+        json!("clean")
+    );
+
+    env.run(&["undo"])
+        .success()
+        .stderr_has("Undone the `restore` of bot");
+    assert_eq!(staging(&env), edited.as_bytes(), "the exact bytes are back");
+}
+
+#[test]
+fn restore_to_an_older_publish_keeps_comments_and_can_recreate_a_missing_file() {
+    let (env, v1, _) = two_publishes();
+    env.run(&["restore", AGENT, "v1"])
+        .success()
+        .stdout_has("model.temperature")
+        .stderr_has("Restored agents/bot.yaml to v1 of bot");
+    assert_eq!(
+        staging(&env),
+        v1.as_bytes(),
+        "comments kept: only the value changed"
+    );
+
+    fs::remove_file(staging_path(&env)).unwrap();
+    env.run(&["restore", AGENT]).success();
+    env.run(&["diff", AGENT, "--exit-code"]).success();
+    // Undo of a restore that created the file deletes it again.
+    env.run(&["undo", AGENT])
+        .success()
+        .stderr_has("deleted (there was none before)");
+    assert!(!staging_path(&env).exists());
+}
+
+#[test]
+fn restore_replaces_an_invalid_staging_file() {
+    let (env, _, _) = two_publishes();
+    let broken = "name: Bot\nmodel: [\n";
+    env.write_agent(AGENT, broken);
+    env.run(&["restore", AGENT]).success();
+    env.run(&["diff", AGENT, "--exit-code"]).success();
+    env.run(&["undo"]).success();
+    assert_eq!(staging(&env), broken.as_bytes());
+}
+
+#[test]
+fn restore_when_staging_already_matches_writes_nothing() {
+    let (env, _, _) = two_publishes();
+    let before = staging(&env);
+    let run = env.run(&["restore", AGENT, "--json"]);
+    run.success().stderr_has("Nothing to restore");
+    assert_eq!(run.json()["written"], json!(false));
+    assert_eq!(staging(&env), before);
+    env.run(&["undo"]).code(2).stderr_has("nothing to undo");
+}
+
+#[test]
+fn restore_errors_change_nothing() {
+    let (env, _, _) = two_publishes();
+    let before = staging(&env);
+    let store_before = env.store_bytes();
+    env.run(&["restore", AGENT, "v9"])
+        .code(2)
+        .stderr_has("bot has v1 to v2");
+    env.run(&["restore", "ghost"])
+        .code(2)
+        .stderr_has("unknown agent `ghost`");
+    env.run(&["restore", AGENT, "staging"])
+        .code(2)
+        .stderr_has("staging is not a publish");
+    assert_eq!(staging(&env), before);
+    assert_eq!(env.store_bytes(), store_before);
+}
+
+#[test]
+fn undo_refuses_when_the_file_was_edited_since() {
+    let (env, _, _) = two_publishes();
+    env.run(&["revert", AGENT, "v2"]).success();
+    let later = b"name: Bot\n# edited after the revert\n";
+    fs::write(staging_path(&env), later).unwrap();
+    env.run(&["undo", AGENT])
+        .code(2)
+        .stderr_has("changed after the `revert`")
+        .stderr_has("agentctl restore bot");
+    assert_eq!(staging(&env), later, "the later edit is kept");
+}
+
+#[test]
+fn undo_of_a_revert_forgets_the_pending_revert() {
+    let (env, _, v2) = two_publishes();
+    env.write_agent(AGENT, &v2.replace("Be brief.", "Be terse."));
+    env.run(&["revert", AGENT, "v2"]).success();
+    env.run(&["undo", AGENT]).success();
+    let published = env.publish_json(&[]);
+    assert_eq!(
+        published["results"][0]["message"],
+        json!("Update instructions")
+    );
+    assert_eq!(
+        env.log_entries(&[AGENT, "-n", "1"])[0]["reverts"],
+        json!(null)
+    );
+}
+
+#[test]
+fn undo_steps_back_one_overwrite_at_a_time_and_names_the_agent() {
+    let (env, _, v2) = two_publishes();
+    let original = staging(&env);
+    env.run(&["revert", AGENT, "v2"]).success();
+    let after_revert = staging(&env);
+    env.run(&["restore", AGENT]).success();
+    let run = env.run(&["undo", "--json"]);
+    run.success();
+    assert_eq!(
+        run.json(),
+        json!({"agent": "bot", "undone": "restore", "file": "agents/bot.yaml", "written": true})
+    );
+    assert_eq!(staging(&env), after_revert);
+    env.run(&["undo"]).success().stderr_has("`revert` of bot");
+    assert_eq!(staging(&env), original);
+    assert_eq!(original, v2.as_bytes());
+    env.run(&["undo"]).code(2).stderr_has("nothing to undo");
+    env.run(&["undo", "other"])
+        .code(2)
+        .stderr_has("nothing to undo");
+    env.run(&["undo", "../x"])
+        .code(2)
+        .stderr_has("not a valid agent id");
+}
+
+#[test]
+fn a_staging_writer_waits_for_the_workspace_lock() {
+    let (env, _, _) = two_publishes();
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(env.root.join(".agentctl/lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let mut child = env
+        .std_command(crate::common::agentctl())
+        .args(["revert", AGENT, "v2"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "revert must wait while another process holds the lock"
+    );
+    lock.unlock().unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "revert never finished"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success());
+    env.run(&["diff", AGENT, "--from", "v1", "--exit-code"])
+        .success();
+}
+
+proptest! {
+    // Each case runs the binary a few times; a handful of cases covers the shapes.
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// revert then undo gives the original bytes, whatever staging held.
+    #[test]
+    fn revert_then_undo_gives_the_original_bytes(
+        temperature in 1u8..9,
+        note in "[a-z ]{0,12}",
+        edit_instructions in any::<bool>(),
+    ) {
+        let (env, _, v2) = two_publishes();
+        let mut text = v2.replace("# A test agent", &format!("# {note}"));
+        if edit_instructions {
+            text = text.replace("Be brief.", "Be brief, really.");
+        }
+        text = text.replace("name: web_search", &format!("name: web_search\n    timeout: {temperature}"));
+        env.write_agent(AGENT, &text);
+        env.run(&["revert", AGENT, "v2"]).success();
+        prop_assert_ne!(staging(&env), text.as_bytes().to_vec());
+        env.run(&["undo"]).success();
+        prop_assert_eq!(staging(&env), text.as_bytes().to_vec());
+    }
+}
