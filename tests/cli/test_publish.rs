@@ -887,3 +887,18 @@ fn a_multi_line_message_keeps_oneline_to_one_line() {
         "Summary line\n\nMore detail"
     );
 }
+
+/// A float needing all 17 significant digits survives the store exactly: reading snapshots
+/// back must not round it (serde_json's `float_roundtrip`), or a publish would never be clean.
+#[test]
+fn floats_round_trip_through_the_store_exactly() {
+    let env = TestEnv::new();
+    env.write_agent("f", "name: F\nmodel:\n  temperature: 0.9500000000000001\n");
+    env.run(&["publish", "f"]).success();
+    env.run(&["diff", "f", "--exit-code"]).success();
+    let shown = env.run(&["show", "f", "--config", "--json"]);
+    assert_eq!(
+        shown.json()["config"]["model"]["temperature"].as_f64(),
+        Some(0.9500000000000001)
+    );
+}

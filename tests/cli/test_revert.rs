@@ -431,3 +431,35 @@ fn secrets_are_masked_in_the_preview_unless_asked() {
         "JSON never masks"
     );
 }
+
+proptest::proptest! {
+    // Each case runs the binary a few times; the merge's own properties run thousands.
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(10))]
+
+    /// For random histories, reverting the newest publish on clean staging gives its parent,
+    /// through the whole path: store, merge, in-place edit, atomic write.
+    #[test]
+    fn reverting_the_newest_publish_of_a_random_history_gives_its_parent(
+        steps in proptest::collection::vec((0u8..10, proptest::bool::ANY, proptest::bool::ANY), 2..5)
+    ) {
+        let mut yaml = agent_yaml("Bot", 0.1);
+        let mut versions = vec![yaml.clone()];
+        for (temperature, drop_tool, edit_text) in steps {
+            yaml = agent_yaml("Bot", f64::from(temperature) / 10.0 + 0.05);
+            if drop_tool {
+                yaml = yaml.replace("  - name: web_search\n    description: Search the web\n", "");
+            }
+            if edit_text {
+                yaml = yaml.replace("Be brief.", &format!("Be brief ({temperature})."));
+            }
+            versions.push(yaml.clone());
+        }
+        let texts: Vec<&str> = versions.iter().map(String::as_str).collect();
+        let env = history(&texts);
+        let newest = env.log_entries(&[AGENT, "-n", "1"])[0]["version"].as_u64().unwrap();
+        proptest::prop_assume!(newest >= 2);
+        env.run(&["revert", AGENT, "production"]).success();
+        let parent = format!("v{}", newest - 1);
+        env.run(&["diff", AGENT, "--from", &parent, "--exit-code"]).success();
+    }
+}
