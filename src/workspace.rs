@@ -227,9 +227,18 @@ impl Workspace {
             let mut file = tempfile::NamedTempFile::new_in(dir)?;
             file.write_all(bytes)?;
             file.as_file().sync_all()?;
-            // Keep the permissions of the file being replaced (NamedTempFile makes it 0600).
-            if let Ok(metadata) = fs::metadata(&staging.path) {
-                file.as_file().set_permissions(metadata.permissions())?;
+            // Keep the permissions of the file being replaced; a new file gets the usual
+            // 0644 rather than NamedTempFile's private 0600.
+            match fs::metadata(&staging.path) {
+                Ok(metadata) => file.as_file().set_permissions(metadata.permissions())?,
+                Err(_) => {
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::PermissionsExt;
+                        file.as_file()
+                            .set_permissions(fs::Permissions::from_mode(0o644))?;
+                    }
+                }
             }
             file.persist(&staging.path).map_err(|e| e.error)?;
             fs::File::open(dir)?.sync_all()

@@ -69,9 +69,24 @@ fn restore_to_an_older_publish_keeps_comments_and_can_recreate_a_missing_file() 
         "comments kept: only the value changed"
     );
 
+    // Rewrites keep the file's permissions; a file made anew is readable by all, as an
+    // editor would make it.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |env: &TestEnv| {
+        fs::metadata(staging_path(env))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    fs::set_permissions(staging_path(&env), fs::Permissions::from_mode(0o640)).unwrap();
+    env.run(&["restore", AGENT]).success();
+    assert_eq!(mode(&env), 0o640);
+
     fs::remove_file(staging_path(&env)).unwrap();
     env.run(&["restore", AGENT]).success();
     env.run(&["diff", AGENT, "--exit-code"]).success();
+    assert_eq!(mode(&env), 0o644);
     // Undo of a restore that created the file deletes it again.
     env.run(&["undo", AGENT])
         .success()
