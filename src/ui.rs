@@ -42,6 +42,7 @@ pub fn paint(text: &str, tone: Tone, color: bool) -> String {
     if !color || text.is_empty() {
         return text.to_owned();
     }
+    colour_is_ours();
     let styled = match tone {
         Tone::Added => text.green(),
         Tone::Removed => text.red(),
@@ -75,8 +76,7 @@ impl Ui {
                 Some(ColorChoice::Auto) | None => is_terminal,
             }),
         };
-        // We decide per stream ourselves; `colored` must not second-guess it.
-        colored::control::set_override(true);
+        colour_is_ours();
         let stdout_terminal = io::stdout().is_terminal();
         Ui {
             stdout_color: decide(stdout_terminal),
@@ -327,6 +327,13 @@ fn spawn_pager(command: &str) -> io::Result<(Child, ChildStdin)> {
 /// A positive whole number from the environment (`COLUMNS`, `LINES`).
 fn env_number(name: &str) -> Option<usize> {
     std::env::var(name).ok()?.trim().parse().ok()
+}
+
+/// We decide colour per stream ourselves; `colored` must not second-guess it from the
+/// environment.
+fn colour_is_ours() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| colored::control::set_override(true));
 }
 
 /// What the environment says about colour, if anything.

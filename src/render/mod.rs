@@ -9,6 +9,8 @@
 mod columns;
 pub mod json;
 mod markdown;
+#[cfg(test)]
+mod review_tests;
 mod side_by_side;
 mod text_diff;
 mod unified;
@@ -406,7 +408,12 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
     }
     out.push('\n');
     for line in entry.message.lines() {
-        out.push_str(&format!("    {}\n", clean(line)));
+        let line = clean(line);
+        if line.trim().is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str(&format!("    {line}\n"));
+        }
     }
     out.push_str(&format!(
         "    {}\n",
@@ -482,7 +489,9 @@ fn entry_markdown(entry: &Entry, now: jiff::Timestamp) -> String {
     }
     out.push('\n');
     for line in entry.message.lines() {
-        out.push_str(&format!("> {}\n", markdown::text(&clean(line))));
+        let line = markdown::text(&clean(line));
+        out.push_str(&format!("> {line}").trim_end());
+        out.push('\n');
     }
     out.push_str(&format!("\n{}\n", summary_line(entry)));
     out

@@ -101,7 +101,7 @@ impl Out {
             .width
             .saturating_sub(VALUE_INDENT + label_width + 1);
         if value.contains('\n') || room < MIN_INLINE {
-            self.push(VALUE_INDENT, &[label]);
+            self.lines(VALUE_INDENT, &[label]);
             for line in value.lines() {
                 self.lines(BLOCK_INDENT, &[Span::new(line, Some(tone))]);
             }
@@ -128,7 +128,7 @@ impl Out {
             "@@ -{},{} +{},{} @@",
             hunk.old_start, hunk.old_len, hunk.new_start, hunk.new_len
         );
-        self.push(VALUE_INDENT, &[Span::new(header, Some(Tone::Dim))]);
+        self.lines(VALUE_INDENT, &[Span::new(header, Some(Tone::Dim))]);
         for block in &hunk.blocks {
             match block {
                 Block::Same(lines) => {
