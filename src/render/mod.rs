@@ -490,7 +490,7 @@ fn entry_markdown(entry: &Entry, now: jiff::Timestamp) -> String {
     out.push('\n');
     for line in entry.message.lines() {
         let line = markdown::text(&clean(line));
-        out.push_str(&format!("> {line}").trim_end());
+        out.push_str(format!("> {line}").trim_end());
         out.push('\n');
     }
     out.push_str(&format!("\n{}\n", summary_line(entry)));

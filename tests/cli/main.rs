@@ -6,6 +6,7 @@ mod test_diff;
 mod test_init;
 mod test_log_show;
 mod test_publish;
+mod test_review;
 mod test_status_validate;
 
 /// Every test file in this folder is compiled: a forgotten `mod` would silently skip it.
