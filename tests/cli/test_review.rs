@@ -267,12 +267,8 @@ fn recording_pager(env: &TestEnv) -> String {
 
 /// `agentctl ARGS` with stdout on a terminal (util-linux `script` gives it one) and `vars` set.
 /// Returns what reached the terminal and what reached the recording pager (None: it never
-/// ran); None when this machine has no `script`.
-fn on_a_terminal(
-    env: &TestEnv,
-    args: &str,
-    vars: &[(&str, &str)],
-) -> Option<(String, Option<String>)> {
+/// ran).
+fn on_a_terminal(env: &TestEnv, args: &str, vars: &[(&str, &str)]) -> (String, Option<String>) {
     let bin = assert_cmd::cargo::cargo_bin!("agentctl")
         .display()
         .to_string();
@@ -284,12 +280,11 @@ fn on_a_terminal(
     for (name, value) in vars {
         cmd.env(name, value);
     }
-    let Ok(output) = cmd.output() else {
-        eprintln!("skipped: no `script` to give agentctl a terminal");
-        return None;
-    };
+    let output = cmd
+        .output()
+        .expect("util-linux `script` runs: it gives agentctl a terminal");
     let terminal = String::from_utf8_lossy(&output.stdout).into_owned();
-    Some((terminal, std::fs::read_to_string(&paged).ok()))
+    (terminal, std::fs::read_to_string(&paged).ok())
 }
 
 #[test]
@@ -298,9 +293,7 @@ fn long_output_on_a_terminal_goes_through_the_pager() {
     let pager = recording_pager(&env);
     for args in ["diff", "show support-bot v1", "log"] {
         let vars = [("LINES", "3"), ("AGENTCTL_PAGER", pager.as_str())];
-        let Some((terminal, paged)) = on_a_terminal(&env, args, &vars) else {
-            return;
-        };
+        let (terminal, paged) = on_a_terminal(&env, args, &vars);
         let paged = paged.unwrap_or_else(|| panic!("{args}: not paged; terminal:\n{terminal}"));
         assert!(paged.contains("support-bot"), "{args}: {paged}");
         assert!(
@@ -311,7 +304,7 @@ fn long_output_on_a_terminal_goes_through_the_pager() {
     }
     // PAGER when AGENTCTL_PAGER is not set.
     let vars = [("LINES", "3"), ("PAGER", pager.as_str())];
-    let (_, paged) = on_a_terminal(&env, "diff", &vars).unwrap();
+    let (_, paged) = on_a_terminal(&env, "diff", &vars);
     assert!(paged.is_some_and(|p| p.contains("support-bot")));
 }
 
@@ -332,9 +325,7 @@ fn no_pager_for_short_output_with_no_pager_or_an_empty_pager() {
         // An empty AGENTCTL_PAGER turns paging off, as an empty GIT_PAGER does.
         ("diff", [("LINES", "3"), ("AGENTCTL_PAGER", "")]),
     ] {
-        let Some((terminal, paged)) = on_a_terminal(&env, args, &vars) else {
-            return;
-        };
+        let (terminal, paged) = on_a_terminal(&env, args, &vars);
         assert!(paged.is_none(), "{args} {vars:?}");
         assert!(
             terminal.contains("support-bot"),
