@@ -197,8 +197,14 @@ pub fn diff_text(diffs: &[json::AgentDiff], style: Style, stat: bool) -> String 
                 markdown::text(&to)
             ));
         } else {
-            let agent = style.paint(&diff.agent, Tone::Header);
-            out.push_str(&format!("{agent}: {from} → {to}\n"));
+            let heading = [
+                columns::Span::new(diff.agent.as_str(), Some(Tone::Header)),
+                columns::Span::plain(format!(": {from} → {to}")),
+            ];
+            for line in columns::wrap(&heading, style.width) {
+                out.push_str(&columns::draw(&line, style.color));
+                out.push('\n');
+            }
         }
         if stat {
             out.push_str(&stat_text(&diff.changes, style));

@@ -131,7 +131,7 @@ fn text_hunk(out: &mut String, hunk: &Hunk, grid: Grid, style: Style) {
             Block::Edit { old, new } => {
                 let cell = |lines: &[DiffLine], i: usize, mark, tone, words| -> Cell {
                     lines.get(i).map_or_else(Cell::default, |line| {
-                        Cell::marked(mark, Some(tone), pieces(line, tone, words))
+                        Cell::marked(mark, Some(tone), line.spans(tone, words))
                     })
                 };
                 for i in 0..old.len().max(new.len()) {
@@ -164,16 +164,6 @@ fn text_hunk(out: &mut String, hunk: &Hunk, grid: Grid, style: Style) {
             }
         }
     }
-}
-
-/// A changed line's pieces, the differing words in their stronger tone.
-pub(super) fn pieces(line: &DiffLine, tone: Tone, words: Tone) -> Line {
-    line.pieces
-        .iter()
-        .map(|(emphasized, text)| {
-            Span::new(text.as_str(), Some(if *emphasized { words } else { tone }))
-        })
-        .collect()
 }
 
 /// What one side of a row holds: text, or a diff line (a mark, then text that wraps under

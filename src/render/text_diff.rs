@@ -5,6 +5,8 @@
 use similar::{ChangeTag, TextDiff};
 
 use super::clean;
+use super::columns::{Line, Span};
+use crate::ui::Tone;
 
 /// Unchanged lines shown around each edit.
 pub const CONTEXT: usize = 3;
@@ -41,6 +43,16 @@ pub struct DiffLine {
 impl DiffLine {
     pub fn text(&self) -> String {
         self.pieces.iter().map(|(_, s)| s.as_str()).collect()
+    }
+
+    /// The line as spans in `tone`, the differing words in `words`.
+    pub fn spans(&self, tone: Tone, words: Tone) -> Line {
+        self.pieces
+            .iter()
+            .map(|(emphasized, text)| {
+                Span::new(text.as_str(), Some(if *emphasized { words } else { tone }))
+            })
+            .collect()
     }
 }
 

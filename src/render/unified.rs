@@ -9,7 +9,6 @@
 //! ```
 
 use super::columns::{self, Line, Span};
-use super::side_by_side::pieces;
 use super::text_diff::{Block, DiffLine, Hunk};
 use super::{Body, NO_NEWLINE, Style, body, by_section, kind_mark, path_text, section_title};
 use crate::change::Change;
@@ -153,7 +152,7 @@ impl Out {
             self.marked(
                 VALUE_INDENT,
                 Span::new(mark, Some(tone)),
-                &pieces(line, tone, words),
+                &line.spans(tone, words),
             );
             if line.missing_newline {
                 self.lines(VALUE_INDENT, &[Span::new(NO_NEWLINE, Some(Tone::Dim))]);
