@@ -299,14 +299,15 @@ fn body(change: &Change, style: Style) -> Body {
             mask(&change.path, &change.new),
         )
     };
-    // A line diff needs text on both sides; otherwise both values are shown whole.
-    if let (Kind::Changed, Some(old), Some(new), true) = (
-        change.kind,
-        old.as_str(),
-        new.as_str(),
-        change.is_multiline(),
-    ) {
-        return Body::Text(text_diff::hunks(old, new));
+    // A multi-line string is a line diff, against nothing when it is new or gone; a value
+    // that changes type (a number becoming text) is shown whole on both sides.
+    let text = |value: &Value| match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => Some(String::new()),
+        _ => None,
+    };
+    if let (true, Some(old), Some(new)) = (change.is_multiline(), text(&old), text(&new)) {
+        return Body::Text(text_diff::hunks(&old, &new));
     }
     Body::Values {
         old: (change.kind != Kind::Added).then(|| value_text(&old)),
@@ -618,6 +619,27 @@ mod tests {
             assert!(out.contains("- e") || out.contains("-e"), "{out}");
             assert!(out.contains("+ E") || out.contains("+E"), "{out}");
             assert!(!out.contains(" a\n"), "{out}");
+        }
+    }
+
+    #[test]
+    fn new_instructions_are_a_line_diff_against_nothing() {
+        let changes = crate::change::diff(
+            json!({}).as_object().unwrap(),
+            json!({"instructions": "first line\nsecond line\n"})
+                .as_object()
+                .unwrap(),
+        );
+        for layout in [Layout::SideBySide, Layout::Unified, Layout::Markdown] {
+            let style = Style {
+                layout,
+                ..Style::default()
+            };
+            let out = changes_text(&changes, style, ("Production", "Staging"));
+            assert!(
+                out.contains("+ second line") || out.contains("+second line"),
+                "{out}"
+            );
         }
     }
 
