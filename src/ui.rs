@@ -204,8 +204,7 @@ impl Ui {
 }
 
 /// Stdout for a human view that may need the pager; see [`Ui::paged_stdout`]. Call
-/// [`Paged::finish`]; dropping it early (an error) still waits for the pager, so the terminal
-/// is handed back in order.
+/// [`Paged::finish`] at the end, to see its errors.
 pub struct Paged<'a> {
     ui: &'a Ui,
     state: State,
@@ -271,11 +270,18 @@ impl Paged<'_> {
 }
 
 impl Drop for Paged<'_> {
+    /// An early end (an error) still shows what was written, and waits for the pager so that
+    /// the error comes after it.
     fn drop(&mut self) {
-        if let State::Pager(child, stdin) = std::mem::replace(&mut self.state, State::Done) {
-            drop(stdin);
-            let mut child = child;
-            let _ = child.wait();
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Holding { held, .. } => {
+                let _ = self.ui.stdout(&held);
+            }
+            State::Pager(mut child, stdin) => {
+                drop(stdin);
+                let _ = child.wait();
+            }
+            State::Direct | State::Done => {}
         }
     }
 }
