@@ -84,6 +84,10 @@ agentctl status
 step "diff support-bot: exactly what would change"
 agentctl diff support-bot
 
+# The same review as markdown, to paste into a pull request: a table per section.
+step "diff support-bot --format markdown: for a pull-request comment"
+agentctl diff support-bot --format markdown
+
 # The same changes as one JSON document, for scripts and CI.
 step "diff support-bot --json: machine-readable"
 agentctl diff support-bot --json

@@ -33,6 +33,10 @@ pub struct GlobalArgs {
     /// When to use colour [default: auto]
     #[arg(long, global = true, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
+
+    /// Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]
+    #[arg(long, global = true)]
+    pub no_pager: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

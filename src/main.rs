@@ -10,10 +10,13 @@ use agentctl::{commands, config};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let user = config::load();
-    let ui = Ui::new(
+    let mut ui = Ui::new(
         cli.global.color,
         user.as_ref().ok().and_then(|u| u.color).map(Into::into),
     );
+    if cli.global.no_pager {
+        ui = ui.without_pager();
+    }
     let result = user.and_then(|user| commands::run(cli, &ui, user));
     match result {
         Ok(code) => ExitCode::from(code),

@@ -2,17 +2,66 @@
 //!
 //! Colour is decided once, here: `--color` wins; else a non-empty `NO_COLOR` turns it off; else
 //! `CLICOLOR_FORCE` (not `0`) turns it on; else the user config's `color`; else colour only
-//! when the stream is a terminal.
+//! when the stream is a terminal. How each meaning ([`Tone`]) looks is decided here too.
+//!
+//! Long human output on a terminal goes through a pager ([`Ui::page`], [`Ui::paged_stdout`]):
+//! `AGENTCTL_PAGER`, else `PAGER`, else `less -FRX`; never with `--no-pager`, never when stdout
+//! is not a terminal, and only when the output is taller than the screen.
 use std::io::{self, IsTerminal, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
 
 use colored::{ColoredString, Colorize};
 
 use crate::cli::ColorChoice;
 use crate::error::Error;
 
+/// The width of human output when neither `COLUMNS` nor the terminal says.
+pub const DEFAULT_WIDTH: usize = 100;
+/// Narrower than this, nothing sensible fits; views are laid out for this width instead.
+pub const MIN_WIDTH: usize = 20;
+
+/// What a piece of human output means. Views say what a piece is; this module alone decides
+/// how it looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Added,
+    Removed,
+    Changed,
+    /// The words that differ inside an added line.
+    AddedWords,
+    /// The words that differ inside a removed line.
+    RemovedWords,
+    Path,
+    Header,
+    /// Frames, column titles, hunk separators: what helps reading but is not data.
+    Dim,
+}
+
+/// `text` in the look of `tone`, or as it is when colour is off.
+pub fn paint(text: &str, tone: Tone, color: bool) -> String {
+    if !color || text.is_empty() {
+        return text.to_owned();
+    }
+    colour_is_ours();
+    let styled = match tone {
+        Tone::Added => text.green(),
+        Tone::Removed => text.red(),
+        Tone::Changed => text.yellow(),
+        Tone::AddedWords => text.green().reversed(),
+        Tone::RemovedWords => text.red().reversed(),
+        Tone::Path => text.bold(),
+        Tone::Header => text.bold().underline(),
+        Tone::Dim => text.dimmed(),
+    };
+    styled.to_string()
+}
+
 pub struct Ui {
     stdout_color: bool,
     stderr_color: bool,
+    stdout_terminal: bool,
+    pager: bool,
+    width: usize,
 }
 
 impl Ui {
@@ -27,17 +76,35 @@ impl Ui {
                 Some(ColorChoice::Auto) | None => is_terminal,
             }),
         };
-        // We decide per stream ourselves; `colored` must not second-guess it.
-        colored::control::set_override(true);
+        colour_is_ours();
+        let stdout_terminal = io::stdout().is_terminal();
         Ui {
-            stdout_color: decide(io::stdout().is_terminal()),
+            stdout_color: decide(stdout_terminal),
             stderr_color: decide(io::stderr().is_terminal()),
+            stdout_terminal,
+            pager: true,
+            width: env_number("COLUMNS")
+                .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+                .filter(|&w| w > 0)
+                .unwrap_or(DEFAULT_WIDTH)
+                .max(MIN_WIDTH),
         }
+    }
+
+    /// `--no-pager`: write straight to stdout even on a terminal.
+    pub fn without_pager(mut self) -> Ui {
+        self.pager = false;
+        self
     }
 
     /// Whether data written to stdout may carry colour.
     pub fn color(&self) -> bool {
         self.stdout_color
+    }
+
+    /// The width human views are fitted to: `COLUMNS`, else the terminal's, else 100.
+    pub fn width(&self) -> usize {
+        self.width
     }
 
     /// Data for the reader of stdout. A closed pipe comes back as an error that `main` ends
@@ -47,6 +114,35 @@ impl Ui {
         out.write_all(text.as_bytes())?;
         out.flush()?;
         Ok(())
+    }
+
+    /// A whole human view: through the pager when it is taller than the terminal.
+    pub fn page(&self, text: &str) -> Result<(), Error> {
+        let mut out = self.paged_stdout();
+        out.write(text)?;
+        out.finish()
+    }
+
+    /// Human output written piece by piece (`log`): held back until it is known to be taller
+    /// than the terminal, then handed to the pager; when stdout is not a terminal or paging is
+    /// off, each piece goes straight out, so `agentctl log | head` stops early.
+    pub fn paged_stdout(&self) -> Paged<'_> {
+        let rows = (self.pager && self.stdout_terminal)
+            .then(pager_command)
+            .flatten()
+            .map(|command| (command, screen_rows()));
+        Paged {
+            ui: self,
+            state: match rows {
+                Some((command, rows)) => State::Holding {
+                    command,
+                    rows,
+                    held: String::new(),
+                    lines: 0,
+                },
+                None => State::Direct,
+            },
+        }
     }
 
     /// One JSON document on stdout.
@@ -105,6 +201,145 @@ impl Ui {
             text.to_owned()
         }
     }
+}
+
+/// Stdout for a human view that may need the pager; see [`Ui::paged_stdout`]. Call
+/// [`Paged::finish`] at the end, to see its errors.
+pub struct Paged<'a> {
+    ui: &'a Ui,
+    state: State,
+}
+
+enum State {
+    Direct,
+    Holding {
+        command: String,
+        rows: usize,
+        held: String,
+        lines: usize,
+    },
+    Pager(Child, ChildStdin),
+    Done,
+}
+
+impl Paged<'_> {
+    pub fn write(&mut self, text: &str) -> Result<(), Error> {
+        match &mut self.state {
+            State::Direct => self.ui.stdout(text),
+            State::Pager(_, stdin) => Ok(stdin.write_all(text.as_bytes())?),
+            State::Holding {
+                command,
+                rows,
+                held,
+                lines,
+            } => {
+                held.push_str(text);
+                *lines += text.matches('\n').count();
+                // A screen's last row is the prompt's.
+                if *lines < *rows {
+                    return Ok(());
+                }
+                let held = std::mem::take(held);
+                self.state = match spawn_pager(command) {
+                    Ok((child, stdin)) => State::Pager(child, stdin),
+                    Err(e) => {
+                        self.ui
+                            .warn(&format!("cannot start the pager `{command}`: {e}"));
+                        State::Direct
+                    }
+                };
+                self.write(&held)
+            }
+            State::Done => Ok(()),
+        }
+    }
+
+    /// Everything written: print what was held back, or close the pager and wait for the
+    /// reader to leave it.
+    pub fn finish(mut self) -> Result<(), Error> {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Holding { held, .. } => self.ui.stdout(&held),
+            State::Pager(mut child, stdin) => {
+                drop(stdin);
+                child.wait()?;
+                Ok(())
+            }
+            State::Direct | State::Done => Ok(()),
+        }
+    }
+}
+
+impl Drop for Paged<'_> {
+    /// An early end (an error) still shows what was written, and waits for the pager so that
+    /// the error comes after it.
+    fn drop(&mut self) {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Holding { held, .. } => {
+                let _ = self.ui.stdout(&held);
+            }
+            State::Pager(mut child, stdin) => {
+                drop(stdin);
+                let _ = child.wait();
+            }
+            State::Direct | State::Done => {}
+        }
+    }
+}
+
+/// The pager to use, if any: `AGENTCTL_PAGER`, else `PAGER`, else `less -FRX`. An empty value
+/// means no pager, as with git.
+fn pager_command() -> Option<String> {
+    let chosen = ["AGENTCTL_PAGER", "PAGER"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok())
+        .unwrap_or_else(|| "less -FRX".to_owned());
+    let chosen = chosen.trim();
+    (!chosen.is_empty()).then(|| chosen.to_owned())
+}
+
+/// The rows of the screen: `LINES`, else the terminal's; unknown means "always page" and
+/// leaves it to the pager (less -F) to get out of the way.
+fn screen_rows() -> usize {
+    env_number("LINES")
+        .or_else(|| terminal_size::terminal_size().map(|(_, h)| usize::from(h.0)))
+        .filter(|&rows| rows > 0)
+        .unwrap_or(1)
+}
+
+/// The pager as the shell would run it (it may carry options), with less told to pass colours
+/// through when the user has not configured it, as git does.
+fn spawn_pager(command: &str) -> io::Result<(Child, ChildStdin)> {
+    let mut cmd = if cfg!(windows) {
+        let mut words = command.split_whitespace();
+        let mut cmd = Command::new(words.next().unwrap_or("more"));
+        cmd.args(words);
+        cmd
+    } else {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(command);
+        cmd
+    };
+    if std::env::var_os("LESS").is_none() {
+        cmd.env("LESS", "FRX");
+    }
+    let mut child = cmd.stdin(Stdio::piped()).spawn()?;
+    let stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| io::Error::other("the pager has no input"))?;
+    Ok((child, stdin))
+}
+
+/// A positive whole number from the environment (`COLUMNS`, `LINES`).
+fn env_number(name: &str) -> Option<usize> {
+    std::env::var(name).ok()?.trim().parse().ok()
+}
+
+/// We decide colour per stream ourselves; `colored` must not second-guess it from the
+/// environment.
+fn colour_is_ours() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| colored::control::set_override(true));
 }
 
 /// What the environment says about colour, if anything.

@@ -2,7 +2,7 @@ use clap::ValueEnum;
 
 use super::Context;
 use crate::agent::Config;
-use crate::change::{self, Change};
+use crate::change;
 use crate::error::{EXIT_ERROR, EXIT_FOUND, Result};
 use crate::render::{self, Style, json};
 use crate::store::Store;
@@ -34,12 +34,11 @@ pub struct Args {
     #[arg(long)]
     pub exit_code: bool,
 
-    /// Stacked view: the old value above the new one (today's only text layout; a side-by-side
-    /// view is planned as the default)
+    /// Stacked view: the old value above the new one (the default below 80 columns)
     #[arg(long)]
     pub unified: bool,
 
-    /// Output format
+    /// Output format: side-by-side text, JSON, or markdown for a pull-request comment
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: Format,
 
@@ -56,6 +55,7 @@ pub struct Args {
 pub enum Format {
     Text,
     Json,
+    Markdown,
 }
 
 pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
@@ -131,70 +131,18 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
             args.to, args.from
         ));
     } else {
-        let style = Style {
-            color: ctx.ui.color(),
-            show_secrets: args.show_secrets,
+        let style = if args.format == Format::Markdown {
+            Style::markdown(args.show_secrets)
+        } else {
+            Style::text(ctx.ui, args.show_secrets, args.unified)
         };
-        ctx.ui.stdout(&text(&diffs, style, args.stat))?;
+        ctx.ui.page(&render::diff_text(&diffs, style, args.stat))?;
     }
     Ok(if args.exit_code && differs {
         EXIT_FOUND
     } else {
         0
     })
-}
-
-fn text(diffs: &[json::AgentDiff], style: Style, stat: bool) -> String {
-    let mut out = String::new();
-    for diff in diffs.iter().filter(|d| d.has_changes) {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&format!(
-            "{}: {} → {}\n",
-            diff.agent,
-            side_label(&diff.from),
-            side_label(&diff.to)
-        ));
-        let changes: &[Change] = &diff.changes;
-        if stat {
-            out.push_str(&render::stat_text(changes, style));
-        } else {
-            let labels = (column_title(&diff.from), column_title(&diff.to));
-            out.push_str(&render::changes_text(
-                changes,
-                style,
-                (&labels.0, &labels.1),
-            ));
-        }
-    }
-    out
-}
-
-fn side_label(side: &json::Side) -> String {
-    match (&side.version, &side.change_track_id) {
-        (Some(version), Some(id)) => {
-            format!(
-                "{} (v{version} {})",
-                side.reference,
-                crate::store::short(id)
-            )
-        }
-        _ if side.reference == "production" || side.reference == "prod" => {
-            "production (never published)".into()
-        }
-        _ => side.reference.clone(),
-    }
-}
-
-fn column_title(side: &json::Side) -> String {
-    match side.reference.as_str() {
-        "production" | "prod" => "Production".into(),
-        "staging" => "Staging".into(),
-        _ => side
-            .version
-            .map_or_else(|| side.reference.clone(), |v| format!("v{v}")),
-    }
 }
 
 /// The configuration a REF names for one agent. Production of a never-published agent is the

@@ -44,13 +44,12 @@ pub fn cmd_log(ctx: &Context, args: Args) -> Result<u8> {
         });
         return Ok(0);
     }
-    let style = Style {
-        color: ctx.ui.color(),
-        show_secrets: false,
-    };
+    // Entries hold no configuration values, so there is nothing to mask.
+    let style = Style::text(ctx.ui, false, false);
     let with_agent = args.agent.is_none();
     let now = jiff::Timestamp::now();
     // Written entry by entry, so that `agentctl log | head` stops as soon as its reader does.
+    let mut out = ctx.ui.paged_stdout();
     for (i, entry) in entries.iter().enumerate() {
         let text = if args.oneline {
             render::entry_oneline(entry, with_agent, style)
@@ -61,7 +60,8 @@ pub fn cmd_log(ctx: &Context, args: Args) -> Result<u8> {
                 render::entry_text(entry, with_agent, style, now)
             )
         };
-        ctx.ui.stdout(&text)?;
+        out.write(&text)?;
     }
+    out.finish()?;
     Ok(0)
 }

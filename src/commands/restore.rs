@@ -25,6 +25,10 @@ pub struct Args {
     /// Show values of keys that look like secrets (api_key, token, …) instead of ********
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Stack the values (old above new) instead of side by side
+    #[arg(long)]
+    pub unified: bool,
 }
 
 pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
@@ -88,10 +92,7 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
             written: !unchanged,
         })?;
     } else if current.is_some() && !applied.is_empty() {
-        let style = Style {
-            color: ctx.ui.color(),
-            show_secrets: args.show_secrets,
-        };
+        let style = Style::text(ctx.ui, args.show_secrets, args.unified);
         ctx.ui.stdout(&render::changes_text(
             &applied,
             style,

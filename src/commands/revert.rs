@@ -27,6 +27,10 @@ pub struct Args {
     /// Show values of keys that look like secrets (api_key, token, …) instead of ********
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Stack the values (old above new) instead of side by side
+    #[arg(long)]
+    pub unified: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,10 +107,7 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
             written,
         })?;
     } else {
-        let style = Style {
-            color: ctx.ui.color(),
-            show_secrets: args.show_secrets,
-        };
+        let style = Style::text(ctx.ui, args.show_secrets, args.unified);
         ctx.ui
             .stdout(&report(&reverted, &applied, &conflicts, style))?;
     }
@@ -201,11 +202,7 @@ fn report(
         ("Staging now", "Staging after revert"),
     ));
     if !conflicts.is_empty() {
-        out.push_str(&render::revert::conflicts_text(
-            conflicts,
-            reverted.version,
-            style,
-        ));
+        out.push_str(&render::conflicts_text(conflicts, reverted.version, style));
     }
     out
 }

@@ -1,6 +1,7 @@
 use super::Context;
 use crate::agent::Config;
 use crate::change;
+use crate::commands::diff::Format;
 use crate::error::{Error, Result};
 use crate::render::{self, Style, json};
 use crate::survey;
@@ -18,7 +19,16 @@ pub struct Args {
     #[arg(long)]
     pub config: bool,
 
-    /// Print JSON: the log entry plus `changes` (and `config` with --config)
+    /// Stacked view of the changes: the old value above the new one (the default below 80
+    /// columns)
+    #[arg(long)]
+    pub unified: bool,
+
+    /// Output format: side-by-side text, JSON, or markdown for a pull-request comment
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: Format,
+
+    /// Same as --format json: the log entry plus `changes` (and `config` with --config)
     #[arg(long)]
     pub json: bool,
 
@@ -47,7 +57,7 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
     };
     let changes = change::diff(&parent, &snapshot);
 
-    if args.json {
+    if args.json || args.format == Format::Json {
         let view = json::Show {
             entry: json::EntryView::new(&entry, &store)?,
             changes,
@@ -55,35 +65,13 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
         };
         return ctx.ui.json(&view).map(|()| 0);
     }
-    let style = Style {
-        color: ctx.ui.color(),
-        show_secrets: args.show_secrets,
+    let style = if args.format == Format::Markdown {
+        Style::markdown(args.show_secrets)
+    } else {
+        Style::text(ctx.ui, args.show_secrets, args.unified)
     };
-    let mut out = render::entry_text(&entry, true, style, jiff::Timestamp::now());
-    if !changes.is_empty() {
-        out.push('\n');
-        let before = if entry.version == 1 {
-            "before".to_owned()
-        } else {
-            format!("v{}", entry.version - 1)
-        };
-        out.push_str(&render::changes_text(
-            &changes,
-            style,
-            (&before, &format!("v{}", entry.version)),
-        ));
-    }
-    if args.config {
-        let shown = if args.show_secrets {
-            serde_json::Value::Object(snapshot)
-        } else {
-            render::mask(
-                &change::Path::default(),
-                &serde_json::Value::Object(snapshot),
-            )
-        };
-        out.push_str(&format!("\n{}\n", render::value_text(&shown)));
-    }
-    ctx.ui.stdout(&out)?;
+    let config = args.config.then_some(snapshot);
+    let text = render::show_text(&entry, &changes, config, style, jiff::Timestamp::now());
+    ctx.ui.page(&text)?;
     Ok(0)
 }

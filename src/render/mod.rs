@@ -1,51 +1,89 @@
 //! Human views of changes and history entries. Commands build strings here and hand them to
-//! the Ui; nothing in this module writes anywhere.
+//! the Ui; nothing in this module writes anywhere, and no other module formats changes.
 //!
-//! This is the plain stacked view: each change's path, then the Production value above the
-//! Staging value, multi-line strings as a line diff.
+//! One set of changes has three human layouts ([`Layout`]): side by side (Production beside
+//! Staging, fitted to the width), unified (old above new, for narrow terminals and logs) and
+//! markdown (for pull-request comments). Multi-line strings are a line diff in all three.
+//! Secret-looking values are masked in every one of them unless `--show-secrets`.
 
+mod columns;
 pub mod json;
-pub mod revert;
+mod markdown;
+#[cfg(test)]
+mod review_tests;
+mod side_by_side;
+mod text_diff;
+mod unified;
 
-use colored::Colorize;
 use serde_json::Value;
-use similar::TextDiff;
 
 use crate::agent::Section;
 use crate::change::{Change, Kind, Path, Segment};
 use crate::store::Entry;
+use crate::ui::{self, Tone, Ui};
 
-/// How to draw: colour or not, and whether secret-looking values may be shown.
-#[derive(Debug, Clone, Copy, Default)]
+/// How a set of changes is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    SideBySide,
+    Unified,
+    Markdown,
+}
+
+/// Side by side needs this many columns to be worth it; below, the unified view is used.
+pub const SIDE_BY_SIDE_MIN_WIDTH: usize = 80;
+
+/// How to draw: layout, width, colour, and whether secret-looking values may be shown.
+#[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub color: bool,
     pub show_secrets: bool,
+    /// Display columns every line must fit in (markdown ignores it).
+    pub width: usize,
+    pub layout: Layout,
 }
 
-impl Style {
-    fn paint(&self, text: &str, kind: Paint) -> String {
-        if !self.color {
-            return text.to_owned();
-        }
-        match kind {
-            Paint::Added => text.green().to_string(),
-            Paint::Removed => text.red().to_string(),
-            Paint::Changed => text.yellow().to_string(),
-            Paint::Path => text.bold().to_string(),
-            Paint::Header => text.bold().underline().to_string(),
-            Paint::Dim => text.dimmed().to_string(),
+impl Default for Style {
+    fn default() -> Style {
+        Style {
+            color: false,
+            show_secrets: false,
+            width: ui::DEFAULT_WIDTH,
+            layout: Layout::SideBySide,
         }
     }
 }
 
-#[derive(Clone, Copy)]
-enum Paint {
-    Added,
-    Removed,
-    Changed,
-    Path,
-    Header,
-    Dim,
+impl Style {
+    /// A human text view on this Ui: its stdout colour and width; side by side unless
+    /// `unified` is asked for or the width is below [`SIDE_BY_SIDE_MIN_WIDTH`].
+    pub fn text(ui: &Ui, show_secrets: bool, unified: bool) -> Style {
+        let width = ui.width();
+        Style {
+            color: ui.color(),
+            show_secrets,
+            width,
+            layout: if unified || width < SIDE_BY_SIDE_MIN_WIDTH {
+                Layout::Unified
+            } else {
+                Layout::SideBySide
+            },
+        }
+    }
+
+    /// Markdown: never coloured.
+    pub fn markdown(show_secrets: bool) -> Style {
+        Style {
+            color: false,
+            show_secrets,
+            layout: Layout::Markdown,
+            ..Style::default()
+        }
+    }
+
+    fn paint(&self, text: &str, tone: Tone) -> String {
+        ui::paint(text, tone, self.color)
+    }
 }
 
 const MASK: &str = "********";
@@ -119,6 +157,8 @@ pub fn value_text(value: &Value) -> String {
 
 fn raw_value_text(value: &Value) -> String {
     match value {
+        // Otherwise an emptied field would look like a field that is not there.
+        Value::String(s) if s.is_empty() => "\"\"".into(),
         Value::String(s) => s.clone(),
         Value::Null => "null".into(),
         Value::Bool(_) | Value::Number(_) => value.to_string(),
@@ -129,24 +169,133 @@ fn raw_value_text(value: &Value) -> String {
     }
 }
 
-/// The changes of one agent, grouped by section, each with Production above Staging.
-pub fn changes_text(changes: &[Change], style: Style, labels: (&str, &str)) -> String {
+/// One agent's changes, grouped by section in the order of section 3, in the style's layout.
+/// `titles` name the two sides: ("Production", "Staging") for `diff`, ("Staging now",
+/// "Staging after revert") for `revert-preview`.
+pub fn changes_text(changes: &[Change], style: Style, titles: (&str, &str)) -> String {
+    match style.layout {
+        Layout::SideBySide => side_by_side::changes(changes, style, titles),
+        Layout::Unified => unified::changes(changes, style, titles),
+        Layout::Markdown => markdown::changes(changes, style, titles),
+    }
+}
+
+/// The conflicts of a revert of publish `version` (see [`unified::conflicts`]).
+pub fn conflicts_text(conflicts: &[crate::merge::Conflict], version: u64, style: Style) -> String {
+    unified::conflicts(conflicts, version, style)
+}
+
+/// `diff`'s human view: per agent that differs a heading (`agent: from → to`), then its
+/// changes (or, with `stat`, their counts and paths).
+pub fn diff_text(diffs: &[json::AgentDiff], style: Style, stat: bool) -> String {
     let mut out = String::new();
-    for section in Section::ALL {
-        let in_section: Vec<&Change> = changes.iter().filter(|c| c.section == section).collect();
-        if in_section.is_empty() {
-            continue;
+    for diff in diffs.iter().filter(|d| d.has_changes) {
+        if !out.is_empty() {
+            out.push('\n');
         }
-        let header = format!("{} ({})", section.title(), in_section.len());
-        out.push_str(&format!("  {}\n", style.paint(&header, Paint::Header)));
-        for change in in_section {
-            out.push_str(&change_text(change, style, labels));
+        let (from, to) = (side_label(&diff.from), side_label(&diff.to));
+        if style.layout == Layout::Markdown {
+            out.push_str(&format!(
+                "### {}\n\n{} → {}\n\n",
+                markdown::text(&diff.agent),
+                markdown::text(&from),
+                markdown::text(&to)
+            ));
+        } else {
+            let heading = [
+                columns::Span::new(diff.agent.as_str(), Some(Tone::Header)),
+                columns::Span::plain(format!(": {from} → {to}")),
+            ];
+            for line in columns::wrap(&heading, style.width) {
+                out.push_str(&columns::draw(&line, style.color));
+                out.push('\n');
+            }
+        }
+        if stat {
+            out.push_str(&stat_text(&diff.changes, style));
+        } else {
+            let titles = (column_title(&diff.from), column_title(&diff.to));
+            out.push_str(&changes_text(&diff.changes, style, (&titles.0, &titles.1)));
         }
     }
     out
 }
 
-fn change_text(change: &Change, style: Style, (from, to): (&str, &str)) -> String {
+/// "production (v3 1a2b3c4d)", "staging".
+fn side_label(side: &json::Side) -> String {
+    match (&side.version, &side.change_track_id) {
+        (Some(version), Some(id)) => {
+            format!(
+                "{} (v{version} {})",
+                clean(&side.reference),
+                crate::store::short(id)
+            )
+        }
+        _ if matches!(side.reference.as_str(), "production" | "prod") => {
+            "production (never published)".into()
+        }
+        _ => clean(&side.reference),
+    }
+}
+
+/// The column title of a side: "Production", "Staging", or the version.
+fn column_title(side: &json::Side) -> String {
+    match side.reference.as_str() {
+        "production" | "prod" => "Production".into(),
+        "staging" => "Staging".into(),
+        _ => side
+            .version
+            .map_or_else(|| clean(&side.reference), |v| format!("v{v}")),
+    }
+}
+
+/// The sections that have changes, in order, each with its changes.
+fn by_section(changes: &[Change]) -> Vec<(Section, Vec<&Change>)> {
+    Section::ALL
+        .iter()
+        .map(|&section| {
+            let of: Vec<&Change> = changes.iter().filter(|c| c.section == section).collect();
+            (section, of)
+        })
+        .filter(|(_, of)| !of.is_empty())
+        .collect()
+}
+
+/// "Tools (3)".
+fn section_title(section: Section, count: usize) -> String {
+    format!("{} ({count})", section.title())
+}
+
+/// The mark and tone of a change's kind: `+`, `-`, `~`.
+fn kind_mark(kind: Kind) -> (&'static str, Tone) {
+    match kind {
+        Kind::Added => ("+", Tone::Added),
+        Kind::Removed => ("-", Tone::Removed),
+        Kind::Changed => ("~", Tone::Changed),
+    }
+}
+
+/// The path as people read it, with " (reordered)" for a reorder of a keyed list.
+fn path_text(change: &Change) -> String {
+    let path = clean(&change.path.to_string());
+    if change.is_reorder() {
+        format!("{path} (reordered)")
+    } else {
+        path
+    }
+}
+
+/// What a change shows: its values (absent on the side where the item does not exist), or the
+/// line diff of a multi-line string.
+enum Body {
+    Values {
+        old: Option<String>,
+        new: Option<String>,
+    },
+    Text(Vec<text_diff::Hunk>),
+}
+
+fn body(change: &Change, style: Style) -> Body {
     let (old, new) = if style.show_secrets {
         (change.old.clone(), change.new.clone())
     } else {
@@ -155,107 +304,54 @@ fn change_text(change: &Change, style: Style, (from, to): (&str, &str)) -> Strin
             mask(&change.path, &change.new),
         )
     };
-    let (sign, paint) = match change.kind {
-        Kind::Added => ("+", Paint::Added),
-        Kind::Removed => ("-", Paint::Removed),
-        Kind::Changed => ("~", Paint::Changed),
+    // A multi-line string is a line diff, against nothing when it is new or gone; a value
+    // that changes type (a number becoming text) is shown whole on both sides.
+    let text = |value: &Value| match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => Some(String::new()),
+        _ => None,
     };
-    let what = if change.is_reorder() {
-        " (reordered)"
-    } else {
-        ""
-    };
-    let mut out = format!(
-        "    {} {}{}\n",
-        style.paint(sign, paint),
-        style.paint(&clean(&change.path.to_string()), Paint::Path),
-        what
-    );
-    // A line diff needs text on both sides; otherwise both values are shown whole.
-    if change.kind == Kind::Changed && old.is_string() && new.is_string() && change.is_multiline() {
-        out.push_str(&text_diff(
-            old.as_str().unwrap_or_default(),
-            new.as_str().unwrap_or_default(),
-            style,
-        ));
-        return out;
+    if let (true, Some(old), Some(new)) = (change.is_multiline(), text(&old), text(&new)) {
+        return Body::Text(text_diff::hunks(&old, &new));
     }
-    let width = from.len().max(to.len()) + 1;
-    if change.kind != Kind::Added {
-        let label = format!("{:<width$}", format!("{from}:"));
-        out.push_str(&side(&label, &value_text(&old), style, Paint::Removed));
-    }
-    if change.kind != Kind::Removed {
-        let label = format!("{:<width$}", format!("{to}:"));
-        out.push_str(&side(&label, &value_text(&new), style, Paint::Added));
-    }
-    out
-}
-
-fn side(label: &str, text: &str, style: Style, paint: Paint) -> String {
-    let label = style.paint(label, Paint::Dim);
-    if text.contains('\n') {
-        let mut out = format!("        {label}\n");
-        for line in text.lines() {
-            out.push_str(&format!("          {}\n", style.paint(line, paint)));
-        }
-        out
-    } else {
-        format!("        {label} {}\n", style.paint(text, paint))
+    Body::Values {
+        old: (change.kind != Kind::Added).then(|| value_text(&old)),
+        new: (change.kind != Kind::Removed).then(|| value_text(&new)),
     }
 }
 
-/// A line diff of two multi-line strings with three lines of context.
-pub fn text_diff(old: &str, new: &str, style: Style) -> String {
-    let diff = TextDiff::from_lines(old, new);
-    let mut out = String::new();
-    for (i, group) in diff.grouped_ops(3).iter().enumerate() {
-        if i > 0 {
-            out.push_str(&format!("        {}\n", style.paint("…", Paint::Dim)));
-        }
-        for op in group {
-            for change in diff.iter_changes(op) {
-                let line = clean(change.value().trim_end_matches('\n'));
-                let rendered = match change.tag() {
-                    similar::ChangeTag::Delete => style.paint(&format!("- {line}"), Paint::Removed),
-                    similar::ChangeTag::Insert => style.paint(&format!("+ {line}"), Paint::Added),
-                    similar::ChangeTag::Equal => format!("  {line}"),
-                };
-                out.push_str(&format!("        {rendered}\n"));
-                // Like git: otherwise a change of only the final newline looks like none.
-                if change.missing_newline() {
-                    let marker = style.paint("\\ no newline at the end", Paint::Dim);
-                    out.push_str(&format!("        {marker}\n"));
-                }
-            }
-        }
-    }
-    out
-}
+/// The text shown where a line ends without a newline, as git does.
+const NO_NEWLINE: &str = "\\ no newline at the end";
 
 /// `--stat`: counts per section and the paths, no values.
 pub fn stat_text(changes: &[Change], style: Style) -> String {
     let mut out = String::new();
-    for section in Section::ALL {
-        let in_section: Vec<&Change> = changes.iter().filter(|c| c.section == section).collect();
-        if in_section.is_empty() {
-            continue;
-        }
-        let count = |kind| in_section.iter().filter(|c| c.kind == kind).count();
-        out.push_str(&format!(
-            "  {:<18} {} added, {} removed, {} changed\n",
-            style.paint(section.title(), Paint::Header),
+    for (section, of) in by_section(changes) {
+        let count = |kind| of.iter().filter(|c| c.kind == kind).count();
+        let counts = format!(
+            "{} added, {} removed, {} changed",
             count(Kind::Added),
             count(Kind::Removed),
             count(Kind::Changed)
-        ));
-        for change in in_section {
-            let sign = match change.kind {
-                Kind::Added => style.paint("+", Paint::Added),
-                Kind::Removed => style.paint("-", Paint::Removed),
-                Kind::Changed => style.paint("~", Paint::Changed),
-            };
-            out.push_str(&format!("    {sign} {}\n", clean(&change.path.to_string())));
+        );
+        if style.layout == Layout::Markdown {
+            out.push_str(&format!("- **{}**: {counts}\n", section.title()));
+        } else {
+            // Padded before painting: escape codes have no width.
+            let title = format!("{:<18}", section.title());
+            out.push_str(&format!(
+                "  {} {counts}\n",
+                style.paint(&title, Tone::Header)
+            ));
+        }
+        for change in of {
+            let (mark, tone) = kind_mark(change.kind);
+            let path = clean(&change.path.to_string());
+            if style.layout == Layout::Markdown {
+                out.push_str(&format!("  - {mark} {}\n", markdown::code(&path)));
+            } else {
+                out.push_str(&format!("    {} {path}\n", style.paint(mark, tone)));
+            }
         }
     }
     out
@@ -310,8 +406,8 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
     };
     let mut out = format!(
         "{} {}\n",
-        style.paint(&title, Paint::Changed),
-        style.paint(entry.short_id(), Paint::Dim)
+        style.paint(&title, Tone::Changed),
+        style.paint(entry.short_id(), Tone::Dim)
     );
     out.push_str(&format!("Author:    {}\n", clean(&entry.author)));
     out.push_str(&format!(
@@ -324,12 +420,92 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
     }
     out.push('\n');
     for line in entry.message.lines() {
-        out.push_str(&format!("    {}\n", clean(line)));
+        let line = clean(line);
+        if line.trim().is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str(&format!("    {line}\n"));
+        }
     }
     out.push_str(&format!(
         "    {}\n",
-        style.paint(&summary_line(entry), Paint::Dim)
+        style.paint(&summary_line(entry), Tone::Dim)
     ));
+    out
+}
+
+/// `show`: the entry, its changes against the publish before it ("before" for v1), and with
+/// `config` the whole snapshot.
+pub fn show_text(
+    entry: &Entry,
+    changes: &[Change],
+    config: Option<crate::agent::Config>,
+    style: Style,
+    now: jiff::Timestamp,
+) -> String {
+    let markdown = style.layout == Layout::Markdown;
+    let mut out = if markdown {
+        entry_markdown(entry, now)
+    } else {
+        entry_text(entry, true, style, now)
+    };
+    if !changes.is_empty() {
+        out.push('\n');
+        let before = match entry.version {
+            1 => "before".to_owned(),
+            version => format!("v{}", version - 1),
+        };
+        let after = format!("v{}", entry.version);
+        out.push_str(&changes_text(changes, style, (&before, &after)));
+    }
+    if let Some(config) = config {
+        let config = Value::Object(config);
+        let shown = if style.show_secrets {
+            config
+        } else {
+            mask(&Path::default(), &config)
+        };
+        let yaml = value_text(&shown);
+        if markdown {
+            let fence = "`".repeat(markdown::longest_run(&yaml, '`').max(2) + 1);
+            out.push_str(&format!("\n{fence}yaml\n{yaml}\n{fence}\n"));
+        } else {
+            out.push_str(&format!("\n{yaml}\n"));
+        }
+    }
+    out
+}
+
+/// One history entry in markdown, for `show --format markdown`.
+fn entry_markdown(entry: &Entry, now: jiff::Timestamp) -> String {
+    let mut out = format!(
+        "### {} v{} {}\n\n",
+        markdown::text(&entry.agent),
+        entry.version,
+        markdown::code(entry.short_id())
+    );
+    out.push_str(&format!(
+        "- Author: {}\n",
+        markdown::text(&clean(&entry.author))
+    ));
+    out.push_str(&format!(
+        "- Published: {} ({})\n",
+        markdown::text(&entry.published_at),
+        relative_time(&entry.published_at, now)
+    ));
+    if let Some(commit) = &entry.git_commit {
+        out.push_str(&format!(
+            "- Commit: {}\n",
+            markdown::code(crate::store::short(commit))
+        ));
+    }
+    out.push('\n');
+    for line in entry.message.lines() {
+        let line = markdown::text(&clean(line));
+        out.push_str(format!("> {line}").trim_end());
+        out.push('\n');
+    }
+    out.push_str(&format!("\n{}\n", summary_line(entry)));
     out
 }
 
@@ -342,9 +518,9 @@ pub fn entry_oneline(entry: &Entry, with_agent: bool, style: Style) -> String {
     };
     format!(
         "{} {}{} {}\n",
-        style.paint(entry.short_id(), Paint::Dim),
+        style.paint(entry.short_id(), Tone::Dim),
         agent,
-        style.paint(&format!("v{}", entry.version), Paint::Changed),
+        style.paint(&format!("v{}", entry.version), Tone::Changed),
         clean(entry.message.lines().next().unwrap_or_default())
     )
 }
@@ -407,10 +583,29 @@ mod tests {
         assert!(out.contains("12345") && out.contains("line two"), "{out}");
     }
 
+    /// The view of a change of the instructions from `old` to `new`, in each text layout.
+    fn instructions_views(old: &str, new: &str) -> Vec<String> {
+        let changes = crate::change::diff(
+            json!({"instructions": old}).as_object().unwrap(),
+            json!({"instructions": new}).as_object().unwrap(),
+        );
+        [Layout::SideBySide, Layout::Unified, Layout::Markdown]
+            .into_iter()
+            .map(|layout| {
+                let style = Style {
+                    layout,
+                    ..Style::default()
+                };
+                changes_text(&changes, style, ("Production", "Staging"))
+            })
+            .collect()
+    }
+
     #[test]
     fn a_change_of_the_final_newline_is_visible() {
-        let out = text_diff("a\nb\n", "a\nb", Style::default());
-        assert!(out.contains("no newline at the end"), "{out}");
+        for out in instructions_views("a\nb\n", "a\nb") {
+            assert!(out.to_lowercase().contains("no newline at"), "{out}");
+        }
     }
 
     #[test]
@@ -425,8 +620,36 @@ mod tests {
     fn text_diff_shows_only_changed_lines_with_context() {
         let old = "a\nb\nc\nd\ne\nf\ng\nh\ni\n";
         let new = "a\nb\nc\nd\nE\nf\ng\nh\ni\n";
-        let out = text_diff(old, new, Style::default());
-        assert!(out.contains("- e") && out.contains("+ E"), "{out}");
-        assert!(!out.contains("  a\n"), "{out}");
+        for out in instructions_views(old, new) {
+            assert!(out.contains("- e") || out.contains("-e"), "{out}");
+            assert!(out.contains("+ E") || out.contains("+E"), "{out}");
+            assert!(!out.contains(" a\n"), "{out}");
+        }
+    }
+
+    #[test]
+    fn new_instructions_are_a_line_diff_against_nothing() {
+        let changes = crate::change::diff(
+            json!({}).as_object().unwrap(),
+            json!({"instructions": "first line\nsecond line\n"})
+                .as_object()
+                .unwrap(),
+        );
+        for layout in [Layout::SideBySide, Layout::Unified, Layout::Markdown] {
+            let style = Style {
+                layout,
+                ..Style::default()
+            };
+            let out = changes_text(&changes, style, ("Production", "Staging"));
+            assert!(
+                out.contains("+ second line") || out.contains("+second line"),
+                "{out}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_emptied_string_is_shown_as_empty_quotes() {
+        assert_eq!(value_text(&json!("")), "\"\"");
     }
 }

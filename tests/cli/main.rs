@@ -8,6 +8,7 @@ mod test_log_show;
 mod test_publish;
 mod test_restore_undo;
 mod test_revert;
+mod test_review;
 mod test_status_validate;
 
 /// Every test file in this folder is compiled: a forgotten `mod` would silently skip it.

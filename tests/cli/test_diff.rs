@@ -373,7 +373,18 @@ fn text_view_groups_by_section_and_shows_both_values() {
     assert!(at("Agent settings") < at("model.temperature"));
     assert!(at("Tools") < at("tools[new_tool]"));
 
-    // The instructions change is a line diff: the changed lines marked, the text not twice.
+    // Side by side, the instructions change is a line diff: the old line beside the new one.
+    assert!(
+        run.stdout.lines().any(|l| {
+            let l: Vec<&str> = l.split('│').map(str::trim).collect();
+            l == ["- Be brief.", "+ Be very brief."]
+        }),
+        "no row with the old instructions line beside the new one:\n{}",
+        run.show()
+    );
+
+    // Stacked, the changed lines are marked and the text is not there twice.
+    let run = env.run(&["diff", "a", "--unified"]);
     let lines: Vec<&str> = run.stdout.lines().map(str::trim_start).collect();
     assert!(
         lines

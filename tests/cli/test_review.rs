@@ -1,0 +1,348 @@
+//! The review views through the binary: side by side fitted to COLUMNS, unified below 80
+//! columns or on request, markdown for pull requests, colour rules, secrets, the pager.
+//! (The views' exact text is snapshotted in src/render/review_tests.rs.)
+
+use std::path::Path;
+use std::process::Stdio;
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::common::{Run, TestEnv};
+
+const ESCAPE: &str = "\u{1b}[";
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/review")
+        .join(format!("{name}.yaml"));
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// support-bot published as tests/fixtures/review/production.yaml, staging edited to
+/// staging.yaml: changes in every section.
+fn review_env() -> TestEnv {
+    let env = TestEnv::new();
+    env.write_agent("support-bot", &fixture("production"));
+    env.run(&["publish", "-m", "Before the review"]).success();
+    env.write_agent("support-bot", &fixture("staging"));
+    env
+}
+
+fn run_at(env: &TestEnv, columns: &str, args: &[&str]) -> Run {
+    env.run_with(env.command().env("COLUMNS", columns).args(args))
+}
+
+#[track_caller]
+fn assert_fits(run: &Run, columns: usize) {
+    for line in run.stdout.lines() {
+        assert!(
+            line.width() <= columns,
+            "{} columns > {columns}: {line:?}\n{}",
+            line.width(),
+            run.show()
+        );
+    }
+}
+
+fn is_side_by_side(run: &Run) -> bool {
+    run.stdout.lines().any(|l| l.contains(" │ "))
+}
+
+#[test]
+fn diff_is_side_by_side_from_80_columns_and_fits_the_width() {
+    let env = review_env();
+    for columns in [80, 100, 160] {
+        let run = run_at(&env, &columns.to_string(), &["diff"]);
+        run.success();
+        assert!(is_side_by_side(&run), "{columns}:\n{}", run.show());
+        assert_fits(&run, columns);
+        run.stdout_has("Production").stdout_has("Staging");
+    }
+}
+
+#[test]
+fn diff_is_unified_below_80_columns_or_when_asked() {
+    let env = review_env();
+    for (columns, args) in [
+        ("60", &["diff"][..]),
+        ("79", &["diff"]),
+        ("160", &["diff", "--unified"]),
+    ] {
+        let run = run_at(&env, columns, args);
+        run.success();
+        assert!(
+            !is_side_by_side(&run),
+            "{columns} {args:?}:\n{}",
+            run.show()
+        );
+        assert_fits(&run, columns.parse().unwrap());
+        run.stdout_has("Production: 0.2")
+            .stdout_has("Staging:    0.3");
+    }
+}
+
+#[test]
+fn a_columns_value_that_is_not_a_number_means_100() {
+    let env = review_env();
+    let run = run_at(&env, "wide", &["diff"]);
+    run.success();
+    assert!(is_side_by_side(&run), "{}", run.show());
+    assert_fits(&run, 100);
+    assert!(run.stdout.lines().any(|l| l.width() > 90), "{}", run.show());
+}
+
+#[test]
+fn show_uses_the_same_views() {
+    let env = review_env();
+    env.run(&["publish", "-m", "Review done"]).success();
+    let run = run_at(&env, "120", &["show", "support-bot"]);
+    run.success()
+        .stdout_has("support-bot v2")
+        .stdout_has("Review done")
+        .stdout_has("(just now)")
+        .stdout_has("2 added, 1 removed, 8 changed");
+    assert!(is_side_by_side(&run), "{}", run.show());
+    assert_fits(&run, 120);
+    let run = run_at(&env, "120", &["show", "support-bot", "--unified"]);
+    run.success().stdout_has("v1: 0.2").stdout_has("v2: 0.3");
+    assert!(!is_side_by_side(&run), "{}", run.show());
+    let run = env.run(&["show", "support-bot", "--format", "markdown"]);
+    run.success()
+        .stdout_has("### support-bot v2")
+        .stdout_has("| Path | v1 | v2 |")
+        .stdout_has("```diff");
+    assert_eq!(
+        env.run(&["show", "support-bot", "--format", "json"]).json(),
+        env.run(&["show", "support-bot", "--json"]).json()
+    );
+}
+
+#[test]
+fn markdown_has_a_heading_per_agent_tables_and_fenced_diffs() {
+    let env = review_env();
+    env.write_agent("other", "name: Other\n");
+    let run = env.run(&["diff", "--format", "markdown"]);
+    run.success()
+        .stdout_has("### support-bot\n")
+        .stdout_has("### other\n")
+        .stdout_has("#### Tools (5)")
+        .stdout_has("| Path | Production | Staging |")
+        .stdout_has("| `model.temperature` | `0.2` | `0.3` |")
+        .stdout_has("```diff\n@@ -1,5 +1,5 @@")
+        .stdout_has("+billing, account access, order status, refunds");
+    let stat = env.run(&["diff", "--format", "markdown", "--stat"]);
+    stat.success()
+        .stdout_has("- **Tools**: 1 added, 1 removed, 3 changed")
+        .stdout_has("  - + `tools[refund_status]`");
+}
+
+#[test]
+fn secrets_are_masked_in_human_views_unless_asked() {
+    let env = review_env();
+    let secret = "zd-live-7f3a9c2e41b84d6f";
+    for args in [
+        &["diff"][..],
+        &["diff", "--unified"],
+        &["diff", "--format", "markdown"],
+    ] {
+        env.run(args)
+            .success()
+            .stdout_has("********")
+            .stdout_lacks(secret);
+        let mut shown = args.to_vec();
+        shown.push("--show-secrets");
+        env.run(&shown).success().stdout_has(secret);
+    }
+    env.run(&["diff", "--json"]).success().stdout_has(secret);
+    env.run(&["publish"]).success();
+    for args in [
+        &["show", "support-bot"][..],
+        &["show", "support-bot", "--format", "markdown"],
+    ] {
+        env.run(args).success().stdout_lacks(secret);
+        let mut shown = args.to_vec();
+        shown.push("--show-secrets");
+        env.run(&shown).success().stdout_has(secret);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Colour
+
+/// Every human view of the review, and their JSON.
+const HUMAN: [&[&str]; 5] = [
+    &["diff"],
+    &["diff", "--unified"],
+    &["diff", "--stat"],
+    &["show", "support-bot", "v1"],
+    &["log"],
+];
+const JSON: [&[&str]; 3] = [
+    &["diff", "--json"],
+    &["show", "support-bot", "--json"],
+    &["log", "--json"],
+];
+
+#[test]
+fn piped_output_has_no_escape_codes() {
+    let env = review_env();
+    for args in HUMAN.iter().chain(&JSON) {
+        env.run(args).success().stdout_lacks(ESCAPE);
+    }
+}
+
+#[test]
+fn color_always_colours_every_human_view() {
+    let env = review_env();
+    for args in HUMAN {
+        let mut all = vec!["--color", "always"];
+        all.extend_from_slice(args);
+        env.run(&all).success().stdout_has(ESCAPE);
+    }
+    let forced = env.run_with(env.command().env("CLICOLOR_FORCE", "1").arg("diff"));
+    forced.success().stdout_has(ESCAPE);
+}
+
+#[test]
+fn color_never_beats_clicolor_force() {
+    let env = review_env();
+    for args in HUMAN {
+        let run = env.run_with(
+            env.command()
+                .env("CLICOLOR_FORCE", "1")
+                .args(["--color", "never"])
+                .args(args),
+        );
+        run.success().stdout_lacks(ESCAPE);
+    }
+}
+
+#[test]
+fn json_and_markdown_never_have_escape_codes() {
+    let env = review_env();
+    let markdown: [&[&str]; 2] = [
+        &["diff", "--format", "markdown"],
+        &["show", "support-bot", "--format", "markdown"],
+    ];
+    for args in JSON.iter().chain(&markdown) {
+        let run = env.run_with(
+            env.command()
+                .env("CLICOLOR_FORCE", "1")
+                .args(["--color", "always"])
+                .args(*args),
+        );
+        run.success().stdout_lacks(ESCAPE);
+    }
+}
+
+#[test]
+fn a_closed_pipe_after_the_first_line_is_quiet_with_exit_0() {
+    let env = review_env();
+    let bin = assert_cmd::cargo::cargo_bin!("agentctl")
+        .display()
+        .to_string();
+    for command in ["log", "diff", "show support-bot", "log --color always"] {
+        // pipefail: the exit status is agentctl's, not head's.
+        let script = format!("set -o pipefail; '{bin}' {command} | head -1");
+        let output = env
+            .std_command(Path::new("bash"))
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .output()
+            .expect("bash runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{command}: {stderr}");
+        assert!(stderr.is_empty(), "{command}: {stderr}");
+        assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pager
+
+/// A pager that writes what it is given to `paged.txt` in the workspace.
+fn recording_pager(env: &TestEnv) -> String {
+    format!("cat > '{}'", env.root.join("paged.txt").display())
+}
+
+/// `agentctl ARGS` with stdout on a terminal (util-linux `script` gives it one) and `vars` set.
+/// Returns what reached the terminal and what reached the recording pager (None: it never
+/// ran).
+fn on_a_terminal(env: &TestEnv, args: &str, vars: &[(&str, &str)]) -> (String, Option<String>) {
+    let bin = assert_cmd::cargo::cargo_bin!("agentctl")
+        .display()
+        .to_string();
+    let paged = env.root.join("paged.txt");
+    let _ = std::fs::remove_file(&paged);
+    let mut cmd = env.std_command(Path::new("script"));
+    cmd.args(["-qec", &format!("'{bin}' {args}"), "/dev/null"])
+        .stdin(Stdio::null());
+    for (name, value) in vars {
+        cmd.env(name, value);
+    }
+    let output = cmd
+        .output()
+        .expect("util-linux `script` runs: it gives agentctl a terminal");
+    let terminal = String::from_utf8_lossy(&output.stdout).into_owned();
+    (terminal, std::fs::read_to_string(&paged).ok())
+}
+
+#[test]
+fn long_output_on_a_terminal_goes_through_the_pager() {
+    let env = review_env();
+    let pager = recording_pager(&env);
+    for args in ["diff", "show support-bot v1", "log"] {
+        let vars = [("LINES", "3"), ("AGENTCTL_PAGER", pager.as_str())];
+        let (terminal, paged) = on_a_terminal(&env, args, &vars);
+        let paged = paged.unwrap_or_else(|| panic!("{args}: not paged; terminal:\n{terminal}"));
+        assert!(paged.contains("support-bot"), "{args}: {paged}");
+        assert!(
+            paged.contains(ESCAPE),
+            "a terminal's pager gets colour: {paged}"
+        );
+        assert!(!terminal.contains("support-bot"), "{args}: {terminal}");
+    }
+    // PAGER when AGENTCTL_PAGER is not set.
+    let vars = [("LINES", "3"), ("PAGER", pager.as_str())];
+    let (_, paged) = on_a_terminal(&env, "diff", &vars);
+    assert!(paged.is_some_and(|p| p.contains("support-bot")));
+}
+
+#[test]
+fn no_pager_for_short_output_with_no_pager_or_an_empty_pager() {
+    let env = review_env();
+    let pager = recording_pager(&env);
+    for (args, vars) in [
+        // Shorter than the screen.
+        (
+            "diff",
+            [("LINES", "1000"), ("AGENTCTL_PAGER", pager.as_str())],
+        ),
+        (
+            "--no-pager diff",
+            [("LINES", "3"), ("AGENTCTL_PAGER", pager.as_str())],
+        ),
+        // An empty AGENTCTL_PAGER turns paging off, as an empty GIT_PAGER does.
+        ("diff", [("LINES", "3"), ("AGENTCTL_PAGER", "")]),
+    ] {
+        let (terminal, paged) = on_a_terminal(&env, args, &vars);
+        assert!(paged.is_none(), "{args} {vars:?}");
+        assert!(
+            terminal.contains("support-bot"),
+            "{args} {vars:?}: {terminal}"
+        );
+    }
+}
+
+#[test]
+fn piped_output_never_goes_through_the_pager() {
+    let env = review_env();
+    let run = env.run_with(
+        env.command()
+            .env("LINES", "3")
+            .env("AGENTCTL_PAGER", recording_pager(&env))
+            .arg("diff"),
+    );
+    run.success().stdout_has("support-bot");
+    assert!(!env.root.join("paged.txt").exists());
+}
