@@ -52,6 +52,7 @@ pub enum Command {
     Publish(commands::publish::Args),
     Log(commands::log::Args),
     Show(commands::show::Args),
+    Blame(commands::blame::Args),
 }
 
 #[cfg(test)]

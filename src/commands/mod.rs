@@ -1,6 +1,7 @@
 //! One module per subcommand; this file only dispatches and holds what every command needs:
 //! the global options, the Ui, the user config, and the way to the workspace and the store.
 
+pub mod blame;
 pub mod diff;
 pub mod init;
 pub mod log;
@@ -112,5 +113,6 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         Command::Publish(args) => publish::cmd_publish(&ctx, args),
         Command::Log(args) => log::cmd_log(&ctx, args),
         Command::Show(args) => show::cmd_show(&ctx, args),
+        Command::Blame(args) => blame::cmd_blame(&ctx, args),
     }
 }

@@ -140,6 +140,7 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
                 message: &message,
                 config,
                 summary: &summary,
+                changes: &changes,
                 reverts: None,
                 git_commit: git_commit.as_deref(),
             },

@@ -4,6 +4,7 @@
 //! This is the plain stacked view: each change's path, then the Production value above the
 //! Staging value, multi-line strings as a line diff.
 
+pub mod blame;
 pub mod json;
 
 use colored::Colorize;

@@ -4,6 +4,7 @@
 //! Production of an agent is its newest entry. Commands reach SQLite only through [`Store`] and
 //! [`Publishing`]; nothing here prints.
 
+mod changes;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::agent::{Config, canonical_json};
-use crate::change::Summary;
+use crate::change::{Change, Summary};
 use crate::error::{Error, Result};
 
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
@@ -60,6 +61,9 @@ pub struct NewEntry<'a> {
     pub message: &'a str,
     pub config: &'a Config,
     pub summary: &'a Summary,
+    /// The changes against the parent, as `summary` counts them: recorded by path for
+    /// `log --touching` and `blame`.
+    pub changes: &'a [Change],
     pub reverts: Option<&'a str>,
     pub git_commit: Option<&'a str>,
 }
@@ -332,6 +336,7 @@ impl Publishing<'_> {
                 entry.reverts,
                 entry.git_commit,
             ])?;
+        changes::record(&self.tx, &entry.agent, entry.version, new.changes)?;
         Ok(entry)
     }
 
@@ -407,9 +412,13 @@ fn snapshot(conn: &Connection, hash: &str) -> Result<Config> {
         .optional()?;
     let content =
         content.ok_or_else(|| Error::new(format!("snapshot {hash} is missing from the store")))?;
+    decode_snapshot(hash, &content)
+}
+
+fn decode_snapshot(hash: &str, content: &str) -> Result<Config> {
     // The parser already bounds nesting (128 levels); serde_json's own limit is one level
     // tighter and would turn a valid, published configuration into an unreadable one.
-    let mut reader = serde_json::Deserializer::from_str(&content);
+    let mut reader = serde_json::Deserializer::from_str(content);
     reader.disable_recursion_limit();
     match serde::Deserialize::deserialize(&mut reader) {
         Ok(Value::Object(config)) => Ok(config),
@@ -504,6 +513,7 @@ mod tests {
                     message: "m",
                     config: &config,
                     summary: &summary,
+                    changes: &[],
                     reverts: None,
                     git_commit: None,
                 },

@@ -8,16 +8,23 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
 /// "AGCT": tells our stores apart from every other SQLite file.
 pub const APPLICATION_ID: i32 = 0x4147_4354;
 
-const MIGRATIONS: &[&str] = &[
+/// One step of the schema: SQL, then (for data SQL cannot compute) Rust in the same transaction.
+enum Migration {
+    Sql(&'static str),
+    SqlThen(&'static str, fn(&Transaction<'_>) -> anyhow::Result<()>),
+}
+
+const MIGRATIONS: &[Migration] = &[
     // 1: snapshots by content hash, and the append-only publish history.
-    r#"
+    Migration::Sql(
+        r#"
     CREATE TABLE snapshots (
         hash    TEXT PRIMARY KEY,
         content TEXT NOT NULL
@@ -44,6 +51,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER history_delete_refused BEFORE DELETE ON history
     BEGIN SELECT RAISE(ABORT, 'publish history is append-only'); END;
     "#,
+    ),
+    // 2: the changes of every publish by path (`log --touching`, `blame`), filled in from the
+    // history already there.
+    Migration::SqlThen(super::changes::MIGRATION, super::changes::backfill),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -135,9 +146,16 @@ fn not_ours(path: &Path, why: &str) -> Error {
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        let (sql, then) = match migration {
+            Migration::Sql(sql) => (sql, None),
+            Migration::SqlThen(sql, then) => (sql, Some(then)),
+        };
         tx.execute_batch(sql)
             .with_context(|| format!("migration {} failed", index + 1))?;
+        if let Some(then) = then {
+            then(&tx).with_context(|| format!("migration {} failed", index + 1))?;
+        }
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;

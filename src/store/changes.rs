@@ -1,0 +1,410 @@
+//! The changes of every publish, kept queryable by path: what `log --touching` and `blame` read
+//! instead of old snapshots.
+//!
+//! A change at `tools[x].description` is recorded as a row at that path with its kind, plus a
+//! row without a kind at each path above it (`tools[x]`, `tools`): "something under here
+//! changed". So the publishes that touched a path or anything under it are one range of the
+//! (agent, path, version) key, however long the history; the rows with a kind that set a value
+//! (added, removed, changed) have their own index, for the questions about paths above.
+//!
+//! Values are kept only where a later question needs them: mappings and lists on both sides
+//! (does an added `tools[x]` hold a `description`?) and strings as set (per-line blame).
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::Value;
+
+use super::{Entry, Store, decode_snapshot};
+use crate::agent::Config;
+use crate::change::{self, Change, Kind, Path, value_at};
+use crate::error::{Error, Result};
+
+/// Migration 2: the table, and the index of the rows that set a value.
+pub(super) const MIGRATION: &str = r#"
+    CREATE TABLE changes (
+        agent   TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        path    TEXT NOT NULL,
+        -- added, removed, changed, reordered (a keyed list's order); NULL: only paths under it
+        kind    TEXT CHECK (kind IN ('added', 'removed', 'changed', 'reordered')),
+        old     TEXT,
+        new     TEXT,
+        PRIMARY KEY (agent, path, version),
+        FOREIGN KEY (agent, version) REFERENCES history (agent, version)
+    ) WITHOUT ROWID;
+
+    CREATE INDEX changes_setting ON changes (agent, path, version)
+        WHERE kind IN ('added', 'removed', 'changed');
+
+    CREATE TRIGGER changes_update_refused BEFORE UPDATE ON changes
+    BEGIN SELECT RAISE(ABORT, 'recorded changes are append-only'); END;
+    CREATE TRIGGER changes_delete_refused BEFORE DELETE ON changes
+    BEGIN SELECT RAISE(ABORT, 'recorded changes are append-only'); END;
+"#;
+
+/// The kinds that set the value at their path (a reorder only moves items).
+const SETTING: &str = "kind IN ('added', 'removed', 'changed')";
+
+/// One row to record: the change at this path, if any, and the values kept.
+#[derive(Debug, Default, PartialEq)]
+struct Row {
+    kind: Option<&'static str>,
+    old: Option<String>,
+    new: Option<String>,
+}
+
+/// The rows a publish's changes make, by path.
+fn rows(changes: &[Change]) -> BTreeMap<String, Row> {
+    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+    for change in changes {
+        for ancestor in change.path.ancestors() {
+            rows.entry(ancestor.to_string()).or_default();
+        }
+        let kind = if change.is_reorder() {
+            "reordered"
+        } else {
+            change.kind.as_str()
+        };
+        let kept_old = is_container(&change.old).then(|| change.old.to_string());
+        let kept_new =
+            (is_container(&change.new) || change.new.is_string()).then(|| change.new.to_string());
+        let row = rows.entry(change.path.to_string()).or_default();
+        if row.kind.is_none() {
+            *row = Row {
+                kind: Some(kind),
+                old: kept_old,
+                new: kept_new,
+            };
+        } else {
+            // A plain list can lose an entry at one position and gain another at the same
+            // number: together, that position changed.
+            row.kind = Some(Kind::Changed.as_str());
+            row.old = row.old.take().or(kept_old);
+            row.new = row.new.take().or(kept_new);
+        }
+    }
+    rows
+}
+
+fn is_container(value: &Value) -> bool {
+    value.is_object() || value.is_array()
+}
+
+/// Record the changes of `agent`'s `version`, inside the caller's transaction.
+pub(super) fn record(
+    conn: &Connection,
+    agent: &str,
+    version: u64,
+    changes: &[Change],
+) -> Result<()> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO changes (agent, version, path, kind, old, new)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (path, row) in rows(changes) {
+        insert.execute(params![
+            agent,
+            version as i64,
+            path,
+            row.kind,
+            row.old,
+            row.new
+        ])?;
+    }
+    Ok(())
+}
+
+/// Fill the table for a store made before it existed: each entry against its parent, as a
+/// publish would have recorded it. Runs inside the migration's transaction.
+pub(super) fn backfill(tx: &Transaction<'_>) -> anyhow::Result<()> {
+    let mut select = tx.prepare(
+        "SELECT h.agent, h.version, h.snapshot, s.content
+         FROM history h JOIN snapshots s ON s.hash = h.snapshot
+         ORDER BY h.agent, h.version",
+    )?;
+    let mut entries = select.query([])?;
+    let mut parent: Option<(String, Config)> = None;
+    while let Some(row) = entries.next()? {
+        let (agent, version, hash, content): (String, i64, String, String) =
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+        let config = decode_snapshot(&hash, &content).map_err(|e| anyhow::anyhow!(e.message))?;
+        let empty = Config::new();
+        let before = match &parent {
+            Some((previous, config)) if *previous == agent && version > 1 => config,
+            _ => &empty,
+        };
+        let changes = change::diff(before, &config);
+        record(tx, &agent, version as u64, &changes)
+            .map_err(|e| anyhow::anyhow!(e.message))
+            .with_context(|| format!("cannot record the changes of {agent} v{version}"))?;
+        parent = Some((agent, config));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// `agent`'s entries whose changes touch `path`, newest first, at most `limit` of them.
+    /// A change touches a path when it is at it, under it, or above it with an old or new
+    /// value that holds something at it (an added `tools[x]` touches `tools[x].description`
+    /// when the tool came with a description).
+    pub fn touching(&self, agent: &str, path: &Path, limit: Option<usize>) -> Result<Vec<Entry>> {
+        let sql_limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let mut versions: Vec<u64> = self
+            .conn
+            .prepare_cached(
+                "SELECT version FROM changes WHERE agent = ?1 AND path = ?2
+                 ORDER BY version DESC LIMIT ?3",
+            )?
+            .query_map(params![agent, path.to_string(), sql_limit], |row| {
+                row.get::<_, i64>(0)
+            })?
+            .map(|version| version.map(|v| v as u64))
+            .collect::<rusqlite::Result<_>>()?;
+        for ancestor in path.ancestors() {
+            let below = &path.0[ancestor.0.len()..];
+            let mut select = self.conn.prepare_cached(&format!(
+                "SELECT version, old, new FROM changes WHERE agent = ?1 AND path = ?2 AND {SETTING}"
+            ))?;
+            let mut rows = select.query(params![agent, ancestor.to_string()])?;
+            while let Some(row) = rows.next()? {
+                let version = row.get::<_, i64>(0)? as u64;
+                let holds = |column: usize| -> Result<bool> {
+                    let kept: Option<String> = row.get(column)?;
+                    Ok(match kept {
+                        Some(text) => value_at(&decode_value(&text)?, below).is_some(),
+                        None => false,
+                    })
+                };
+                if holds(1)? || holds(2)? {
+                    versions.push(version);
+                }
+            }
+        }
+        versions.sort_unstable_by(|a, b| b.cmp(a));
+        versions.dedup();
+        versions.truncate(limit.unwrap_or(usize::MAX));
+        versions
+            .into_iter()
+            .map(|version| {
+                self.entry(agent, version)?.ok_or_else(|| {
+                    Error::new(format!("{agent} v{version} is missing from the store"))
+                })
+            })
+            .collect()
+    }
+
+    /// The newest version up to `upto` with a change at `path` or under it.
+    pub fn last_touched(&self, agent: &str, path: &Path, upto: u64) -> Result<Option<u64>> {
+        let version = self
+            .conn
+            .prepare_cached(
+                "SELECT version FROM changes WHERE agent = ?1 AND path = ?2 AND version <= ?3
+                 ORDER BY version DESC LIMIT 1",
+            )?
+            .query_row(params![agent, path.to_string(), upto as i64], |row| {
+                row.get::<_, i64>(0)
+            })
+            .optional()?;
+        Ok(version.map(|v| v as u64))
+    }
+
+    /// The versions up to `upto` that set the value at exactly `path` (added, removed or
+    /// changed it whole), newest first.
+    pub fn settings(&self, agent: &str, path: &Path, upto: u64) -> Result<Vec<u64>> {
+        let versions = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT version FROM changes
+                 WHERE agent = ?1 AND path = ?2 AND version <= ?3 AND {SETTING}
+                 ORDER BY version DESC"
+            ))?
+            .query_map(params![agent, path.to_string(), upto as i64], |row| {
+                row.get::<_, i64>(0)
+            })?
+            .map(|version| version.map(|v| v as u64))
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(versions)
+    }
+
+    /// The newest version up to `upto` that set the value at exactly `path`.
+    pub fn last_set(&self, agent: &str, path: &Path, upto: u64) -> Result<Option<u64>> {
+        let version = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT version FROM changes
+                 WHERE agent = ?1 AND path = ?2 AND version <= ?3 AND {SETTING}
+                 ORDER BY version DESC LIMIT 1"
+            ))?
+            .query_row(params![agent, path.to_string(), upto as i64], |row| {
+                row.get::<_, i64>(0)
+            })
+            .optional()?;
+        Ok(version.map(|v| v as u64))
+    }
+
+    /// The value `version` set at `path`, when it was kept (mappings, lists and strings); `None`
+    /// for a removal or a scalar.
+    pub fn value_set(&self, agent: &str, path: &Path, version: u64) -> Result<Option<Value>> {
+        let kept: Option<Option<String>> = self
+            .conn
+            .prepare_cached(
+                "SELECT new FROM changes WHERE agent = ?1 AND path = ?2 AND version = ?3",
+            )?
+            .query_row(params![agent, path.to_string(), version as i64], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        kept.flatten().map(|text| decode_value(&text)).transpose()
+    }
+}
+
+fn decode_value(text: &str) -> Result<Value> {
+    // Values nest as deep as the configurations they come from; see `decode_snapshot`.
+    let mut reader = serde_json::Deserializer::from_str(text);
+    reader.disable_recursion_limit();
+    serde::Deserialize::deserialize(&mut reader)
+        .map_err(|e| Error::new(format!("a recorded change in the store is damaged: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::Summary;
+    use crate::store::{DEFAULT_LOCK_TIMEOUT, NewEntry};
+    use serde_json::json;
+
+    fn config(value: Value) -> Config {
+        value.as_object().cloned().unwrap()
+    }
+
+    /// Publish each configuration in turn as `a`.
+    fn history(configs: &[Value]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), DEFAULT_LOCK_TIMEOUT).unwrap();
+        let mut before = Config::new();
+        for value in configs {
+            let after = config(value.clone());
+            let changes = change::diff(&before, &after);
+            let publishing = store.publishing(false).unwrap();
+            let head = publishing.head("a").unwrap();
+            publishing
+                .append(
+                    head.as_ref(),
+                    &NewEntry {
+                        agent: "a",
+                        author: "me",
+                        published_at: "2026-01-01T00:00:00Z",
+                        message: "m",
+                        config: &after,
+                        summary: &Summary::of(&changes),
+                        changes: &changes,
+                        reverts: None,
+                        git_commit: None,
+                    },
+                )
+                .unwrap();
+            publishing.commit().unwrap();
+            before = after;
+        }
+        (dir, store)
+    }
+
+    fn touching(store: &Store, path: &str) -> Vec<u64> {
+        let path = Path::parse(path).unwrap();
+        store
+            .touching("a", &path, None)
+            .unwrap()
+            .iter()
+            .map(|e| e.version)
+            .collect()
+    }
+
+    #[test]
+    fn a_change_is_recorded_at_its_path_and_above() {
+        let changes = change::diff(
+            &config(json!({"tools": [{"name": "t", "p": {"q": 1}}], "model": {"t": 1}})),
+            &config(
+                json!({"tools": [{"name": "t", "p": {"q": 2}}], "model": {"t": 1, "s": ["x"]}}),
+            ),
+        );
+        let rows = rows(&changes);
+        let kinds: Vec<(&str, Option<&str>)> =
+            rows.iter().map(|(p, r)| (p.as_str(), r.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("model", None),
+                ("model.s", Some("added")),
+                ("tools", None),
+                ("tools[t]", None),
+                ("tools[t].p", None),
+                ("tools[t].p.q", Some("changed")),
+            ]
+        );
+        // Lists and mappings are kept (for questions below them); scalars are not.
+        assert_eq!(rows["model.s"].new.as_deref(), Some(r#"["x"]"#));
+        assert_eq!(
+            rows["tools[t].p.q"],
+            Row {
+                kind: Some("changed"),
+                old: None,
+                new: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_reorder_is_recorded_as_such() {
+        let changes = change::diff(
+            &config(json!({"tools": [{"name": "a"}, {"name": "b"}]})),
+            &config(json!({"tools": [{"name": "b"}, {"name": "a"}]})),
+        );
+        assert_eq!(rows(&changes)["tools"].kind, Some("reordered"));
+    }
+
+    #[test]
+    fn touching_at_under_and_above() {
+        let (_dir, store) = history(&[
+            // v1: the tool arrives with no description.
+            json!({"name": "x", "tools": [{"name": "w"}], "model": {"temperature": 0.1}}),
+            // v2: its description is set.
+            json!({"name": "x", "tools": [{"name": "w", "description": "d"}], "model": {"temperature": 0.1}}),
+            // v3: temperature.
+            json!({"name": "x", "tools": [{"name": "w", "description": "d"}], "model": {"temperature": 0.2}}),
+            // v4: the tool is removed, description and all.
+            json!({"name": "x", "tools": [], "model": {"temperature": 0.2}}),
+            // v5: another tool, then v6 a reorder.
+            json!({"name": "x", "tools": [{"name": "v"}, {"name": "w", "description": "e"}], "model": {"temperature": 0.2}}),
+            json!({"name": "x", "tools": [{"name": "w", "description": "e"}, {"name": "v"}], "model": {"temperature": 0.2}}),
+        ]);
+        assert_eq!(touching(&store, "model.temperature"), [3, 1]);
+        assert_eq!(touching(&store, "model"), [3, 1]);
+        assert_eq!(touching(&store, "tools[w]"), [5, 4, 2, 1]);
+        // v1 added the tool without a description: it does not touch it.
+        assert_eq!(touching(&store, "tools[w].description"), [5, 4, 2]);
+        assert_eq!(touching(&store, "tools"), [6, 5, 4, 2, 1]);
+        // A reorder is a change of the list, not of an item in it.
+        assert_eq!(touching(&store, "tools[v]"), [5]);
+        assert_eq!(touching(&store, "tools[w].parameters"), Vec::<u64>::new());
+        assert_eq!(touching(&store, "guardrails"), Vec::<u64>::new());
+        let newest = store
+            .touching("a", &Path::parse("tools[w]").unwrap(), Some(2))
+            .unwrap();
+        assert_eq!(newest.iter().map(|e| e.version).collect::<Vec<_>>(), [5, 4]);
+    }
+
+    #[test]
+    fn a_type_change_above_holds_what_it_sets() {
+        let (_dir, store) = history(&[
+            json!({"name": "x", "model": "gpt"}),
+            json!({"name": "x", "model": {"temperature": 0.1, "stop": ["a", "b"]}}),
+            json!({"name": "x", "model": {"temperature": 0.1, "stop": ["a", "c"]}}),
+        ]);
+        assert_eq!(touching(&store, "model.temperature"), [2]);
+        assert_eq!(touching(&store, "model.stop[1]"), [3, 2]);
+        assert_eq!(touching(&store, "model.stop[0]"), [2]);
+        assert_eq!(touching(&store, "model"), [3, 2, 1]);
+    }
+}
