@@ -204,6 +204,96 @@ fn unchanged_lines(old: &[String], new: &[String]) -> Vec<Option<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::testing::history;
+    use serde_json::json;
+
+    /// (path, version) of each field, and the version of each line of each text.
+    fn blame_of(configs: &[Value]) -> (Vec<String>, Vec<(String, Vec<u64>)>) {
+        let (_dir, store) = history(configs);
+        let head = store.head("a").unwrap().unwrap();
+        let snapshot = store.snapshot(&head).unwrap();
+        let blame = blame(&store, "a", head.version, &snapshot).unwrap();
+        let fields = blame
+            .fields
+            .iter()
+            .map(|f| format!("{} v{}", f.path, f.version))
+            .collect();
+        let lines = blame
+            .lines
+            .iter()
+            .map(|(p, lines)| (p.to_string(), lines.iter().map(|l| l.version).collect()))
+            .collect();
+        (fields, lines)
+    }
+
+    #[test]
+    fn fields_name_the_publish_that_last_set_them() {
+        let (fields, _) = blame_of(&[
+            json!({"name": "x", "model": {"t": 1, "stop": ["a"]}, "tools": [{"name": "w", "p": {"q": 1}}]}),
+            json!({"name": "x", "model": {"t": 2, "stop": ["a"]}, "tools": [{"name": "w", "p": {"q": 1}}]}),
+            // A field of the tool changes, then one is removed: the tool counts both.
+            json!({"name": "x", "model": {"t": 2, "stop": ["a", "b"]}, "tools": [{"name": "w", "p": {"q": 2, "r": 0}}]}),
+            json!({"name": "x", "model": {"t": 2, "stop": ["a", "b"]}, "tools": [{"name": "w", "p": {"q": 2}}], "extra": {}}),
+        ]);
+        assert_eq!(
+            fields,
+            [
+                "name v1",
+                "model.t v2",
+                "model.stop v3",
+                "extra v4",
+                "tools[w] v4",
+                "tools[w].name v1",
+                "tools[w].p.q v3",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_value_set_above_sets_the_fields_inside_it() {
+        let (fields, _) = blame_of(&[
+            json!({"name": "x", "model": "gpt", "tools": [{"name": "a"}]}),
+            json!({"name": "x", "model": {"t": 1}, "tools": [{"name": "a"}, {"name": "w", "d": 1}]}),
+            // A reorder moves items; it sets nothing inside them.
+            json!({"name": "x", "model": {"t": 1}, "tools": [{"name": "w", "d": 1}, {"name": "a"}]}),
+        ]);
+        assert_eq!(
+            fields,
+            [
+                "name v1",
+                "model.t v2",
+                "tools[w] v2",
+                "tools[w].name v2",
+                "tools[w].d v2",
+                "tools[a] v1",
+                "tools[a].name v1",
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_name_the_publish_that_last_changed_them() {
+        let (_, lines) = blame_of(&[
+            json!({"name": "x", "instructions": "one"}),
+            json!({"name": "x", "instructions": "one\ntwo\nthree\n"}),
+            json!({"name": "x", "instructions": "one\n2\nthree\n", "model": {"t": 1}}),
+            json!({"name": "x", "instructions": "zero\none\n2\nthree\n", "model": {"t": 2}}),
+        ]);
+        assert_eq!(lines, [("instructions".to_owned(), vec![4, 1, 3, 2])]);
+    }
+
+    #[test]
+    fn lines_of_an_item_start_where_the_item_was_last_added() {
+        let (_, lines) = blame_of(&[
+            json!({"name": "x", "tools": [{"name": "w", "d": "a\nb\n"}]}),
+            json!({"name": "x", "tools": [{"name": "w", "d": "a\nc\n"}]}),
+            json!({"name": "x", "tools": []}),
+            json!({"name": "x", "tools": [{"name": "w", "d": "a\nc\nd\n"}]}),
+            json!({"name": "x", "tools": [{"name": "w", "d": "a\nc\ne\n"}]}),
+        ]);
+        // Removed in v3 and added back in v4: nothing before v4 counts.
+        assert_eq!(lines, [("tools[w].d".to_owned(), vec![4, 4, 5])]);
+    }
 
     #[test]
     fn unchanged_lines_follow_the_diff() {

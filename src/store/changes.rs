@@ -271,45 +271,8 @@ fn decode_value(text: &str) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::change::Summary;
-    use crate::store::{DEFAULT_LOCK_TIMEOUT, NewEntry};
+    use crate::store::testing::{config, history};
     use serde_json::json;
-
-    fn config(value: Value) -> Config {
-        value.as_object().cloned().unwrap()
-    }
-
-    /// Publish each configuration in turn as `a`.
-    fn history(configs: &[Value]) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("s.db"), DEFAULT_LOCK_TIMEOUT).unwrap();
-        let mut before = Config::new();
-        for value in configs {
-            let after = config(value.clone());
-            let changes = change::diff(&before, &after);
-            let publishing = store.publishing(false).unwrap();
-            let head = publishing.head("a").unwrap();
-            publishing
-                .append(
-                    head.as_ref(),
-                    &NewEntry {
-                        agent: "a",
-                        author: "me",
-                        published_at: "2026-01-01T00:00:00Z",
-                        message: "m",
-                        config: &after,
-                        summary: &Summary::of(&changes),
-                        changes: &changes,
-                        reverts: None,
-                        git_commit: None,
-                    },
-                )
-                .unwrap();
-            publishing.commit().unwrap();
-            before = after;
-        }
-        (dir, store)
-    }
 
     fn touching(store: &Store, path: &str) -> Vec<u64> {
         let path = Path::parse(path).unwrap();

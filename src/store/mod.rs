@@ -487,6 +487,45 @@ pub fn change_track_id(entry: &Entry) -> String {
     sha256_hex(hashed.as_bytes())
 }
 
+/// Histories for the tests of the modules that read them.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::change;
+
+    pub fn config(value: Value) -> Config {
+        value.as_object().cloned().unwrap()
+    }
+
+    /// A store where agent `a` published each configuration in turn (v1, v2, …).
+    pub fn history(configs: &[Value]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), DEFAULT_LOCK_TIMEOUT).unwrap();
+        let mut before = Config::new();
+        for value in configs {
+            let after = config(value.clone());
+            let changes = change::diff(&before, &after);
+            let publishing = store.publishing(false).unwrap();
+            let head = publishing.head("a").unwrap();
+            let new = NewEntry {
+                agent: "a",
+                author: "me",
+                published_at: "2026-01-01T00:00:00Z",
+                message: "m",
+                config: &after,
+                summary: &Summary::of(&changes),
+                changes: &changes,
+                reverts: None,
+                git_commit: None,
+            };
+            publishing.append(head.as_ref(), &new).unwrap();
+            publishing.commit().unwrap();
+            before = after;
+        }
+        (dir, store)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

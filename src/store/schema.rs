@@ -229,6 +229,96 @@ mod tests {
         assert!(err.message.contains("newer"), "{err:?}");
     }
 
+    /// A store at schema version 1 holding the history of `fresh` (a store made by this
+    /// version), as if it had been written before the changes table existed.
+    fn version_1_copy(fresh: &Path, old: &Path) {
+        let conn = Connection::open(old).unwrap();
+        let Migration::Sql(sql) = MIGRATIONS[0] else {
+            panic!("migration 1 is plain SQL")
+        };
+        conn.execute_batch(sql).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute("ATTACH ?1 AS fresh", [fresh.to_str().unwrap()])
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO snapshots SELECT * FROM fresh.snapshots;
+             INSERT INTO history SELECT * FROM fresh.history ORDER BY seq;",
+        )
+        .unwrap();
+    }
+
+    fn recorded_changes(path: &Path) -> Vec<Vec<rusqlite::types::Value>> {
+        let conn = open(path, Duration::from_secs(1)).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT * FROM changes ORDER BY agent, version, path")
+            .unwrap();
+        stmt.query_map([], |row| {
+            (0..6)
+                .map(|i| row.get(i))
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    #[test]
+    fn migrating_a_version_1_store_records_the_changes_a_publish_would_have() {
+        use crate::change::{self, Summary};
+        use crate::store::{NewEntry, Store};
+        use serde_json::json;
+
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("fresh.db");
+        let mut store = Store::open(&fresh, Duration::from_secs(1)).unwrap();
+        let history = [
+            (
+                "a",
+                json!({"name": "a", "instructions": "x\ny\n", "tools": [{"name": "t"}]}),
+            ),
+            ("b", json!({"name": "b"})),
+            (
+                "a",
+                json!({"name": "a", "instructions": "x\nz\n", "tools": [{"name": "u"}, {"name": "t", "d": 1}]}),
+            ),
+            (
+                "a",
+                json!({"name": "a", "instructions": "x\nz\n", "tools": [{"name": "t", "d": 1}, {"name": "u"}]}),
+            ),
+            ("b", json!({"name": "b", "model": {"stop": ["s"]}})),
+        ];
+        let mut before = std::collections::HashMap::new();
+        for (agent, config) in history {
+            let config = config.as_object().cloned().unwrap();
+            let changes = change::diff(before.get(agent).unwrap_or(&Default::default()), &config);
+            let publishing = store.publishing(false).unwrap();
+            let head = publishing.head(agent).unwrap();
+            let new = NewEntry {
+                agent,
+                author: "me",
+                published_at: "2026-01-01T00:00:00Z",
+                message: "m",
+                config: &config,
+                summary: &Summary::of(&changes),
+                changes: &changes,
+                reverts: None,
+                git_commit: None,
+            };
+            publishing.append(head.as_ref(), &new).unwrap();
+            publishing.commit().unwrap();
+            before.insert(agent, config);
+        }
+        drop(store);
+
+        let old = dir.path().join("old.db");
+        version_1_copy(&fresh, &old);
+        let recorded = recorded_changes(&fresh);
+        assert!(recorded.len() > 10, "{recorded:?}");
+        assert_eq!(recorded_changes(&old), recorded);
+    }
+
     #[test]
     fn history_is_append_only() {
         let dir = tempfile::tempdir().unwrap();
