@@ -81,7 +81,7 @@ pub fn blame_text(
 fn fit(rows: &[Row<'_>], style: Style, width: usize) -> String {
     let widest = |cell: &dyn Fn(&Row<'_>) -> usize| rows.iter().map(cell).max().unwrap_or(0);
     let version_width = widest(&|r| format!("v{}", r.publish.version).len());
-    let author_width = widest(&|r| clean(&r.publish.author).chars().count()).min(24);
+    let author_width = widest(&|r| author_name(r.publish).chars().count()).min(20);
     let what_width = widest(&|r| r.what.chars().count());
     const ID: usize = 8;
     const DATE: usize = 10;
@@ -114,7 +114,7 @@ fn fit(rows: &[Row<'_>], style: Style, width: usize) -> String {
         };
         let line = format!(
             "{version}  {id}  {:<author_width$}  {date:<DATE$}  {:<what_width$}  {}",
-            cut(&clean(&row.publish.author), author_width),
+            cut(&author_name(row.publish), author_width),
             cut(&row.what, what_width),
             cut(&row.value, value_width),
         );
@@ -122,6 +122,17 @@ fn fit(rows: &[Row<'_>], style: Style, width: usize) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The author without the e-mail address, as `git blame` shows it: "Alice" for
+/// "Alice <alice@example.com>".
+fn author_name(publish: &Entry) -> String {
+    let author = &publish.author;
+    let name = match author.find(" <") {
+        Some(end) if author.ends_with('>') && end > 0 => &author[..end],
+        _ => author,
+    };
+    clean(name)
 }
 
 /// `text` in at most `width` characters, ending in `…` when it had to be shortened.
