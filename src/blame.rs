@@ -91,7 +91,8 @@ impl Walk<'_> {
             }
         }
         if !children.is_empty() {
-            let set_here = self.store.last_set(self.agent, path, self.upto)?;
+            let set_here = self.store.settings(self.agent, path, self.upto, Some(1))?;
+            let set_here = set_here.first().copied();
             let above = above.max(set_here);
             for (segment, child) in children {
                 self.node(&path.child(segment), child, above, out)?;
@@ -109,7 +110,7 @@ impl Walk<'_> {
                 "the store records no change that set {path} of {}",
                 self.agent
             ))
-            .hint("the store's recorded changes are incomplete; `agentctl verify` checks the store")
+            .hint("the changes recorded in the store are incomplete")
         })
     }
 
@@ -119,7 +120,7 @@ impl Walk<'_> {
     fn lines(&self, path: &Path, text: &str, newest: u64) -> Result<Vec<Line>> {
         let mut setters: Vec<(u64, Path)> = Vec::new();
         for setter in path.ancestors().chain([path.clone()]) {
-            for version in self.store.settings(self.agent, &setter, self.upto)? {
+            for version in self.store.settings(self.agent, &setter, self.upto, None)? {
                 setters.push((version, setter.clone()));
             }
         }
@@ -127,13 +128,13 @@ impl Walk<'_> {
         setters.dedup_by_key(|(version, _)| *version);
 
         let lines: Vec<&str> = text.lines().collect();
-        let mut versions: Vec<Option<u64>> = vec![None; lines.len()];
-        // (index in `lines`, index in the text of the version being looked at)
+        let mut versions = vec![newest; lines.len()];
+        // The lines not yet attributed: (index in `lines`, index in `current`), where
+        // `current` is the text as `version` set it.
         let mut open: Vec<(usize, usize)> = (0..lines.len()).map(|i| (i, i)).collect();
         let mut current: Vec<String> = lines.iter().map(|&l| l.to_owned()).collect();
-        let mut setters = setters.into_iter().peekable();
-        let mut version = setters.peek().map_or(newest, |(v, _)| *v);
-        setters.next();
+        let mut setters = setters.into_iter();
+        let mut version = setters.next().map_or(newest, |(v, _)| v);
         while !open.is_empty() {
             let before = match setters.next() {
                 Some((older, setter)) => {
@@ -149,7 +150,7 @@ impl Walk<'_> {
             let Some((older, before)) = before else {
                 // The field did not exist, or was not text, before `version`: it wrote the rest.
                 for (line, _) in open.drain(..) {
-                    versions[line] = Some(version);
+                    versions[line] = version;
                 }
                 break;
             };
@@ -160,7 +161,7 @@ impl Walk<'_> {
                     true
                 }
                 None => {
-                    versions[*line] = Some(version);
+                    versions[*line] = version;
                     false
                 }
             });
@@ -172,7 +173,7 @@ impl Walk<'_> {
             .zip(versions)
             .map(|(text, version)| Line {
                 text: text.to_owned(),
-                version: version.unwrap_or(newest),
+                version,
             })
             .collect())
     }

@@ -211,37 +211,29 @@ impl Store {
     }
 
     /// The versions up to `upto` that set the value at exactly `path` (added, removed or
-    /// changed it whole), newest first.
-    pub fn settings(&self, agent: &str, path: &Path, upto: u64) -> Result<Vec<u64>> {
+    /// changed it whole), newest first, at most `limit` of them.
+    pub fn settings(
+        &self,
+        agent: &str,
+        path: &Path,
+        upto: u64,
+        limit: Option<usize>,
+    ) -> Result<Vec<u64>> {
+        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
         let versions = self
             .conn
             .prepare_cached(&format!(
                 "SELECT version FROM changes
                  WHERE agent = ?1 AND path = ?2 AND version <= ?3 AND {SETTING}
-                 ORDER BY version DESC"
+                 ORDER BY version DESC LIMIT ?4"
             ))?
-            .query_map(params![agent, path.to_string(), upto as i64], |row| {
-                row.get::<_, i64>(0)
-            })?
+            .query_map(
+                params![agent, path.to_string(), upto as i64, limit],
+                |row| row.get::<_, i64>(0),
+            )?
             .map(|version| version.map(|v| v as u64))
             .collect::<rusqlite::Result<_>>()?;
         Ok(versions)
-    }
-
-    /// The newest version up to `upto` that set the value at exactly `path`.
-    pub fn last_set(&self, agent: &str, path: &Path, upto: u64) -> Result<Option<u64>> {
-        let version = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT version FROM changes
-                 WHERE agent = ?1 AND path = ?2 AND version <= ?3 AND {SETTING}
-                 ORDER BY version DESC LIMIT 1"
-            ))?
-            .query_row(params![agent, path.to_string(), upto as i64], |row| {
-                row.get::<_, i64>(0)
-            })
-            .optional()?;
-        Ok(version.map(|v| v as u64))
     }
 
     /// The value `version` set at `path`, when it was kept (mappings, lists and strings); `None`

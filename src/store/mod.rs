@@ -499,16 +499,23 @@ pub(crate) mod testing {
 
     /// A store where agent `a` published each configuration in turn (v1, v2, …).
     pub fn history(configs: &[Value]) -> (tempfile::TempDir, Store) {
+        let steps: Vec<(&str, Value)> = configs.iter().map(|c| ("a", c.clone())).collect();
+        history_of(&steps)
+    }
+
+    /// A store (`s.db` in the folder returned) where each agent published each of its
+    /// configurations in the order given.
+    pub fn history_of(steps: &[(&str, Value)]) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("s.db"), DEFAULT_LOCK_TIMEOUT).unwrap();
-        let mut before = Config::new();
-        for value in configs {
+        let mut production = std::collections::HashMap::new();
+        for (agent, value) in steps {
             let after = config(value.clone());
-            let changes = change::diff(&before, &after);
+            let changes = change::diff(production.get(agent).unwrap_or(&Config::new()), &after);
             let publishing = store.publishing(false).unwrap();
-            let head = publishing.head("a").unwrap();
+            let head = publishing.head(agent).unwrap();
             let new = NewEntry {
-                agent: "a",
+                agent,
                 author: "me",
                 published_at: "2026-01-01T00:00:00Z",
                 message: "m",
@@ -520,7 +527,7 @@ pub(crate) mod testing {
             };
             publishing.append(head.as_ref(), &new).unwrap();
             publishing.commit().unwrap();
-            before = after;
+            production.insert(*agent, after);
         }
         (dir, store)
     }

@@ -266,14 +266,9 @@ mod tests {
 
     #[test]
     fn migrating_a_version_1_store_records_the_changes_a_publish_would_have() {
-        use crate::change::{self, Summary};
-        use crate::store::{NewEntry, Store};
         use serde_json::json;
-
-        let dir = tempfile::tempdir().unwrap();
-        let fresh = dir.path().join("fresh.db");
-        let mut store = Store::open(&fresh, Duration::from_secs(1)).unwrap();
-        let history = [
+        // Two agents taking turns: each entry is compared with its own agent's parent.
+        let (dir, store) = crate::store::testing::history_of(&[
             (
                 "a",
                 json!({"name": "a", "instructions": "x\ny\n", "tools": [{"name": "t"}]}),
@@ -288,30 +283,9 @@ mod tests {
                 json!({"name": "a", "instructions": "x\nz\n", "tools": [{"name": "t", "d": 1}, {"name": "u"}]}),
             ),
             ("b", json!({"name": "b", "model": {"stop": ["s"]}})),
-        ];
-        let mut before = std::collections::HashMap::new();
-        for (agent, config) in history {
-            let config = config.as_object().cloned().unwrap();
-            let changes = change::diff(before.get(agent).unwrap_or(&Default::default()), &config);
-            let publishing = store.publishing(false).unwrap();
-            let head = publishing.head(agent).unwrap();
-            let new = NewEntry {
-                agent,
-                author: "me",
-                published_at: "2026-01-01T00:00:00Z",
-                message: "m",
-                config: &config,
-                summary: &Summary::of(&changes),
-                changes: &changes,
-                reverts: None,
-                git_commit: None,
-            };
-            publishing.append(head.as_ref(), &new).unwrap();
-            publishing.commit().unwrap();
-            before.insert(agent, config);
-        }
+        ]);
         drop(store);
-
+        let fresh = dir.path().join("s.db");
         let old = dir.path().join("old.db");
         version_1_copy(&fresh, &old);
         let recorded = recorded_changes(&fresh);
