@@ -4,13 +4,13 @@
 //! A field's publish is the newest one, up to the snapshot's version, with a change at the
 //! field, under it, or above it setting a value that holds it (the publish that added a tool
 //! set every field of that tool). Fields are the keyed items, the scalar leaves, the plain lists
-//! (whole) and empty mappings; multi-line strings are also followed line by line, like
-//! `git blame`, through the versions of that one field.
+//! (whole) and empty mappings; multi-line strings are also blamed line by line, like
+//! `git blame`, from the line versions recorded with the publish that last set them.
 
 use serde_json::Value;
 
 use crate::agent::{Config, KEYED_LISTS, Section, item_identity};
-use crate::change::{Path, Segment, value_at};
+use crate::change::{Path, Segment, is_multiline};
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -114,60 +114,14 @@ impl Walk<'_> {
         })
     }
 
-    /// Each line of the string `text` at `path` with the version that last changed it: walk
-    /// back through the versions that set this field (or a value above it), diffing each
-    /// version's text with the one before, until every line has found its version.
-    fn lines(&self, path: &Path, text: &str, newest: u64) -> Result<Vec<Line>> {
-        let mut setters: Vec<(u64, Path)> = Vec::new();
-        for setter in path.ancestors().chain([path.clone()]) {
-            for version in self.store.settings(self.agent, &setter, self.upto, None)? {
-                setters.push((version, setter.clone()));
-            }
-        }
-        setters.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
-        setters.dedup_by_key(|(version, _)| *version);
-
+    /// Each line of the string `text` at `path` with the version that last changed it, as
+    /// recorded with the publish that set the text.
+    fn lines(&self, path: &Path, text: &str, version: u64) -> Result<Vec<Line>> {
         let lines: Vec<&str> = text.lines().collect();
-        let mut versions = vec![newest; lines.len()];
-        // The lines not yet attributed: (index in `lines`, index in `current`), where
-        // `current` is the text as `version` set it.
-        let mut open: Vec<(usize, usize)> = (0..lines.len()).map(|i| (i, i)).collect();
-        let mut current: Vec<String> = lines.iter().map(|&l| l.to_owned()).collect();
-        let mut setters = setters.into_iter();
-        let mut version = setters.next().map_or(newest, |(v, _)| v);
-        while !open.is_empty() {
-            let before = match setters.next() {
-                Some((older, setter)) => {
-                    let value = self.store.value_set(self.agent, &setter, older)?;
-                    let text = value
-                        .as_ref()
-                        .and_then(|v| value_at(v, &path.0[setter.0.len()..]))
-                        .and_then(Value::as_str);
-                    text.map(|t| (older, t.lines().map(str::to_owned).collect::<Vec<_>>()))
-                }
-                None => None,
-            };
-            let Some((older, before)) = before else {
-                // The field did not exist, or was not text, before `version`: it wrote the rest.
-                for (line, _) in open.drain(..) {
-                    versions[line] = version;
-                }
-                break;
-            };
-            let kept = unchanged_lines(&before, &current);
-            open.retain_mut(|(line, at)| match kept[*at] {
-                Some(old_at) => {
-                    *at = old_at;
-                    true
-                }
-                None => {
-                    versions[*line] = version;
-                    false
-                }
-            });
-            current = before;
-            version = older;
-        }
+        let versions = self
+            .store
+            .line_versions(self.agent, path, self.upto, lines.len())?
+            .unwrap_or_else(|| vec![version; lines.len()]);
         Ok(lines
             .into_iter()
             .zip(versions)
@@ -177,29 +131,6 @@ impl Walk<'_> {
             })
             .collect())
     }
-}
-
-/// Whether a string is shown and blamed as several lines.
-pub fn is_multiline(text: &str) -> bool {
-    text.trim_end().contains('\n')
-}
-
-/// For each line of `new`, its position in `old` when the line diff keeps it.
-fn unchanged_lines(old: &[String], new: &[String]) -> Vec<Option<usize>> {
-    let mut kept = vec![None; new.len()];
-    for op in similar::capture_diff_slices(similar::Algorithm::Myers, old, new) {
-        if let similar::DiffOp::Equal {
-            old_index,
-            new_index,
-            len,
-        } = op
-        {
-            for i in 0..len {
-                kept[new_index + i] = Some(old_index + i);
-            }
-        }
-    }
-    kept
 }
 
 #[cfg(test)]
@@ -294,12 +225,5 @@ mod tests {
         ]);
         // Removed in v3 and added back in v4: nothing before v4 counts.
         assert_eq!(lines, [("tools[w].d".to_owned(), vec![4, 4, 5])]);
-    }
-
-    #[test]
-    fn unchanged_lines_follow_the_diff() {
-        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let kept = unchanged_lines(&s(&["a", "b", "c"]), &s(&["a", "x", "b", "c", "d"]));
-        assert_eq!(kept, [Some(0), None, Some(1), Some(2), None]);
     }
 }

@@ -274,9 +274,14 @@ impl Change {
 
     /// Whether either side is a string of several lines (shown as a line diff).
     pub fn is_multiline(&self) -> bool {
-        let multi = |v: &Value| v.as_str().is_some_and(|s| s.trim_end().contains('\n'));
+        let multi = |v: &Value| v.as_str().is_some_and(is_multiline);
         multi(&self.old) || multi(&self.new)
     }
+}
+
+/// Whether a string is text of several lines (shown as a line diff, blamed line by line).
+pub fn is_multiline(text: &str) -> bool {
+    text.trim_end().contains('\n')
 }
 
 /// All differences from `old` to `new`, grouped by section in the order of [`Section::ALL`],

@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use super::{MASK, Style, clean, mask, value_text};
 use crate::agent::Config;
-use crate::blame::{Blame, is_multiline};
-use crate::change::{Segment, value_at};
+use crate::blame::Blame;
+use crate::change::{Segment, is_multiline, value_at};
 use crate::store::Entry;
 
 /// One row before it is fitted: the publish's columns, then what was set and its value.

@@ -7,8 +7,10 @@
 //! (agent, path, version) key, however long the history; the rows with a kind that set a value
 //! (added, removed, changed) have their own index, for the questions about paths above.
 //!
-//! Values are kept only where a later question needs them: mappings and lists on both sides
-//! (does an added `tools[x]` hold a `description`?) and strings as set (per-line blame).
+//! Values are kept only where a later question needs them: mappings and lists (does an added
+//! `tools[x]` hold a `description`?). A multi-line string set by a change gets the version that
+//! last changed each of its lines, carried over from the text before through a line diff, so
+//! per-line blame reads one row however often the text was edited.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +20,7 @@ use serde_json::Value;
 
 use super::{Entry, Store, decode_snapshot};
 use crate::agent::Config;
-use crate::change::{self, Change, Kind, Path, value_at};
+use crate::change::{self, Change, Kind, Path, is_multiline, value_at};
 use crate::error::{Error, Result};
 
 /// Migration 2: the table, and the index of the rows that set a value.
@@ -29,8 +31,11 @@ pub(super) const MIGRATION: &str = r#"
         path    TEXT NOT NULL,
         -- added, removed, changed, reordered (a keyed list's order); NULL: only paths under it
         kind    TEXT CHECK (kind IN ('added', 'removed', 'changed', 'reordered')),
+        -- JSON of the values before and after, kept when they are mappings or lists
         old     TEXT,
         new     TEXT,
+        -- JSON array: for a multi-line string set here, the version that last changed each line
+        lines   TEXT,
         PRIMARY KEY (agent, path, version),
         FOREIGN KEY (agent, version) REFERENCES history (agent, version)
     ) WITHOUT ROWID;
@@ -53,6 +58,7 @@ struct Row {
     kind: Option<&'static str>,
     old: Option<String>,
     new: Option<String>,
+    lines: Option<String>,
 }
 
 /// The rows a publish's changes make, by path.
@@ -68,14 +74,14 @@ fn rows(changes: &[Change]) -> BTreeMap<String, Row> {
             change.kind.as_str()
         };
         let kept_old = is_container(&change.old).then(|| change.old.to_string());
-        let kept_new =
-            (is_container(&change.new) || change.new.is_string()).then(|| change.new.to_string());
+        let kept_new = is_container(&change.new).then(|| change.new.to_string());
         let row = rows.entry(change.path.to_string()).or_default();
         if row.kind.is_none() {
             *row = Row {
                 kind: Some(kind),
                 old: kept_old,
                 new: kept_new,
+                lines: None,
             };
         } else {
             // A plain list can lose an entry at one position and gain another at the same
@@ -99,21 +105,147 @@ pub(super) fn record(
     version: u64,
     changes: &[Change],
 ) -> Result<()> {
+    let mut rows = rows(changes);
+    for change in changes {
+        if let Some(lines) = line_versions(conn, agent, version, change)?
+            && let Some(row) = rows.get_mut(&change.path.to_string())
+        {
+            row.lines = Some(Value::from(lines).to_string());
+        }
+    }
     let mut insert = conn.prepare_cached(
-        "INSERT INTO changes (agent, version, path, kind, old, new)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO changes (agent, version, path, kind, old, new, lines)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    for (path, row) in rows(changes) {
-        insert.execute(params![
-            agent,
-            version as i64,
-            path,
-            row.kind,
-            row.old,
-            row.new
-        ])?;
+    for (path, row) in rows {
+        let Row {
+            kind,
+            old,
+            new,
+            lines,
+        } = row;
+        insert.execute(params![agent, version as i64, path, kind, old, new, lines])?;
     }
     Ok(())
+}
+
+/// For a change that sets a multi-line string: the version that last changed each of its
+/// lines. A line that the line diff keeps from the text before keeps that line's version;
+/// every other line is this change's.
+fn line_versions(
+    conn: &Connection,
+    agent: &str,
+    version: u64,
+    change: &Change,
+) -> Result<Option<Vec<u64>>> {
+    let Some(new) = change.new.as_str().filter(|text| is_multiline(text)) else {
+        return Ok(None);
+    };
+    let new: Vec<&str> = new.lines().collect();
+    let mut versions = vec![version; new.len()];
+    if let (Kind::Changed, Some(old)) = (change.kind, change.old.as_str()) {
+        let old: Vec<&str> = old.lines().collect();
+        // A store whose older changes were never recorded gives this version to every line.
+        if let Some(before) = lines_as_of(
+            conn,
+            agent,
+            &change.path,
+            version.saturating_sub(1),
+            old.len(),
+        )? {
+            for (line, kept) in unchanged_lines(&old, &new).into_iter().enumerate() {
+                if let Some(kept) = kept {
+                    versions[line] = before[kept];
+                }
+            }
+        }
+    }
+    Ok(Some(versions))
+}
+
+/// The version that last changed each of the `count` lines of the text at `path` as of
+/// version `upto`: as recorded with the change that set the text, or, when a value above it
+/// set it (or it was a single line), that change's version for every line. `None` when no
+/// recorded change set it.
+fn lines_as_of(
+    conn: &Connection,
+    agent: &str,
+    path: &Path,
+    upto: u64,
+    count: usize,
+) -> Result<Option<Vec<u64>>> {
+    let mut newest: Option<(u64, Path)> = None;
+    for setter in path.ancestors().chain([path.clone()]) {
+        if let Some(&version) = settings(conn, agent, &setter, upto, Some(1))?.first()
+            && newest.as_ref().is_none_or(|(n, _)| version > *n)
+        {
+            newest = Some((version, setter));
+        }
+    }
+    let Some((version, setter)) = newest else {
+        return Ok(None);
+    };
+    if setter == *path {
+        let recorded: Option<String> = conn
+            .prepare_cached(
+                "SELECT lines FROM changes WHERE agent = ?1 AND path = ?2 AND version = ?3",
+            )?
+            .query_row(params![agent, path.to_string(), version as i64], |row| {
+                row.get(0)
+            })?;
+        if let Some(recorded) = recorded {
+            let versions: Vec<u64> = serde_json::from_str(&recorded).map_err(|e| {
+                Error::new(format!("a recorded change in the store is damaged: {e}"))
+            })?;
+            if versions.len() == count {
+                return Ok(Some(versions));
+            }
+        }
+    }
+    Ok(Some(vec![version; count]))
+}
+
+/// For each line of `new`, its position in `old` when the line diff keeps it.
+fn unchanged_lines(old: &[&str], new: &[&str]) -> Vec<Option<usize>> {
+    let mut kept = vec![None; new.len()];
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, old, new) {
+        if let similar::DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = op
+        {
+            for i in 0..len {
+                kept[new_index + i] = Some(old_index + i);
+            }
+        }
+    }
+    kept
+}
+
+/// The versions up to `upto` that set the value at exactly `path` (added, removed or changed
+/// it whole), newest first, at most `limit` of them.
+fn settings(
+    conn: &Connection,
+    agent: &str,
+    path: &Path,
+    upto: u64,
+    limit: Option<usize>,
+) -> Result<Vec<u64>> {
+    let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    let versions = conn
+        .prepare_cached(&format!(
+            "SELECT version FROM changes
+             WHERE agent = ?1 AND path = ?2 AND version <= ?3 AND {SETTING}
+             ORDER BY version DESC LIMIT ?4"
+        ))?
+        .query_map(
+            params![agent, path.to_string(), upto as i64, limit],
+            |row| row.get::<_, i64>(0),
+        )?
+        .map(|version| version.map(|v| v as u64))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(versions)
 }
 
 /// Fill the table for a store made before it existed: each entry against its parent, as a
@@ -219,36 +351,19 @@ impl Store {
         upto: u64,
         limit: Option<usize>,
     ) -> Result<Vec<u64>> {
-        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let versions = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT version FROM changes
-                 WHERE agent = ?1 AND path = ?2 AND version <= ?3 AND {SETTING}
-                 ORDER BY version DESC LIMIT ?4"
-            ))?
-            .query_map(
-                params![agent, path.to_string(), upto as i64, limit],
-                |row| row.get::<_, i64>(0),
-            )?
-            .map(|version| version.map(|v| v as u64))
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(versions)
+        settings(&self.conn, agent, path, upto, limit)
     }
 
-    /// The value `version` set at `path`, when it was kept (mappings, lists and strings); `None`
-    /// for a removal or a scalar.
-    pub fn value_set(&self, agent: &str, path: &Path, version: u64) -> Result<Option<Value>> {
-        let kept: Option<Option<String>> = self
-            .conn
-            .prepare_cached(
-                "SELECT new FROM changes WHERE agent = ?1 AND path = ?2 AND version = ?3",
-            )?
-            .query_row(params![agent, path.to_string(), version as i64], |row| {
-                row.get(0)
-            })
-            .optional()?;
-        kept.flatten().map(|text| decode_value(&text)).transpose()
+    /// The version that last changed each of the `count` lines of the multi-line string at
+    /// `path` as of version `upto`; `None` when no recorded change set it.
+    pub fn line_versions(
+        &self,
+        agent: &str,
+        path: &Path,
+        upto: u64,
+        count: usize,
+    ) -> Result<Option<Vec<u64>>> {
+        lines_as_of(&self.conn, agent, path, upto, count)
     }
 }
 
@@ -304,10 +419,15 @@ mod tests {
             rows["tools[t].p.q"],
             Row {
                 kind: Some("changed"),
-                old: None,
-                new: None
+                ..Row::default()
             }
         );
+    }
+
+    #[test]
+    fn unchanged_lines_follow_the_diff() {
+        let kept = unchanged_lines(&["a", "b", "c"], &["a", "x", "b", "c", "d"]);
+        assert_eq!(kept, [Some(0), None, Some(1), Some(2), None]);
     }
 
     #[test]
