@@ -49,8 +49,11 @@ pub(super) const MIGRATION: &str = r#"
     BEGIN SELECT RAISE(ABORT, 'recorded changes are append-only'); END;
 "#;
 
-/// The kinds that set the value at their path (a reorder only moves items).
-const SETTING: &str = "kind IN ('added', 'removed', 'changed')";
+/// The rows that set the value at their path (a reorder only moves items), through their
+/// index: without statistics SQLite would rather filter the primary key's range, which holds
+/// a row for every change under the path (every tool edit, for `tools`).
+const SETTING: &str = "changes INDEXED BY changes_setting
+    WHERE kind IN ('added', 'removed', 'changed')";
 
 /// One row to record: the change at this path, if any, and the values kept.
 #[derive(Debug, Default, PartialEq)]
@@ -235,8 +238,8 @@ fn settings(
     let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
     let versions = conn
         .prepare_cached(&format!(
-            "SELECT version FROM changes
-             WHERE agent = ?1 AND path = ?2 AND version <= ?3 AND {SETTING}
+            "SELECT version FROM {SETTING}
+             AND agent = ?1 AND path = ?2 AND version <= ?3
              ORDER BY version DESC LIMIT ?4"
         ))?
         .query_map(
@@ -297,7 +300,7 @@ impl Store {
         for ancestor in path.ancestors() {
             let below = &path.0[ancestor.0.len()..];
             let mut select = self.conn.prepare_cached(&format!(
-                "SELECT version, old, new FROM changes WHERE agent = ?1 AND path = ?2 AND {SETTING}"
+                "SELECT version, old, new FROM {SETTING} AND agent = ?1 AND path = ?2"
             ))?;
             let mut rows = select.query(params![agent, ancestor.to_string()])?;
             while let Some(row) = rows.next()? {
