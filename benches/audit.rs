@@ -1,7 +1,7 @@
 //! Do `log --touching` and `blame` cost the same on a long history as on a short one? Builds
 //! histories of 100 and 10,000 publishes of one agent (20 tools with parameters, 80 lines of
 //! instructions, 5 guardrails) through the library, then times the real binary on each
-//! (median of whole-process runs), and the migration that backfills the changes of a store
+//! (fastest and median of whole-process runs), and the migration that backfills the changes of a store
 //! made before they were recorded.
 //!
 //!     cargo bench --bench audit
@@ -121,10 +121,12 @@ fn seed(path: &Path, publishes: usize) {
     publishing.commit().expect("commit");
 }
 
-fn median(root: &Path, args: &[&str]) -> Duration {
+/// The fastest and the median of RUNS runs: on a machine shared with other work, the fastest
+/// is the steadier measure of the command's own cost.
+fn timings(root: &Path, args: &[&str]) -> (Duration, Duration) {
     let mut times: Vec<Duration> = (0..RUNS).map(|_| run(root, args)).collect();
     times.sort();
-    times[RUNS / 2]
+    (times[0], times[RUNS / 2])
 }
 
 fn run(root: &Path, args: &[&str]) -> Duration {
@@ -150,7 +152,10 @@ fn as_version_1(store: &Path, copy: &Path) {
 
 fn main() {
     let tmp = tempfile::tempdir().expect("temporary folder");
-    println!("{:<58} {:>8} {:>12}", "command", "entries", "median");
+    println!(
+        "{:<62} {:>7} {:>10} {:>10}",
+        "command", "entries", "fastest", "median"
+    );
     for publishes in [100, 10_000] {
         let root = tmp.path().join(format!("ws-{publishes}"));
         std::fs::create_dir_all(root.join(".agentctl")).unwrap();
@@ -170,17 +175,18 @@ fn main() {
             "blame support-bot v50 --json",
         ] {
             let args: Vec<&str> = command.split(' ').collect();
-            let time = median(&root, &args);
+            let (fastest, median) = timings(&root, &args);
             println!(
-                "{command:<58} {publishes:>8} {:>9.2} ms",
-                time.as_secs_f64() * 1e3
+                "{command:<62} {publishes:>7} {:>7.2} ms {:>7.2} ms",
+                fastest.as_secs_f64() * 1e3,
+                median.as_secs_f64() * 1e3
             );
         }
         let old = tmp.path().join(format!("old-{publishes}.db"));
         as_version_1(&store, &old);
         let time = run(&root, &["--store", old.to_str().unwrap(), "log", "-n", "1"]);
         println!(
-            "{:<58} {publishes:>8} {:>9.2} ms",
+            "{:<62} {publishes:>7} {:>7.0} ms (one run)",
             "migrate a schema-1 store (backfill), then log -n 1",
             time.as_secs_f64() * 1e3
         );
