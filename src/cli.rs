@@ -62,6 +62,7 @@ pub enum Command {
     Revert(commands::revert::Args),
     Restore(commands::restore::Args),
     Undo(commands::undo::Args),
+    Blame(commands::blame::Args),
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! exits; [`commands`] glue it to the [`ui::Ui`].
 
 pub mod agent;
+pub mod blame;
 pub mod change;
 pub mod cli;
 pub mod commands;

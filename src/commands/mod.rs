@@ -1,6 +1,7 @@
 //! One module per subcommand; this file only dispatches and holds what every command needs:
 //! the global options, the Ui, the user config, and the way to the workspace and the store.
 
+pub mod blame;
 pub mod diff;
 pub mod init;
 pub mod log;
@@ -172,5 +173,6 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         Command::Revert(args) => revert::cmd_revert(&ctx, args, revert::Mode::Write),
         Command::Restore(args) => restore::cmd_restore(&ctx, args),
         Command::Undo(args) => undo::cmd_undo(&ctx, args),
+        Command::Blame(args) => blame::cmd_blame(&ctx, args),
     }
 }
