@@ -50,6 +50,7 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Init(commands::init::Args),
+    New(commands::new::Args),
     Status(commands::status::Args),
     Validate(commands::validate::Args),
     Diff(commands::diff::Args),
@@ -62,6 +63,9 @@ pub enum Command {
     Revert(commands::revert::Args),
     Restore(commands::restore::Args),
     Undo(commands::undo::Args),
+    Export(commands::export::Args),
+    Schema(commands::schema::Args),
+    Completions(commands::completions::Args),
 }
 
 #[cfg(test)]
