@@ -1,4 +1,4 @@
-//! Shell completions and the man page, generated from the clap definition. The copies checked
+//! Shell completions and the man pages, generated from the clap definition. The copies checked
 //! in under `completions/` are kept equal to these by a test.
 
 use clap::CommandFactory;
@@ -37,13 +37,28 @@ pub fn file_name(shell: Shell) -> String {
     shell.file_name(BIN)
 }
 
-/// The man page `agentctl.1` (roff).
-pub fn man_page() -> String {
-    let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut out)
-        .expect("rendering into memory cannot fail");
-    String::from_utf8_lossy(&out).into_owned()
+/// The man pages, as (file name, roff text): `agentctl.1` and one per subcommand, as git has
+/// them (`agentctl-export.1`), which `agentctl.1` refers to.
+pub fn man_pages() -> Vec<(String, String)> {
+    fn add(cmd: clap::Command, pages: &mut Vec<(String, String)>) {
+        let man = clap_mangen::Man::new(cmd.clone());
+        let mut out = Vec::new();
+        man.render(&mut out)
+            .expect("rendering into memory cannot fail");
+        pages.push((
+            man.get_filename(),
+            String::from_utf8_lossy(&out).into_owned(),
+        ));
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            add(sub.clone(), pages);
+        }
+    }
+    // Built once from the top, so that subcommands are named `agentctl-export`.
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = Vec::new();
+    add(cmd, &mut pages);
+    pages
 }
 
 const BIN: &str = "agentctl";

@@ -3,6 +3,7 @@
 mod common;
 
 mod test_diff;
+mod test_generated;
 mod test_init;
 mod test_log_show;
 mod test_publish;
