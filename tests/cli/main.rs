@@ -2,6 +2,7 @@
 
 mod common;
 
+mod test_ci_recipes;
 mod test_diff;
 mod test_generated;
 mod test_init;
