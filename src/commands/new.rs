@@ -19,7 +19,7 @@ pub struct Args {
 
 /// Where `new` keeps the schema, relative to the workspace root, and how a staging file in
 /// `agents/` reaches it.
-pub const SCHEMA_FILE: &str = "agent.schema.json";
+const SCHEMA_FILE: &str = "agent.schema.json";
 const SCHEMA_FROM_AGENTS: &str = "../.agentctl/agent.schema.json";
 
 pub fn cmd_new(ctx: &Context, args: Args) -> Result<u8> {
@@ -81,7 +81,7 @@ const TEMPLATE: &str = r#"# yaml-language-server: $schema={schema}
 # `agentctl publish {agent}`. Check it with `agentctl validate {agent}` and review it with
 # `agentctl diff {agent}`. Comments, key order and formatting are never changes.
 
-# --- Agent settings -------------------------------------------------------------
+# --- Agent settings -----------------------------------------------------------
 # The display name (required, a non-empty string).
 name: "{agent}"
 # What the agent is for, in a sentence or two.
@@ -94,13 +94,13 @@ model:
   max_tokens: 1024
 # Any other top-level key is allowed too, and belongs to the agent settings.
 
-# --- Instructions (the system prompt) -------------------------------------------
+# --- Instructions (the system prompt) -----------------------------------------
 # A `|` block keeps the lines as written; edits are reviewed as a line diff.
 instructions: |
   You are {agent}. TODO: say who you serve, what you help with, the tone to use,
   and when to hand over to a human.
 
-# --- Knowledge sources ----------------------------------------------------------
+# --- Knowledge sources --------------------------------------------------------
 # A list of mappings, each with a unique `name` (or `id`); diffs address items by it,
 # as knowledge_sources[NAME]. Replace [] with items such as:
 #   - name: help-center
@@ -108,7 +108,7 @@ instructions: |
 #     url: https://help.example.com/
 knowledge_sources: []
 
-# --- Tools ------------------------------------------------------------------------
+# --- Tools --------------------------------------------------------------------
 # A list of mappings, each with a unique `name` (or `id`), as tools[NAME] in diffs.
 # `parameters` is usually a JSON Schema object. Replace [] with items such as:
 #   - name: lookup_order
@@ -120,7 +120,7 @@ knowledge_sources: []
 #       required: [order_id]
 tools: []
 
-# --- Guardrails -------------------------------------------------------------------
+# --- Guardrails ---------------------------------------------------------------
 # A list of mappings, each with a unique `name` (or `id`), as guardrails[NAME] in diffs.
 # Replace [] with items such as:
 #   - name: no-card-numbers
