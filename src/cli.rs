@@ -50,11 +50,13 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Init(commands::init::Args),
+    New(commands::new::Args),
     Status(commands::status::Args),
     Validate(commands::validate::Args),
     Diff(commands::diff::Args),
     Publish(commands::publish::Args),
     Log(commands::log::Args),
+    Blame(commands::blame::Args),
     Show(commands::show::Args),
     /// Preview a revert: what `revert` would do to staging, side by side, and its conflicts
     RevertPreview(commands::revert::Args),
@@ -62,7 +64,9 @@ pub enum Command {
     Revert(commands::revert::Args),
     Restore(commands::restore::Args),
     Undo(commands::undo::Args),
-    Blame(commands::blame::Args),
+    Export(commands::export::Args),
+    Schema(commands::schema::Args),
+    Completions(commands::completions::Args),
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod error;
 pub mod git;
 pub mod merge;
 pub mod render;
+pub mod schema;
 pub mod store;
 pub mod survey;
 pub mod ui;

@@ -221,29 +221,16 @@ impl Workspace {
     /// Replace a staging file's content atomically: a temporary file in `agents/`, flushed to
     /// disk, then renamed over the old one, so a crash leaves the old file or the new one.
     pub fn write(&self, staging: &Staging, bytes: &[u8]) -> Result<()> {
-        let shown = self.display(&staging.path);
-        let dir = staging.path.parent().unwrap_or(Path::new("."));
-        let write = || -> std::io::Result<()> {
-            let mut file = tempfile::NamedTempFile::new_in(dir)?;
-            file.write_all(bytes)?;
-            file.as_file().sync_all()?;
-            // Keep the permissions of the file being replaced; a new file gets the usual
-            // 0644 rather than NamedTempFile's private 0600.
-            match fs::metadata(&staging.path) {
-                Ok(metadata) => file.as_file().set_permissions(metadata.permissions())?,
-                Err(_) => {
-                    #[cfg(unix)]
-                    {
-                        use std::os::unix::fs::PermissionsExt;
-                        file.as_file()
-                            .set_permissions(fs::Permissions::from_mode(0o644))?;
-                    }
-                }
-            }
-            file.persist(&staging.path).map_err(|e| e.error)?;
-            fs::File::open(dir)?.sync_all()
-        };
-        write().with_context(|| format!("cannot write {shown}"))?;
+        write_atomically(&staging.path, bytes, Replace::Yes)
+            .with_context(|| format!("cannot write {}", self.display(&staging.path)))?;
+        Ok(())
+    }
+
+    /// Write a staging file that must not exist yet (`new`), as atomically as [`Self::write`];
+    /// a file that appeared meanwhile is left alone and the write fails.
+    pub fn create(&self, staging: &Staging, bytes: &[u8]) -> Result<()> {
+        write_atomically(&staging.path, bytes, Replace::No)
+            .with_context(|| format!("cannot write {}", self.display(&staging.path)))?;
         Ok(())
     }
 
@@ -269,6 +256,42 @@ impl Workspace {
             .with_context(|| format!("cannot lock the workspace ({})", self.display(&path)))?;
         Ok(file)
     }
+}
+
+/// Whether [`write_atomically`] may replace an existing file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replace {
+    Yes,
+    No,
+}
+
+/// Write a file all or nothing: a temporary file in the same folder, flushed to disk, then
+/// renamed into place, so a crash leaves the old file or the new one. A replaced file keeps its
+/// permissions; a new one gets the usual 0644 rather than a temporary file's private 0600.
+pub fn write_atomically(path: &Path, bytes: &[u8], replace: Replace) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    match fs::metadata(path) {
+        Ok(metadata) => file.as_file().set_permissions(metadata.permissions())?,
+        Err(_) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                file.as_file()
+                    .set_permissions(fs::Permissions::from_mode(0o644))?;
+            }
+        }
+    }
+    match replace {
+        Replace::Yes => file.persist(path).map_err(|e| e.error)?,
+        Replace::No => file.persist_noclobber(path).map_err(|e| e.error)?,
+    };
+    fs::File::open(dir)?.sync_all()
 }
 
 /// Agent ids: letters, digits, `-`, `_`, `.`, starting with a letter or digit, at most 128

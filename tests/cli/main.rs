@@ -3,9 +3,12 @@
 mod common;
 
 mod test_audit;
+mod test_ci_recipes;
 mod test_diff;
+mod test_generated;
 mod test_init;
 mod test_log_show;
+mod test_new_export;
 mod test_publish;
 mod test_restore_undo;
 mod test_revert;
