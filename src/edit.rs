@@ -31,18 +31,51 @@ pub fn rewrite(text: &str, from: &Config, to: &Config) -> Rewrite {
         Some(body) => ("\u{feff}", body),
         None => ("", text),
     };
-    if let Some(edited) = edit_quietly(body, from, to)
-        && agent::parse(edited.as_bytes()).is_ok_and(|value| value == *to)
-    {
-        return Rewrite {
-            text: format!("{bom}{edited}"),
-            faithful: true,
-        };
+    if let Some(edited) = edit_quietly(body, from, to) {
+        let holds_target = |text: &str| agent::parse(text.as_bytes()).is_ok_and(|v| v == *to);
+        for candidate in [keep_blank_lines(body, &edited), edited] {
+            if holds_target(&candidate) {
+                return Rewrite {
+                    text: format!("{bom}{candidate}"),
+                    faithful: true,
+                };
+            }
+        }
     }
     Rewrite {
         text: fresh(to),
         faithful: false,
     }
+}
+
+/// Put back blank lines the edit dropped at the end of a changed region. yaml-edit counts the
+/// blank lines after a block scalar (`|`) as part of it, so replacing the scalar drops them,
+/// and with them the gap before the next key or comment.
+fn keep_blank_lines(original: &str, edited: &str) -> String {
+    let old: Vec<&str> = original.split_inclusive('\n').collect();
+    let new: Vec<&str> = edited.split_inclusive('\n').collect();
+    let blank = |line: &&&str| line.trim().is_empty();
+    let mut out = String::with_capacity(edited.len());
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new) {
+        let new_lines = &new[op.new_range()];
+        out.extend(new_lines.iter().copied());
+        if matches!(
+            op.tag(),
+            similar::DiffTag::Delete | similar::DiffTag::Replace
+        ) {
+            let old_lines = &old[op.old_range()];
+            let dropped = old_lines.iter().rev().take_while(blank).count();
+            let kept = new_lines.iter().rev().take_while(blank).count();
+            if dropped > kept {
+                out.extend(
+                    old_lines[old_lines.len() - (dropped - kept)..]
+                        .iter()
+                        .copied(),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// A clean YAML rendering of `config`, for a new file or when an edit is impossible.
@@ -78,12 +111,21 @@ fn edit(text: &str, from: &Config, to: &Config) -> Option<String> {
         }
         if let Some(whole) = replaced_whole(change) {
             let value = value_at(to, &whole)?;
-            set(&root, &whole.0, Some(value), None)?;
+            let edit = Edit {
+                new: Some(value),
+                position: None,
+                after: None,
+            };
+            set(&root, &whole.0, &edit)?;
             replaced.push(whole);
             continue;
         }
-        let new = (change.kind != Kind::Removed).then_some(&change.new);
-        set(&root, &change.path.0, new, change.position)?;
+        let edit = Edit {
+            new: (change.kind != Kind::Removed).then_some(&change.new),
+            position: change.position,
+            after: key_before(to, &change.path),
+        };
+        set(&root, &change.path.0, &edit)?;
     }
     Some(document.to_string())
 }
@@ -105,6 +147,20 @@ fn replaced_whole(change: &Change) -> Option<change::Path> {
         }
         _ => None,
     }
+}
+
+/// The key before the last one of `path` in its mapping in `config`: where an added key goes.
+fn key_before<'c>(config: &'c Config, path: &change::Path) -> Option<&'c str> {
+    let (Segment::Key(key), parent) = path.0.split_last()? else {
+        return None;
+    };
+    let siblings = if parent.is_empty() {
+        config
+    } else {
+        value_at(config, &change::Path(parent.to_vec()))?.as_object()?
+    };
+    let at = siblings.keys().position(|k| k == key)?;
+    siblings.keys().nth(at.checked_sub(1)?).map(String::as_str)
 }
 
 /// The value at `path` in `config`.
@@ -170,20 +226,30 @@ macro_rules! with_yaml {
     };
 }
 
-/// Set (or with `None`, remove) the node at `path` below `mapping`. `position` places an added
-/// keyed-list item.
-fn set(
-    mapping: &Mapping,
-    path: &[Segment],
-    new: Option<&Value>,
+/// What to do at the end of a path: set `new` (or with `None`, remove the node); `position`
+/// places an added keyed-list item, `after` an added mapping key.
+struct Edit<'a> {
+    new: Option<&'a Value>,
     position: Option<usize>,
-) -> Option<()> {
+    after: Option<&'a str>,
+}
+
+fn set(mapping: &Mapping, path: &[Segment], edit: &Edit) -> Option<()> {
     let (Segment::Key(key), rest) = path.split_first()? else {
         return None;
     };
     if rest.is_empty() {
-        match new {
-            Some(value) => with_yaml!(value, |v| mapping.set(key.as_str(), v)),
+        match edit.new {
+            // A key that comes back goes where it was, not to the end of the file.
+            Some(value) => match edit.after {
+                Some(after)
+                    if !mapping.contains_key(key.as_str()) && mapping.contains_key(after) =>
+                {
+                    with_yaml!(value, |v| mapping.insert_after(after, key.as_str(), v))
+                        .then_some(())?;
+                }
+                _ => with_yaml!(value, |v| mapping.set(key.as_str(), v)),
+            },
             None => {
                 mapping.remove(key.as_str())?;
             }
@@ -191,22 +257,17 @@ fn set(
         return Some(());
     }
     let child = mapping.get(key.as_str())?;
-    descend(&child, rest, new, position)
+    descend(&child, rest, edit)
 }
 
-fn descend(
-    node: &yaml_edit::YamlNode,
-    path: &[Segment],
-    new: Option<&Value>,
-    position: Option<usize>,
-) -> Option<()> {
+fn descend(node: &yaml_edit::YamlNode, path: &[Segment], edit: &Edit) -> Option<()> {
     match path.first()? {
-        Segment::Key(_) => set(node.as_mapping()?, path, new, position),
+        Segment::Key(_) => set(node.as_mapping()?, path, edit),
         Segment::Item(name) => {
             let sequence = node.as_sequence()?;
             let rest = &path[1..];
             let index = find_item(sequence, name);
-            match (index, rest.is_empty(), new) {
+            match (index, rest.is_empty(), edit.new) {
                 (Some(i), true, None) => {
                     sequence.remove(i)?;
                     Some(())
@@ -215,11 +276,11 @@ fn descend(
                     with_yaml!(value, |v| sequence.set(i, v)).then_some(())
                 }
                 (None, true, Some(value)) => {
-                    let at = position.unwrap_or(usize::MAX).min(sequence.len());
+                    let at = edit.position.unwrap_or(usize::MAX).min(sequence.len());
                     with_yaml!(value, |v| sequence.insert(at, v));
                     Some(())
                 }
-                (Some(i), false, _) => descend(&sequence.get(i)?, rest, new, position),
+                (Some(i), false, _) => descend(&sequence.get(i)?, rest, edit),
                 _ => None,
             }
         }
@@ -324,6 +385,38 @@ guardrails:
         assert!(result.faithful);
         assert!(result.text.contains("instructions: |"), "{}", result.text);
         assert_eq!(parse(&result.text), parse(&target));
+    }
+
+    #[test]
+    fn blank_lines_after_a_changed_block_scalar_stay() {
+        for (block, gap) in [("|", "\n"), ("|-", "\n\n"), (">-", "\n")] {
+            let text = format!(
+                "name: a\ninstructions: {block}\n  One.\n  Two.\n{gap}# Next section\ntools: []\n"
+            );
+            let target = text.replace("Two.", "Two, edited.");
+            let result = rewrite_to(&text, &target);
+            assert!(result.faithful);
+            let rest = format!("Two, edited.\n{gap}# Next section\ntools: []\n");
+            assert!(result.text.ends_with(&rest), "{block}:\n{}", result.text);
+            if block.starts_with('|') {
+                assert_eq!(result.text, target, "{block}");
+            }
+        }
+        let crlf = "name: a\r\ninstructions: |\r\n  One.\r\n\r\n# Next\r\ntools: []\r\n";
+        let target = crlf.replace("One.", "Uno.");
+        assert_eq!(rewrite_to(crlf, &target).text, target);
+    }
+
+    #[test]
+    fn a_key_that_comes_back_goes_where_it_was() {
+        let target = "# top\nname: a\ndescription: back  # again\nmodel: {x: 1}\n# end\n";
+        let text = "# top\nname: a\nmodel: {x: 1}\n# end\n";
+        let result = rewrite_to(text, target);
+        assert!(result.faithful);
+        assert_eq!(
+            result.text,
+            "# top\nname: a\ndescription: back\nmodel: {x: 1}\n# end\n"
+        );
     }
 
     #[test]

@@ -20,6 +20,9 @@ use crate::error::Error;
 pub const DEFAULT_WIDTH: usize = 100;
 /// Narrower than this, nothing sensible fits; views are laid out for this width instead.
 pub const MIN_WIDTH: usize = 20;
+/// Wider than this, views are laid out for this width: `COLUMNS` is user input, and a huge
+/// value must not make agentctl pad lines with gigabytes of spaces.
+pub const MAX_WIDTH: usize = 1000;
 
 /// What a piece of human output means. Views say what a piece is; this module alone decides
 /// how it looks.
@@ -91,7 +94,7 @@ impl Ui {
                 .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
                 .filter(|&w| w > 0)
                 .unwrap_or(DEFAULT_WIDTH)
-                .max(MIN_WIDTH),
+                .clamp(MIN_WIDTH, MAX_WIDTH),
         }
     }
 

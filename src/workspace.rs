@@ -221,8 +221,19 @@ impl Workspace {
     /// Replace a staging file's content atomically: a temporary file in `agents/`, flushed to
     /// disk, then renamed over the old one, so a crash leaves the old file or the new one.
     pub fn write(&self, staging: &Staging, bytes: &[u8]) -> Result<()> {
+        let shown = self.display(&staging.path);
+        // Renaming over a link would turn it into a plain file and leave its target as it
+        // was; writing through it would change a file outside agents/. Neither is asked for.
+        if fs::symlink_metadata(&staging.path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Error::new(format!(
+                "{shown} is a symbolic link; agentctl does not replace links"
+            ))
+            .hint(
+                "replace the link with a copy of the file it points to, then run the command again",
+            ));
+        }
         write_atomically(&staging.path, bytes, Replace::Yes)
-            .with_context(|| format!("cannot write {}", self.display(&staging.path)))?;
+            .with_context(|| format!("cannot write {shown}"))?;
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{MASK, Style, clean, mask, value_text};
+use super::{MASK, Style, clean, columns, mask, value_text};
 use crate::agent::Config;
 use crate::blame::Blame;
 use crate::change::{Segment, is_multiline, value_at};
@@ -81,8 +81,8 @@ pub fn blame_text(
 fn fit(rows: &[Row<'_>], style: Style, width: usize) -> String {
     let widest = |cell: &dyn Fn(&Row<'_>) -> usize| rows.iter().map(cell).max().unwrap_or(0);
     let version_width = widest(&|r| format!("v{}", r.publish.version).len());
-    let author_width = widest(&|r| author_name(r.publish).chars().count()).min(20);
-    let what_width = widest(&|r| r.what.chars().count());
+    let author_width = widest(&|r| columns::width(&author_name(r.publish))).min(20);
+    let what_width = widest(&|r| columns::width(&r.what));
     const ID: usize = 8;
     const DATE: usize = 10;
     const GAPS: usize = 2 * 5;
@@ -94,9 +94,14 @@ fn fit(rows: &[Row<'_>], style: Style, width: usize) -> String {
             .max(16),
     );
     let author_width = author_width.min(room.saturating_sub(what_width + VALUE_FLOOR).max(8));
-    let value_width = room
-        .saturating_sub(author_width + what_width)
-        .max(VALUE_FLOOR);
+    // On a narrow terminal the floors give way too: a row never runs past the width.
+    let (author_width, what_width) = if author_width + what_width + VALUE_FLOOR > room {
+        let author = author_width.min(room / 6).max(1);
+        (author, what_width.min(room / 3).max(1))
+    } else {
+        (author_width, what_width)
+    };
+    let value_width = room.saturating_sub(author_width + what_width).max(1);
 
     let mut out = String::new();
     for row in rows {
@@ -112,7 +117,7 @@ fn fit(rows: &[Row<'_>], style: Style, width: usize) -> String {
             style.paint(&id, Tone::Dim),
         );
         let line = format!(
-            "{version}  {id}  {:<author_width$}  {date:<DATE$}  {:<what_width$}  {}",
+            "{version}  {id}  {}  {date:<DATE$}  {}  {}",
             cut(&author_name(row.publish), author_width),
             cut(&row.what, what_width),
             cut(&row.value, value_width),
@@ -134,14 +139,28 @@ fn author_name(publish: &Entry) -> String {
     clean(name)
 }
 
-/// `text` in at most `width` characters, ending in `…` when it had to be shortened.
+/// `text` in exactly `width` display columns: padded, or shortened to end in `…`. Wide
+/// characters (CJK, emoji) count two columns.
 fn cut(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
+    let mut out = String::new();
+    let mut used = 0;
+    if columns::width(text) <= width {
+        out.push_str(text);
+        used = columns::width(text);
+    } else {
+        for c in text.chars() {
+            let w = columns::width(c.encode_utf8(&mut [0; 4]));
+            if used + w + 1 > width {
+                break;
+            }
+            out.push(c);
+            used += w;
+        }
+        out.push('…');
+        used += 1;
     }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
 }
 
 #[cfg(test)]
@@ -151,7 +170,10 @@ mod tests {
     #[test]
     fn cut_marks_what_it_shortens() {
         assert_eq!(cut("abcdef", 6), "abcdef");
+        assert_eq!(cut("abc", 6), "abc   ");
         assert_eq!(cut("abcdefg", 6), "abcde…");
         assert_eq!(cut("ééééé", 3), "éé…");
+        assert_eq!(cut("日本語のテキスト", 7), "日本語…");
+        assert_eq!(columns::width(&cut("日本語のテキスト", 6)), 6);
     }
 }

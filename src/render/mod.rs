@@ -312,7 +312,11 @@ fn body(change: &Change, style: Style) -> Body {
         Value::Null => Some(String::new()),
         _ => None,
     };
-    if let (true, Some(old), Some(new)) = (change.is_multiline(), text(&old), text(&new)) {
+    // A masked secret text is `********` on both sides: shown as values, not as an empty diff.
+    let masked_alike = old == new;
+    if let (true, false, Some(old), Some(new)) =
+        (change.is_multiline(), masked_alike, text(&old), text(&new))
+    {
         return Body::Text(text_diff::hunks(&old, &new));
     }
     Body::Values {

@@ -555,3 +555,23 @@ fn a_store_from_before_is_migrated_and_answers_the_same() {
     let entries = env.log_entries(&["--store", old, "bot", "--touching", "model.temperature"]);
     assert_eq!(versions(&entries), [8, 6, 2, 1]);
 }
+
+/// Every blame row fits the width, wide characters counted as two columns.
+#[test]
+fn blame_rows_fit_narrow_widths_and_wide_characters() {
+    let env = TestEnv::new();
+    env.write_agent(
+        "bot",
+        "name: 日本語のエージェント名前はとても長いです\ndescription: 😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀\nmodel:\n  temperature: 0.2\n",
+    );
+    env.run(&["publish", "bot"]).success();
+    for columns in ["40", "60", "100"] {
+        let run = env.run_with(env.command().env("COLUMNS", columns).args(["blame", "bot"]));
+        run.success();
+        let limit: usize = columns.parse().unwrap();
+        for line in run.stdout.lines() {
+            let width = unicode_width::UnicodeWidthStr::width(line);
+            assert!(width <= limit, "{width} > {limit}: {line}");
+        }
+    }
+}

@@ -922,3 +922,50 @@ fn a_store_path_that_does_not_exist_is_read_as_empty_and_not_created() {
         .success();
     assert!(typo.exists(), "the first publish creates it");
 }
+
+/// `COLUMNS` is user input: a huge value is capped, never a gigantic allocation.
+#[test]
+fn a_huge_columns_value_is_capped() {
+    let env = TestEnv::new();
+    env.write_agent("bot", &agent_yaml("Bot", 0.2));
+    env.run(&["publish", "bot"]).success();
+    env.write_agent("bot", &agent_yaml("Bot", 0.7));
+    for columns in ["99999999999999", "4294967296", "5000000"] {
+        let run = env.run_with(env.command().env("COLUMNS", columns).args(["diff", "bot"]));
+        run.success();
+        let widest = run
+            .stdout
+            .lines()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        assert!(widest <= 1000, "{columns}: a line of {widest} columns");
+    }
+}
+
+/// A multi-line secret that changed shows as masked on both sides, not as an empty diff.
+#[test]
+fn a_changed_multi_line_secret_is_shown_masked() {
+    let env = TestEnv::new();
+    env.write_agent(
+        "bot",
+        "name: Bot\nauth:\n  client_secret: |\n    line one\n    line two\n",
+    );
+    env.run(&["publish", "bot"]).success();
+    env.write_agent(
+        "bot",
+        "name: Bot\nauth:\n  client_secret: |\n    line one\n    line 2\n",
+    );
+    for view in [
+        &["diff", "bot"][..],
+        &["diff", "bot", "--unified"],
+        &["diff", "bot", "--format", "markdown"],
+    ] {
+        env.run(view)
+            .success()
+            .stdout_has("auth.client_secret")
+            .stdout_has("********")
+            .stdout_lacks("line one")
+            .stdout_lacks("line 2");
+    }
+}

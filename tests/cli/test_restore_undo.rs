@@ -253,3 +253,29 @@ proptest! {
         prop_assert_eq!(staging(&env), text.as_bytes().to_vec());
     }
 }
+
+#[test]
+fn a_symlinked_staging_file_is_not_replaced() {
+    let (env, _, v2) = two_publishes();
+    let real = env.tmp.path().join("elsewhere.yaml");
+    fs::write(&real, &v2).unwrap();
+    fs::remove_file(staging_path(&env)).unwrap();
+    std::os::unix::fs::symlink(&real, staging_path(&env)).unwrap();
+    let store_before = env.store_bytes();
+    for command in [&["revert", AGENT, "v2"][..], &["restore", AGENT, "v1"]] {
+        env.run(command).code(2).stderr_has("is a symbolic link");
+        assert!(
+            fs::symlink_metadata(staging_path(&env))
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "the link stays a link"
+        );
+        assert_eq!(
+            fs::read_to_string(&real).unwrap(),
+            v2,
+            "its target is untouched"
+        );
+    }
+    assert_eq!(env.store_bytes(), store_before, "no backup was recorded");
+}

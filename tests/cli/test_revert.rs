@@ -477,3 +477,27 @@ fn a_file_that_cannot_be_edited_in_place_is_rewritten_with_a_warning() {
     assert_staging_is(&env, "v1");
     assert!(!staging(&env).contains("# comment"));
 }
+
+#[test]
+fn reverting_an_instructions_edit_of_the_example_gives_back_its_exact_bytes() {
+    let example = fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/agents/support-bot.yaml"),
+    )
+    .unwrap();
+    let edited = example.replace(
+        "You are the support assistant",
+        "You are the friendly support assistant",
+    );
+    assert_ne!(edited, example);
+    let env = TestEnv::new();
+    for (name, yaml) in [("support-bot", &example), ("support-bot", &edited)] {
+        env.write_agent(name, yaml);
+        env.run(&["publish", name]).success();
+    }
+    env.run(&["revert", "support-bot", "v2"]).success();
+    let reverted = fs::read_to_string(env.root.join("agents/support-bot.yaml")).unwrap();
+    assert_eq!(
+        reverted, example,
+        "blank lines after the instructions block stay"
+    );
+}
