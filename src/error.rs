@@ -110,6 +110,9 @@ impl From<io::Error> for Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(error: rusqlite::Error) -> Error {
+        if crate::store::is_busy(&error) {
+            return crate::store::busy(None, None);
+        }
         Error::from(anyhow::Error::from(error).context("store query failed"))
     }
 }

@@ -6,6 +6,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
@@ -256,18 +257,42 @@ impl Workspace {
 
     /// Hold the workspace's lock until the guard is dropped: commands that rewrite staging
     /// files take it, so two of them never write the same file at once. The operating system
-    /// releases it when the process ends, however it ends.
-    pub fn lock(&self) -> Result<fs::File> {
+    /// releases it when the process ends, however it ends. Waits at most `timeout` for
+    /// another holder, so a stuck command cannot make every later one hang.
+    pub fn lock(&self, timeout: Duration) -> Result<fs::File> {
         let path = self.root.join(STATE_DIR).join(LOCK_FILE);
+        let shown = self.display(&path);
         let file = fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .with_context(|| format!("cannot open the workspace lock {}", self.display(&path)))?;
-        file.lock()
-            .with_context(|| format!("cannot lock the workspace ({})", self.display(&path)))?;
-        Ok(file)
+            .with_context(|| format!("cannot open the workspace lock {shown}"))?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(Error::new(format!(
+                        "the workspace is locked: another agentctl has been rewriting staging \
+                         files (revert, restore or undo) for more than {}",
+                        crate::store::show_duration(timeout)
+                    ))
+                    .hint(format!(
+                        "try again when it has finished, or wait longer with --lock-timeout; \
+                         the lock is {shown}"
+                    )));
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(anyhow::Error::from(e)
+                        .context(format!("cannot lock the workspace ({shown})"))
+                        .into());
+                }
+            }
+        }
     }
 }
 

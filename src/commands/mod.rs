@@ -11,8 +11,10 @@ pub mod show;
 pub mod status;
 pub mod undo;
 pub mod validate;
+pub mod verify;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::config::UserConfig;
@@ -30,6 +32,16 @@ pub struct Context<'a> {
 impl Context<'_> {
     pub fn workspace(&self) -> Result<Workspace> {
         Workspace::find(&PathBuf::from("."))
+    }
+
+    /// `--lock-timeout`: how long to wait for another writer (store or workspace lock).
+    pub fn lock_timeout(&self) -> Duration {
+        self.global.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT)
+    }
+
+    /// Take the workspace lock (revert, restore, undo), waiting at most the lock timeout.
+    pub fn lock_workspace(&self, workspace: &Workspace) -> Result<std::fs::File> {
+        workspace.lock(self.lock_timeout())
     }
 
     /// `--store`, else a non-empty `AGENTCTL_STORE`.
@@ -53,7 +65,7 @@ impl Context<'_> {
     pub fn open_store(&self, workspace: &Workspace) -> Result<Store> {
         let path = self.store_path(workspace);
         if path.exists() {
-            return Store::open(&path, DEFAULT_LOCK_TIMEOUT);
+            return Store::open(&path, self.lock_timeout());
         }
         if self.explicit_store().is_none() {
             return Err(missing_workspace_store(workspace, &path));
@@ -72,7 +84,7 @@ impl Context<'_> {
         if self.explicit_store().is_none() && !path.exists() {
             return Err(missing_workspace_store(workspace, &path));
         }
-        Store::open(&path, DEFAULT_LOCK_TIMEOUT)
+        Store::open(&path, self.lock_timeout())
     }
 }
 
@@ -172,5 +184,6 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         Command::Revert(args) => revert::cmd_revert(&ctx, args, revert::Mode::Write),
         Command::Restore(args) => restore::cmd_restore(&ctx, args),
         Command::Undo(args) => undo::cmd_undo(&ctx, args),
+        Command::Verify(args) => verify::cmd_verify(&ctx, args),
     }
 }

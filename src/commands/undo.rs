@@ -26,7 +26,7 @@ pub fn cmd_undo(ctx: &Context, args: Args) -> Result<u8> {
         workspace::validate_id(agent)?;
     }
     let mut store = ctx.open_store(&workspace)?;
-    let _lock = workspace.lock()?;
+    let _lock = ctx.lock_workspace(&workspace)?;
     let tx = store.staging_write()?;
     let Some(backup) = tx.last_backup(args.agent.as_deref())? else {
         let whose = args

@@ -38,10 +38,11 @@ impl Store {
     /// Start recording a staging write: one write transaction, committed once the file is
     /// written, so a failed write leaves no backup behind.
     pub fn staging_write(&mut self) -> Result<StagingWrite<'_>> {
+        let (path, waited) = (&self.path, self.lock_timeout);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| locked_or(e, &self.path))?;
+            .map_err(|e| locked_or(e, path, waited))?;
         Ok(StagingWrite { tx })
     }
 }
