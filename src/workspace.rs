@@ -185,16 +185,16 @@ impl Workspace {
     /// The raw bytes of a staging file (at most one byte over the size limit).
     pub fn read_bytes(&self, staging: &Staging) -> Result<Vec<u8>> {
         let shown = self.display(&staging.path);
+        let real = self.inside(staging)?;
         // Only regular files: a FIFO would block the open, a device would never end.
-        let metadata =
-            fs::metadata(&staging.path).with_context(|| format!("cannot read {shown}"))?;
+        let metadata = fs::metadata(&real).with_context(|| format!("cannot read {shown}"))?;
         if !metadata.is_file() {
             return Err(Error::new(format!("{shown} is not a regular file"))
                 .at(Location::file(shown))
                 .hint("a staging file must be a plain YAML file"));
         }
         let mut bytes = Vec::new();
-        fs::File::open(&staging.path)
+        fs::File::open(&real)
             .and_then(|file| file.take(agent::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
             .with_context(|| format!("cannot read {shown}"))?;
         Ok(bytes)
@@ -221,16 +221,19 @@ impl Workspace {
 
     /// Replace a staging file's content atomically: a temporary file in `agents/`, flushed to
     /// disk, then renamed over the old one, so a crash leaves the old file or the new one.
+    /// A staging file that is a symbolic link inside the workspace is written through (the
+    /// link stays); one whose real place is outside the workspace is refused.
     pub fn write(&self, staging: &Staging, bytes: &[u8]) -> Result<()> {
         let shown = self.display(&staging.path);
-        let dir = staging.path.parent().unwrap_or(Path::new("."));
+        let real = self.inside(staging)?;
+        let dir = real.parent().unwrap_or(Path::new("."));
         let write = || -> std::io::Result<()> {
             let mut file = tempfile::NamedTempFile::new_in(dir)?;
             file.write_all(bytes)?;
             file.as_file().sync_all()?;
             // Keep the permissions of the file being replaced; a new file gets the usual
             // 0644 rather than NamedTempFile's private 0600.
-            match fs::metadata(&staging.path) {
+            match fs::metadata(&real) {
                 Ok(metadata) => file.as_file().set_permissions(metadata.permissions())?,
                 Err(_) => {
                     #[cfg(unix)]
@@ -241,11 +244,53 @@ impl Workspace {
                     }
                 }
             }
-            file.persist(&staging.path).map_err(|e| e.error)?;
+            file.persist(&real).map_err(|e| e.error)?;
             fs::File::open(dir)?.sync_all()
         };
         write().with_context(|| format!("cannot write {shown}"))?;
         Ok(())
+    }
+
+    /// Where a staging file really is, links followed; refused when that is outside the
+    /// workspace (a link to /etc/passwd, or `agents/` linked elsewhere), so agentctl never
+    /// reads or overwrites a file it was not given. A file that does not exist yet is placed
+    /// by its folder.
+    fn inside(&self, staging: &Staging) -> Result<PathBuf> {
+        let shown = self.display(&staging.path);
+        let real = match staging.path.canonicalize() {
+            Ok(real) => real,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let dir = staging.path.parent().unwrap_or(Path::new("."));
+                let name = staging.path.file_name().unwrap_or_default();
+                match dir.canonicalize() {
+                    // A dangling link: its target is where a write would land.
+                    Ok(dir) if staging.path.is_symlink() => match fs::read_link(&staging.path) {
+                        Ok(target) => dir.join(target),
+                        Err(_) => dir.join(name),
+                    },
+                    Ok(dir) => dir.join(name),
+                    Err(e) => {
+                        return Err(anyhow::Error::from(e)
+                            .context(format!("cannot open the folder of {shown}"))
+                            .into());
+                    }
+                }
+            }
+            Err(e) => {
+                return Err(anyhow::Error::from(e)
+                    .context(format!("cannot open {shown}"))
+                    .into());
+            }
+        };
+        if real.starts_with(&self.root) && !real.components().any(|c| c.as_os_str() == "..") {
+            return Ok(real);
+        }
+        Err(Error::new(format!(
+            "{shown} leads outside the workspace, to {}; refused",
+            real.display()
+        ))
+        .at(Location::file(shown))
+        .hint("a staging file must be a file inside the workspace, or a link to one"))
     }
 
     /// Delete a staging file (`undo` of a `restore` that created it).

@@ -5,11 +5,13 @@ mod common;
 mod test_diff;
 mod test_init;
 mod test_log_show;
+mod test_names_paths;
 mod test_publish;
 mod test_restore_undo;
 mod test_revert;
 mod test_review;
 mod test_status_validate;
+mod test_verify;
 
 /// Every test file in this folder is compiled: a forgotten `mod` would silently skip it.
 #[test]
