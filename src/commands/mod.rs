@@ -115,9 +115,11 @@ pub struct Overwrite<'a> {
     pub pending_revert: Option<&'a str>,
 }
 
-/// Overwrite a staging file, all or nothing: the old bytes are kept in the store for `undo`
-/// and the agent's pending revert is set in one transaction, committed only once the new file
-/// is in place. The caller holds the workspace lock.
+/// Overwrite a staging file so that nothing is lost whenever the process dies: the old bytes
+/// are committed to the store first, then the file is replaced atomically, then the agent's
+/// pending revert is recorded. Killed before the file is replaced, the store holds a backup
+/// the file never saw, which `undo` recognises and drops; killed after it, the next publish
+/// just gets a generated message instead of "Revert vN". The caller holds the workspace lock.
 pub fn overwrite_staging(
     workspace: &Workspace,
     store: &mut Store,
@@ -126,7 +128,7 @@ pub fn overwrite_staging(
     let agent = &overwrite.staging.agent;
     let tx = store.staging_write()?;
     let pending_before = tx.pending_revert(agent)?.map(|entry| entry.change_track_id);
-    tx.keep(&Backup {
+    let backup = tx.keep(&Backup {
         id: 0,
         agent: agent.clone(),
         operation: overwrite.operation.to_owned(),
@@ -136,17 +138,17 @@ pub fn overwrite_staging(
         pending_before,
         created_at: now(),
     })?;
-    tx.set_pending_revert(agent, overwrite.pending_revert)?;
-    workspace.write(overwrite.staging, overwrite.new)?;
-    if let Err(error) = tx.commit() {
-        // Written but not recorded: put the old file back rather than leave it without undo.
-        let _ = match overwrite.previous {
-            Some(bytes) => workspace.write(overwrite.staging, bytes),
-            None => workspace.remove(overwrite.staging),
-        };
+    tx.commit()?;
+    if let Err(error) = workspace.write(overwrite.staging, overwrite.new) {
+        // Not written: the backup would only confuse `undo`.
+        if let Ok(tx) = store.staging_write() {
+            let _ = tx.forget(&backup).and_then(|()| tx.commit());
+        }
         return Err(error);
     }
-    Ok(())
+    let tx = store.staging_write()?;
+    tx.set_pending_revert(agent, overwrite.pending_revert)?;
+    tx.commit()
 }
 
 /// Agent names as given, each once: `publish a a` means `publish a`.

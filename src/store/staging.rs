@@ -73,8 +73,8 @@ impl StagingWrite<'_> {
         set_pending_revert(&self.tx, agent, reverts)
     }
 
-    /// Keep `backup` (its id is assigned here) and forget the oldest beyond [`BACKUPS_KEPT`].
-    pub fn keep(&self, backup: &Backup) -> Result<()> {
+    /// Keep `backup` and forget the oldest beyond [`BACKUPS_KEPT`]; returns it with its id.
+    pub fn keep(&self, backup: &Backup) -> Result<Backup> {
         self.tx
             .prepare_cached(
                 "INSERT INTO staging_backups
@@ -90,13 +90,17 @@ impl StagingWrite<'_> {
                 backup.pending_before,
                 backup.created_at,
             ])?;
+        let id = self.tx.last_insert_rowid();
         self.tx
             .prepare_cached(
                 "DELETE FROM staging_backups WHERE agent = ?1 AND id NOT IN
                      (SELECT id FROM staging_backups WHERE agent = ?1 ORDER BY id DESC LIMIT ?2)",
             )?
             .execute(params![backup.agent, BACKUPS_KEPT])?;
-        Ok(())
+        Ok(Backup {
+            id,
+            ..backup.clone()
+        })
     }
 
     /// The newest backup of `agent`, or of any agent.
