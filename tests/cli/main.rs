@@ -2,6 +2,7 @@
 
 mod common;
 
+mod test_concurrency;
 mod test_corpus;
 mod test_diff;
 mod test_init;

@@ -76,12 +76,18 @@ fn assert_history_sound(env: &TestEnv, seed: u64) -> Vec<Value> {
     let verify = env.run(&["verify"]);
     assert_eq!(verify.code, 0, "seed {seed}\n{}", verify.show());
     let entries = env.log_entries(&[]);
-    let mut agents: Vec<&str> = entries.iter().map(|e| e["agent"].as_str().unwrap()).collect();
+    let mut agents: Vec<&str> = entries
+        .iter()
+        .map(|e| e["agent"].as_str().unwrap())
+        .collect();
     agents.sort_unstable();
     agents.dedup();
     for agent in agents {
         let history = env.log_entries(&[agent]);
-        let versions: Vec<u64> = history.iter().map(|e| e["version"].as_u64().unwrap()).collect();
+        let versions: Vec<u64> = history
+            .iter()
+            .map(|e| e["version"].as_u64().unwrap())
+            .collect();
         let expected: Vec<u64> = (1..=versions.len() as u64).rev().collect();
         assert_eq!(versions, expected, "seed {seed}: {agent} has gaps");
     }
@@ -105,7 +111,11 @@ fn publish_survives_kill_9_at_any_moment() {
         env.write_agent("b", &agent_yaml("B", temperature));
         let message = format!("round {round}");
         let delay = Duration::from_micros(rng.below(typical.as_micros() as u64 * 3 / 2));
-        killed += u32::from(kill_after(&env, &["publish", "-m", &message, "a", "b"], delay));
+        killed += u32::from(kill_after(
+            &env,
+            &["publish", "-m", &message, "a", "b"],
+            delay,
+        ));
 
         let entries = assert_history_sound(&env, seed);
         // One transaction for both agents: both recorded or neither.
@@ -153,7 +163,10 @@ fn revert_restore_and_undo_survive_kill_9_without_losing_a_file() {
     env.publish_json(&[]);
     env.write_agent("r", &agent_yaml("R", 0.2));
     env.publish_json(&[]);
-    env.write_agent("r", &agent_yaml("R", 0.2).replace("Helps with tests", "Helps more"));
+    env.write_agent(
+        "r",
+        &agent_yaml("R", 0.2).replace("Helps with tests", "Helps more"),
+    );
     env.publish_json(&[]);
     let typical = duration_of(&env, &["restore", "r", "v1"]);
     let operations: [&[&str]; 5] = [
@@ -199,7 +212,9 @@ fn revert_restore_and_undo_survive_kill_9_without_losing_a_file() {
         }
     }
     env.run(&["validate", "r"]).success();
-    eprintln!("kill -9 of revert/restore/undo: {rounds} rounds, {killed} killed mid-run (seed {seed})");
+    eprintln!(
+        "kill -9 of revert/restore/undo: {rounds} rounds, {killed} killed mid-run (seed {seed})"
+    );
 }
 
 #[test]
@@ -219,5 +234,7 @@ fn undo_drops_a_backup_the_file_never_saw() {
         std::fs::read_to_string(env.root.join("agents/r.yaml")).unwrap(),
         edited
     );
-    env.run(&["undo", "r"]).code(2).stderr_has("nothing to undo");
+    env.run(&["undo", "r"])
+        .code(2)
+        .stderr_has("nothing to undo");
 }
