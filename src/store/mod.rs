@@ -286,6 +286,37 @@ pub fn is_busy(error: &rusqlite::Error) -> bool {
     )
 }
 
+/// Whether SQLite found the file damaged, or a stored value is not of the type agentctl wrote.
+pub fn is_damage(error: &rusqlite::Error) -> bool {
+    use rusqlite::Error as E;
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    ) || matches!(
+        error,
+        E::FromSqlConversionFailure(..)
+            | E::Utf8Error(..)
+            | E::InvalidColumnType(..)
+            | E::IntegralValueOutOfRange(..)
+    )
+}
+
+/// A write that failed for want of space (or a file-size limit): said plainly, with what to do.
+pub(crate) fn write_failed(error: rusqlite::Error, what: &str) -> Error {
+    let full = matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure)
+    );
+    if full {
+        Error::new(format!(
+            "cannot write {what} to the store: {error}; the disk may be full, or a file-size limit reached"
+        ))
+        .hint("nothing was recorded; free some space and run the command again")
+    } else {
+        Error::from(anyhow::Error::from(error).context(format!("cannot write {what} to the store")))
+    }
+}
+
 /// The error for a store another process kept locked for longer than we wait: never SQLite's
 /// bare "database is locked".
 pub fn busy(path: Option<&Path>, waited: Option<Duration>) -> Error {
@@ -391,10 +422,7 @@ impl Publishing<'_> {
         if self.dry_run {
             return Ok(());
         }
-        self.tx
-            .commit()
-            .context("cannot commit the publish to the store")?;
-        Ok(())
+        self.tx.commit().map_err(|e| write_failed(e, "the publish"))
     }
 }
 

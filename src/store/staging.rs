@@ -2,7 +2,6 @@
 //! `revert` and `restore` overwrote (so `undo` can put them back exactly), and the revert each
 //! agent's next publish will name.
 
-use anyhow::Context;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{Entry, Store, locked_or};
@@ -137,8 +136,7 @@ impl StagingWrite<'_> {
     pub fn commit(self) -> Result<()> {
         self.tx
             .commit()
-            .context("cannot record the staging change in the store")?;
-        Ok(())
+            .map_err(|e| super::write_failed(e, "the staging change"))
     }
 }
 

@@ -78,150 +78,165 @@ impl Store {
             });
         }
 
-        // Snapshots: the hash of each, recomputed. Bad ones are remembered so that every entry
-        // using one is named too.
-        let mut present = HashSet::new();
-        let mut damaged: HashMap<String, (ProblemKind, String)> = HashMap::new();
-        {
-            let mut stmt = tx.prepare("SELECT hash, content FROM snapshots")?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                let hash: String = row.get(0)?;
-                let content: String = row.get(1)?;
-                if let Some(problem) = check_snapshot(&hash, &content) {
-                    damaged.insert(hash.clone(), problem);
-                }
-                present.insert(hash);
-            }
-        }
-        report.snapshots = present.len();
-
-        let mut used = HashSet::new();
-        let mut stmt = tx.prepare(&format!(
-            "SELECT {COLUMNS} FROM history ORDER BY agent, version"
-        ))?;
-        let mut rows = stmt.query([])?;
-        // The ids of the agent being walked so far, for `reverts`.
-        let mut agent: Option<String> = None;
-        let mut previous: Option<Entry> = None;
-        let mut ids: HashSet<String> = HashSet::new();
-        while let Some(row) = rows.next()? {
-            let raw = entry_from_row(row)?;
-            report.entries += 1;
-            if agent.as_deref() != Some(raw.0.agent.as_str()) {
-                agent = Some(raw.0.agent.clone());
-                report.agents += 1;
-                previous = None;
-                ids.clear();
-            }
-            let name = raw.0.agent.clone();
-            let version = raw.0.version;
-            let mut problem = |kind, message: String| {
-                report.problems.push(Problem {
-                    agent: Some(name.clone()),
-                    version: Some(version),
-                    kind,
-                    message,
-                });
-            };
-            let summary_text = raw.1.clone();
-            let bare = raw.0.clone();
-            let (entry, summary_read) = match decode_entry(raw) {
-                Ok(entry) => (entry, true),
-                Err(_) => {
-                    problem(
-                        ProblemKind::Summary,
-                        format!("its summary is not readable: {}", shorten(&summary_text)),
-                    );
-                    (bare, false)
-                }
-            };
-
-            let expected_version = previous.as_ref().map_or(1, |p| p.version + 1);
-            if entry.version != expected_version {
-                let missing = if entry.version == expected_version + 1 {
-                    format!("v{expected_version} is missing")
-                } else {
-                    format!("v{expected_version} to v{} are missing", entry.version - 1)
-                };
-                problem(
-                    ProblemKind::VersionGap,
-                    format!("{missing}: the history jumps to v{}", entry.version),
-                );
-            } else {
-                let expected_parent = previous.as_ref().map(|p| p.change_track_id.as_str());
-                if entry.parent.as_deref() != expected_parent {
-                    problem(
-                        ProblemKind::Parent,
-                        match expected_parent {
-                            Some(id) => format!(
-                                "its parent is {}, not v{} ({})",
-                                entry.parent.as_deref().map_or("empty", super::short),
-                                entry.version - 1,
-                                super::short(id)
-                            ),
-                            None => "the first publish has a parent".to_owned(),
-                        },
-                    );
-                }
-            }
-
-            let recomputed = change_track_id(&entry);
-            if summary_read && recomputed != entry.change_track_id {
-                problem(
-                    ProblemKind::ChangeTrackId,
-                    format!(
-                        "its content (author, time, message, snapshot, summary …) was edited: it \
-                         hashes to {}, not to its change_track_id {}",
-                        super::short(&recomputed),
-                        super::short(&entry.change_track_id)
-                    ),
-                );
-            }
-
-            if !present.contains(&entry.snapshot) {
-                problem(
-                    ProblemKind::SnapshotMissing,
-                    format!("its snapshot {} is missing", super::short(&entry.snapshot)),
-                );
-            } else if let Some((kind, message)) = damaged.get(&entry.snapshot) {
-                problem(*kind, message.clone());
-            }
-            used.insert(entry.snapshot.clone());
-
-            if let Some(reverted) = &entry.reverts
-                && !ids.contains(reverted)
-            {
-                problem(
-                    ProblemKind::Reverts,
-                    format!(
-                        "it names {} as the publish it reverts, which is no earlier publish of {}",
-                        super::short(reverted),
-                        entry.agent
-                    ),
-                );
-            }
-
-            ids.insert(entry.change_track_id.clone());
-            previous = Some(entry);
-        }
-
-        // Damaged snapshots no entry uses still count: the store is not what it claims.
-        let mut unused: Vec<_> = damaged
-            .iter()
-            .filter(|(hash, _)| !used.contains(*hash))
-            .collect();
-        unused.sort_by(|a, b| a.0.cmp(b.0));
-        for (hash, (kind, message)) in unused {
+        // Damage SQLite does not see (text that is not UTF-8, a number where text belongs)
+        // stops the walk; it is reported like any other problem.
+        if let Err(error) = walk(&tx, &mut report) {
             report.problems.push(Problem {
                 agent: None,
                 version: None,
-                kind: *kind,
-                message: format!("unused snapshot {}: {message}", super::short(hash)),
+                kind: ProblemKind::Corrupt,
+                message: format!("the store cannot be read to the end: {}", error.message),
             });
         }
         Ok(report)
     }
+}
+
+/// Check every snapshot and every history entry, adding what is wrong to `report`.
+fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
+    // Snapshots: the hash of each, recomputed. Bad ones are remembered so that every entry
+    // using one is named too.
+    let mut present = HashSet::new();
+    let mut damaged: HashMap<String, (ProblemKind, String)> = HashMap::new();
+    {
+        let mut stmt = tx.prepare("SELECT hash, content FROM snapshots")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let hash: String = row.get(0)?;
+            let content: String = row.get(1)?;
+            if let Some(problem) = check_snapshot(&hash, &content) {
+                damaged.insert(hash.clone(), problem);
+            }
+            present.insert(hash);
+        }
+    }
+    report.snapshots = present.len();
+
+    let mut used = HashSet::new();
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {COLUMNS} FROM history ORDER BY agent, version"
+    ))?;
+    let mut rows = stmt.query([])?;
+    // The ids of the agent being walked so far, for `reverts`.
+    let mut agent: Option<String> = None;
+    let mut previous: Option<Entry> = None;
+    let mut ids: HashSet<String> = HashSet::new();
+    while let Some(row) = rows.next()? {
+        let raw = entry_from_row(row)?;
+        report.entries += 1;
+        if agent.as_deref() != Some(raw.0.agent.as_str()) {
+            agent = Some(raw.0.agent.clone());
+            report.agents += 1;
+            previous = None;
+            ids.clear();
+        }
+        let name = raw.0.agent.clone();
+        let version = raw.0.version;
+        let mut problem = |kind, message: String| {
+            report.problems.push(Problem {
+                agent: Some(name.clone()),
+                version: Some(version),
+                kind,
+                message,
+            });
+        };
+        let summary_text = raw.1.clone();
+        let bare = raw.0.clone();
+        let (entry, summary_read) = match decode_entry(raw) {
+            Ok(entry) => (entry, true),
+            Err(_) => {
+                problem(
+                    ProblemKind::Summary,
+                    format!("its summary is not readable: {}", shorten(&summary_text)),
+                );
+                (bare, false)
+            }
+        };
+
+        let expected_version = previous.as_ref().map_or(1, |p| p.version + 1);
+        if entry.version != expected_version {
+            let missing = if entry.version == expected_version + 1 {
+                format!("v{expected_version} is missing")
+            } else {
+                format!("v{expected_version} to v{} are missing", entry.version - 1)
+            };
+            problem(
+                ProblemKind::VersionGap,
+                format!("{missing}: the history jumps to v{}", entry.version),
+            );
+        } else {
+            let expected_parent = previous.as_ref().map(|p| p.change_track_id.as_str());
+            if entry.parent.as_deref() != expected_parent {
+                problem(
+                    ProblemKind::Parent,
+                    match expected_parent {
+                        Some(id) => format!(
+                            "its parent is {}, not v{} ({})",
+                            entry.parent.as_deref().map_or("empty", super::short),
+                            entry.version - 1,
+                            super::short(id)
+                        ),
+                        None => "the first publish has a parent".to_owned(),
+                    },
+                );
+            }
+        }
+
+        let recomputed = change_track_id(&entry);
+        if summary_read && recomputed != entry.change_track_id {
+            problem(
+                ProblemKind::ChangeTrackId,
+                format!(
+                    "its content (author, time, message, snapshot, summary …) was edited: it \
+                     hashes to {}, not to its change_track_id {}",
+                    super::short(&recomputed),
+                    super::short(&entry.change_track_id)
+                ),
+            );
+        }
+
+        if !present.contains(&entry.snapshot) {
+            problem(
+                ProblemKind::SnapshotMissing,
+                format!("its snapshot {} is missing", super::short(&entry.snapshot)),
+            );
+        } else if let Some((kind, message)) = damaged.get(&entry.snapshot) {
+            problem(*kind, message.clone());
+        }
+        used.insert(entry.snapshot.clone());
+
+        if let Some(reverted) = &entry.reverts
+            && !ids.contains(reverted)
+        {
+            problem(
+                ProblemKind::Reverts,
+                format!(
+                    "it names {} as the publish it reverts, which is no earlier publish of {}",
+                    super::short(reverted),
+                    entry.agent
+                ),
+            );
+        }
+
+        ids.insert(entry.change_track_id.clone());
+        previous = Some(entry);
+    }
+
+    // Damaged snapshots no entry uses still count: the store is not what it claims.
+    let mut unused: Vec<_> = damaged
+        .iter()
+        .filter(|(hash, _)| !used.contains(*hash))
+        .collect();
+    unused.sort_by(|a, b| a.0.cmp(b.0));
+    for (hash, (kind, message)) in unused {
+        report.problems.push(Problem {
+            agent: None,
+            version: None,
+            kind: *kind,
+            message: format!("unused snapshot {}: {message}", super::short(hash)),
+        });
+    }
+    Ok(())
 }
 
 /// Whether a snapshot's content is a mapping whose canonical JSON hashes to `hash`.

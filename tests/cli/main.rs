@@ -14,6 +14,7 @@ mod test_restore_undo;
 mod test_revert;
 mod test_review;
 mod test_status_validate;
+mod test_store_faults;
 mod test_verify;
 
 /// Every test file in this folder is compiled: a forgotten `mod` would silently skip it.
