@@ -67,7 +67,7 @@ fn rounds_of_eight_publishers_lose_nothing_and_duplicate_nothing() {
             .unwrap();
         }
         let mut children = Vec::new();
-        for i in 0..4 {
+        for dir in &own {
             children.push(spawn(
                 &env,
                 &env.root,
@@ -75,7 +75,7 @@ fn rounds_of_eight_publishers_lose_nothing_and_duplicate_nothing() {
             ));
             children.push(spawn(
                 &env,
-                &own[i],
+                dir,
                 &["--store", &store_arg, "publish", "-m", "own"],
             ));
         }
