@@ -5,6 +5,7 @@ mod common;
 mod test_concurrency;
 mod test_corpus;
 mod test_diff;
+mod test_fuzz;
 mod test_init;
 mod test_kill;
 mod test_log_show;
