@@ -43,6 +43,7 @@ fn seed(path: &Path, publishes: usize) -> String {
                     message: "Tune temperature",
                     config: &config,
                     summary: &Summary::of(&changes),
+                    changes: &changes,
                     reverts: None,
                     git_commit: None,
                 },

@@ -127,6 +127,28 @@ impl Path {
         }
         Ok(Path(segments))
     }
+
+    /// The paths strictly above this one, outermost first: `tools`, `tools[x]` for
+    /// `tools[x].description`.
+    pub fn ancestors(&self) -> impl Iterator<Item = Path> + '_ {
+        (1..self.0.len()).map(|n| Path(self.0[..n].to_vec()))
+    }
+}
+
+/// What `value` holds at `segments` below it, if anything: mapping keys, keyed-list items by
+/// their `name`/`id`, plain-list entries by position. `value_at(tool, [description])` is the
+/// tool's description.
+pub fn value_at<'v>(value: &'v Value, segments: &[Segment]) -> Option<&'v Value> {
+    segments
+        .iter()
+        .try_fold(value, |value, segment| match (segment, value) {
+            (Segment::Key(key), Value::Object(map)) => map.get(key),
+            (Segment::Item(name), Value::Array(items)) => items
+                .iter()
+                .find(|item| item_identity(item) == Some(name.as_str())),
+            (Segment::Index(index), Value::Array(items)) => items.get(*index),
+            _ => None,
+        })
 }
 
 fn read_quoted(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<String> {
@@ -252,9 +274,14 @@ impl Change {
 
     /// Whether either side is a string of several lines (shown as a line diff).
     pub fn is_multiline(&self) -> bool {
-        let multi = |v: &Value| v.as_str().is_some_and(|s| s.trim_end().contains('\n'));
+        let multi = |v: &Value| v.as_str().is_some_and(is_multiline);
         multi(&self.old) || multi(&self.new)
     }
+}
+
+/// Whether a string is text of several lines (shown as a line diff, blamed line by line).
+pub fn is_multiline(text: &str) -> bool {
+    text.trim_end().contains('\n')
 }
 
 /// All differences from `old` to `new`, grouped by section in the order of [`Section::ALL`],
@@ -804,6 +831,35 @@ mod tests {
         for bad in ["", "a..b", "a.", "[x]", "a[", "a[]", "a b", "model[x]"] {
             assert!(Path::parse(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn ancestors_and_values_below() {
+        let path = Path::parse("tools[web_search].parameters.q").unwrap();
+        let ancestors: Vec<String> = path.ancestors().map(|p| p.to_string()).collect();
+        assert_eq!(
+            ancestors,
+            ["tools", "tools[web_search]", "tools[web_search].parameters"]
+        );
+        assert_eq!(Path::parse("name").unwrap().ancestors().count(), 0);
+
+        let tools = json!([{"name": "a"}, {"name": "web_search", "parameters": {"q": 1}}]);
+        let below = |text: &str| value_at(&tools, &Path::parse(text).unwrap().0[1..]).cloned();
+        assert_eq!(below("tools[web_search].parameters.q"), Some(json!(1)));
+        assert_eq!(below("tools[web_search].description"), None);
+        assert_eq!(below("tools[gone]"), None);
+        let stop = json!(["a", "b"]);
+        let path = Path::parse("model.stop[1]").unwrap();
+        assert_eq!(value_at(&stop, &path.0[2..]), Some(&json!("b")));
+        // A scalar holds nothing below it; a name list (a reorder's value) holds no items.
+        assert_eq!(value_at(&json!("x"), &path.0[2..]), None);
+        assert_eq!(
+            value_at(
+                &json!(["web_search"]),
+                &[Segment::Item("web_search".into())]
+            ),
+            None
+        );
     }
 
     #[test]

@@ -76,11 +76,13 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Init(commands::init::Args),
+    New(commands::new::Args),
     Status(commands::status::Args),
     Validate(commands::validate::Args),
     Diff(commands::diff::Args),
     Publish(commands::publish::Args),
     Log(commands::log::Args),
+    Blame(commands::blame::Args),
     Show(commands::show::Args),
     /// Preview a revert: what `revert` would do to staging, side by side, and its conflicts
     RevertPreview(commands::revert::Args),
@@ -88,6 +90,9 @@ pub enum Command {
     Revert(commands::revert::Args),
     Restore(commands::restore::Args),
     Undo(commands::undo::Args),
+    Export(commands::export::Args),
+    Schema(commands::schema::Args),
+    Completions(commands::completions::Args),
     Verify(commands::verify::Args),
 }
 

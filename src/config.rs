@@ -14,6 +14,8 @@ pub struct UserConfig {
     pub author: Option<String>,
     /// auto, always or never.
     pub color: Option<ConfigColor>,
+    /// The pager for long output, when neither AGENTCTL_PAGER nor PAGER says; empty: none.
+    pub pager: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -61,6 +63,6 @@ pub fn load() -> Result<UserConfig> {
                 line: location.as_ref().map(|l| l.line()),
                 column: location.as_ref().map(|l| l.column()),
             })
-            .hint("fix or delete the file; it takes `author: NAME` and `color: auto|always|never`")
+            .hint("fix or delete the file; it takes `author: NAME`, `color: auto|always|never` and `pager: COMMAND`")
     })
 }

@@ -10,6 +10,7 @@
 //! exits; [`commands`] glue it to the [`ui::Ui`].
 
 pub mod agent;
+pub mod blame;
 pub mod change;
 pub mod cli;
 pub mod commands;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod git;
 pub mod merge;
 pub mod render;
+pub mod schema;
 pub mod store;
 pub mod survey;
 pub mod ui;

@@ -13,7 +13,8 @@ fn main() -> ExitCode {
     let mut ui = Ui::new(
         cli.global.color,
         user.as_ref().ok().and_then(|u| u.color).map(Into::into),
-    );
+    )
+    .with_configured_pager(user.as_ref().ok().and_then(|u| u.pager.clone()));
     if cli.global.no_pager {
         ui = ui.without_pager();
     }

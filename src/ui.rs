@@ -5,8 +5,9 @@
 //! when the stream is a terminal. How each meaning ([`Tone`]) looks is decided here too.
 //!
 //! Long human output on a terminal goes through a pager ([`Ui::page`], [`Ui::paged_stdout`]):
-//! `AGENTCTL_PAGER`, else `PAGER`, else `less -FRX`; never with `--no-pager`, never when stdout
-//! is not a terminal, and only when the output is taller than the screen.
+//! `AGENTCTL_PAGER`, else `PAGER`, else the user config's `pager`, else `less -FRX`; never with
+//! `--no-pager`, never when stdout is not a terminal, and only when the output is taller than
+//! the screen.
 use std::io::{self, IsTerminal, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
@@ -61,6 +62,8 @@ pub struct Ui {
     stderr_color: bool,
     stdout_terminal: bool,
     pager: bool,
+    /// The user config's `pager`, below the environment's.
+    configured_pager: Option<String>,
     width: usize,
 }
 
@@ -83,6 +86,7 @@ impl Ui {
             stderr_color: decide(io::stderr().is_terminal()),
             stdout_terminal,
             pager: true,
+            configured_pager: None,
             width: env_number("COLUMNS")
                 .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
                 .filter(|&w| w > 0)
@@ -94,6 +98,12 @@ impl Ui {
     /// `--no-pager`: write straight to stdout even on a terminal.
     pub fn without_pager(mut self) -> Ui {
         self.pager = false;
+        self
+    }
+
+    /// The user config's `pager`, used when neither `AGENTCTL_PAGER` nor `PAGER` is set.
+    pub fn with_configured_pager(mut self, pager: Option<String>) -> Ui {
+        self.configured_pager = pager;
         self
     }
 
@@ -128,7 +138,7 @@ impl Ui {
     /// off, each piece goes straight out, so `agentctl log | head` stops early.
     pub fn paged_stdout(&self) -> Paged<'_> {
         let rows = (self.pager && self.stdout_terminal)
-            .then(pager_command)
+            .then(|| pager_command(self.configured_pager.as_deref()))
             .flatten()
             .map(|command| (command, screen_rows()));
         Paged {
@@ -286,12 +296,13 @@ impl Drop for Paged<'_> {
     }
 }
 
-/// The pager to use, if any: `AGENTCTL_PAGER`, else `PAGER`, else `less -FRX`. An empty value
-/// means no pager, as with git.
-fn pager_command() -> Option<String> {
+/// The pager to use, if any: `AGENTCTL_PAGER`, else `PAGER`, else the user config's, else
+/// `less -FRX`. An empty value means no pager, as with git.
+fn pager_command(configured: Option<&str>) -> Option<String> {
     let chosen = ["AGENTCTL_PAGER", "PAGER"]
         .iter()
         .find_map(|name| std::env::var(name).ok())
+        .or_else(|| configured.map(str::to_owned))
         .unwrap_or_else(|| "less -FRX".to_owned());
     let chosen = chosen.trim();
     (!chosen.is_empty()).then(|| chosen.to_owned())

@@ -224,30 +224,18 @@ impl Workspace {
     /// A staging file that is a symbolic link inside the workspace is written through (the
     /// link stays); one whose real place is outside the workspace is refused.
     pub fn write(&self, staging: &Staging, bytes: &[u8]) -> Result<()> {
-        let shown = self.display(&staging.path);
         let real = self.inside(staging)?;
-        let dir = real.parent().unwrap_or(Path::new("."));
-        let write = || -> std::io::Result<()> {
-            let mut file = tempfile::NamedTempFile::new_in(dir)?;
-            file.write_all(bytes)?;
-            file.as_file().sync_all()?;
-            // Keep the permissions of the file being replaced; a new file gets the usual
-            // 0644 rather than NamedTempFile's private 0600.
-            match fs::metadata(&real) {
-                Ok(metadata) => file.as_file().set_permissions(metadata.permissions())?,
-                Err(_) => {
-                    #[cfg(unix)]
-                    {
-                        use std::os::unix::fs::PermissionsExt;
-                        file.as_file()
-                            .set_permissions(fs::Permissions::from_mode(0o644))?;
-                    }
-                }
-            }
-            file.persist(&real).map_err(|e| e.error)?;
-            fs::File::open(dir)?.sync_all()
-        };
-        write().with_context(|| format!("cannot write {shown}"))?;
+        write_atomically(&real, bytes, Replace::Yes)
+            .with_context(|| format!("cannot write {}", self.display(&staging.path)))?;
+        Ok(())
+    }
+
+    /// Write a staging file that must not exist yet (`new`), as atomically as [`Self::write`];
+    /// a file that appeared meanwhile is left alone and the write fails.
+    pub fn create(&self, staging: &Staging, bytes: &[u8]) -> Result<()> {
+        let real = self.inside(staging)?;
+        write_atomically(&real, bytes, Replace::No)
+            .with_context(|| format!("cannot write {}", self.display(&staging.path)))?;
         Ok(())
     }
 
@@ -339,6 +327,42 @@ impl Workspace {
             }
         }
     }
+}
+
+/// Whether [`write_atomically`] may replace an existing file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replace {
+    Yes,
+    No,
+}
+
+/// Write a file all or nothing: a temporary file in the same folder, flushed to disk, then
+/// renamed into place, so a crash leaves the old file or the new one. A replaced file keeps its
+/// permissions; a new one gets the usual 0644 rather than a temporary file's private 0600.
+pub fn write_atomically(path: &Path, bytes: &[u8], replace: Replace) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    match fs::metadata(path) {
+        Ok(metadata) => file.as_file().set_permissions(metadata.permissions())?,
+        Err(_) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                file.as_file()
+                    .set_permissions(fs::Permissions::from_mode(0o644))?;
+            }
+        }
+    }
+    match replace {
+        Replace::Yes => file.persist(path).map_err(|e| e.error)?,
+        Replace::No => file.persist_noclobber(path).map_err(|e| e.error)?,
+    };
+    fs::File::open(dir)?.sync_all()
 }
 
 /// Agent ids: letters, digits, `-`, `_`, `.`, starting with a letter or digit, at most 128

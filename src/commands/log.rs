@@ -1,5 +1,6 @@
 use super::Context;
-use crate::error::Result;
+use crate::change::Path;
+use crate::error::{Error, Result};
 use crate::render::{self, Style, json};
 use crate::survey;
 
@@ -17,6 +18,11 @@ pub struct Args {
     #[arg(long)]
     pub oneline: bool,
 
+    /// Only the entries whose changes touch PATH (model.temperature, tools[web_search],
+    /// guardrails): at it, under it, or above it holding it; needs an agent
+    #[arg(long, value_name = "PATH", requires = "agent")]
+    pub touching: Option<String>,
+
     /// Print JSON: {"entries": [{agent, version, change_track_id, parent, author, …}]}
     #[arg(long)]
     pub json: bool,
@@ -29,7 +35,18 @@ pub fn cmd_log(ctx: &Context, args: Args) -> Result<u8> {
         // An unknown agent is an error; a known one never published has an empty history.
         survey::require_known(&workspace, &store, agent)?;
     }
-    let entries = store.log(args.agent.as_deref(), args.max_count)?;
+    let entries = match (&args.agent, &args.touching) {
+        (Some(agent), Some(path)) => {
+            let path = Path::parse(path).map_err(|why| {
+                Error::new(why).hint(
+                    "a PATH reads like model.temperature, tools[web_search] or guardrails; \
+                     quote keys holding `.`, `[`, `]`, `\"` or spaces: headers.\"x.y\"",
+                )
+            })?;
+            store.touching(agent, &path, args.max_count)?
+        }
+        _ => store.log(args.agent.as_deref(), args.max_count)?,
+    };
     if args.json {
         let entries = entries
             .iter()
@@ -38,9 +55,10 @@ pub fn cmd_log(ctx: &Context, args: Args) -> Result<u8> {
         return ctx.ui.json(&json::Log { entries }).map(|()| 0);
     }
     if entries.is_empty() && args.max_count != Some(0) {
-        ctx.ui.note(&match &args.agent {
-            Some(agent) => format!("{agent} has never been published."),
-            None => "Nothing has been published yet.".to_owned(),
+        ctx.ui.note(&match (&args.agent, &args.touching) {
+            (Some(agent), Some(path)) => format!("No publish of {agent} touched {path}."),
+            (Some(agent), None) => format!("{agent} has never been published."),
+            (None, _) => "Nothing has been published yet.".to_owned(),
         });
         return Ok(0);
     }

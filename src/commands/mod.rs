@@ -1,12 +1,17 @@
 //! One module per subcommand; this file only dispatches and holds what every command needs:
 //! the global options, the Ui, the user config, and the way to the workspace and the store.
 
+pub mod blame;
+pub mod completions;
 pub mod diff;
+pub mod export;
 pub mod init;
 pub mod log;
+pub mod new;
 pub mod publish;
 pub mod restore;
 pub mod revert;
+pub mod schema;
 pub mod show;
 pub mod status;
 pub mod undo;
@@ -176,6 +181,7 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
     };
     match cli.command {
         Command::Init(args) => init::cmd_init(&ctx, args),
+        Command::New(args) => new::cmd_new(&ctx, args),
         Command::Status(args) => status::cmd_status(&ctx, args),
         Command::Validate(args) => validate::cmd_validate(&ctx, args),
         Command::Diff(args) => diff::cmd_diff(&ctx, args),
@@ -186,6 +192,10 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         Command::Revert(args) => revert::cmd_revert(&ctx, args, revert::Mode::Write),
         Command::Restore(args) => restore::cmd_restore(&ctx, args),
         Command::Undo(args) => undo::cmd_undo(&ctx, args),
+        Command::Blame(args) => blame::cmd_blame(&ctx, args),
+        Command::Export(args) => export::cmd_export(&ctx, args),
+        Command::Schema(args) => schema::cmd_schema(&ctx, args),
+        Command::Completions(args) => completions::cmd_completions(&ctx, args),
         Command::Verify(args) => verify::cmd_verify(&ctx, args),
     }
 }

@@ -142,6 +142,7 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
                 message: &message,
                 config,
                 summary: &summary,
+                changes: &changes,
                 reverts: reverts.as_ref().map(|r| r.change_track_id.as_str()),
                 git_commit: git_commit.as_deref(),
             },

@@ -7,6 +7,7 @@
 //! - `publish`: `{"has_changes", "results": [PublishResult]}`
 //! - `status`: `{"agents": [AgentStatus]}`; `validate`: `{"agents": [AgentValidity]}`
 //! - `revert`, `revert-preview`: `Revert`; `restore`: `Restore`; `undo`: `Undo`
+//! - `blame`: `{"agent", "ref": Side, "fields": [BlameField], "lines": {path: [BlameLine]}}`
 //! - `verify`: `{"ok", "agents", "entries", "snapshots", "problems": [VerifyProblem]}`; `ok`
 //!   is false exactly when `problems` is not empty (exit 1). `agent` and `version` are null for
 //!   damage that belongs to no entry; `kind` is one of `corrupt`, `snapshot_hash`,
@@ -220,6 +221,59 @@ pub struct Validate {
     pub agents: Vec<AgentValidity>,
 }
 
+/// The publish that last set a field or line: who and when.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlamePublish {
+    pub version: u64,
+    pub change_track_id: String,
+    pub author: String,
+    pub published_at: String,
+}
+
+impl BlamePublish {
+    pub fn new(entry: &Entry) -> BlamePublish {
+        BlamePublish {
+            version: entry.version,
+            change_track_id: entry.change_track_id.clone(),
+            author: entry.author.clone(),
+            published_at: entry.published_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct BlameField {
+    pub path: String,
+    #[serde(flatten)]
+    pub publish: BlamePublish,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BlameLine {
+    /// 1-based, like an editor's.
+    pub line: usize,
+    pub text: String,
+    #[serde(flatten)]
+    pub publish: BlamePublish,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Blame {
+    pub agent: String,
+    #[serde(rename = "ref")]
+    pub reference: Side,
+    pub fields: Vec<BlameField>,
+    /// Each multi-line string field by path, in the order of `fields`.
+    #[serde(serialize_with = "as_map")]
+    pub lines: Vec<(String, Vec<BlameLine>)>,
+}
+
+fn as_map<S: serde::Serializer>(
+    pairs: &[(String, Vec<BlameLine>)],
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.collect_map(pairs.iter().map(|(key, value)| (key, value)))
+}
 /// `verify`: what was checked and what is wrong.
 #[derive(Debug, Serialize)]
 pub struct Verify {

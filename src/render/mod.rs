@@ -6,6 +6,7 @@
 //! markdown (for pull-request comments). Multi-line strings are a line diff in all three.
 //! Secret-looking values are masked in every one of them unless `--show-secrets`.
 
+pub mod blame;
 mod columns;
 pub mod json;
 mod markdown;

@@ -4,6 +4,7 @@
 //! Production of an agent is its newest entry. Commands reach SQLite only through [`Store`] and
 //! [`Publishing`]; nothing here prints.
 
+mod changes;
 mod schema;
 mod staging;
 mod verify;
@@ -17,7 +18,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::agent::{Config, canonical_json};
-use crate::change::Summary;
+use crate::change::{Change, Summary};
 use crate::error::{Error, Result};
 
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
@@ -64,6 +65,9 @@ pub struct NewEntry<'a> {
     pub message: &'a str,
     pub config: &'a Config,
     pub summary: &'a Summary,
+    /// The changes against the parent, as `summary` counts them: recorded by path for
+    /// `log --touching` and `blame`.
+    pub changes: &'a [Change],
     pub reverts: Option<&'a str>,
     pub git_commit: Option<&'a str>,
 }
@@ -414,6 +418,7 @@ impl Publishing<'_> {
             ])?;
         // Published: staging no longer "came from a revert".
         staging::set_pending_revert(&self.tx, &entry.agent, None)?;
+        changes::record(&self.tx, &entry.agent, entry.version, new.changes)?;
         Ok(entry)
     }
 
@@ -496,9 +501,13 @@ fn snapshot(conn: &Connection, hash: &str) -> Result<Config> {
         .optional()?;
     let content =
         content.ok_or_else(|| Error::new(format!("snapshot {hash} is missing from the store")))?;
+    decode_snapshot(hash, &content)
+}
+
+fn decode_snapshot(hash: &str, content: &str) -> Result<Config> {
     // The parser already bounds nesting (128 levels); serde_json's own limit is one level
     // tighter and would turn a valid, published configuration into an unreadable one.
-    let mut reader = serde_json::Deserializer::from_str(&content);
+    let mut reader = serde_json::Deserializer::from_str(content);
     reader.disable_recursion_limit();
     match serde::Deserialize::deserialize(&mut reader) {
         Ok(Value::Object(config)) => Ok(config),
@@ -567,6 +576,52 @@ pub fn change_track_id(entry: &Entry) -> String {
     sha256_hex(hashed.as_bytes())
 }
 
+/// Histories for the tests of the modules that read them.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::change;
+
+    pub fn config(value: Value) -> Config {
+        value.as_object().cloned().unwrap()
+    }
+
+    /// A store where agent `a` published each configuration in turn (v1, v2, …).
+    pub fn history(configs: &[Value]) -> (tempfile::TempDir, Store) {
+        let steps: Vec<(&str, Value)> = configs.iter().map(|c| ("a", c.clone())).collect();
+        history_of(&steps)
+    }
+
+    /// A store (`s.db` in the folder returned) where each agent published each of its
+    /// configurations in the order given.
+    pub fn history_of(steps: &[(&str, Value)]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), DEFAULT_LOCK_TIMEOUT).unwrap();
+        let mut production = std::collections::HashMap::new();
+        for (agent, value) in steps {
+            let after = config(value.clone());
+            let changes = change::diff(production.get(agent).unwrap_or(&Config::new()), &after);
+            let publishing = store.publishing(false).unwrap();
+            let head = publishing.head(agent).unwrap();
+            let new = NewEntry {
+                agent,
+                author: "me",
+                published_at: "2026-01-01T00:00:00Z",
+                message: "m",
+                config: &after,
+                summary: &Summary::of(&changes),
+                changes: &changes,
+                reverts: None,
+                git_commit: None,
+            };
+            publishing.append(head.as_ref(), &new).unwrap();
+            publishing.commit().unwrap();
+            production.insert(*agent, after);
+        }
+        (dir, store)
+    }
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -593,6 +648,7 @@ pub(super) mod tests {
                     message: "m",
                     config: &config,
                     summary: &summary,
+                    changes: &[],
                     reverts: None,
                     git_commit: None,
                 },

@@ -8,16 +8,23 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
 /// "AGCT": tells our stores apart from every other SQLite file.
 pub const APPLICATION_ID: i32 = 0x4147_4354;
 
-const MIGRATIONS: &[&str] = &[
+/// One step of the schema: SQL, then (for data SQL cannot compute) Rust in the same transaction.
+enum Migration {
+    Sql(&'static str),
+    SqlThen(&'static str, fn(&Transaction<'_>) -> anyhow::Result<()>),
+}
+
+const MIGRATIONS: &[Migration] = &[
     // 1: snapshots by content hash, and the append-only publish history.
-    r#"
+    Migration::Sql(
+        r#"
     CREATE TABLE snapshots (
         hash    TEXT PRIMARY KEY,
         content TEXT NOT NULL
@@ -44,9 +51,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER history_delete_refused BEFORE DELETE ON history
     BEGIN SELECT RAISE(ABORT, 'publish history is append-only'); END;
     "#,
-    // 2: staging files as revert/restore found them (for undo), and reverts waiting for the
+    ),
+    // 2: the changes of every publish by path (`log --touching`, `blame`), filled in from the
+    // history already there.
+    Migration::SqlThen(super::changes::MIGRATION, super::changes::backfill),
+    // 3: staging files as revert/restore found them (for undo), and reverts waiting for the
     // agent's next publish.
-    r#"
+    Migration::Sql(
+        r#"
     CREATE TABLE staging_backups (
         id             INTEGER PRIMARY KEY,
         agent          TEXT NOT NULL,
@@ -64,6 +76,7 @@ const MIGRATIONS: &[&str] = &[
         reverts TEXT NOT NULL REFERENCES history (change_track_id)
     ) WITHOUT ROWID;
     "#,
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -163,9 +176,16 @@ fn not_ours(path: &Path, why: &str) -> Error {
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        let (sql, then) = match migration {
+            Migration::Sql(sql) => (sql, None),
+            Migration::SqlThen(sql, then) => (sql, Some(then)),
+        };
         tx.execute_batch(sql)
             .with_context(|| format!("migration {} failed", index + 1))?;
+        if let Some(then) = then {
+            then(&tx).with_context(|| format!("migration {} failed", index + 1))?;
+        }
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -237,6 +257,70 @@ mod tests {
             .unwrap();
         let err = open(&newer, Duration::from_secs(1)).unwrap_err();
         assert!(err.message.contains("newer"), "{err:?}");
+    }
+
+    /// A store at schema version 1 holding the history of `fresh` (a store made by this
+    /// version), as if it had been written before the changes table existed.
+    fn version_1_copy(fresh: &Path, old: &Path) {
+        let conn = Connection::open(old).unwrap();
+        let Migration::Sql(sql) = MIGRATIONS[0] else {
+            panic!("migration 1 is plain SQL")
+        };
+        conn.execute_batch(sql).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute("ATTACH ?1 AS fresh", [fresh.to_str().unwrap()])
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO snapshots SELECT * FROM fresh.snapshots;
+             INSERT INTO history SELECT * FROM fresh.history ORDER BY seq;",
+        )
+        .unwrap();
+    }
+
+    fn recorded_changes(path: &Path) -> Vec<Vec<rusqlite::types::Value>> {
+        let conn = open(path, Duration::from_secs(1)).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT * FROM changes ORDER BY agent, version, path")
+            .unwrap();
+        stmt.query_map([], |row| {
+            (0..6)
+                .map(|i| row.get(i))
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    #[test]
+    fn migrating_a_version_1_store_records_the_changes_a_publish_would_have() {
+        use serde_json::json;
+        // Two agents taking turns: each entry is compared with its own agent's parent.
+        let (dir, store) = crate::store::testing::history_of(&[
+            (
+                "a",
+                json!({"name": "a", "instructions": "x\ny\n", "tools": [{"name": "t"}]}),
+            ),
+            ("b", json!({"name": "b"})),
+            (
+                "a",
+                json!({"name": "a", "instructions": "x\nz\n", "tools": [{"name": "u"}, {"name": "t", "d": 1}]}),
+            ),
+            (
+                "a",
+                json!({"name": "a", "instructions": "x\nz\n", "tools": [{"name": "t", "d": 1}, {"name": "u"}]}),
+            ),
+            ("b", json!({"name": "b", "model": {"stop": ["s"]}})),
+        ]);
+        drop(store);
+        let fresh = dir.path().join("s.db");
+        let old = dir.path().join("old.db");
+        version_1_copy(&fresh, &old);
+        let recorded = recorded_changes(&fresh);
+        assert!(recorded.len() > 10, "{recorded:?}");
+        assert_eq!(recorded_changes(&old), recorded);
     }
 
     #[test]

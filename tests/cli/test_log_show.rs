@@ -637,6 +637,7 @@ fn history_with_a_shared_prefix(env: &TestEnv) -> String {
                     message: "m",
                     config: config.as_object().unwrap(),
                     summary: &Summary::default(),
+                    changes: &[],
                     reverts: None,
                     git_commit: None,
                 },

@@ -463,3 +463,17 @@ proptest::proptest! {
         env.run(&["diff", AGENT, "--from", &parent, "--exit-code"]).success();
     }
 }
+
+#[test]
+fn a_file_that_cannot_be_edited_in_place_is_rewritten_with_a_warning() {
+    // v2 brought `m.x` in through a merge key: there is no `x:` line to take out.
+    let v1 = "name: A\nbase: &b {x: 1}\nm: {y: 2}\n";
+    let v2 = "# comment\nname: A\nbase: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n";
+    let env = history(&[v1, v2]);
+    env.run(&["revert", AGENT, "v2"])
+        .success()
+        .stderr_has("could not be edited in place")
+        .stderr_has("without its comments");
+    assert_staging_is(&env, "v1");
+    assert!(!staging(&env).contains("# comment"));
+}

@@ -308,6 +308,30 @@ fn long_output_on_a_terminal_goes_through_the_pager() {
     assert!(paged.is_some_and(|p| p.contains("support-bot")));
 }
 
+/// Flags > environment > user config > default: the config's `pager` is used only when
+/// neither AGENTCTL_PAGER nor PAGER is set, and never with --no-pager.
+#[test]
+fn the_user_configs_pager_comes_after_the_environment() {
+    let env = review_env();
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    let config = format!("pager: \"{}\"\n", recording_pager(&env));
+    std::fs::write(env.config_dir().join("config.yaml"), config).unwrap();
+    let (_, paged) = on_a_terminal(&env, "diff", &[("LINES", "3")]);
+    assert!(paged.is_some_and(|p| p.contains("support-bot")));
+    for (args, vars) in [
+        ("diff", [("LINES", "3"), ("PAGER", "")]),
+        ("diff", [("LINES", "3"), ("AGENTCTL_PAGER", "cat")]),
+        ("--no-pager diff", [("LINES", "3"), ("COLUMNS", "100")]),
+    ] {
+        let (terminal, paged) = on_a_terminal(&env, args, &vars);
+        assert!(paged.is_none(), "{args} {vars:?}");
+        assert!(terminal.contains("support-bot"), "{args} {vars:?}");
+    }
+    std::fs::write(env.config_dir().join("config.yaml"), "pager: ''\n").unwrap();
+    let (terminal, paged) = on_a_terminal(&env, "diff", &[("LINES", "3")]);
+    assert!(paged.is_none() && terminal.contains("support-bot"));
+}
+
 #[test]
 fn no_pager_for_short_output_with_no_pager_or_an_empty_pager() {
     let env = review_env();

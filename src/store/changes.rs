@@ -1,0 +1,488 @@
+//! The changes of every publish, kept queryable by path: what `log --touching` and `blame` read
+//! instead of old snapshots.
+//!
+//! A change at `tools[x].description` is recorded as a row at that path with its kind, plus a
+//! row without a kind at each path above it (`tools[x]`, `tools`): "something under here
+//! changed". So the publishes that touched a path or anything under it are one range of the
+//! (agent, path, version) key, however long the history; the rows with a kind that set a value
+//! (added, removed, changed) have their own index, for the questions about paths above.
+//!
+//! Values are kept only where a later question needs them: mappings and lists (does an added
+//! `tools[x]` hold a `description`?). A multi-line string set by a change gets the version that
+//! last changed each of its lines, carried over from the text before through a line diff, so
+//! per-line blame reads one row however often the text was edited.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::Value;
+
+use super::{Entry, Store, decode_snapshot};
+use crate::agent::Config;
+use crate::change::{self, Change, Kind, Path, is_multiline, value_at};
+use crate::error::{Error, Result};
+
+/// Migration 2: the table, and the index of the rows that set a value.
+pub(super) const MIGRATION: &str = r#"
+    CREATE TABLE changes (
+        agent   TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        path    TEXT NOT NULL,
+        -- added, removed, changed, reordered (a keyed list's order); NULL: only paths under it
+        kind    TEXT CHECK (kind IN ('added', 'removed', 'changed', 'reordered')),
+        -- JSON of the values before and after, kept when they are mappings or lists
+        old     TEXT,
+        new     TEXT,
+        -- JSON array: for a multi-line string set here, the version that last changed each line
+        lines   TEXT,
+        PRIMARY KEY (agent, path, version),
+        FOREIGN KEY (agent, version) REFERENCES history (agent, version)
+    ) WITHOUT ROWID;
+
+    CREATE INDEX changes_setting ON changes (agent, path, version)
+        WHERE kind IN ('added', 'removed', 'changed');
+
+    CREATE TRIGGER changes_update_refused BEFORE UPDATE ON changes
+    BEGIN SELECT RAISE(ABORT, 'recorded changes are append-only'); END;
+    CREATE TRIGGER changes_delete_refused BEFORE DELETE ON changes
+    BEGIN SELECT RAISE(ABORT, 'recorded changes are append-only'); END;
+"#;
+
+/// The rows that set the value at their path (a reorder only moves items), through their
+/// index: without statistics SQLite would rather filter the primary key's range, which holds
+/// a row for every change under the path (every tool edit, for `tools`).
+const SETTING: &str = "changes INDEXED BY changes_setting
+    WHERE kind IN ('added', 'removed', 'changed')";
+
+/// One row to record: the change at this path, if any, and the values kept.
+#[derive(Debug, Default, PartialEq)]
+struct Row {
+    kind: Option<&'static str>,
+    old: Option<String>,
+    new: Option<String>,
+    lines: Option<String>,
+}
+
+/// The rows a publish's changes make, by path.
+fn rows(changes: &[Change]) -> BTreeMap<String, Row> {
+    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+    for change in changes {
+        for ancestor in change.path.ancestors() {
+            rows.entry(ancestor.to_string()).or_default();
+        }
+        let kind = if change.is_reorder() {
+            "reordered"
+        } else {
+            change.kind.as_str()
+        };
+        let kept_old = is_container(&change.old).then(|| change.old.to_string());
+        let kept_new = is_container(&change.new).then(|| change.new.to_string());
+        let row = rows.entry(change.path.to_string()).or_default();
+        if row.kind.is_none() {
+            *row = Row {
+                kind: Some(kind),
+                old: kept_old,
+                new: kept_new,
+                lines: None,
+            };
+        } else {
+            // A plain list can lose an entry at one position and gain another at the same
+            // number: together, that position changed.
+            row.kind = Some(Kind::Changed.as_str());
+            row.old = row.old.take().or(kept_old);
+            row.new = row.new.take().or(kept_new);
+        }
+    }
+    rows
+}
+
+fn is_container(value: &Value) -> bool {
+    value.is_object() || value.is_array()
+}
+
+/// Record the changes of `agent`'s `version`, inside the caller's transaction.
+pub(super) fn record(
+    conn: &Connection,
+    agent: &str,
+    version: u64,
+    changes: &[Change],
+) -> Result<()> {
+    let mut rows = rows(changes);
+    for change in changes {
+        if let Some(lines) = line_versions(conn, agent, version, change)?
+            && let Some(row) = rows.get_mut(&change.path.to_string())
+        {
+            row.lines = Some(Value::from(lines).to_string());
+        }
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO changes (agent, version, path, kind, old, new, lines)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (path, row) in rows {
+        let Row {
+            kind,
+            old,
+            new,
+            lines,
+        } = row;
+        insert.execute(params![agent, version as i64, path, kind, old, new, lines])?;
+    }
+    Ok(())
+}
+
+/// For a change that sets a multi-line string: the version that last changed each of its
+/// lines. A line that the line diff keeps from the text before keeps that line's version;
+/// every other line is this change's.
+fn line_versions(
+    conn: &Connection,
+    agent: &str,
+    version: u64,
+    change: &Change,
+) -> Result<Option<Vec<u64>>> {
+    let Some(new) = change.new.as_str().filter(|text| is_multiline(text)) else {
+        return Ok(None);
+    };
+    let new: Vec<&str> = new.lines().collect();
+    let mut versions = vec![version; new.len()];
+    if let (Kind::Changed, Some(old)) = (change.kind, change.old.as_str()) {
+        let old: Vec<&str> = old.lines().collect();
+        // A store whose older changes were never recorded gives this version to every line.
+        if let Some(before) = lines_as_of(
+            conn,
+            agent,
+            &change.path,
+            version.saturating_sub(1),
+            old.len(),
+        )? {
+            for (line, kept) in unchanged_lines(&old, &new).into_iter().enumerate() {
+                if let Some(kept) = kept {
+                    versions[line] = before[kept];
+                }
+            }
+        }
+    }
+    Ok(Some(versions))
+}
+
+/// The version that last changed each of the `count` lines of the text at `path` as of
+/// version `upto`: as recorded with the change that set the text, or, when a value above it
+/// set it (or it was a single line), that change's version for every line. `None` when no
+/// recorded change set it.
+fn lines_as_of(
+    conn: &Connection,
+    agent: &str,
+    path: &Path,
+    upto: u64,
+    count: usize,
+) -> Result<Option<Vec<u64>>> {
+    let mut newest: Option<(u64, Path)> = None;
+    for setter in path.ancestors().chain([path.clone()]) {
+        if let Some(&version) = settings(conn, agent, &setter, upto, Some(1))?.first()
+            && newest.as_ref().is_none_or(|(n, _)| version > *n)
+        {
+            newest = Some((version, setter));
+        }
+    }
+    let Some((version, setter)) = newest else {
+        return Ok(None);
+    };
+    if setter == *path {
+        let recorded: Option<String> = conn
+            .prepare_cached(
+                "SELECT lines FROM changes WHERE agent = ?1 AND path = ?2 AND version = ?3",
+            )?
+            .query_row(params![agent, path.to_string(), version as i64], |row| {
+                row.get(0)
+            })?;
+        if let Some(recorded) = recorded {
+            let versions: Vec<u64> = serde_json::from_str(&recorded).map_err(|e| {
+                Error::new(format!("a recorded change in the store is damaged: {e}"))
+            })?;
+            if versions.len() == count {
+                return Ok(Some(versions));
+            }
+        }
+    }
+    Ok(Some(vec![version; count]))
+}
+
+/// For each line of `new`, its position in `old` when the line diff keeps it.
+fn unchanged_lines(old: &[&str], new: &[&str]) -> Vec<Option<usize>> {
+    let mut kept = vec![None; new.len()];
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, old, new) {
+        if let similar::DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = op
+        {
+            for i in 0..len {
+                kept[new_index + i] = Some(old_index + i);
+            }
+        }
+    }
+    kept
+}
+
+/// The versions up to `upto` that set the value at exactly `path` (added, removed or changed
+/// it whole), newest first, at most `limit` of them.
+fn settings(
+    conn: &Connection,
+    agent: &str,
+    path: &Path,
+    upto: u64,
+    limit: Option<usize>,
+) -> Result<Vec<u64>> {
+    let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    let versions = conn
+        .prepare_cached(&format!(
+            "SELECT version FROM {SETTING}
+             AND agent = ?1 AND path = ?2 AND version <= ?3
+             ORDER BY version DESC LIMIT ?4"
+        ))?
+        .query_map(
+            params![agent, path.to_string(), upto as i64, limit],
+            |row| row.get::<_, i64>(0),
+        )?
+        .map(|version| version.map(|v| v as u64))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(versions)
+}
+
+/// Fill the table for a store made before it existed: each entry against its parent, as a
+/// publish would have recorded it. Runs inside the migration's transaction.
+pub(super) fn backfill(tx: &Transaction<'_>) -> anyhow::Result<()> {
+    let mut select = tx.prepare(
+        "SELECT h.agent, h.version, h.snapshot, s.content
+         FROM history h JOIN snapshots s ON s.hash = h.snapshot
+         ORDER BY h.agent, h.version",
+    )?;
+    let mut entries = select.query([])?;
+    let mut parent: Option<(String, Config)> = None;
+    while let Some(row) = entries.next()? {
+        let (agent, version, hash, content): (String, i64, String, String) =
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+        let config = decode_snapshot(&hash, &content).map_err(|e| anyhow::anyhow!(e.message))?;
+        let empty = Config::new();
+        let before = match &parent {
+            Some((previous, config)) if *previous == agent && version > 1 => config,
+            _ => &empty,
+        };
+        let changes = change::diff(before, &config);
+        record(tx, &agent, version as u64, &changes)
+            .map_err(|e| anyhow::anyhow!(e.message))
+            .with_context(|| format!("cannot record the changes of {agent} v{version}"))?;
+        parent = Some((agent, config));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// `agent`'s entries whose changes touch `path`, newest first, at most `limit` of them.
+    /// A change touches a path when it is at it, under it, or above it with an old or new
+    /// value that holds something at it (an added `tools[x]` touches `tools[x].description`
+    /// when the tool came with a description).
+    pub fn touching(&self, agent: &str, path: &Path, limit: Option<usize>) -> Result<Vec<Entry>> {
+        let sql_limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let mut versions: Vec<u64> = self
+            .conn
+            .prepare_cached(
+                "SELECT version FROM changes WHERE agent = ?1 AND path = ?2
+                 ORDER BY version DESC LIMIT ?3",
+            )?
+            .query_map(params![agent, path.to_string(), sql_limit], |row| {
+                row.get::<_, i64>(0)
+            })?
+            .map(|version| version.map(|v| v as u64))
+            .collect::<rusqlite::Result<_>>()?;
+        for ancestor in path.ancestors() {
+            let below = &path.0[ancestor.0.len()..];
+            let mut select = self.conn.prepare_cached(&format!(
+                "SELECT version, old, new FROM {SETTING} AND agent = ?1 AND path = ?2"
+            ))?;
+            let mut rows = select.query(params![agent, ancestor.to_string()])?;
+            while let Some(row) = rows.next()? {
+                let version = row.get::<_, i64>(0)? as u64;
+                let holds = |column: usize| -> Result<bool> {
+                    let kept: Option<String> = row.get(column)?;
+                    Ok(match kept {
+                        Some(text) => value_at(&decode_value(&text)?, below).is_some(),
+                        None => false,
+                    })
+                };
+                if holds(1)? || holds(2)? {
+                    versions.push(version);
+                }
+            }
+        }
+        versions.sort_unstable_by(|a, b| b.cmp(a));
+        versions.dedup();
+        versions.truncate(limit.unwrap_or(usize::MAX));
+        versions
+            .into_iter()
+            .map(|version| {
+                self.entry(agent, version)?.ok_or_else(|| {
+                    Error::new(format!("{agent} v{version} is missing from the store"))
+                })
+            })
+            .collect()
+    }
+
+    /// The newest version up to `upto` with a change at `path` or under it.
+    pub fn last_touched(&self, agent: &str, path: &Path, upto: u64) -> Result<Option<u64>> {
+        let version = self
+            .conn
+            .prepare_cached(
+                "SELECT version FROM changes WHERE agent = ?1 AND path = ?2 AND version <= ?3
+                 ORDER BY version DESC LIMIT 1",
+            )?
+            .query_row(params![agent, path.to_string(), upto as i64], |row| {
+                row.get::<_, i64>(0)
+            })
+            .optional()?;
+        Ok(version.map(|v| v as u64))
+    }
+
+    /// The versions up to `upto` that set the value at exactly `path` (added, removed or
+    /// changed it whole), newest first, at most `limit` of them.
+    pub fn settings(
+        &self,
+        agent: &str,
+        path: &Path,
+        upto: u64,
+        limit: Option<usize>,
+    ) -> Result<Vec<u64>> {
+        settings(&self.conn, agent, path, upto, limit)
+    }
+
+    /// The version that last changed each of the `count` lines of the multi-line string at
+    /// `path` as of version `upto`; `None` when no recorded change set it.
+    pub fn line_versions(
+        &self,
+        agent: &str,
+        path: &Path,
+        upto: u64,
+        count: usize,
+    ) -> Result<Option<Vec<u64>>> {
+        lines_as_of(&self.conn, agent, path, upto, count)
+    }
+}
+
+fn decode_value(text: &str) -> Result<Value> {
+    // Values nest as deep as the configurations they come from; see `decode_snapshot`.
+    let mut reader = serde_json::Deserializer::from_str(text);
+    reader.disable_recursion_limit();
+    serde::Deserialize::deserialize(&mut reader)
+        .map_err(|e| Error::new(format!("a recorded change in the store is damaged: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{config, history};
+    use serde_json::json;
+
+    fn touching(store: &Store, path: &str) -> Vec<u64> {
+        let path = Path::parse(path).unwrap();
+        store
+            .touching("a", &path, None)
+            .unwrap()
+            .iter()
+            .map(|e| e.version)
+            .collect()
+    }
+
+    #[test]
+    fn a_change_is_recorded_at_its_path_and_above() {
+        let changes = change::diff(
+            &config(json!({"tools": [{"name": "t", "p": {"q": 1}}], "model": {"t": 1}})),
+            &config(
+                json!({"tools": [{"name": "t", "p": {"q": 2}}], "model": {"t": 1, "s": ["x"]}}),
+            ),
+        );
+        let rows = rows(&changes);
+        let kinds: Vec<(&str, Option<&str>)> =
+            rows.iter().map(|(p, r)| (p.as_str(), r.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("model", None),
+                ("model.s", Some("added")),
+                ("tools", None),
+                ("tools[t]", None),
+                ("tools[t].p", None),
+                ("tools[t].p.q", Some("changed")),
+            ]
+        );
+        // Lists and mappings are kept (for questions below them); scalars are not.
+        assert_eq!(rows["model.s"].new.as_deref(), Some(r#"["x"]"#));
+        assert_eq!(
+            rows["tools[t].p.q"],
+            Row {
+                kind: Some("changed"),
+                ..Row::default()
+            }
+        );
+    }
+
+    #[test]
+    fn unchanged_lines_follow_the_diff() {
+        let kept = unchanged_lines(&["a", "b", "c"], &["a", "x", "b", "c", "d"]);
+        assert_eq!(kept, [Some(0), None, Some(1), Some(2), None]);
+    }
+
+    #[test]
+    fn a_reorder_is_recorded_as_such() {
+        let changes = change::diff(
+            &config(json!({"tools": [{"name": "a"}, {"name": "b"}]})),
+            &config(json!({"tools": [{"name": "b"}, {"name": "a"}]})),
+        );
+        assert_eq!(rows(&changes)["tools"].kind, Some("reordered"));
+    }
+
+    #[test]
+    fn touching_at_under_and_above() {
+        let (_dir, store) = history(&[
+            // v1: the tool arrives with no description.
+            json!({"name": "x", "tools": [{"name": "w"}], "model": {"temperature": 0.1}}),
+            // v2: its description is set.
+            json!({"name": "x", "tools": [{"name": "w", "description": "d"}], "model": {"temperature": 0.1}}),
+            // v3: temperature.
+            json!({"name": "x", "tools": [{"name": "w", "description": "d"}], "model": {"temperature": 0.2}}),
+            // v4: the tool is removed, description and all.
+            json!({"name": "x", "tools": [], "model": {"temperature": 0.2}}),
+            // v5: another tool, then v6 a reorder.
+            json!({"name": "x", "tools": [{"name": "v"}, {"name": "w", "description": "e"}], "model": {"temperature": 0.2}}),
+            json!({"name": "x", "tools": [{"name": "w", "description": "e"}, {"name": "v"}], "model": {"temperature": 0.2}}),
+        ]);
+        assert_eq!(touching(&store, "model.temperature"), [3, 1]);
+        assert_eq!(touching(&store, "model"), [3, 1]);
+        assert_eq!(touching(&store, "tools[w]"), [5, 4, 2, 1]);
+        // v1 added the tool without a description: it does not touch it.
+        assert_eq!(touching(&store, "tools[w].description"), [5, 4, 2]);
+        assert_eq!(touching(&store, "tools"), [6, 5, 4, 2, 1]);
+        // A reorder is a change of the list, not of an item in it.
+        assert_eq!(touching(&store, "tools[v]"), [5]);
+        assert_eq!(touching(&store, "tools[w].parameters"), Vec::<u64>::new());
+        assert_eq!(touching(&store, "guardrails"), Vec::<u64>::new());
+        let newest = store
+            .touching("a", &Path::parse("tools[w]").unwrap(), Some(2))
+            .unwrap();
+        assert_eq!(newest.iter().map(|e| e.version).collect::<Vec<_>>(), [5, 4]);
+    }
+
+    #[test]
+    fn a_type_change_above_holds_what_it_sets() {
+        let (_dir, store) = history(&[
+            json!({"name": "x", "model": "gpt"}),
+            json!({"name": "x", "model": {"temperature": 0.1, "stop": ["a", "b"]}}),
+            json!({"name": "x", "model": {"temperature": 0.1, "stop": ["a", "c"]}}),
+        ]);
+        assert_eq!(touching(&store, "model.temperature"), [2]);
+        assert_eq!(touching(&store, "model.stop[1]"), [3, 2]);
+        assert_eq!(touching(&store, "model.stop[0]"), [2]);
+        assert_eq!(touching(&store, "model"), [3, 2, 1]);
+    }
+}

@@ -1,0 +1,557 @@
+//! `log --touching` and `blame`: who changed a field, an item or a section, and when; on a
+//! new store and on one made before the changes were recorded by path.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{AUTHOR, TestEnv};
+
+/// The agent of these tests; each publish varies one part of it.
+struct Agent {
+    temperature: f64,
+    web_search: Option<&'static str>,
+    guardrails: &'static [(&'static str, &'static str)],
+    instructions: &'static str,
+}
+
+const START: Agent = Agent {
+    temperature: 0.1,
+    web_search: None,
+    guardrails: &[("pii", "redact")],
+    instructions: "You are a helpful agent.\nBe brief.\nNever guess.\n",
+};
+
+impl Agent {
+    fn yaml(&self) -> String {
+        let mut yaml = format!(
+            "name: Support\nmodel:\n  provider: openai\n  temperature: {}\n  stop: [\"END\"]\n\
+             auth:\n  api_key: sk-live-123\ninstructions: |\n",
+            self.temperature
+        );
+        for line in self.instructions.lines() {
+            yaml.push_str(&format!("  {line}\n"));
+        }
+        yaml.push_str("tools:\n  - name: lookup_invoice\n    description: Find an invoice\n");
+        if let Some(description) = self.web_search {
+            yaml.push_str(&format!(
+                "  - name: web_search\n    description: {description}\n"
+            ));
+        }
+        yaml.push_str("guardrails:\n");
+        for (name, action) in self.guardrails {
+            yaml.push_str(&format!("  - name: {name}\n    action: {action}\n"));
+        }
+        yaml
+    }
+}
+
+/// Seven publishes of `bot` by three authors:
+/// v1 Alice creates it; v2 Bob: temperature; v3 Carol: adds web_search; v4 Alice: the pii
+/// guardrail; v5 Bob: web_search's description; v6 Carol: temperature and a new guardrail;
+/// v7 Alice: one line of the instructions and the guardrail removed again.
+fn audited_history(env: &TestEnv) {
+    let steps = [
+        ("Alice <alice@example.com>", START),
+        (
+            "Bob <bob@example.com>",
+            Agent {
+                temperature: 0.2,
+                ..START
+            },
+        ),
+        (
+            "Carol <carol@example.com>",
+            Agent {
+                temperature: 0.2,
+                web_search: Some("Search the web"),
+                ..START
+            },
+        ),
+        (
+            "Alice <alice@example.com>",
+            Agent {
+                temperature: 0.2,
+                web_search: Some("Search the web"),
+                guardrails: &[("pii", "block")],
+                ..START
+            },
+        ),
+        (
+            "Bob <bob@example.com>",
+            Agent {
+                temperature: 0.2,
+                web_search: Some("Search the public web"),
+                guardrails: &[("pii", "block")],
+                ..START
+            },
+        ),
+        (
+            "Carol <carol@example.com>",
+            Agent {
+                temperature: 0.4,
+                web_search: Some("Search the public web"),
+                guardrails: &[("pii", "block"), ("toxicity", "block")],
+                ..START
+            },
+        ),
+        (
+            "Alice <alice@example.com>",
+            Agent {
+                temperature: 0.4,
+                web_search: Some("Search the public web"),
+                guardrails: &[("pii", "block")],
+                instructions: "You are a helpful agent.\nBe brief and polite.\nNever guess.\n",
+            },
+        ),
+    ];
+    for (author, agent) in steps {
+        env.write_agent("bot", &agent.yaml());
+        env.publish_json(&["bot", "--author", author]);
+    }
+}
+
+fn versions(entries: &[Value]) -> Vec<u64> {
+    entries
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect()
+}
+
+fn authors(entries: &[Value]) -> Vec<&str> {
+    entries
+        .iter()
+        .map(|e| e["author"].as_str().unwrap().split(' ').next().unwrap())
+        .collect()
+}
+
+#[test]
+fn touching_lists_the_publishes_that_changed_a_field_an_item_or_a_section() {
+    let env = TestEnv::new();
+    audited_history(&env);
+
+    let temperature = env.log_entries(&["bot", "--touching", "model.temperature"]);
+    assert_eq!(versions(&temperature), [6, 2, 1]);
+    assert_eq!(authors(&temperature), ["Carol", "Bob", "Alice"]);
+    // The usual log entries.
+    assert_eq!(temperature[0], env.log_entries(&["bot", "-n", "2"])[1]);
+
+    let tool = env.log_entries(&["bot", "--touching", "tools[web_search]"]);
+    assert_eq!(versions(&tool), [5, 3], "added in v3, described anew in v5");
+    let description = env.log_entries(&["bot", "--touching", "tools[web_search].description"]);
+    assert_eq!(
+        versions(&description),
+        [5, 3],
+        "v3 added the tool with its description"
+    );
+
+    let guardrails = env.log_entries(&["bot", "--touching", "guardrails"]);
+    assert_eq!(versions(&guardrails), [7, 6, 4, 1]);
+    let toxicity = env.log_entries(&["bot", "--touching", "guardrails[toxicity].action"]);
+    assert_eq!(versions(&toxicity), [7, 6], "added, then removed");
+
+    // -n counts matching entries.
+    let newest = env.log_entries(&["bot", "--touching", "model.temperature", "-n", "2"]);
+    assert_eq!(versions(&newest), [6, 2]);
+
+    let run = env.run(&["log", "bot", "--touching", "model.temperature"]);
+    run.success()
+        .stdout_has("v6")
+        .stdout_has("Author:    Carol <carol@example.com>")
+        .stdout_has("Author:    Bob <bob@example.com>")
+        .stdout_lacks("v5");
+    let run = env.run(&["log", "bot", "--touching", "guardrails", "--oneline"]);
+    assert_eq!(run.success().stdout.lines().count(), 4, "{}", run.show());
+}
+
+#[test]
+fn touching_a_path_nothing_touched_is_an_empty_history() {
+    let env = TestEnv::new();
+    audited_history(&env);
+    for path in [
+        "knowledge_sources",
+        "tools[gone]",
+        "model.max_tokens",
+        "headers.\"x.y\"",
+    ] {
+        assert_eq!(
+            env.log_entries(&["bot", "--touching", path]),
+            Vec::<Value>::new()
+        );
+    }
+    let run = env.run(&["log", "bot", "--touching", "tools[gone]"]);
+    run.success()
+        .stderr_has("No publish of bot touched tools[gone]");
+    assert_eq!(run.stdout, "");
+
+    // An agent never published has an empty history, as in plain `log`.
+    env.write_agent("new-bot", &START.yaml());
+    assert!(
+        env.log_entries(&["new-bot", "--touching", "name"])
+            .is_empty()
+    );
+}
+
+#[test]
+fn touching_needs_an_agent_and_a_well_formed_path() {
+    let env = TestEnv::new();
+    audited_history(&env);
+    let before = env.store_bytes();
+    env.run(&["log", "--touching", "model.temperature"])
+        .code(2)
+        .stderr_has("<AGENT>");
+    for bad in [
+        "tools[web_search",
+        "model..temperature",
+        "model.",
+        "[x]",
+        "model[x]",
+        "",
+    ] {
+        env.run(&["log", "bot", "--touching", bad])
+            .code(2)
+            .stderr_has("malformed path")
+            .stderr_has("help: a PATH reads like model.temperature");
+    }
+    env.run(&["log", "ghost", "--touching", "name"]).code(2);
+    assert!(env.store_bytes() == before, "nothing written");
+}
+
+/// `blame --json` of `bot` at REF (default production).
+fn blame_json(env: &TestEnv, args: &[&str]) -> Value {
+    let mut all = vec!["blame", "bot", "--json"];
+    all.extend_from_slice(args);
+    let run = env.run(&all);
+    run.success();
+    run.json()
+}
+
+/// path → version of each field.
+fn field_versions(blame: &Value) -> Vec<(String, u64)> {
+    blame["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["version"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn blame_names_the_publish_that_last_set_each_field_and_line() {
+    let env = TestEnv::new();
+    audited_history(&env);
+    let blame = blame_json(&env, &[]);
+    let fields: Vec<(String, u64)> = field_versions(&blame);
+    let expected: Vec<(String, u64)> = [
+        ("name", 1),
+        ("model.provider", 1),
+        ("model.temperature", 6),
+        ("model.stop", 1),
+        ("auth.api_key", 1),
+        ("instructions", 7),
+        ("tools[lookup_invoice]", 1),
+        ("tools[lookup_invoice].name", 1),
+        ("tools[lookup_invoice].description", 1),
+        ("tools[web_search]", 5),
+        ("tools[web_search].name", 3),
+        ("tools[web_search].description", 5),
+        ("guardrails[pii]", 4),
+        ("guardrails[pii].name", 1),
+        ("guardrails[pii].action", 4),
+    ]
+    .iter()
+    .map(|(p, v)| (p.to_string(), *v))
+    .collect();
+    assert_eq!(fields, expected);
+
+    // Exactly SPEC's fields, with the publish's id, author and time.
+    let log = env.log_entries(&["bot"]);
+    let v6 = &log[1];
+    let temperature = &blame["fields"][2];
+    let mut keys: Vec<&str> = temperature
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "author",
+            "change_track_id",
+            "path",
+            "published_at",
+            "version"
+        ]
+    );
+    assert_eq!(temperature["change_track_id"], v6["change_track_id"]);
+    assert_eq!(temperature["author"], "Carol <carol@example.com>");
+    assert_eq!(temperature["published_at"], v6["published_at"]);
+    assert_eq!(blame["agent"], "bot");
+    assert_eq!(blame["ref"]["ref"], "production");
+    assert_eq!(blame["ref"]["version"], 7);
+    assert_eq!(blame["ref"]["change_track_id"], log[0]["change_track_id"]);
+
+    // Per line, like git blame: only the line v7 rewrote is v7's.
+    let lines = blame["lines"]["instructions"].as_array().unwrap();
+    let by_line: Vec<(u64, &str, u64, &str)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["line"].as_u64().unwrap(),
+                l["text"].as_str().unwrap(),
+                l["version"].as_u64().unwrap(),
+                l["author"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_line,
+        [
+            (
+                1,
+                "You are a helpful agent.",
+                1,
+                "Alice <alice@example.com>"
+            ),
+            (2, "Be brief and polite.", 7, "Alice <alice@example.com>"),
+            (3, "Never guess.", 1, "Alice <alice@example.com>"),
+        ]
+    );
+    assert_eq!(lines[1]["change_track_id"], log[0]["change_track_id"]);
+    assert_eq!(blame["lines"].as_object().unwrap().len(), 1);
+    // JSON is for machines: never masked.
+    assert!(blame.to_string().contains("auth.api_key"));
+}
+
+#[test]
+fn blame_of_an_older_publish_stops_at_it() {
+    let env = TestEnv::new();
+    audited_history(&env);
+    let v3 = blame_json(&env, &["v3"]);
+    assert_eq!(v3["ref"]["ref"], "v3");
+    assert_eq!(v3["ref"]["version"], 3);
+    let fields = field_versions(&v3);
+    assert!(
+        fields.contains(&("model.temperature".into(), 2)),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&("tools[web_search].description".into(), 3)),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&("guardrails[pii].action".into(), 1)),
+        "{fields:?}"
+    );
+    let lines = v3["lines"]["instructions"].as_array().unwrap();
+    assert!(lines.iter().all(|l| l["version"] == 1), "{lines:?}");
+    // An id prefix names the same publish.
+    let id = env.log_entries(&["bot"])[4]["change_track_id"]
+        .as_str()
+        .unwrap()[..8]
+        .to_owned();
+    assert_eq!(blame_json(&env, &[&id])["fields"], v3["fields"]);
+}
+
+#[test]
+fn blame_text_is_aligned_fitted_and_masks_secrets() {
+    let env = TestEnv::new();
+    audited_history(&env);
+    // The tests' COLUMNS is 100, agentctl's default too.
+    let run = env.run(&["blame", "bot"]);
+    run.success();
+    let out = &run.stdout;
+    assert!(
+        out.lines().all(|l| l.chars().count() <= 100),
+        "{}",
+        run.show()
+    );
+    // One row per field and per line of the instructions.
+    assert_eq!(out.lines().count(), 15 + 3, "{}", run.show());
+    let row = |needle: &str| {
+        out.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no row with {needle}:\n{out}"))
+    };
+    let temperature = row("model.temperature");
+    assert!(temperature.starts_with("v6  "), "{temperature}");
+    assert!(
+        temperature.contains("  Carol  ") && temperature.ends_with("0.4"),
+        "{temperature}"
+    );
+    assert!(
+        !out.contains("@example.com"),
+        "names only, as git blame:\n{out}"
+    );
+    assert!(row("Be brief and polite.").starts_with("v7"), "{out}");
+    assert!(row("Never guess.").starts_with("v1"), "{out}");
+    // Columns line up: every value starts at the same place.
+    let value_at = |line: &str, value: &str| line.find(value).unwrap();
+    assert_eq!(
+        value_at(temperature, "0.4"),
+        value_at(row("guardrails[pii].action"), "block")
+    );
+    assert_eq!(
+        value_at(temperature, "Carol"),
+        value_at(row(".action"), "Alice")
+    );
+    assert!(row("auth.api_key").ends_with("********"), "{out}");
+    assert!(!out.contains("sk-live-123"));
+
+    let shown = env.run(&["blame", "bot", "--show-secrets"]);
+    assert!(shown.success().stdout.contains("sk-live-123"));
+
+    // Narrow: long cells end in `…` rather than pushing the row wider.
+    let run = env.run_with(env.command().env("COLUMNS", "72").args(["blame", "bot"]));
+    run.success();
+    assert!(
+        run.stdout.lines().all(|l| l.chars().count() <= 72),
+        "{}",
+        run.show()
+    );
+    assert!(run.stdout.contains("Search the publ…"), "{}", run.show());
+}
+
+#[test]
+fn blame_errors() {
+    let env = TestEnv::new();
+    audited_history(&env);
+    env.run(&["blame", "bot", "staging"])
+        .code(2)
+        .stderr_has("staging is not a publish");
+    env.run(&["blame", "bot", "v9"])
+        .code(2)
+        .stderr_has("v1 to v7");
+    env.run(&["blame", "ghost"]).code(2);
+    env.write_agent("new-bot", &START.yaml());
+    env.run(&["blame", "new-bot"])
+        .code(2)
+        .stderr_has("never been published");
+}
+
+/// Migration 1's SQL, as agentctl created stores before it recorded changes by path.
+const SCHEMA_1: &str = r#"
+    CREATE TABLE snapshots (
+        hash    TEXT PRIMARY KEY,
+        content TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE history (
+        seq             INTEGER PRIMARY KEY,
+        agent           TEXT NOT NULL,
+        version         INTEGER NOT NULL CHECK (version >= 1),
+        change_track_id TEXT NOT NULL UNIQUE,
+        parent          TEXT REFERENCES history (change_track_id),
+        author          TEXT NOT NULL,
+        published_at    TEXT NOT NULL,
+        message         TEXT NOT NULL,
+        snapshot        TEXT NOT NULL REFERENCES snapshots (hash),
+        summary         TEXT NOT NULL,
+        reverts         TEXT REFERENCES history (change_track_id),
+        git_commit      TEXT,
+        UNIQUE (agent, version)
+    );
+
+    CREATE TRIGGER history_update_refused BEFORE UPDATE ON history
+    BEGIN SELECT RAISE(ABORT, 'publish history is append-only'); END;
+    CREATE TRIGGER history_delete_refused BEFORE DELETE ON history
+    BEGIN SELECT RAISE(ABORT, 'publish history is append-only'); END;
+
+    PRAGMA application_id = 1095189332;
+    PRAGMA user_version = 1;
+"#;
+
+/// A store at schema version 1 holding the history of the store `from`.
+fn old_store(from: &Path, to: &Path) {
+    let conn = rusqlite::Connection::open(to).unwrap();
+    conn.execute_batch(SCHEMA_1).unwrap();
+    conn.execute("ATTACH ?1 AS new", [from.to_str().unwrap()])
+        .unwrap();
+    conn.execute_batch(
+        "INSERT INTO snapshots SELECT * FROM new.snapshots;
+         INSERT INTO history SELECT * FROM new.history ORDER BY seq;",
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_store_from_before_is_migrated_and_answers_the_same() {
+    let env = TestEnv::new();
+    audited_history(&env);
+    let old = env.tmp.path().join("old.db");
+    old_store(&env.store(), &old);
+    let old = old.to_str().unwrap();
+    let tables = |path: &str| -> Vec<String> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(tables(old), ["history", "snapshots"]);
+
+    let queries: [&[&str]; 7] = [
+        &["blame", "bot", "--json"],
+        &["blame", "bot", "v4", "--json"],
+        &["blame", "bot"],
+        &["log", "bot", "--json", "--touching", "model.temperature"],
+        &[
+            "log",
+            "bot",
+            "--json",
+            "--touching",
+            "tools[web_search].description",
+        ],
+        &["log", "bot", "--json", "--touching", "guardrails"],
+        &[
+            "log",
+            "bot",
+            "--oneline",
+            "--touching",
+            "guardrails[toxicity]",
+        ],
+    ];
+    for query in queries {
+        let fresh = env.run(query);
+        fresh.success();
+        let mut with_old = vec!["--store", old];
+        with_old.extend_from_slice(query);
+        let migrated = env.run(&with_old);
+        migrated.success();
+        assert_eq!(migrated.stdout, fresh.stdout, "{query:?}");
+        assert!(!fresh.stdout.is_empty(), "{query:?}");
+    }
+    assert!(tables(old).contains(&"changes".to_owned()));
+    let conn = rusqlite::Connection::open(old).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert!(version >= 2, "{version}");
+
+    // Publishing to the migrated store records as a new one does.
+    let mut publish = vec!["--store", old];
+    publish.extend_from_slice(&["publish", "bot", "--author", AUTHOR]);
+    env.write_agent(
+        "bot",
+        &Agent {
+            temperature: 0.9,
+            web_search: Some("Search the public web"),
+            guardrails: &[("pii", "block")],
+            ..START
+        }
+        .yaml(),
+    );
+    env.run(&publish).success();
+    let entries = env.log_entries(&["--store", old, "bot", "--touching", "model.temperature"]);
+    assert_eq!(versions(&entries), [8, 6, 2, 1]);
+}
