@@ -24,6 +24,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -45,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write production configs (or those of --ref) for deployment and integrations')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema (draft-07) of the agent file, for editors'' YAML language servers')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the store''s integrity: every snapshot hash and the hash chain of every history')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -52,6 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -61,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -70,6 +74,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"agents": [{agent, state, production}]}')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -80,6 +85,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"agents": [{agent, valid, errors: [{message, file, line, column}]}]}')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -93,6 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--stat', '--stat', [CompletionResultType]::ParameterName, 'Only count changes per section and list their paths, without values')
             [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 1 when there are differences, 0 when there are none')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'Stacked view: the old value above the new one (the default below 80 columns)')
@@ -111,6 +118,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be published without recording anything')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"has_changes", "results": [{agent, has_changes, version, change_track_id, …}]}')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
@@ -125,6 +133,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--oneline', '--oneline', [CompletionResultType]::ParameterName, 'One line per entry: short id, version, message')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"entries": [{agent, version, change_track_id, parent, author, …}]}')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
@@ -136,6 +145,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"agent", "ref", "fields": [{path, version, …}], "lines": {"instructions": […]}}')
             [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show values of keys that look like secrets (api_key, token, …) instead of ********')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
@@ -148,6 +158,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Also print the whole snapshot')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'Stacked view of the changes: the old value above the new one (the default below 80 columns)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json: the log entry plus `changes` (and `config` with --config)')
@@ -161,6 +172,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`')
             [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show values of keys that look like secrets (api_key, token, …) instead of ********')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'Stack the values (old above new) instead of side by side')
@@ -173,6 +185,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`')
             [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show values of keys that look like secrets (api_key, token, …) instead of ********')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'Stack the values (old above new) instead of side by side')
@@ -185,6 +198,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: `agent`, `restored`, `applied`, `written`')
             [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show values of keys that look like secrets (api_key, token, …) instead of ********')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'Stack the values (old above new) instead of side by side')
@@ -197,6 +211,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: `agent`, `undone`, `file`, `written`')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -211,6 +226,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -220,6 +236,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -229,6 +246,18 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
+            [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'agentctl;verify' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"ok", "agents", "entries", "snapshots", "problems": [{agent, version, kind, message}]}')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -251,6 +280,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write production configs (or those of --ref) for deployment and integrations')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema (draft-07) of the agent file, for editors'' YAML language servers')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the store''s integrity: every snapshot hash and the hash chain of every history')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -300,6 +330,9 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             break
         }
         'agentctl;help;completions' {
+            break
+        }
+        'agentctl;help;verify' {
             break
         }
         'agentctl;help;help' {

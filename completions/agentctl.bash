@@ -67,6 +67,9 @@ _agentctl() {
             agentctl,validate)
                 cmd="agentctl__subcmd__validate"
                 ;;
+            agentctl,verify)
+                cmd="agentctl__subcmd__verify"
+                ;;
             agentctl__subcmd__help,blame)
                 cmd="agentctl__subcmd__help__subcmd__blame"
                 ;;
@@ -118,6 +121,9 @@ _agentctl() {
             agentctl__subcmd__help,validate)
                 cmd="agentctl__subcmd__help__subcmd__validate"
                 ;;
+            agentctl__subcmd__help,verify)
+                cmd="agentctl__subcmd__help__subcmd__verify"
+                ;;
             *)
                 ;;
         esac
@@ -125,7 +131,7 @@ _agentctl() {
 
     case "${cmd}" in
         agentctl)
-            opts="-C -h -V --store --color --no-pager --help --version init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help"
+            opts="-C -h -V --store --color --no-pager --lock-timeout --help --version init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,6 +149,10 @@ _agentctl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -151,7 +161,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__blame)
-            opts="-C -h --json --show-secrets --store --color --no-pager --help"
+            opts="-C -h --json --show-secrets --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +177,10 @@ _agentctl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -177,7 +191,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__completions)
-            opts="-C -h --store --color --no-pager --help bash elvish fish powershell zsh"
+            opts="-C -h --store --color --no-pager --lock-timeout --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -195,6 +209,10 @@ _agentctl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -203,7 +221,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__diff)
-            opts="-C -h --from --to --stat --exit-code --unified --format --json --show-secrets --store --color --no-pager --help"
+            opts="-C -h --from --to --stat --exit-code --unified --format --json --show-secrets --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,6 +251,10 @@ _agentctl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -241,7 +263,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__export)
-            opts="-o -C -h --ref --format --output --store --color --no-pager --help"
+            opts="-o -C -h --ref --format --output --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,6 +297,10 @@ _agentctl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -283,7 +309,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__help)
-            opts="init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help"
+            opts="init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,8 +560,22 @@ _agentctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        agentctl__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         agentctl__subcmd__init)
-            opts="-C -h --store --color --no-pager --help"
+            opts="-C -h --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -553,6 +593,10 @@ _agentctl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -561,7 +605,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__log)
-            opts="-n -C -h --max-count --oneline --touching --json --store --color --no-pager --help"
+            opts="-n -C -h --max-count --oneline --touching --json --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -591,6 +635,10 @@ _agentctl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -599,7 +647,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__new)
-            opts="-C -h --store --color --no-pager --help"
+            opts="-C -h --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -617,6 +665,10 @@ _agentctl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -625,7 +677,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__publish)
-            opts="-m -C -h --message --author --expect --dry-run --json --store --color --no-pager --help"
+            opts="-m -C -h --message --author --expect --dry-run --json --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -659,6 +711,10 @@ _agentctl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -667,7 +723,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__restore)
-            opts="-C -h --json --show-secrets --unified --store --color --no-pager --help"
+            opts="-C -h --json --show-secrets --unified --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -683,6 +739,10 @@ _agentctl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -693,7 +753,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__revert)
-            opts="-C -h --json --show-secrets --unified --store --color --no-pager --help"
+            opts="-C -h --json --show-secrets --unified --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -709,6 +769,10 @@ _agentctl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -719,7 +783,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__revert__subcmd__preview)
-            opts="-C -h --json --show-secrets --unified --store --color --no-pager --help"
+            opts="-C -h --json --show-secrets --unified --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,6 +799,10 @@ _agentctl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -745,7 +813,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__schema)
-            opts="-C -h --store --color --no-pager --help"
+            opts="-C -h --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -763,6 +831,10 @@ _agentctl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -771,7 +843,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__show)
-            opts="-C -h --config --unified --format --json --show-secrets --store --color --no-pager --help"
+            opts="-C -h --config --unified --format --json --show-secrets --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -793,6 +865,10 @@ _agentctl() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -801,7 +877,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__status)
-            opts="-C -h --json --store --color --no-pager --help"
+            opts="-C -h --json --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -817,6 +893,10 @@ _agentctl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -827,7 +907,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__undo)
-            opts="-C -h --json --store --color --no-pager --help"
+            opts="-C -h --json --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -843,6 +923,10 @@ _agentctl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -853,7 +937,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__validate)
-            opts="-C -h --json --store --color --no-pager --help"
+            opts="-C -h --json --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -869,6 +953,40 @@ _agentctl() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentctl__subcmd__verify)
+            opts="-C -h --json --store --color --no-pager --lock-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

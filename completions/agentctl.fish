@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_agentctl_global_optspecs
-    string join \n C= store= color= no-pager h/help V/version
+    string join \n C= store= color= no-pager lock-timeout= h/help V/version
 end
 
 function __fish_agentctl_needs_command
@@ -29,6 +29,7 @@ complete -c agentctl -n "__fish_agentctl_needs_command" -l store -d 'Use this SQ
 complete -c agentctl -n "__fish_agentctl_needs_command" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_needs_command" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_needs_command" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_needs_command" -s V -l version -d 'Print version'
@@ -48,12 +49,14 @@ complete -c agentctl -n "__fish_agentctl_needs_command" -f -a "undo" -d 'Put bac
 complete -c agentctl -n "__fish_agentctl_needs_command" -f -a "export" -d 'Write production configs (or those of --ref) for deployment and integrations'
 complete -c agentctl -n "__fish_agentctl_needs_command" -f -a "schema" -d 'Print the JSON Schema (draft-07) of the agent file, for editors\' YAML language servers'
 complete -c agentctl -n "__fish_agentctl_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
+complete -c agentctl -n "__fish_agentctl_needs_command" -f -a "verify" -d 'Check the store\'s integrity: every snapshot hash and the hash chain of every history'
 complete -c agentctl -n "__fish_agentctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand init" -s C -d 'Run as if started in DIR' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand init" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand init" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand init" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand init" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand new" -s C -d 'Run as if started in DIR' -r -F
@@ -61,6 +64,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand new" -l store -d 'Use 
 complete -c agentctl -n "__fish_agentctl_using_subcommand new" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand new" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand new" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand new" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -s C -d 'Run as if started in DIR' -r -F
@@ -68,6 +72,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l store -d 'U
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l json -d 'Print JSON: {"agents": [{agent, state, production}]}'
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -76,6 +81,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l store -d 
 complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l json -d 'Print JSON: {"agents": [{agent, valid, errors: [{message, file, line, column}]}]}'
 complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -89,6 +95,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l store -d 'Use
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l stat -d 'Only count changes per section and list their paths, without values'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l exit-code -d 'Exit with 1 when there are differences, 0 when there are none'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l unified -d 'Stacked view: the old value above the new one (the default below 80 columns)'
@@ -104,6 +111,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -l store -d '
 complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -l dry-run -d 'Show what would be published without recording anything'
 complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -l json -d 'Print JSON: {"has_changes", "results": [{agent, has_changes, version, change_track_id, …}]}'
 complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
@@ -115,6 +123,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l store -d 'Use 
 complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l oneline -d 'One line per entry: short id, version, message'
 complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l json -d 'Print JSON: {"entries": [{agent, version, change_track_id, parent, author, …}]}'
 complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
@@ -124,6 +133,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l store -d 'Us
 complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l json -d 'Print JSON: {"agent", "ref", "fields": [{path, version, …}], "lines": {"instructions": […]}}'
 complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l show-secrets -d 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
 complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
@@ -136,6 +146,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l store -d 'Use
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l config -d 'Also print the whole snapshot'
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l unified -d 'Stacked view of the changes: the old value above the new one (the default below 80 columns)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l json -d 'Same as --format json: the log entry plus `changes` (and `config` with --config)'
@@ -147,6 +158,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l sto
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l json -d 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l show-secrets -d 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l unified -d 'Stack the values (old above new) instead of side by side'
@@ -157,6 +169,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l store -d 'U
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l json -d 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l show-secrets -d 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l unified -d 'Stack the values (old above new) instead of side by side'
@@ -167,6 +180,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l store -d '
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l json -d 'Print JSON: `agent`, `restored`, `applied`, `written`'
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l show-secrets -d 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l unified -d 'Stack the values (old above new) instead of side by side'
@@ -177,6 +191,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand undo" -l store -d 'Use
 complete -c agentctl -n "__fish_agentctl_using_subcommand undo" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand undo" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand undo" -l json -d 'Print JSON: `agent`, `undone`, `file`, `written`'
 complete -c agentctl -n "__fish_agentctl_using_subcommand undo" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand undo" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -189,6 +204,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand export" -l store -d 'U
 complete -c agentctl -n "__fish_agentctl_using_subcommand export" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand export" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand export" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -s C -d 'Run as if started in DIR' -r -F
@@ -196,6 +212,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -l store -d 'U
 complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -s C -d 'Run as if started in DIR' -r -F
@@ -203,22 +220,33 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -l store 
 complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "init" -d 'Create a workspace: .agentctl/ holding an empty store, and agents/ for staging files'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "new" -d 'Create agents/AGENT.yaml from a commented template holding every section'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "status" -d 'Show each agent\'s state: clean, modified, new, missing or invalid'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "validate" -d 'Check staging files: YAML syntax, types, required fields, unique names'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "diff" -d 'Show what differs between production and staging, field by field'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "publish" -d 'Make staging live: record a new production version for each agent that changed'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "log" -d 'Show the publish history, newest first'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "blame" -d 'Show which publish last changed each field of an agent: version, id, author and date'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "show" -d 'Show one publish: who, when, its message, and its changes against the publish before it'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "revert-preview" -d 'Preview a revert: what `revert` would do to staging, side by side, and its conflicts'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "revert" -d 'Take the changes of a past publish back out of staging (production is untouched)'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "restore" -d 'Set staging to a publish\'s snapshot (default production), discarding staging edits'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "undo" -d 'Put back a staging file as it was before the last `revert` or `restore`'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "export" -d 'Write production configs (or those of --ref) for deployment and integrations'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "schema" -d 'Print the JSON Schema (draft-07) of the agent file, for editors\' YAML language servers'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
-complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -s C -d 'Run as if started in DIR' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
+always\t''
+never\t''"
+complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
+complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -l json -d 'Print JSON: {"ok", "agents", "entries", "snapshots", "problems": [{agent, version, kind, message}]}'
+complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
+complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "init" -d 'Create a workspace: .agentctl/ holding an empty store, and agents/ for staging files'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "new" -d 'Create agents/AGENT.yaml from a commented template holding every section'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "status" -d 'Show each agent\'s state: clean, modified, new, missing or invalid'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "validate" -d 'Check staging files: YAML syntax, types, required fields, unique names'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "diff" -d 'Show what differs between production and staging, field by field'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "publish" -d 'Make staging live: record a new production version for each agent that changed'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "log" -d 'Show the publish history, newest first'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "blame" -d 'Show which publish last changed each field of an agent: version, id, author and date'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "show" -d 'Show one publish: who, when, its message, and its changes against the publish before it'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "revert-preview" -d 'Preview a revert: what `revert` would do to staging, side by side, and its conflicts'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "revert" -d 'Take the changes of a past publish back out of staging (production is untouched)'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "restore" -d 'Set staging to a publish\'s snapshot (default production), discarding staging edits'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "undo" -d 'Put back a staging file as it was before the last `revert` or `restore`'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "export" -d 'Write production configs (or those of --ref) for deployment and integrations'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "schema" -d 'Print the JSON Schema (draft-07) of the agent file, for editors\' YAML language servers'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "verify" -d 'Check the store\'s integrity: every snapshot hash and the hash chain of every history'
+complete -c agentctl -n "__fish_agentctl_using_subcommand help; and not __fish_seen_subcommand_from init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

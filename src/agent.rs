@@ -12,6 +12,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+mod prescan;
+
 /// A parsed, validated and normalised agent configuration: always a JSON object.
 pub type Config = Map<String, Value>;
 
@@ -21,7 +23,9 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 pub const MAX_STRING_BYTES: usize = 1024 * 1024;
 /// Alias expansion may build at most this many times the size of the document.
 const EXPANSION_FACTOR: usize = 100;
-// Nesting deeper than 128 levels is refused by yaml_serde itself ("recursion limit exceeded").
+/// Nesting deeper than this is refused: by yaml_serde itself ("recursion limit exceeded"), and
+/// for flow collections by a scan before parsing (see `prescan`).
+pub const MAX_DEPTH: usize = 128;
 
 /// The three lists whose items are identified by their `name` (or `id`), never by position.
 pub const KEYED_LISTS: [&str; 3] = ["knowledge_sources", "tools", "guardrails"];
@@ -180,9 +184,9 @@ pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
 /// take what follows it for a second document).
 fn precheck(bytes: &[u8]) -> Result<&[u8], Invalid> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
+        // Only the limit and one byte more were read: the true size is not known here.
         return Err(Invalid::nowhere(format!(
-            "file is {} bytes; agent files are limited to {} MiB",
-            bytes.len(),
+            "the file is larger than {} MiB, the limit for agent files",
             MAX_FILE_BYTES / 1024 / 1024
         )));
     }
@@ -192,23 +196,36 @@ fn precheck(bytes: &[u8]) -> Result<&[u8], Invalid> {
         ));
     }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let (line, column) = position_of(bytes, e.valid_up_to());
-        return Err(Invalid::at(
-            "the file is not valid UTF-8 text",
-            line,
-            column,
-        ));
-    }
-    if let Some((line, column, tag)) = unsupported_tag(bytes) {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let (line, column) = position_of(bytes, e.valid_up_to());
+            return Err(Invalid::at(
+                "the file is not valid UTF-8 text",
+                line,
+                column,
+            ));
+        }
+    };
+    // YAML allows no raw control characters (libyaml's own message has no line).
+    if let Some((offset, c)) = text
+        .char_indices()
+        .find(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}'))
+    {
+        let (line, column) = position_of(bytes, offset);
         return Err(Invalid::at(
             format!(
-                "the tag `{tag}` is not supported; only YAML's core tags (!!str, !!int, !!float, \
-                 !!bool, !!null, !!map, !!seq) are allowed"
+                "the control character U+{:04X} is not allowed in YAML; write it as an escape \
+                 (such as \\u{:04X}) inside a double-quoted string",
+                u32::from(c),
+                u32::from(c)
             ),
             line,
             column,
         ));
+    }
+    if let Some((line, column, message)) = prescan::refused(text) {
+        return Err(Invalid::at(message, line, column));
     }
     Ok(bytes)
 }
@@ -226,45 +243,6 @@ fn position_of(bytes: &[u8], offset: usize) -> (usize, usize) {
         .count()
         + 1;
     (line, column)
-}
-
-/// YAML 1.1 types outside the core schema, which yaml_serde would quietly read as plain text
-/// or mappings. Found by a scan of the source for the tag as a token of its own.
-fn unsupported_tag(bytes: &[u8]) -> Option<(usize, usize, String)> {
-    const REFUSED: [&str; 8] = [
-        "binary",
-        "timestamp",
-        "set",
-        "omap",
-        "pairs",
-        "merge",
-        "value",
-        "yaml",
-    ];
-    let text = String::from_utf8_lossy(bytes);
-    for (index, line) in text.lines().enumerate() {
-        let mut from = 0;
-        while let Some(found) = line[from..].find("!!") {
-            let at = from + found;
-            from = at + 2;
-            let before = line[..at].chars().next_back();
-            if before.is_some_and(|c| !c.is_whitespace() && !"[{,".contains(c)) {
-                continue;
-            }
-            let word: String = line[at + 2..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .collect();
-            let after = line[at + 2 + word.len()..].chars().next();
-            if REFUSED.contains(&word.as_str())
-                && after.is_none_or(|c| c.is_whitespace() || ",]}".contains(c))
-            {
-                let column = line[..at].chars().count() + 1;
-                return Some((index + 1, column, format!("!!{word}")));
-            }
-        }
-    }
-    None
 }
 
 /// The line of the marker that starts a second document: a `---` or `...` line after content.
@@ -309,7 +287,7 @@ fn yaml_message(err: &serde_yaml::Error) -> String {
         message =
             "the file holds more than one YAML document; an agent file holds exactly one".into();
     } else if message.contains("recursion limit exceeded") {
-        message = "nesting is deeper than 128 levels".into();
+        message = format!("nesting is deeper than {MAX_DEPTH} levels");
     } else if message.contains("repetition limit exceeded") {
         message = "aliases expand to more than 100 times the size of the file".into();
     }
@@ -369,14 +347,31 @@ impl Ctx<'_> {
         }
     }
 
-    /// Whether a string borrowed from the input was written as a plain (unquoted) scalar.
+    /// Whether a string borrowed from the input was written as a plain (unquoted) scalar
+    /// without a tag: `!!str 123` is text by request, not a number out of range.
     fn is_plain(&self, s: &str) -> bool {
         let start = self.input.as_ptr() as usize;
         let at = s.as_ptr() as usize;
         if at <= start || at > start + self.input.len() {
             return false;
         }
-        !matches!(self.input[at - start - 1], b'"' | b'\'')
+        let before = &self.input[..at - start];
+        if matches!(before.last(), Some(b'"' | b'\'')) {
+            return false;
+        }
+        // The token before the scalar, if any: a tag starts with `!`; a verbatim one
+        // (`!<tag:yaml.org,2002:str>`) may hold commas.
+        let before = before.trim_ascii_end();
+        let word = &before[before
+            .iter()
+            .rposition(u8::is_ascii_whitespace)
+            .map_or(0, |i| i + 1)..];
+        let node = &word[word
+            .iter()
+            .rposition(|b| b"[{,".contains(b))
+            .map_or(0, |i| i + 1)..];
+        let verbatim = word.ends_with(b">") && word.windows(2).any(|w| w == b"!<");
+        !verbatim && node.first() != Some(&b'!')
     }
 }
 
@@ -1074,9 +1069,31 @@ mod tests {
         assert!(e.message.contains("`!!binary` is not supported"), "{e:?}");
         assert_eq!((e.line, e.column), (Some(2), Some(7)));
         assert!(err("name: a\nx: !!set {a, b}\n").message.contains("!!set"));
-        // The scan is textual: `!!binary` standing alone is refused even in prose; glued to
-        // other text it is left alone.
-        assert!(parse(b"name: a\ninstructions: say !!binary loudly\n").is_err());
+        // In prose (a plain, quoted or block scalar) `!!binary` is text, not a tag.
+        assert!(parse(b"name: a\ninstructions: say !!binary loudly\n").is_ok());
+        assert!(parse(b"name: a\ninstructions: |\n  !!binary\n").is_ok());
+        // Tags yaml_serde would drop without a word: Python objects, verbatim URIs, %TAG.
+        assert!(
+            err("name: a\nx: !!python/object:os.system [ls]\n")
+                .message
+                .contains("not supported")
+        );
+        assert!(
+            err("name: a\nx: !<tag:example.com,2024:x> 1\n")
+                .message
+                .contains("not supported")
+        );
+        assert!(
+            err("%TAG !e! tag:example.com,2024:\n---\nname: a\n")
+                .message
+                .contains("%TAG")
+        );
+        // A core tag makes digits text, however many there are.
+        let text =
+            parse(b"name: !!str 5\nx: !!str 1e400\ny: !<tag:yaml.org,2002:str> 12\n").unwrap();
+        assert_eq!(text["name"], "5");
+        assert_eq!(text["x"], "1e400");
+        assert_eq!(text["y"], "12");
         assert!(parse(b"name: a\ninstructions: 'wow!!binary'\n").is_ok());
         assert!(
             err("name: a\n---\nname: b\n")

@@ -1,6 +1,7 @@
 //! The command line: global options and the list of subcommands.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -37,6 +38,31 @@ pub struct GlobalArgs {
     /// Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]
     #[arg(long, global = true)]
     pub no_pager: bool,
+
+    /// How long to wait for another agentctl writing to the store or rewriting staging files
+    /// before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]
+    #[arg(long, global = true, value_name = "TIME", value_parser = parse_duration)]
+    pub lock_timeout: Option<Duration>,
+}
+
+/// `30s`, `500ms`, `2m`, or a plain number of seconds (`1.5`).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale = match unit.trim() {
+        "" | "s" => 1.0,
+        "ms" => 0.001,
+        "m" | "min" => 60.0,
+        other => return Err(format!("unknown unit `{other}`; use ms, s or m (e.g. 30s)")),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| "expected a time such as 30s, 500ms or 2m".to_owned())?;
+    Duration::try_from_secs_f64(value * scale)
+        .map_err(|_| "the time is out of range; use at most a few hours".to_owned())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -67,6 +93,7 @@ pub enum Command {
     Export(commands::export::Args),
     Schema(commands::schema::Args),
     Completions(commands::completions::Args),
+    Verify(commands::verify::Args),
 }
 
 #[cfg(test)]
@@ -76,5 +103,20 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn lock_timeouts() {
+        use std::time::Duration;
+        let parse = super::parse_duration;
+        assert_eq!(parse("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse("0"), Ok(Duration::ZERO));
+        for bad in ["", "s", "-1s", "3h", "1e400", "1.2.3s"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -6,6 +6,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
@@ -184,16 +185,16 @@ impl Workspace {
     /// The raw bytes of a staging file (at most one byte over the size limit).
     pub fn read_bytes(&self, staging: &Staging) -> Result<Vec<u8>> {
         let shown = self.display(&staging.path);
+        let real = self.inside(staging)?;
         // Only regular files: a FIFO would block the open, a device would never end.
-        let metadata =
-            fs::metadata(&staging.path).with_context(|| format!("cannot read {shown}"))?;
+        let metadata = fs::metadata(&real).with_context(|| format!("cannot read {shown}"))?;
         if !metadata.is_file() {
             return Err(Error::new(format!("{shown} is not a regular file"))
                 .at(Location::file(shown))
                 .hint("a staging file must be a plain YAML file"));
         }
         let mut bytes = Vec::new();
-        fs::File::open(&staging.path)
+        fs::File::open(&real)
             .and_then(|file| file.take(agent::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
             .with_context(|| format!("cannot read {shown}"))?;
         Ok(bytes)
@@ -220,29 +221,64 @@ impl Workspace {
 
     /// Replace a staging file's content atomically: a temporary file in `agents/`, flushed to
     /// disk, then renamed over the old one, so a crash leaves the old file or the new one.
+    /// A staging file that is a symbolic link inside the workspace is written through (the
+    /// link stays); one whose real place is outside the workspace is refused.
     pub fn write(&self, staging: &Staging, bytes: &[u8]) -> Result<()> {
-        let shown = self.display(&staging.path);
-        // Renaming over a link would turn it into a plain file and leave its target as it
-        // was; writing through it would change a file outside agents/. Neither is asked for.
-        if fs::symlink_metadata(&staging.path).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(Error::new(format!(
-                "{shown} is a symbolic link; agentctl does not replace links"
-            ))
-            .hint(
-                "replace the link with a copy of the file it points to, then run the command again",
-            ));
-        }
-        write_atomically(&staging.path, bytes, Replace::Yes)
-            .with_context(|| format!("cannot write {shown}"))?;
+        let real = self.inside(staging)?;
+        write_atomically(&real, bytes, Replace::Yes)
+            .with_context(|| format!("cannot write {}", self.display(&staging.path)))?;
         Ok(())
     }
 
     /// Write a staging file that must not exist yet (`new`), as atomically as [`Self::write`];
     /// a file that appeared meanwhile is left alone and the write fails.
     pub fn create(&self, staging: &Staging, bytes: &[u8]) -> Result<()> {
-        write_atomically(&staging.path, bytes, Replace::No)
+        let real = self.inside(staging)?;
+        write_atomically(&real, bytes, Replace::No)
             .with_context(|| format!("cannot write {}", self.display(&staging.path)))?;
         Ok(())
+    }
+
+    /// Where a staging file really is, links followed; refused when that is outside the
+    /// workspace (a link to /etc/passwd, or `agents/` linked elsewhere), so agentctl never
+    /// reads or overwrites a file it was not given. A file that does not exist yet is placed
+    /// by its folder.
+    fn inside(&self, staging: &Staging) -> Result<PathBuf> {
+        let shown = self.display(&staging.path);
+        let real = match staging.path.canonicalize() {
+            Ok(real) => real,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let dir = staging.path.parent().unwrap_or(Path::new("."));
+                let name = staging.path.file_name().unwrap_or_default();
+                match dir.canonicalize() {
+                    // A dangling link: its target is where a write would land.
+                    Ok(dir) if staging.path.is_symlink() => match fs::read_link(&staging.path) {
+                        Ok(target) => dir.join(target),
+                        Err(_) => dir.join(name),
+                    },
+                    Ok(dir) => dir.join(name),
+                    Err(e) => {
+                        return Err(anyhow::Error::from(e)
+                            .context(format!("cannot open the folder of {shown}"))
+                            .into());
+                    }
+                }
+            }
+            Err(e) => {
+                return Err(anyhow::Error::from(e)
+                    .context(format!("cannot open {shown}"))
+                    .into());
+            }
+        };
+        if real.starts_with(&self.root) && !real.components().any(|c| c.as_os_str() == "..") {
+            return Ok(real);
+        }
+        Err(Error::new(format!(
+            "{shown} leads outside the workspace, to {}; refused",
+            real.display()
+        ))
+        .at(Location::file(shown))
+        .hint("a staging file must be a file inside the workspace, or a link to one"))
     }
 
     /// Delete a staging file (`undo` of a `restore` that created it).
@@ -254,18 +290,42 @@ impl Workspace {
 
     /// Hold the workspace's lock until the guard is dropped: commands that rewrite staging
     /// files take it, so two of them never write the same file at once. The operating system
-    /// releases it when the process ends, however it ends.
-    pub fn lock(&self) -> Result<fs::File> {
+    /// releases it when the process ends, however it ends. Waits at most `timeout` for
+    /// another holder, so a stuck command cannot make every later one hang.
+    pub fn lock(&self, timeout: Duration) -> Result<fs::File> {
         let path = self.root.join(STATE_DIR).join(LOCK_FILE);
+        let shown = self.display(&path);
         let file = fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .with_context(|| format!("cannot open the workspace lock {}", self.display(&path)))?;
-        file.lock()
-            .with_context(|| format!("cannot lock the workspace ({})", self.display(&path)))?;
-        Ok(file)
+            .with_context(|| format!("cannot open the workspace lock {shown}"))?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(Error::new(format!(
+                        "the workspace is locked: another agentctl has been rewriting staging \
+                         files (revert, restore or undo) for more than {}",
+                        crate::store::show_duration(timeout)
+                    ))
+                    .hint(format!(
+                        "try again when it has finished, or wait longer with --lock-timeout; \
+                         the lock is {shown}"
+                    )));
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(anyhow::Error::from(e)
+                        .context(format!("cannot lock the workspace ({shown})"))
+                        .into());
+                }
+            }
+        }
     }
 }
 

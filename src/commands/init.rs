@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use super::Context;
 use crate::error::Result;
-use crate::store::{DEFAULT_LOCK_TIMEOUT, Store};
+use crate::store::Store;
 use crate::workspace::{AGENTS_DIR, Workspace};
 
 /// Create a workspace: .agentctl/ holding an empty store, and agents/ for staging files
@@ -16,11 +16,9 @@ pub fn cmd_init(ctx: &Context, args: Args) -> Result<u8> {
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
     // A --store is checked (or created) first, so that a bad one leaves no workspace behind.
     if let Some(store) = ctx.explicit_store() {
-        Store::open(&store, DEFAULT_LOCK_TIMEOUT)?;
+        Store::open(&store, ctx.lock_timeout())?;
     }
-    let workspace = Workspace::init(&dir, |path| {
-        Store::open(path, DEFAULT_LOCK_TIMEOUT).map(drop)
-    })?;
+    let workspace = Workspace::init(&dir, |path| Store::open(path, ctx.lock_timeout()).map(drop))?;
     ctx.ui.status(
         "Created",
         &format!(

@@ -16,8 +16,10 @@ pub mod show;
 pub mod status;
 pub mod undo;
 pub mod validate;
+pub mod verify;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::config::UserConfig;
@@ -35,6 +37,16 @@ pub struct Context<'a> {
 impl Context<'_> {
     pub fn workspace(&self) -> Result<Workspace> {
         Workspace::find(&PathBuf::from("."))
+    }
+
+    /// `--lock-timeout`: how long to wait for another writer (store or workspace lock).
+    pub fn lock_timeout(&self) -> Duration {
+        self.global.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT)
+    }
+
+    /// Take the workspace lock (revert, restore, undo), waiting at most the lock timeout.
+    pub fn lock_workspace(&self, workspace: &Workspace) -> Result<std::fs::File> {
+        workspace.lock(self.lock_timeout())
     }
 
     /// `--store`, else a non-empty `AGENTCTL_STORE`.
@@ -58,7 +70,7 @@ impl Context<'_> {
     pub fn open_store(&self, workspace: &Workspace) -> Result<Store> {
         let path = self.store_path(workspace);
         if path.exists() {
-            return Store::open(&path, DEFAULT_LOCK_TIMEOUT);
+            return Store::open(&path, self.lock_timeout());
         }
         if self.explicit_store().is_none() {
             return Err(missing_workspace_store(workspace, &path));
@@ -77,7 +89,7 @@ impl Context<'_> {
         if self.explicit_store().is_none() && !path.exists() {
             return Err(missing_workspace_store(workspace, &path));
         }
-        Store::open(&path, DEFAULT_LOCK_TIMEOUT)
+        Store::open(&path, self.lock_timeout())
     }
 }
 
@@ -108,9 +120,11 @@ pub struct Overwrite<'a> {
     pub pending_revert: Option<&'a str>,
 }
 
-/// Overwrite a staging file, all or nothing: the old bytes are kept in the store for `undo`
-/// and the agent's pending revert is set in one transaction, committed only once the new file
-/// is in place. The caller holds the workspace lock.
+/// Overwrite a staging file so that nothing is lost whenever the process dies: the old bytes
+/// are committed to the store first, then the file is replaced atomically, then the agent's
+/// pending revert is recorded. Killed before the file is replaced, the store holds a backup
+/// the file never saw, which `undo` recognises and drops; killed after it, the next publish
+/// just gets a generated message instead of "Revert vN". The caller holds the workspace lock.
 pub fn overwrite_staging(
     workspace: &Workspace,
     store: &mut Store,
@@ -119,7 +133,7 @@ pub fn overwrite_staging(
     let agent = &overwrite.staging.agent;
     let tx = store.staging_write()?;
     let pending_before = tx.pending_revert(agent)?.map(|entry| entry.change_track_id);
-    tx.keep(&Backup {
+    let backup = tx.keep(&Backup {
         id: 0,
         agent: agent.clone(),
         operation: overwrite.operation.to_owned(),
@@ -129,17 +143,17 @@ pub fn overwrite_staging(
         pending_before,
         created_at: now(),
     })?;
-    tx.set_pending_revert(agent, overwrite.pending_revert)?;
-    workspace.write(overwrite.staging, overwrite.new)?;
-    if let Err(error) = tx.commit() {
-        // Written but not recorded: put the old file back rather than leave it without undo.
-        let _ = match overwrite.previous {
-            Some(bytes) => workspace.write(overwrite.staging, bytes),
-            None => workspace.remove(overwrite.staging),
-        };
+    tx.commit()?;
+    if let Err(error) = workspace.write(overwrite.staging, overwrite.new) {
+        // Not written: the backup would only confuse `undo`.
+        if let Ok(tx) = store.staging_write() {
+            let _ = tx.forget(&backup).and_then(|()| tx.commit());
+        }
         return Err(error);
     }
-    Ok(())
+    let tx = store.staging_write()?;
+    tx.set_pending_revert(agent, overwrite.pending_revert)?;
+    tx.commit()
 }
 
 /// Agent names as given, each once: `publish a a` means `publish a`.
@@ -182,5 +196,6 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         Command::Export(args) => export::cmd_export(&ctx, args),
         Command::Schema(args) => schema::cmd_schema(&ctx, args),
         Command::Completions(args) => completions::cmd_completions(&ctx, args),
+        Command::Verify(args) => verify::cmd_verify(&ctx, args),
     }
 }

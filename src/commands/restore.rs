@@ -44,7 +44,7 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
     let entry = store.resolve(&args.agent, &args.reference)?;
     let target = store.snapshot(&entry)?;
 
-    let _lock = workspace.lock()?;
+    let _lock = ctx.lock_workspace(&workspace)?;
     // A staging file that is gone or does not parse is replaced whole: discarding it is the
     // point of restore, and undo brings it back.
     let (staging, previous, current) = match workspace.find_staging(&args.agent)? {

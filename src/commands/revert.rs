@@ -51,7 +51,7 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
 
     // Held from reading staging to writing it, so no other revert slips in between.
     let _lock = match mode {
-        Mode::Write => Some(workspace.lock()?),
+        Mode::Write => Some(ctx.lock_workspace(&workspace)?),
         Mode::Preview => None,
     };
     let staging = workspace.find_staging(&args.agent)?.ok_or_else(|| {

@@ -26,7 +26,7 @@ pub fn cmd_undo(ctx: &Context, args: Args) -> Result<u8> {
         workspace::validate_id(agent)?;
     }
     let mut store = ctx.open_store(&workspace)?;
-    let _lock = workspace.lock()?;
+    let _lock = ctx.lock_workspace(&workspace)?;
     let tx = store.staging_write()?;
     let Some(backup) = tx.last_backup(args.agent.as_deref())? else {
         let whose = args
@@ -60,6 +60,30 @@ pub fn cmd_undo(ctx: &Context, args: Args) -> Result<u8> {
             return Err(Error::new(format!("cannot read {}: {e}", backup.file)));
         }
     };
+    // The file already holds what the backup would put back: the overwrite never reached it
+    // (the process died in between), or an earlier undo did and died before forgetting the
+    // backup. Either way there is nothing to write; the backup is dropped.
+    if now == backup.previous {
+        tx.forget(&backup)?;
+        tx.set_pending_revert(&agent, backup.pending_before.as_deref())?;
+        tx.commit()?;
+        if args.json {
+            ctx.ui.json(&json::Undo {
+                agent: agent.clone(),
+                undone: backup.operation.clone(),
+                file: backup.file.clone(),
+                written: false,
+            })?;
+        }
+        ctx.ui.status(
+            "Undone",
+            &format!(
+                "the `{}` of {agent}: {} already held the bytes from before it",
+                backup.operation, backup.file
+            ),
+        );
+        return Ok(0);
+    }
     if now.as_deref().map(sha256_hex).as_deref() != Some(backup.written.as_str()) {
         return Err(Error::new(format!(
             "{} changed after the `{}` of {} ({}); undo would lose those edits",

@@ -8,6 +8,11 @@
 //! - `status`: `{"agents": [AgentStatus]}`; `validate`: `{"agents": [AgentValidity]}`
 //! - `revert`, `revert-preview`: `Revert`; `restore`: `Restore`; `undo`: `Undo`
 //! - `blame`: `{"agent", "ref": Side, "fields": [BlameField], "lines": {path: [BlameLine]}}`
+//! - `verify`: `{"ok", "agents", "entries", "snapshots", "problems": [VerifyProblem]}`; `ok`
+//!   is false exactly when `problems` is not empty (exit 1). `agent` and `version` are null for
+//!   damage that belongs to no entry; `kind` is one of `corrupt`, `snapshot_hash`,
+//!   `snapshot_unreadable`, `snapshot_missing`, `change_track_id`, `parent`, `version_gap`,
+//!   `summary`, `reverts`.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -16,7 +21,7 @@ use crate::agent::Config;
 use crate::change::{Change, Path, Summary};
 use crate::error::Result;
 use crate::merge::Conflict;
-use crate::store::{Entry, Store};
+use crate::store::{Entry, ProblemKind, Report, Store};
 
 /// Another publish named by an entry (`reverts`).
 #[derive(Debug, Serialize)]
@@ -268,4 +273,42 @@ fn as_map<S: serde::Serializer>(
     serializer: S,
 ) -> std::result::Result<S::Ok, S::Error> {
     serializer.collect_map(pairs.iter().map(|(key, value)| (key, value)))
+}
+/// `verify`: what was checked and what is wrong.
+#[derive(Debug, Serialize)]
+pub struct Verify {
+    pub ok: bool,
+    pub agents: usize,
+    pub entries: usize,
+    pub snapshots: usize,
+    pub problems: Vec<VerifyProblem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerifyProblem {
+    pub agent: Option<String>,
+    pub version: Option<u64>,
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+impl From<&Report> for Verify {
+    fn from(report: &Report) -> Verify {
+        Verify {
+            ok: report.problems.is_empty(),
+            agents: report.agents,
+            entries: report.entries,
+            snapshots: report.snapshots,
+            problems: report
+                .problems
+                .iter()
+                .map(|p| VerifyProblem {
+                    agent: p.agent.clone(),
+                    version: p.version,
+                    kind: p.kind,
+                    message: p.message.clone(),
+                })
+                .collect(),
+        }
+    }
 }

@@ -7,6 +7,7 @@
 mod changes;
 mod schema;
 mod staging;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -22,6 +23,7 @@ use crate::error::{Error, Result};
 
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use staging::{BACKUPS_KEPT, Backup, StagingWrite};
+pub use verify::{Problem, ProblemKind, Report};
 
 /// How long a writer waits for another one before giving up.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
@@ -73,6 +75,7 @@ pub struct NewEntry<'a> {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    lock_timeout: Duration,
 }
 
 impl Store {
@@ -82,6 +85,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_owned(),
+            lock_timeout,
         })
     }
 
@@ -91,6 +95,7 @@ impl Store {
         Ok(Store {
             conn: schema::open(path, DEFAULT_LOCK_TIMEOUT)?,
             path: path.to_owned(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
         })
     }
 
@@ -258,27 +263,86 @@ impl Store {
         } else {
             TransactionBehavior::Immediate
         };
+        let (path, waited) = (&self.path, self.lock_timeout);
         let tx = self
             .conn
             .transaction_with_behavior(behavior)
-            .map_err(|e| locked_or(e, &self.path))?;
+            .map_err(|e| locked_or(e, path, waited))?;
         Ok(Publishing { tx, dry_run })
     }
 }
 
-fn locked_or(error: rusqlite::Error, path: &Path) -> Error {
-    if let rusqlite::Error::SqliteFailure(e, _) = &error
-        && e.code == rusqlite::ErrorCode::DatabaseBusy
-    {
-        return Error::new(format!(
-            "the store {} is busy: another agentctl is writing to it",
-            path.display()
-        ))
-        .hint("try again when the other publish has finished");
+/// A failed start of a write transaction: "busy" once the lock timeout has passed.
+fn locked_or(error: rusqlite::Error, path: &Path, waited: Duration) -> Error {
+    if is_busy(&error) {
+        return busy(Some(path), Some(waited));
     }
     Error::from(
         anyhow::Error::from(error).context(format!("cannot write to the store {}", path.display())),
     )
+}
+
+/// Whether SQLite gave up waiting for another connection's lock.
+pub fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Whether SQLite found the file damaged, or a stored value is not of the type agentctl wrote.
+pub fn is_damage(error: &rusqlite::Error) -> bool {
+    use rusqlite::Error as E;
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    ) || matches!(
+        error,
+        E::FromSqlConversionFailure(..)
+            | E::Utf8Error(..)
+            | E::InvalidColumnType(..)
+            | E::IntegralValueOutOfRange(..)
+    )
+}
+
+/// A write that failed for want of space (or a file-size limit): said plainly, with what to do.
+pub(crate) fn write_failed(error: rusqlite::Error, what: &str) -> Error {
+    let full = matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure)
+    );
+    if full {
+        Error::new(format!(
+            "cannot write {what} to the store: {error}; the disk may be full, or a file-size limit reached"
+        ))
+        .hint("nothing was recorded; free some space and run the command again")
+    } else {
+        Error::from(anyhow::Error::from(error).context(format!("cannot write {what} to the store")))
+    }
+}
+
+/// The error for a store another process kept locked for longer than we wait: never SQLite's
+/// bare "database is locked".
+pub fn busy(path: Option<&Path>, waited: Option<Duration>) -> Error {
+    let store = path.map_or("the store".to_owned(), |p| {
+        format!("the store {}", p.display())
+    });
+    let waited = waited.map_or(String::new(), |w| {
+        format!(" for more than {}", show_duration(w))
+    });
+    Error::new(format!(
+        "{store} is busy: another agentctl has been writing to it{waited}"
+    ))
+    .hint("try again when the other command has finished, or wait longer with --lock-timeout")
+}
+
+/// A duration as the user would type it for --lock-timeout: `30s`, `500ms`, `1.5s`.
+pub fn show_duration(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{}ms", duration.as_millis())
+    } else {
+        format!("{}s", duration.as_secs_f64())
+    }
 }
 
 /// An open write transaction. Dropping it without [`Publishing::commit`] records nothing.
@@ -363,10 +427,7 @@ impl Publishing<'_> {
         if self.dry_run {
             return Ok(());
         }
-        self.tx
-            .commit()
-            .context("cannot commit the publish to the store")?;
-        Ok(())
+        self.tx.commit().map_err(|e| write_failed(e, "the publish"))
     }
 }
 
@@ -562,7 +623,7 @@ pub(crate) mod testing {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn config(name: &str) -> Config {
@@ -572,7 +633,7 @@ mod tests {
             .unwrap()
     }
 
-    fn publish(store: &mut Store, agent: &str, name: &str) -> Entry {
+    pub(super) fn publish(store: &mut Store, agent: &str, name: &str) -> Entry {
         let config = config(name);
         let summary = Summary::default();
         let publishing = store.publishing(false).unwrap();

@@ -110,6 +110,7 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
             ))
             .hint("restore the store from a backup; it was left as it is"));
         }
+        Err(e) if super::is_busy(&e) => return Err(super::busy(Some(path), Some(busy_timeout))),
         Err(e) => {
             return Err(Error::from(
                 anyhow::Error::from(e).context(format!("cannot read the store {shown}")),
@@ -131,14 +132,21 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
         .hint("upgrade agentctl (`cargo install agentctl`) to use this store"));
     }
 
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .with_context(|| format!("cannot switch the store {shown} to WAL mode"))?;
+    match conn.pragma_update(None, "journal_mode", "WAL") {
+        Err(e) if super::is_busy(&e) => return Err(super::busy(Some(path), Some(busy_timeout))),
+        other => other.with_context(|| format!("cannot switch the store {shown} to WAL mode"))?,
+    }
     conn.pragma_update(None, "synchronous", "FULL")
         .context("cannot set synchronous=FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .context("cannot enable foreign keys")?;
     if version < SCHEMA_VERSION {
-        migrate(&mut conn).with_context(|| format!("cannot migrate the store {shown}"))?;
+        match migrate(&mut conn) {
+            Err(e) if e.downcast_ref().is_some_and(super::is_busy) => {
+                return Err(super::busy(Some(path), Some(busy_timeout)));
+            }
+            other => other.with_context(|| format!("cannot migrate the store {shown}"))?,
+        }
     }
     Ok(conn)
 }

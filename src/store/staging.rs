@@ -2,7 +2,6 @@
 //! `revert` and `restore` overwrote (so `undo` can put them back exactly), and the revert each
 //! agent's next publish will name.
 
-use anyhow::Context;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{Entry, Store, locked_or};
@@ -38,10 +37,11 @@ impl Store {
     /// Start recording a staging write: one write transaction, committed once the file is
     /// written, so a failed write leaves no backup behind.
     pub fn staging_write(&mut self) -> Result<StagingWrite<'_>> {
+        let (path, waited) = (&self.path, self.lock_timeout);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| locked_or(e, &self.path))?;
+            .map_err(|e| locked_or(e, path, waited))?;
         Ok(StagingWrite { tx })
     }
 }
@@ -72,8 +72,8 @@ impl StagingWrite<'_> {
         set_pending_revert(&self.tx, agent, reverts)
     }
 
-    /// Keep `backup` (its id is assigned here) and forget the oldest beyond [`BACKUPS_KEPT`].
-    pub fn keep(&self, backup: &Backup) -> Result<()> {
+    /// Keep `backup` and forget the oldest beyond [`BACKUPS_KEPT`]; returns it with its id.
+    pub fn keep(&self, backup: &Backup) -> Result<Backup> {
         self.tx
             .prepare_cached(
                 "INSERT INTO staging_backups
@@ -89,13 +89,17 @@ impl StagingWrite<'_> {
                 backup.pending_before,
                 backup.created_at,
             ])?;
+        let id = self.tx.last_insert_rowid();
         self.tx
             .prepare_cached(
                 "DELETE FROM staging_backups WHERE agent = ?1 AND id NOT IN
                      (SELECT id FROM staging_backups WHERE agent = ?1 ORDER BY id DESC LIMIT ?2)",
             )?
             .execute(params![backup.agent, BACKUPS_KEPT])?;
-        Ok(())
+        Ok(Backup {
+            id,
+            ..backup.clone()
+        })
     }
 
     /// The newest backup of `agent`, or of any agent.
@@ -132,8 +136,7 @@ impl StagingWrite<'_> {
     pub fn commit(self) -> Result<()> {
         self.tx
             .commit()
-            .context("cannot record the staging change in the store")?;
-        Ok(())
+            .map_err(|e| super::write_failed(e, "the staging change"))
     }
 }
 

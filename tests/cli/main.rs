@@ -4,16 +4,23 @@ mod common;
 
 mod test_audit;
 mod test_ci_recipes;
+mod test_concurrency;
+mod test_corpus;
 mod test_diff;
+mod test_fuzz;
 mod test_generated;
 mod test_init;
+mod test_kill;
 mod test_log_show;
+mod test_names_paths;
 mod test_new_export;
 mod test_publish;
 mod test_restore_undo;
 mod test_revert;
 mod test_review;
 mod test_status_validate;
+mod test_store_faults;
+mod test_verify;
 
 /// Every test file in this folder is compiled: a forgotten `mod` would silently skip it.
 #[test]

@@ -255,7 +255,7 @@ proptest! {
 }
 
 #[test]
-fn a_symlinked_staging_file_is_not_replaced() {
+fn a_staging_link_leading_outside_the_workspace_is_not_replaced() {
     let (env, _, v2) = two_publishes();
     let real = env.tmp.path().join("elsewhere.yaml");
     fs::write(&real, &v2).unwrap();
@@ -263,7 +263,7 @@ fn a_symlinked_staging_file_is_not_replaced() {
     std::os::unix::fs::symlink(&real, staging_path(&env)).unwrap();
     let store_before = env.store_bytes();
     for command in [&["revert", AGENT, "v2"][..], &["restore", AGENT, "v1"]] {
-        env.run(command).code(2).stderr_has("is a symbolic link");
+        env.run(command).code(2).stderr_has("leads outside the workspace");
         assert!(
             fs::symlink_metadata(staging_path(&env))
                 .unwrap()

@@ -1,0 +1,408 @@
+//! `verify`: recompute what the store's ids promise. Every snapshot must hash to its key, and
+//! every history must be a chain: versions 1, 2, 3 … without gaps, each entry's `parent` the
+//! id of the version before, each `change_track_id` the hash of its parent id and content.
+//!
+//! An edit made outside agentctl (a changed author, message, time or snapshot, a deleted
+//! entry, a rewired parent) breaks at least one of these. Rewriting a whole chain from the
+//! edit onwards leaves it consistent again, as with git; production ids kept elsewhere (CI
+//! logs, deploy records) are what catch that.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+use super::{COLUMNS, Entry, Store, change_track_id, decode_entry, entry_from_row, sha256_hex};
+use crate::agent::canonical_json;
+use crate::error::Result;
+
+/// What kind of damage a [`Problem`] is; the names are part of the JSON contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// SQLite's own check of the file failed.
+    Corrupt,
+    /// A snapshot's content does not hash to the key it is stored under.
+    SnapshotHash,
+    /// A snapshot's content is not a JSON mapping.
+    SnapshotUnreadable,
+    /// An entry points at a snapshot that is not in the store.
+    SnapshotMissing,
+    /// An entry's content (author, message, time, snapshot, summary …) does not hash to its id.
+    ChangeTrackId,
+    /// An entry's `parent` is not the id of the version before it.
+    Parent,
+    /// Versions are missing: the history is not 1, 2, 3 … without gaps.
+    VersionGap,
+    /// An entry's recorded summary cannot be read.
+    Summary,
+    /// An entry's `reverts` names no earlier publish of the same agent.
+    Reverts,
+}
+
+/// One thing `verify` found wrong, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `None` for damage that belongs to no entry (the file, an unused snapshot).
+    pub agent: Option<String>,
+    pub version: Option<u64>,
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+/// What was checked, and what was wrong.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub agents: usize,
+    pub entries: usize,
+    pub snapshots: usize,
+    pub problems: Vec<Problem>,
+}
+
+impl Store {
+    /// Check every snapshot and every history of the store. Reads everything once, in one
+    /// read transaction, so a publish running meanwhile is either wholly seen or not at all.
+    pub fn verify(&mut self) -> Result<Report> {
+        let tx = self.conn.transaction()?;
+        let mut report = Report::default();
+
+        let quick_check: Vec<String> = tx
+            .prepare("PRAGMA quick_check")?
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if quick_check != ["ok"] {
+            report.problems.push(Problem {
+                agent: None,
+                version: None,
+                kind: ProblemKind::Corrupt,
+                message: format!("SQLite reports damage: {}", quick_check.join("; ")),
+            });
+        }
+
+        // Damage SQLite does not see (text that is not UTF-8, a number where text belongs)
+        // stops the walk; it is reported like any other problem.
+        if let Err(error) = walk(&tx, &mut report) {
+            report.problems.push(Problem {
+                agent: None,
+                version: None,
+                kind: ProblemKind::Corrupt,
+                message: format!("the store cannot be read to the end: {}", error.message),
+            });
+        }
+        Ok(report)
+    }
+}
+
+/// Check every snapshot and every history entry, adding what is wrong to `report`.
+fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
+    // Snapshots: the hash of each, recomputed. Bad ones are remembered so that every entry
+    // using one is named too.
+    let mut present = HashSet::new();
+    let mut damaged: HashMap<String, (ProblemKind, String)> = HashMap::new();
+    {
+        let mut stmt = tx.prepare("SELECT hash, content FROM snapshots")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let hash: String = row.get(0)?;
+            let content: String = row.get(1)?;
+            if let Some(problem) = check_snapshot(&hash, &content) {
+                damaged.insert(hash.clone(), problem);
+            }
+            present.insert(hash);
+        }
+    }
+    report.snapshots = present.len();
+
+    let mut used = HashSet::new();
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {COLUMNS} FROM history ORDER BY agent, version"
+    ))?;
+    let mut rows = stmt.query([])?;
+    // The ids of the agent being walked so far, for `reverts`.
+    let mut agent: Option<String> = None;
+    let mut previous: Option<Entry> = None;
+    let mut ids: HashSet<String> = HashSet::new();
+    while let Some(row) = rows.next()? {
+        let raw = entry_from_row(row)?;
+        report.entries += 1;
+        if agent.as_deref() != Some(raw.0.agent.as_str()) {
+            agent = Some(raw.0.agent.clone());
+            report.agents += 1;
+            previous = None;
+            ids.clear();
+        }
+        let name = raw.0.agent.clone();
+        let version = raw.0.version;
+        let mut problem = |kind, message: String| {
+            report.problems.push(Problem {
+                agent: Some(name.clone()),
+                version: Some(version),
+                kind,
+                message,
+            });
+        };
+        let summary_text = raw.1.clone();
+        let bare = raw.0.clone();
+        let (entry, summary_read) = match decode_entry(raw) {
+            Ok(entry) => (entry, true),
+            Err(_) => {
+                problem(
+                    ProblemKind::Summary,
+                    format!("its summary is not readable: {}", shorten(&summary_text)),
+                );
+                (bare, false)
+            }
+        };
+
+        let expected_version = previous.as_ref().map_or(1, |p| p.version + 1);
+        if entry.version != expected_version {
+            let missing = if entry.version == expected_version + 1 {
+                format!("v{expected_version} is missing")
+            } else {
+                format!("v{expected_version} to v{} are missing", entry.version - 1)
+            };
+            problem(
+                ProblemKind::VersionGap,
+                format!("{missing}: the history jumps to v{}", entry.version),
+            );
+        } else {
+            let expected_parent = previous.as_ref().map(|p| p.change_track_id.as_str());
+            if entry.parent.as_deref() != expected_parent {
+                problem(
+                    ProblemKind::Parent,
+                    match expected_parent {
+                        Some(id) => format!(
+                            "its parent is {}, not v{} ({})",
+                            entry.parent.as_deref().map_or("empty", super::short),
+                            entry.version - 1,
+                            super::short(id)
+                        ),
+                        None => "the first publish has a parent".to_owned(),
+                    },
+                );
+            }
+        }
+
+        let recomputed = change_track_id(&entry);
+        if summary_read && recomputed != entry.change_track_id {
+            problem(
+                ProblemKind::ChangeTrackId,
+                format!(
+                    "its content (author, time, message, snapshot, summary …) was edited: it \
+                     hashes to {}, not to its change_track_id {}",
+                    super::short(&recomputed),
+                    super::short(&entry.change_track_id)
+                ),
+            );
+        }
+
+        if !present.contains(&entry.snapshot) {
+            problem(
+                ProblemKind::SnapshotMissing,
+                format!("its snapshot {} is missing", super::short(&entry.snapshot)),
+            );
+        } else if let Some((kind, message)) = damaged.get(&entry.snapshot) {
+            problem(*kind, message.clone());
+        }
+        used.insert(entry.snapshot.clone());
+
+        if let Some(reverted) = &entry.reverts
+            && !ids.contains(reverted)
+        {
+            problem(
+                ProblemKind::Reverts,
+                format!(
+                    "it names {} as the publish it reverts, which is no earlier publish of {}",
+                    super::short(reverted),
+                    entry.agent
+                ),
+            );
+        }
+
+        ids.insert(entry.change_track_id.clone());
+        previous = Some(entry);
+    }
+
+    // Damaged snapshots no entry uses still count: the store is not what it claims.
+    let mut unused: Vec<_> = damaged
+        .iter()
+        .filter(|(hash, _)| !used.contains(*hash))
+        .collect();
+    unused.sort_by(|a, b| a.0.cmp(b.0));
+    for (hash, (kind, message)) in unused {
+        report.problems.push(Problem {
+            agent: None,
+            version: None,
+            kind: *kind,
+            message: format!("unused snapshot {}: {message}", super::short(hash)),
+        });
+    }
+    Ok(())
+}
+
+/// Whether a snapshot's content is a mapping whose canonical JSON hashes to `hash`.
+fn check_snapshot(hash: &str, content: &str) -> Option<(ProblemKind, String)> {
+    let mut reader = serde_json::Deserializer::from_str(content);
+    reader.disable_recursion_limit();
+    let value: Value = match serde::Deserialize::deserialize(&mut reader) {
+        Ok(value @ Value::Object(_)) => value,
+        Ok(_) => {
+            return Some((
+                ProblemKind::SnapshotUnreadable,
+                format!("its snapshot {} is not a mapping", super::short(hash)),
+            ));
+        }
+        Err(e) => {
+            return Some((
+                ProblemKind::SnapshotUnreadable,
+                format!("its snapshot {} is not readable: {e}", super::short(hash)),
+            ));
+        }
+    };
+    let actual = sha256_hex(canonical_json(&value).as_bytes());
+    (actual != hash).then(|| {
+        (
+            ProblemKind::SnapshotHash,
+            format!(
+                "its snapshot {} was edited: the content hashes to {}",
+                super::short(hash),
+                super::short(&actual)
+            ),
+        )
+    })
+}
+
+/// At most 60 characters of a damaged value, for a message.
+fn shorten(text: &str) -> String {
+    let mut out: String = text.chars().take(60).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out.escape_debug().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::DEFAULT_LOCK_TIMEOUT;
+    use crate::store::tests::publish;
+
+    fn damage(store: &Store, sql: &str) {
+        store
+            .conn
+            .execute_batch(&format!(
+                "DROP TRIGGER IF EXISTS history_update_refused;
+                 DROP TRIGGER IF EXISTS history_delete_refused;
+                 PRAGMA foreign_keys = OFF;
+                 {sql}"
+            ))
+            .unwrap();
+    }
+
+    fn kinds(store: &mut Store) -> Vec<(Option<String>, Option<u64>, ProblemKind)> {
+        store
+            .verify()
+            .unwrap()
+            .problems
+            .into_iter()
+            .map(|p| (p.agent, p.version, p.kind))
+            .collect()
+    }
+
+    fn store_with_history() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db"), DEFAULT_LOCK_TIMEOUT).unwrap();
+        for name in ["one", "two", "three"] {
+            publish(&mut store, "a", name);
+        }
+        publish(&mut store, "b", "one");
+        (dir, store)
+    }
+
+    fn at(version: u64, kind: ProblemKind) -> (Option<String>, Option<u64>, ProblemKind) {
+        (Some("a".into()), Some(version), kind)
+    }
+
+    #[test]
+    fn a_sound_store_has_no_problems() {
+        let (_dir, mut store) = store_with_history();
+        let report = store.verify().unwrap();
+        assert_eq!(report.problems, []);
+        assert_eq!((report.agents, report.entries, report.snapshots), (2, 4, 3));
+    }
+
+    #[test]
+    fn an_edited_field_breaks_the_id() {
+        let (_dir, mut store) = store_with_history();
+        damage(
+            &store,
+            "UPDATE history SET author = 'mallory' WHERE agent = 'a' AND version = 2",
+        );
+        assert_eq!(kinds(&mut store), [at(2, ProblemKind::ChangeTrackId)]);
+    }
+
+    #[test]
+    fn an_edited_snapshot_is_named_by_every_entry_using_it() {
+        let (_dir, mut store) = store_with_history();
+        damage(
+            &store,
+            r#"UPDATE snapshots SET content = '{"name":"evil"}'
+               WHERE hash = (SELECT snapshot FROM history WHERE agent = 'a' AND version = 1)"#,
+        );
+        assert_eq!(
+            kinds(&mut store),
+            [
+                at(1, ProblemKind::SnapshotHash),
+                (Some("b".into()), Some(1), ProblemKind::SnapshotHash)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_deleted_entry_is_a_gap() {
+        let (_dir, mut store) = store_with_history();
+        damage(
+            &store,
+            "DELETE FROM history WHERE agent = 'a' AND version = 2",
+        );
+        assert_eq!(kinds(&mut store), [at(3, ProblemKind::VersionGap)]);
+    }
+
+    #[test]
+    fn a_rewired_parent_and_a_missing_snapshot_are_found() {
+        let (_dir, mut store) = store_with_history();
+        damage(
+            &store,
+            "UPDATE history SET parent = NULL WHERE agent = 'a' AND version = 3;
+             DELETE FROM snapshots WHERE hash = (SELECT snapshot FROM history WHERE agent = 'a' AND version = 2);",
+        );
+        assert_eq!(
+            kinds(&mut store),
+            [
+                at(2, ProblemKind::SnapshotMissing),
+                at(3, ProblemKind::Parent),
+                at(3, ProblemKind::ChangeTrackId)
+            ]
+        );
+    }
+
+    #[test]
+    fn damaged_summary_snapshot_and_reverts_are_found() {
+        let (_dir, mut store) = store_with_history();
+        damage(
+            &store,
+            r#"UPDATE history SET summary = 'not json' WHERE agent = 'b';
+               UPDATE history SET reverts = 'ffff' WHERE agent = 'a' AND version = 3;
+               INSERT INTO snapshots VALUES ('abcd', '[1]');"#,
+        );
+        let found = kinds(&mut store);
+        assert!(found.contains(&at(3, ProblemKind::Reverts)), "{found:?}");
+        assert!(
+            found.contains(&(Some("b".into()), Some(1), ProblemKind::Summary)),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(None, None, ProblemKind::SnapshotUnreadable)),
+            "{found:?}"
+        );
+    }
+}

@@ -1,0 +1,167 @@
+//! `agentctl verify`: a sound store passes; each kind of edit made to the SQLite file behind
+//! agentctl's back is named with its agent, version and what is wrong, exit 1.
+
+use crate::common::{TestEnv, agent_yaml};
+
+/// A workspace with three publishes of `a` and one of `b`.
+fn history() -> TestEnv {
+    let env = TestEnv::new();
+    for (i, temperature) in [0.1, 0.2, 0.3].into_iter().enumerate() {
+        env.write_agent("a", &agent_yaml("A", temperature));
+        if i == 0 {
+            env.write_agent("b", &agent_yaml("B", 0.5));
+        }
+        env.publish_json(&["-m", &format!("publish {i}")]);
+    }
+    env
+}
+
+/// Run SQL on the store as an attacker would: the append-only triggers dropped first.
+fn tamper(env: &TestEnv, sql: &str) {
+    let conn = rusqlite::Connection::open(env.store()).unwrap();
+    conn.execute_batch(&format!(
+        "DROP TRIGGER IF EXISTS history_update_refused;
+         DROP TRIGGER IF EXISTS history_delete_refused;
+         PRAGMA foreign_keys = OFF;
+         {sql}"
+    ))
+    .unwrap();
+}
+
+/// `verify --json` must exit 1; its problems as (agent, version, kind).
+fn problems(env: &TestEnv) -> Vec<(String, u64, String)> {
+    let run = env.run(&["verify", "--json"]);
+    run.code(1);
+    let json = run.json();
+    assert_eq!(json["ok"], false, "{}", run.show());
+    json["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["agent"].as_str().unwrap_or("-").to_owned(),
+                p["version"].as_u64().unwrap_or(0),
+                p["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn at(agent: &str, version: u64, kind: &str) -> (String, u64, String) {
+    (agent.to_owned(), version, kind.to_owned())
+}
+
+#[test]
+fn a_sound_store_verifies() {
+    let env = history();
+    let run = env.run(&["verify"]);
+    run.success()
+        .stderr_has("Verified")
+        .stderr_has("4 entries of 2 agents");
+    assert_eq!(run.stdout, "");
+    let run = env.run(&["verify", "--json"]);
+    run.success();
+    let json = run.json();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["agents"], 2);
+    assert_eq!(json["entries"], 4);
+    assert_eq!(json["problems"], serde_json::json!([]));
+}
+
+#[test]
+fn an_empty_store_verifies() {
+    let env = TestEnv::new();
+    env.run(&["verify"]).success().stderr_has("0 entries");
+}
+
+#[test]
+fn an_edited_author_message_or_time_is_named() {
+    for column in ["author", "message", "published_at"] {
+        let env = history();
+        tamper(
+            &env,
+            &format!("UPDATE history SET {column} = 'x' WHERE agent = 'a' AND version = 2"),
+        );
+        assert_eq!(problems(&env), [at("a", 2, "change_track_id")], "{column}");
+        let run = env.run(&["verify"]);
+        run.code(1)
+            .stdout_has("a v2: ")
+            .stdout_has("edited")
+            .stderr_has("1 problem found");
+    }
+}
+
+#[test]
+fn an_edited_snapshot_is_named() {
+    let env = history();
+    tamper(
+        &env,
+        r#"UPDATE snapshots SET content = replace(content, '"A"', '"Evil"')
+           WHERE hash = (SELECT snapshot FROM history WHERE agent = 'a' AND version = 3)"#,
+    );
+    assert_eq!(problems(&env), [at("a", 3, "snapshot_hash")]);
+    env.run(&["verify"])
+        .code(1)
+        .stdout_has("a v3: its snapshot")
+        .stdout_has("was edited");
+}
+
+#[test]
+fn a_missing_snapshot_is_named() {
+    let env = history();
+    tamper(
+        &env,
+        "DELETE FROM snapshots WHERE hash = (SELECT snapshot FROM history WHERE agent = 'b')",
+    );
+    assert_eq!(problems(&env), [at("b", 1, "snapshot_missing")]);
+}
+
+#[test]
+fn a_broken_parent_link_is_named() {
+    let env = history();
+    // Point v3 at v1, and recompute nothing: the parent is wrong and so is the id.
+    tamper(
+        &env,
+        "UPDATE history SET parent = (SELECT change_track_id FROM history WHERE agent = 'a' AND version = 1)
+         WHERE agent = 'a' AND version = 3",
+    );
+    assert_eq!(
+        problems(&env),
+        [at("a", 3, "parent"), at("a", 3, "change_track_id")]
+    );
+    env.run(&["verify"])
+        .code(1)
+        .stdout_has("a v3: its parent is");
+}
+
+#[test]
+fn a_deleted_entry_is_a_version_gap() {
+    let env = history();
+    tamper(
+        &env,
+        "DELETE FROM history WHERE agent = 'a' AND version = 2",
+    );
+    assert_eq!(problems(&env), [at("a", 3, "version_gap")]);
+    env.run(&["verify"])
+        .code(1)
+        .stdout_has("a v3: v2 is missing");
+}
+
+#[test]
+fn verify_works_on_a_store_given_with_store_outside_a_workspace() {
+    let env = history();
+    let outside = env.tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&outside).unwrap();
+    let run = env.run_with(env.command().current_dir(&outside).args([
+        "--store",
+        env.store().to_str().unwrap(),
+        "verify",
+    ]));
+    run.success().stderr_has("sound");
+    let missing = env.tmp.path().join("missing.db");
+    env.run(&["--store", missing.to_str().unwrap(), "verify"])
+        .code(2)
+        .stderr_has("does not exist");
+    assert!(!missing.exists());
+}
