@@ -1,11 +1,13 @@
 //! The publish history: an append-only list of entries per agent, each pointing at a snapshot
-//! stored once by its content hash, chained by `change_track_id` like git's commits.
+//! stored once by its content hash (mostly as a compressed delta, see `snapshots`), chained by
+//! `change_track_id` like git's commits.
 //!
 //! Production of an agent is its newest entry. Commands reach SQLite only through [`Store`] and
 //! [`Publishing`]; nothing here prints.
 
 mod changes;
 mod schema;
+mod snapshots;
 mod staging;
 
 use std::path::{Path, PathBuf};
@@ -73,6 +75,7 @@ pub struct NewEntry<'a> {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    recent: snapshots::Recent,
 }
 
 impl Store {
@@ -82,6 +85,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_owned(),
+            recent: snapshots::Recent::default(),
         })
     }
 
@@ -91,6 +95,7 @@ impl Store {
         Ok(Store {
             conn: schema::open(path, DEFAULT_LOCK_TIMEOUT)?,
             path: path.to_owned(),
+            recent: snapshots::Recent::default(),
         })
     }
 
@@ -142,7 +147,7 @@ impl Store {
     }
 
     pub fn entry(&self, agent: &str, version: u64) -> Result<Option<Entry>> {
-        entry(&self.conn, agent, version)
+        entry_at(&self.conn, agent, version)
     }
 
     pub fn by_id(&self, change_track_id: &str) -> Result<Option<Entry>> {
@@ -166,7 +171,7 @@ impl Store {
 
     /// The snapshot an entry points at.
     pub fn snapshot(&self, entry: &Entry) -> Result<Config> {
-        snapshot(&self.conn, &entry.snapshot)
+        snapshot(&self.conn, &self.recent, &entry.snapshot)
     }
 
     /// The entry a REF names: `production`/`prod`, `vN`, or a unique prefix of at least 4 hex
@@ -262,7 +267,11 @@ impl Store {
             .conn
             .transaction_with_behavior(behavior)
             .map_err(|e| locked_or(e, &self.path))?;
-        Ok(Publishing { tx, dry_run })
+        Ok(Publishing {
+            tx,
+            dry_run,
+            recent: &self.recent,
+        })
     }
 }
 
@@ -285,6 +294,7 @@ fn locked_or(error: rusqlite::Error, path: &Path) -> Error {
 pub struct Publishing<'s> {
     tx: rusqlite::Transaction<'s>,
     dry_run: bool,
+    recent: &'s snapshots::Recent,
 }
 
 impl Publishing<'_> {
@@ -295,7 +305,7 @@ impl Publishing<'_> {
     }
 
     pub fn snapshot(&self, entry: &Entry) -> Result<Config> {
-        snapshot(&self.tx, &entry.snapshot)
+        snapshot(&self.tx, self.recent, &entry.snapshot)
     }
 
     /// The revert the agent's staging came from, which its publish names (see `revert`).
@@ -329,9 +339,20 @@ impl Publishing<'_> {
         if self.dry_run {
             return Ok(entry);
         }
-        self.tx
-            .prepare_cached("INSERT OR IGNORE INTO snapshots (hash, content) VALUES (?1, ?2)")?
-            .execute(params![entry.snapshot, content.to_string()])?;
+        let base = match snapshots::base_version(entry.version) {
+            None => None,
+            Some(version) => match parent {
+                Some(parent) if parent.version == version => Some(parent.clone()),
+                _ => entry_at(&self.tx, &entry.agent, version)?,
+            },
+        };
+        snapshots::insert(
+            &self.tx,
+            self.recent,
+            &entry.snapshot,
+            &content.to_string(),
+            base.as_ref().map(|base| base.snapshot.as_str()),
+        )?;
         let summary = serde_json::to_string(&entry.summary).context("cannot encode the summary")?;
         self.tx
             .prepare_cached(
@@ -423,7 +444,7 @@ fn by_id(conn: &Connection, change_track_id: &str) -> Result<Option<Entry>> {
     raw.map(decode_entry).transpose()
 }
 
-fn entry(conn: &Connection, agent: &str, version: u64) -> Result<Option<Entry>> {
+fn entry_at(conn: &Connection, agent: &str, version: u64) -> Result<Option<Entry>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM history WHERE agent = ?1 AND version = ?2"
     ))?;
@@ -433,14 +454,8 @@ fn entry(conn: &Connection, agent: &str, version: u64) -> Result<Option<Entry>> 
     raw.map(decode_entry).transpose()
 }
 
-fn snapshot(conn: &Connection, hash: &str) -> Result<Config> {
-    let content: Option<String> = conn
-        .prepare_cached("SELECT content FROM snapshots WHERE hash = ?1")?
-        .query_row(params![hash], |row| row.get(0))
-        .optional()?;
-    let content =
-        content.ok_or_else(|| Error::new(format!("snapshot {hash} is missing from the store")))?;
-    decode_snapshot(hash, &content)
+fn snapshot(conn: &Connection, recent: &snapshots::Recent, hash: &str) -> Result<Config> {
+    decode_snapshot(hash, &snapshots::text(conn, recent, hash)?)
 }
 
 fn decode_snapshot(hash: &str, content: &str) -> Result<Config> {
@@ -523,6 +538,24 @@ pub(crate) mod testing {
 
     pub fn config(value: Value) -> Config {
         value.as_object().cloned().unwrap()
+    }
+
+    /// Every snapshot of the store at `path` as the plain JSON text stores kept before
+    /// schema version 4, by hash.
+    pub fn plain_snapshots(path: &std::path::Path) -> Vec<(String, String)> {
+        let store = Store::open(path, DEFAULT_LOCK_TIMEOUT).unwrap();
+        let mut texts: Vec<(String, String)> = store
+            .log(None, None)
+            .unwrap()
+            .iter()
+            .map(|entry| {
+                let config = store.snapshot(entry).unwrap();
+                (entry.snapshot.clone(), Value::Object(config).to_string())
+            })
+            .collect();
+        texts.sort();
+        texts.dedup();
+        texts
     }
 
     /// A store where agent `a` published each configuration in turn (v1, v2, …).
