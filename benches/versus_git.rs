@@ -701,6 +701,27 @@ fn sizes(histories: &Histories) -> (u64, u64, Duration) {
     run_git(&histories.git, &["gc", "-q", "--aggressive", "--prune=now"]);
     let gc = started.elapsed();
     let store = size_of(&histories.agentctl.join(".agentctl"));
+    let conn = rusqlite::Connection::open(histories.agentctl.join(".agentctl/store.db")).unwrap();
+    let payload = |sql: &str| -> f64 {
+        conn.query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
+            .unwrap()
+            .unwrap_or(0) as f64
+            / 1e6
+    };
+    eprintln!(
+        "  store payload: snapshots {:.1} MB ({} full copies), history {:.1} MB, changes {:.1} MB (of which per-line versions {:.1} MB)",
+        payload("SELECT sum(length(content)) FROM snapshots"),
+        payload("SELECT count(*) FROM snapshots WHERE base IS NULL") * 1e6,
+        payload(
+            "SELECT sum(length(change_track_id) + ifnull(length(parent), 0) + length(snapshot) \
+             + length(author) + length(published_at) + length(message) + length(summary) + length(agent)) FROM history"
+        ),
+        payload(
+            "SELECT sum(length(agent) + length(path) + ifnull(length(old), 0) + ifnull(length(new), 0) \
+             + ifnull(length(lines), 0)) FROM changes"
+        ),
+        payload("SELECT sum(length(lines)) FROM changes"),
+    );
     let repo = size_of(&histories.git.join(".git"));
     (store, repo, gc)
 }
@@ -810,13 +831,18 @@ fn main() {
         })
         .unwrap_or_else(|| vec![1000, 100_000]);
     let tmp = tempfile::tempdir().expect("temporary folder");
+    // VERSUS_GIT_KEEP=1 leaves the workspaces behind, for profiling.
+    let tmp_path = match std::env::var_os("VERSUS_GIT_KEEP") {
+        Some(_) => tmp.keep(),
+        None => tmp.path().to_owned(),
+    };
     println!(
         "{:<34} {:>8} {:>12} {:>12} {:>6} {:>12} {:>12}",
         "command", "entries", "agentctl", "git", "ratio", "agentctl min", "git min"
     );
     let mut summaries = Vec::new();
     for publishes in histories {
-        let root = tmp.path().join(format!("h-{publishes}"));
+        let root = tmp_path.join(format!("h-{publishes}"));
         let started = Instant::now();
         let mut built = build(&root, publishes);
         eprintln!(
@@ -837,8 +863,9 @@ fn main() {
             built.agent.yaml(),
         )
         .unwrap();
-        compare(&mut built, publishes);
+        // Sizes first: the timed reverts below add undo backups of the staging file.
         let (store, repo, gc) = sizes(&built);
+        compare(&mut built, publishes);
         summaries.push((publishes, store, repo, gc, memory));
     }
     println!();
@@ -852,5 +879,6 @@ fn main() {
             memory.map_or("?".to_owned(), |m| m.to_string()),
         );
     }
-    scaling(tmp.path());
+    eprintln!("workspaces in {}", tmp_path.display());
+    scaling(&tmp_path);
 }

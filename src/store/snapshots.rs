@@ -181,7 +181,11 @@ fn encode(conn: &Connection, recent: &Recent, text: &str, base: Option<&str>) ->
     frame.map_err(|e| Error::new(format!("cannot compress a snapshot: {e}")))
 }
 
-fn compress(text: &[u8], prefix: &[u8], level: i32) -> std::result::Result<Vec<u8>, String> {
+pub(super) fn compress(
+    text: &[u8],
+    prefix: &[u8],
+    level: i32,
+) -> std::result::Result<Vec<u8>, String> {
     let mut cctx = CCtx::try_create().ok_or("zstd could not allocate a context")?;
     let code = |c: usize| zstd::zstd_safe::get_error_name(c).to_owned();
     cctx.set_parameter(CParameter::CompressionLevel(level))
@@ -199,7 +203,7 @@ fn compress(text: &[u8], prefix: &[u8], level: i32) -> std::result::Result<Vec<u
     Ok(frame)
 }
 
-fn decompress(frame: &[u8], prefix: &[u8]) -> std::result::Result<String, String> {
+pub(super) fn decompress(frame: &[u8], prefix: &[u8]) -> std::result::Result<String, String> {
     let size = match zstd::zstd_safe::get_frame_content_size(frame) {
         Ok(Some(size)) if size <= MAX_TEXT => size as usize,
         Ok(Some(size)) => return Err(format!("a frame claims {size} bytes")),
