@@ -18,7 +18,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::agent::{Config, canonical_json};
+use crate::agent::{Config, canonical_config, canonical_json};
 use crate::change::{Change, Summary};
 use crate::error::{Error, Result};
 
@@ -316,8 +316,7 @@ impl Publishing<'_> {
     /// Append the next version of an agent after `parent`, the head read in this transaction,
     /// and return the entry as stored.
     pub fn append(&self, parent: Option<&Entry>, new: &NewEntry<'_>) -> Result<Entry> {
-        let content = Value::Object(new.config.clone());
-        let snapshot_hash = sha256_hex(canonical_json(&content).as_bytes());
+        let snapshot_hash = snapshot_hash(new.config);
 
         let entry = Entry {
             agent: new.agent.to_owned(),
@@ -350,7 +349,7 @@ impl Publishing<'_> {
             &self.tx,
             self.recent,
             &entry.snapshot,
-            &content.to_string(),
+            &serde_json::to_string(new.config).context("cannot encode the snapshot")?,
             base.as_ref().map(|base| base.snapshot.as_str()),
         )?;
         let summary = serde_json::to_string(&entry.summary).context("cannot encode the summary")?;
@@ -498,6 +497,12 @@ fn is_version(reference: &str) -> bool {
 
 fn is_id_prefix(reference: &str) -> bool {
     (4..=64).contains(&reference.len()) && reference.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The hash a snapshot of `config` is stored under: SHA-256 of its canonical JSON. Two
+/// configurations are equal exactly when their hashes are.
+pub fn snapshot_hash(config: &Config) -> String {
+    sha256_hex(canonical_config(config).as_bytes())
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
