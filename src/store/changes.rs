@@ -528,7 +528,7 @@ mod tests {
         for upto in [1, 2, 33, 34, 35, 50, 80] {
             let expected: Vec<u64> = (0..50u64)
                 .map(|line| {
-                    (2..=upto as u64)
+                    (2..=upto)
                         .filter(|v| v % 50 == line)
                         .max()
                         .unwrap_or(1)
