@@ -527,12 +527,7 @@ mod tests {
         let path = Path::parse("instructions").unwrap();
         for upto in [1, 2, 33, 34, 35, 50, 80] {
             let expected: Vec<u64> = (0..50u64)
-                .map(|line| {
-                    (2..=upto)
-                        .filter(|v| v % 50 == line)
-                        .max()
-                        .unwrap_or(1)
-                })
+                .map(|line| (2..=upto).filter(|v| v % 50 == line).max().unwrap_or(1))
                 .collect();
             let got = store.line_versions("a", &path, upto, 50).unwrap();
             assert_eq!(got, Some(expected), "as of v{upto}");

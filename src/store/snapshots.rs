@@ -134,18 +134,33 @@ pub(super) fn text(conn: &Connection, recent: &Recent, hash: &str) -> Result<Rc<
             }
         }
     }
-    let mut text = start.unwrap_or_else(|| Rc::from(""));
-    let mut base = None;
-    for (child, frame) in frames.into_iter().rev() {
-        let decoded = decompress(&frame, text.as_bytes()).map_err(|e| damaged(&child, &e))?;
-        base = Some((at, std::mem::replace(&mut text, decoded.into())));
-        at = child;
+    let start = start.unwrap_or_else(|| Rc::from(""));
+    let Some(((_, last), between)) = frames.split_first() else {
+        recent.put(hash, start.clone());
+        return Ok(start);
+    };
+    // Two buffers in turn, each the prefix of the next frame: a long chain allocates twice.
+    let mut base = start.as_bytes().to_vec();
+    let mut text = Vec::new();
+    let mut base_hash = at;
+    for (child, frame) in between.iter().rev() {
+        decompress_into(frame, &base, &mut text).map_err(|e| damaged(child, &e))?;
+        std::mem::swap(&mut base, &mut text);
+        base_hash = child.clone();
     }
-    if let Some((base_hash, base_text)) = base {
-        recent.put(&base_hash, base_text);
+    decompress_into(last, &base, &mut text).map_err(|e| damaged(hash, &e))?;
+    let text = into_text(text).map_err(|e| damaged(hash, &e))?;
+    if let Ok(base) = into_text(base) {
+        recent.put(&base_hash, base);
     }
     recent.put(hash, text.clone());
     Ok(text)
+}
+
+fn into_text(bytes: Vec<u8>) -> std::result::Result<Rc<str>, String> {
+    String::from_utf8(bytes)
+        .map(Rc::from)
+        .map_err(|_| "its text is not UTF-8".to_owned())
 }
 
 /// Store the snapshot `hash` with `text`, as a delta against `base` (a stored snapshot's hash)
@@ -204,6 +219,17 @@ pub(super) fn compress(
 }
 
 pub(super) fn decompress(frame: &[u8], prefix: &[u8]) -> std::result::Result<String, String> {
+    let mut text = Vec::new();
+    decompress_into(frame, prefix, &mut text)?;
+    String::from_utf8(text).map_err(|_| "its text is not UTF-8".to_owned())
+}
+
+/// Decode `frame` (compressed against `prefix`) into `text`, replacing what it held.
+fn decompress_into(
+    frame: &[u8],
+    prefix: &[u8],
+    text: &mut Vec<u8>,
+) -> std::result::Result<(), String> {
     let size = match zstd::zstd_safe::get_frame_content_size(frame) {
         Ok(Some(size)) if size <= MAX_TEXT => size as usize,
         Ok(Some(size)) => return Err(format!("a frame claims {size} bytes")),
@@ -214,12 +240,13 @@ pub(super) fn decompress(frame: &[u8], prefix: &[u8]) -> std::result::Result<Str
     if !prefix.is_empty() {
         dctx.ref_prefix(prefix).map_err(code)?;
     }
-    let mut text = Vec::with_capacity(size);
-    dctx.decompress(&mut text, frame).map_err(code)?;
+    text.clear();
+    text.reserve(size);
+    dctx.decompress(text, frame).map_err(code)?;
     if text.len() != size {
         return Err(format!("{} bytes where the frame says {size}", text.len()));
     }
-    String::from_utf8(text).map_err(|_| "its text is not UTF-8".to_owned())
+    Ok(())
 }
 
 fn damaged(hash: &str, why: &str) -> Error {
