@@ -338,11 +338,12 @@ impl Publishing<'_> {
         if self.dry_run {
             return Ok(entry);
         }
+        // Stored as a delta against the snapshot of an earlier version (see `snapshots`).
         let base = match snapshots::base_version(entry.version) {
             None => None,
             Some(version) => match parent {
-                Some(parent) if parent.version == version => Some(parent.clone()),
-                _ => entry_at(&self.tx, &entry.agent, version)?,
+                Some(parent) if parent.version == version => Some(parent.snapshot.clone()),
+                _ => entry_at(&self.tx, &entry.agent, version)?.map(|base| base.snapshot),
             },
         };
         snapshots::insert(
@@ -350,7 +351,7 @@ impl Publishing<'_> {
             self.recent,
             &entry.snapshot,
             &serde_json::to_string(new.config).context("cannot encode the snapshot")?,
-            base.as_ref().map(|base| base.snapshot.as_str()),
+            base.as_deref(),
         )?;
         let summary = serde_json::to_string(&entry.summary).context("cannot encode the summary")?;
         self.tx
