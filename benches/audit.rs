@@ -140,14 +140,43 @@ fn run(root: &Path, args: &[&str]) -> Duration {
     start.elapsed()
 }
 
-/// A copy of the store as it was before migration 2: no recorded changes, schema version 1.
+/// A copy of the store as it was before migration 2: no recorded changes, snapshots as plain
+/// JSON texts, schema version 1.
 fn as_version_1(store: &Path, copy: &Path) {
     let conn = rusqlite::Connection::open(store).expect("store");
     conn.execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
         .expect("copy");
-    let copy = rusqlite::Connection::open(copy).expect("copy");
-    copy.execute_batch("DROP TABLE changes; PRAGMA user_version = 1;")
-        .expect("downgrade");
+    let texts: Vec<(String, String)> = {
+        let store = Store::open(store, DEFAULT_LOCK_TIMEOUT).expect("store");
+        let entries = store.log(None, None).expect("log");
+        entries
+            .iter()
+            .map(|e| {
+                let text = Value::Object(store.snapshot(e).expect("snapshot")).to_string();
+                (e.snapshot.clone(), text)
+            })
+            .collect()
+    };
+    let mut copy = rusqlite::Connection::open(copy).expect("copy");
+    // The history's snapshots keep their hashes; only the table under them is replaced.
+    copy.pragma_update(None, "foreign_keys", "OFF")
+        .expect("pragma");
+    let tx = copy.transaction().expect("transaction");
+    tx.execute_batch(
+        "DROP TABLE changes; DROP TABLE staging_backups; DROP TABLE pending_reverts;
+         CREATE TABLE plain (hash TEXT PRIMARY KEY, content TEXT NOT NULL) WITHOUT ROWID;",
+    )
+    .expect("downgrade");
+    for (hash, text) in texts {
+        tx.execute("INSERT OR IGNORE INTO plain VALUES (?1, ?2)", [hash, text])
+            .expect("plain text");
+    }
+    tx.execute_batch(
+        "DROP TABLE snapshots; ALTER TABLE plain RENAME TO snapshots;
+         PRAGMA user_version = 1;",
+    )
+    .expect("downgrade");
+    tx.commit().expect("commit");
 }
 
 fn main() {

@@ -891,44 +891,72 @@ fn check_item(item: &Value) -> Result<(), String> {
 /// The canonical encoding used for content hashes: JSON with mapping keys sorted, so that key
 /// order (which is not a change) never changes a hash.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_canonical(value, &mut out);
-    out
+    into_text(out)
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+/// [`canonical_json`] of a whole configuration, without copying it into a [`Value`].
+pub fn canonical_config(config: &Config) -> String {
+    let mut out = Vec::new();
+    write_canonical_map(config, &mut out);
+    into_text(out)
+}
+
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                write_canonical(&map[key], out);
-            }
-            out.push('}');
-        }
+        Value::Object(map) => write_canonical_map(map, out),
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => write_json(scalar, out),
     }
+}
+
+fn write_canonical_map(map: &Config, out: &mut Vec<u8>) {
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    out.push(b'{');
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json(key, out);
+        out.push(b':');
+        write_canonical(value, out);
+    }
+    out.push(b'}');
+}
+
+/// A scalar or a key, exactly as serde_json writes it.
+fn write_json<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    // Writing strings and numbers into memory cannot fail.
+    serde_json::to_writer(out, value).expect("a scalar serialises");
+}
+
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys_and_writes_as_serde_json_does() {
+        let value =
+            serde_json::json!({"b": 1, "a": [1.5, "x\n\u{1b}é", null, {"d": true, "c": -2}]});
+        let expected = r#"{"a":[1.5,"x\n\u001bé",null,{"c":-2,"d":true}],"b":1}"#;
+        assert_eq!(canonical_json(&value), expected);
+        assert_eq!(canonical_config(value.as_object().unwrap()), expected);
+    }
 
     fn err(yaml: &str) -> Invalid {
         parse(yaml.as_bytes()).expect_err("should be refused")

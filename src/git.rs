@@ -23,6 +23,12 @@ fn git(root: &Path, args: &[&str]) -> Option<String> {
 
 /// The commit checked out in the workspace, if it is a git repository with commits.
 pub fn head_commit(root: &Path) -> Option<String> {
+    // Not a repository: spare every publish a git process that can only say so.
+    let repository = std::env::var_os("GIT_DIR").is_some()
+        || root.ancestors().any(|dir| dir.join(".git").exists());
+    if !repository {
+        return None;
+    }
     git(root, &["rev-parse", "--verify", "--quiet", "HEAD"])
 }
 

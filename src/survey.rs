@@ -1,12 +1,18 @@
 //! Where each agent stands: its staging file beside its production, and the state that
 //! follows (`clean`, `modified`, `new`, `missing`, `invalid`).
+//!
+//! Staging equals production when its configuration's snapshot hash is production's, so the
+//! production snapshot itself is not read. For `status`, which needs nothing but the state,
+//! the staging index (`.agentctl/staging-index`) remembers which configuration each agent's
+//! file held last time, by the SHA-256 of its bytes; a file whose bytes it knows is not parsed
+//! again — as git's index spares `git status` from hashing files it has seen.
 
 use std::collections::{BTreeSet, HashMap};
 
 use crate::agent::Config;
 use crate::error::{Error, Result};
-use crate::store::{Entry, Store};
-use crate::workspace::{Staging, Workspace, validate_id};
+use crate::store::{Entry, Store, sha256_hex, snapshot_hash};
+use crate::workspace::{STATE_DIR, Staging, Workspace, validate_id};
 
 #[derive(Debug)]
 pub enum AgentState {
@@ -41,6 +47,23 @@ pub struct Agent {
 
 /// Every agent of the workspace and the store, in name order.
 pub fn survey(workspace: &Workspace, store: &Store) -> Result<Vec<Agent>> {
+    survey_with(workspace, store, None)
+}
+
+/// Like [`survey`] for callers that need only the states: an agent whose staging file the
+/// staging index knows has no parsed `config`. The index is brought up to date on the way.
+pub fn states(workspace: &Workspace, store: &Store) -> Result<Vec<Agent>> {
+    let mut index = StagingIndex::load(workspace);
+    let agents = survey_with(workspace, store, Some(&mut index))?;
+    index.save(workspace);
+    Ok(agents)
+}
+
+fn survey_with(
+    workspace: &Workspace,
+    store: &Store,
+    mut index: Option<&mut StagingIndex>,
+) -> Result<Vec<Agent>> {
     let mut ids: BTreeSet<String> = store.agents()?.into_iter().collect();
     let mut files: HashMap<String, Result<Staging>> =
         workspace.staging_files()?.into_iter().collect();
@@ -59,7 +82,7 @@ pub fn survey(workspace: &Workspace, store: &Store) -> Result<Vec<Agent>> {
                 config: None,
                 production,
             },
-            Some(Ok(staging)) => assess(workspace, store, staging, production)?,
+            Some(Ok(staging)) => assess(workspace, staging, production, index.as_deref_mut()),
             None => missing(id, production),
         };
         agents.push(agent);
@@ -72,7 +95,7 @@ pub fn agent(workspace: &Workspace, store: &Store, id: &str) -> Result<Agent> {
     validate_id(id)?;
     let production = store.head(id)?;
     match workspace.find_staging(id)? {
-        Some(staging) => assess(workspace, store, staging, production),
+        Some(staging) => Ok(assess(workspace, staging, production, None)),
         None if production.is_some() => Ok(missing(id.to_owned(), production)),
         None => Err(unknown(id)),
     }
@@ -110,26 +133,115 @@ fn missing(agent: String, production: Option<Entry>) -> Agent {
 
 fn assess(
     workspace: &Workspace,
-    store: &Store,
     staging: Staging,
     production: Option<Entry>,
-) -> Result<Agent> {
-    let (state, config) = match workspace.read(&staging) {
+    index: Option<&mut StagingIndex>,
+) -> Agent {
+    let state_of = |hash: &str| match &production {
+        None => AgentState::New,
+        Some(entry) if entry.snapshot == hash => AgentState::Clean,
+        Some(_) => AgentState::Modified,
+    };
+    let (state, config) = match workspace.read_bytes(&staging) {
         Err(error) => (AgentState::Invalid(error), None),
-        Ok(config) => {
-            let state = match &production {
-                None => AgentState::New,
-                Some(entry) if store.snapshot(entry)? == config => AgentState::Clean,
-                Some(_) => AgentState::Modified,
-            };
-            (state, Some(config))
+        Ok(bytes) => {
+            let digest = index.as_ref().map(|_| sha256_hex(&bytes));
+            let known = index
+                .as_deref()
+                .zip(digest.as_deref())
+                .and_then(|(index, digest)| index.get(&staging.agent, digest));
+            match known {
+                Some(hash) => (state_of(&hash), None),
+                None => match workspace.parse(&staging, &bytes) {
+                    Err(error) => (AgentState::Invalid(error), None),
+                    Ok(config) => {
+                        let hash = snapshot_hash(&config);
+                        if let (Some(index), Some(digest)) = (index, digest) {
+                            index.put(&staging.agent, digest, hash.clone());
+                        }
+                        (state_of(&hash), Some(config))
+                    }
+                },
+            }
         }
     };
-    Ok(Agent {
+    Agent {
         agent: staging.agent.clone(),
         state,
         staging: Some(staging),
         config,
         production,
-    })
+    }
+}
+
+/// For each agent, the SHA-256 of its staging file's bytes when last parsed, and the snapshot
+/// hash of the configuration they held. A cache: lost, stale or unreadable, it is rebuilt;
+/// written only when it changed, by renaming a new file into place, and never an error.
+#[derive(Default)]
+struct StagingIndex {
+    entries: HashMap<String, (String, String)>,
+    changed: bool,
+}
+
+impl StagingIndex {
+    const FILE: &str = "staging-index";
+
+    /// The first line names the version that parsed the files: another version may parse
+    /// differently, and starts afresh.
+    fn header() -> String {
+        format!("agentctl staging index {}", env!("CARGO_PKG_VERSION"))
+    }
+
+    fn load(workspace: &Workspace) -> StagingIndex {
+        let path = workspace.root.join(STATE_DIR).join(Self::FILE);
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut lines = text.lines();
+        if lines.next() != Some(Self::header().as_str()) {
+            return StagingIndex::default();
+        }
+        let entries = lines
+            .filter_map(|line| {
+                let mut fields = line.split(' ');
+                let (agent, digest, hash) = (fields.next()?, fields.next()?, fields.next()?);
+                Some((agent.to_owned(), (digest.to_owned(), hash.to_owned())))
+            })
+            .collect();
+        StagingIndex {
+            entries,
+            changed: false,
+        }
+    }
+
+    fn get(&self, agent: &str, digest: &str) -> Option<String> {
+        match self.entries.get(agent) {
+            Some((known, hash)) if known == digest => Some(hash.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, agent: &str, digest: String, hash: String) {
+        self.entries.insert(agent.to_owned(), (digest, hash));
+        self.changed = true;
+    }
+
+    fn save(&self, workspace: &Workspace) {
+        if !self.changed {
+            return;
+        }
+        let mut agents: Vec<&String> = self.entries.keys().collect();
+        agents.sort();
+        let mut text = Self::header();
+        for agent in agents {
+            let (digest, hash) = &self.entries[agent];
+            text.push_str(&format!("\n{agent} {digest} {hash}"));
+        }
+        text.push('\n');
+        let dir = workspace.root.join(STATE_DIR);
+        // A read-only workspace or a full disk only costs the next status a parse.
+        let _ = tempfile::NamedTempFile::new_in(&dir).and_then(|mut file| {
+            std::io::Write::write_all(&mut file, text.as_bytes())?;
+            file.persist(dir.join(Self::FILE)).map_err(|e| e.error)?;
+            Ok(())
+        });
+    }
 }

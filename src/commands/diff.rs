@@ -87,7 +87,9 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
     }
 
     let mut diffs = Vec::new();
-    for agent in &agents {
+    for mut agent in agents {
+        // Taken, not copied: a large staging configuration is compared once.
+        let mut staging = agent.config.take();
         if matches!(agent.state, AgentState::Missing) && uses_staging {
             ctx.ui.warn(&format!(
                 "{} has no staging file: staging is empty, so every field shows as removed",
@@ -96,8 +98,8 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
         }
         // Without names, an agent that lacks a REF (a newer agent has no v5) is skipped.
         let sides = match (
-            side(&workspace, &store, agent, &args.from, named)?,
-            side(&workspace, &store, agent, &args.to, named)?,
+            side(&workspace, &store, &agent, &mut staging, &args.from, named)?,
+            side(&workspace, &store, &agent, &mut staging, &args.to, named)?,
         ) {
             (Some(from), Some(to)) => (from, to),
             _ => {
@@ -147,11 +149,12 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
 
 /// The configuration a REF names for one agent. Production of a never-published agent is the
 /// empty configuration, so that a new agent diffs as all-added. `None` when the REF matches no
-/// publish and `required` is false.
+/// publish and `required` is false. `staging` is the parsed staging file, if the survey kept it.
 fn side(
     workspace: &Workspace,
     store: &Store,
     agent: &Agent,
+    staging: &mut Option<Config>,
     reference: &str,
     required: bool,
 ) -> Result<Option<(json::Side, Config)>> {
@@ -161,8 +164,8 @@ fn side(
         change_track_id: None,
     };
     if reference == "staging" {
-        let config = match (&agent.config, &agent.staging) {
-            (Some(config), _) => config.clone(),
+        let config = match (staging.take(), &agent.staging) {
+            (Some(config), _) => config,
             (None, Some(staging)) => workspace.read(staging)?,
             // A deleted staging file: staging holds nothing.
             (None, None) => Config::new(),

@@ -1,7 +1,7 @@
 use super::Context;
 use crate::error::Result;
 use crate::render::json;
-use crate::survey::{AgentState, survey};
+use crate::survey::{AgentState, states};
 
 /// Show each agent's state: clean, modified, new, missing or invalid
 #[derive(Debug, clap::Args)]
@@ -14,7 +14,7 @@ pub struct Args {
 pub fn cmd_status(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
-    let agents = survey(&workspace, &store)?;
+    let agents = states(&workspace, &store)?;
     if args.json {
         let view = json::Status {
             agents: agents

@@ -11,13 +11,20 @@
 //! `tools[x]` hold a `description`?). A multi-line string set by a change gets the version that
 //! last changed each of its lines, carried over from the text before through a line diff, so
 //! per-line blame reads one row however often the text was edited.
+//!
+//! Those per-line versions are as long as the text (a 50 KB prompt has hundreds of lines), and
+//! most edits change one line: so every [`LINES_CHAIN`]th row at a path keeps them as JSON
+//! text, and the rows between as a zstd delta (a BLOB) against the row before at the same path.
+//! Reading one decodes at most that many small deltas.
 
 use std::collections::BTreeMap;
 
 use anyhow::Context;
+use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
 
+use super::snapshots::{compress, decompress};
 use super::{Entry, Store, decode_snapshot};
 use crate::agent::Config;
 use crate::change::{self, Change, Kind, Path, is_multiline, value_at};
@@ -61,7 +68,7 @@ struct Row {
     kind: Option<&'static str>,
     old: Option<String>,
     new: Option<String>,
-    lines: Option<String>,
+    lines: Option<SqlValue>,
 }
 
 /// The rows a publish's changes make, by path.
@@ -113,7 +120,8 @@ pub(super) fn record(
         if let Some(lines) = line_versions(conn, agent, version, change)?
             && let Some(row) = rows.get_mut(&change.path.to_string())
         {
-            row.lines = Some(Value::from(lines).to_string());
+            let path = change.path.to_string();
+            row.lines = Some(encode_lines(conn, agent, &path, version, &lines)?);
         }
     }
     let mut insert = conn.prepare_cached(
@@ -188,24 +196,100 @@ fn lines_as_of(
     let Some((version, setter)) = newest else {
         return Ok(None);
     };
-    if setter == *path {
-        let recorded: Option<String> = conn
-            .prepare_cached(
-                "SELECT lines FROM changes WHERE agent = ?1 AND path = ?2 AND version = ?3",
-            )?
-            .query_row(params![agent, path.to_string(), version as i64], |row| {
-                row.get(0)
-            })?;
-        if let Some(recorded) = recorded {
-            let versions: Vec<u64> = serde_json::from_str(&recorded).map_err(|e| {
-                Error::new(format!("a recorded change in the store is damaged: {e}"))
-            })?;
-            if versions.len() == count {
-                return Ok(Some(versions));
-            }
-        }
+    if setter == *path
+        && let Some(versions) = recorded_lines(conn, agent, &path.to_string(), version)?
+        && versions.len() == count
+    {
+        return Ok(Some(versions));
     }
     Ok(Some(vec![version; count]))
+}
+
+/// How many deltas may follow a row of per-line versions kept as text.
+const LINES_CHAIN: usize = 32;
+
+/// The per-line versions recorded at `path` by `version`, for the row being written: JSON text,
+/// or a zstd delta against the newest row before it at the same path.
+fn encode_lines(
+    conn: &Connection,
+    agent: &str,
+    path: &str,
+    version: u64,
+    lines: &[u64],
+) -> Result<SqlValue> {
+    let text = Value::from(lines).to_string();
+    let before = lines_chain(conn, agent, path, version.saturating_sub(1))?;
+    Ok(match before {
+        Some((base, deltas)) if deltas < LINES_CHAIN => SqlValue::Blob(
+            compress(text.as_bytes(), base.as_bytes(), 3)
+                .map_err(|e| Error::new(format!("cannot compress per-line versions: {e}")))?,
+        ),
+        _ => SqlValue::Text(text),
+    })
+}
+
+/// The per-line versions recorded at `path` by `version` exactly, if that row holds them.
+fn recorded_lines(
+    conn: &Connection,
+    agent: &str,
+    path: &str,
+    version: u64,
+) -> Result<Option<Vec<u64>>> {
+    let held = conn
+        .prepare_cached(
+            "SELECT lines IS NOT NULL FROM changes WHERE agent = ?1 AND path = ?2 AND version = ?3",
+        )?
+        .query_row(params![agent, path, version as i64], |row| row.get(0))
+        .optional()?;
+    if held != Some(true) {
+        return Ok(None);
+    }
+    let Some((text, _)) = lines_chain(conn, agent, path, version)? else {
+        return Ok(None);
+    };
+    let versions = serde_json::from_str(&text)
+        .map_err(|e| Error::new(format!("a recorded change in the store is damaged: {e}")))?;
+    Ok(Some(versions))
+}
+
+/// The JSON text of the newest per-line versions at `path` up to version `upto`, and how
+/// many deltas were decoded to get it.
+fn lines_chain(
+    conn: &Connection,
+    agent: &str,
+    path: &str,
+    upto: u64,
+) -> Result<Option<(String, usize)>> {
+    let mut select = conn.prepare_cached(
+        "SELECT lines FROM changes
+         WHERE agent = ?1 AND path = ?2 AND version <= ?3 AND lines IS NOT NULL
+         ORDER BY version DESC",
+    )?;
+    let mut rows = select.query(params![agent, path, upto as i64])?;
+    let mut deltas: Vec<Vec<u8>> = Vec::new();
+    let damaged = |why: &str| {
+        Error::new(format!(
+            "the per-line versions of {path} recorded in the store are damaged: {why}"
+        ))
+    };
+    let mut text = loop {
+        let Some(row) = rows.next()? else {
+            return match deltas.is_empty() {
+                true => Ok(None),
+                false => Err(damaged("a delta has nothing before it")),
+            };
+        };
+        match row.get_ref(0)? {
+            ValueRef::Text(text) => break String::from_utf8_lossy(text).into_owned(),
+            ValueRef::Blob(delta) if deltas.len() < LINES_CHAIN => deltas.push(delta.to_vec()),
+            _ => return Err(damaged("the chain of deltas is too long")),
+        }
+    };
+    let count = deltas.len();
+    for delta in deltas.iter().rev() {
+        text = decompress(delta, text.as_bytes()).map_err(|e| damaged(&e))?;
+    }
+    Ok(Some((text, count)))
 }
 
 /// For each line of `new`, its position in `old` when the line diff keeps it.
@@ -425,6 +509,56 @@ mod tests {
                 ..Row::default()
             }
         );
+    }
+
+    /// Version `v` (1-based) rewrites line `v % 50` of a 50-line text.
+    fn edited_text(upto: usize) -> Value {
+        let mut lines: Vec<String> = (0..50).map(|l| format!("line {l}\n")).collect();
+        for v in 2..=upto {
+            lines[v % 50] = format!("line {} as of v{v}\n", v % 50);
+        }
+        json!({"name": "x", "instructions": lines.concat()})
+    }
+
+    #[test]
+    fn per_line_versions_are_kept_as_deltas_and_read_back_exactly() {
+        let configs: Vec<Value> = (1..=80).map(edited_text).collect();
+        let (dir, store) = history(&configs);
+        let path = Path::parse("instructions").unwrap();
+        for upto in [1, 2, 33, 34, 35, 50, 80] {
+            let expected: Vec<u64> = (0..50u64)
+                .map(|line| (2..=upto).filter(|v| v % 50 == line).max().unwrap_or(1))
+                .collect();
+            let got = store.line_versions("a", &path, upto, 50).unwrap();
+            assert_eq!(got, Some(expected), "as of v{upto}");
+        }
+        let kinds: Vec<String> = store
+            .conn
+            .prepare(
+                "SELECT typeof(lines) FROM changes WHERE path = 'instructions' ORDER BY version",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let texts: Vec<usize> = (0..kinds.len()).filter(|&i| kinds[i] == "text").collect();
+        assert_eq!(texts, [0, 33, 66]);
+
+        // A damaged delta is an error that says what is damaged, not a panic.
+        let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER changes_update_refused;
+             UPDATE changes SET lines = x'28b52ffd00' WHERE path = 'instructions' AND version = 40;",
+        )
+        .unwrap();
+        let err = store.line_versions("a", &path, 45, 50).unwrap_err();
+        assert!(
+            err.message.contains("per-line versions of instructions"),
+            "{err:?}"
+        );
+        assert!(err.message.contains("damaged"), "{err:?}");
+        assert!(store.line_versions("a", &path, 39, 50).unwrap().is_some());
     }
 
     #[test]

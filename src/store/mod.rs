@@ -1,11 +1,13 @@
 //! The publish history: an append-only list of entries per agent, each pointing at a snapshot
-//! stored once by its content hash, chained by `change_track_id` like git's commits.
+//! stored once by its content hash (mostly as a compressed delta, see `snapshots`), chained by
+//! `change_track_id` like git's commits.
 //!
 //! Production of an agent is its newest entry. Commands reach SQLite only through [`Store`] and
 //! [`Publishing`]; nothing here prints.
 
 mod changes;
 mod schema;
+mod snapshots;
 mod staging;
 mod verify;
 
@@ -17,7 +19,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::agent::{Config, canonical_json};
+use crate::agent::{Config, canonical_config, canonical_json};
 use crate::change::{Change, Summary};
 use crate::error::{Error, Result};
 
@@ -76,6 +78,7 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     lock_timeout: Duration,
+    recent: snapshots::Recent,
 }
 
 impl Store {
@@ -86,6 +89,7 @@ impl Store {
             conn,
             path: path.to_owned(),
             lock_timeout,
+            recent: snapshots::Recent::default(),
         })
     }
 
@@ -96,6 +100,7 @@ impl Store {
             conn: schema::open(path, DEFAULT_LOCK_TIMEOUT)?,
             path: path.to_owned(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            recent: snapshots::Recent::default(),
         })
     }
 
@@ -147,7 +152,7 @@ impl Store {
     }
 
     pub fn entry(&self, agent: &str, version: u64) -> Result<Option<Entry>> {
-        entry(&self.conn, agent, version)
+        entry_at(&self.conn, agent, version)
     }
 
     pub fn by_id(&self, change_track_id: &str) -> Result<Option<Entry>> {
@@ -171,7 +176,7 @@ impl Store {
 
     /// The snapshot an entry points at.
     pub fn snapshot(&self, entry: &Entry) -> Result<Config> {
-        snapshot(&self.conn, &entry.snapshot)
+        snapshot(&self.conn, &self.recent, &entry.snapshot)
     }
 
     /// The entry a REF names: `production`/`prod`, `vN`, or a unique prefix of at least 4 hex
@@ -268,7 +273,11 @@ impl Store {
             .conn
             .transaction_with_behavior(behavior)
             .map_err(|e| locked_or(e, path, waited))?;
-        Ok(Publishing { tx, dry_run })
+        Ok(Publishing {
+            tx,
+            dry_run,
+            recent: &self.recent,
+        })
     }
 }
 
@@ -349,6 +358,7 @@ pub fn show_duration(duration: Duration) -> String {
 pub struct Publishing<'s> {
     tx: rusqlite::Transaction<'s>,
     dry_run: bool,
+    recent: &'s snapshots::Recent,
 }
 
 impl Publishing<'_> {
@@ -359,7 +369,7 @@ impl Publishing<'_> {
     }
 
     pub fn snapshot(&self, entry: &Entry) -> Result<Config> {
-        snapshot(&self.tx, &entry.snapshot)
+        snapshot(&self.tx, self.recent, &entry.snapshot)
     }
 
     /// The revert the agent's staging came from, which its publish names (see `revert`).
@@ -370,8 +380,7 @@ impl Publishing<'_> {
     /// Append the next version of an agent after `parent`, the head read in this transaction,
     /// and return the entry as stored.
     pub fn append(&self, parent: Option<&Entry>, new: &NewEntry<'_>) -> Result<Entry> {
-        let content = Value::Object(new.config.clone());
-        let snapshot_hash = sha256_hex(canonical_json(&content).as_bytes());
+        let snapshot_hash = snapshot_hash(new.config);
 
         let entry = Entry {
             agent: new.agent.to_owned(),
@@ -393,9 +402,21 @@ impl Publishing<'_> {
         if self.dry_run {
             return Ok(entry);
         }
-        self.tx
-            .prepare_cached("INSERT OR IGNORE INTO snapshots (hash, content) VALUES (?1, ?2)")?
-            .execute(params![entry.snapshot, content.to_string()])?;
+        // Stored as a delta against the snapshot of an earlier version (see `snapshots`).
+        let base = match snapshots::base_version(entry.version) {
+            None => None,
+            Some(version) => match parent {
+                Some(parent) if parent.version == version => Some(parent.snapshot.clone()),
+                _ => entry_at(&self.tx, &entry.agent, version)?.map(|base| base.snapshot),
+            },
+        };
+        snapshots::insert(
+            &self.tx,
+            self.recent,
+            &entry.snapshot,
+            &serde_json::to_string(new.config).context("cannot encode the snapshot")?,
+            base.as_deref(),
+        )?;
         let summary = serde_json::to_string(&entry.summary).context("cannot encode the summary")?;
         self.tx
             .prepare_cached(
@@ -484,7 +505,7 @@ fn by_id(conn: &Connection, change_track_id: &str) -> Result<Option<Entry>> {
     raw.map(decode_entry).transpose()
 }
 
-fn entry(conn: &Connection, agent: &str, version: u64) -> Result<Option<Entry>> {
+fn entry_at(conn: &Connection, agent: &str, version: u64) -> Result<Option<Entry>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM history WHERE agent = ?1 AND version = ?2"
     ))?;
@@ -494,14 +515,8 @@ fn entry(conn: &Connection, agent: &str, version: u64) -> Result<Option<Entry>> 
     raw.map(decode_entry).transpose()
 }
 
-fn snapshot(conn: &Connection, hash: &str) -> Result<Config> {
-    let content: Option<String> = conn
-        .prepare_cached("SELECT content FROM snapshots WHERE hash = ?1")?
-        .query_row(params![hash], |row| row.get(0))
-        .optional()?;
-    let content =
-        content.ok_or_else(|| Error::new(format!("snapshot {hash} is missing from the store")))?;
-    decode_snapshot(hash, &content)
+fn snapshot(conn: &Connection, recent: &snapshots::Recent, hash: &str) -> Result<Config> {
+    decode_snapshot(hash, &snapshots::text(conn, recent, hash)?)
 }
 
 fn decode_snapshot(hash: &str, content: &str) -> Result<Config> {
@@ -546,6 +561,12 @@ fn is_id_prefix(reference: &str) -> bool {
     (4..=64).contains(&reference.len()) && reference.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The hash a snapshot of `config` is stored under: SHA-256 of its canonical JSON. Two
+/// configurations are equal exactly when their hashes are.
+pub fn snapshot_hash(config: &Config) -> String {
+    sha256_hex(canonical_config(config).as_bytes())
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut hex = String::with_capacity(64);
@@ -584,6 +605,24 @@ pub(crate) mod testing {
 
     pub fn config(value: Value) -> Config {
         value.as_object().cloned().unwrap()
+    }
+
+    /// Every snapshot of the store at `path` as the plain JSON text stores kept before
+    /// schema version 4, by hash.
+    pub fn plain_snapshots(path: &std::path::Path) -> Vec<(String, String)> {
+        let store = Store::open(path, DEFAULT_LOCK_TIMEOUT).unwrap();
+        let mut texts: Vec<(String, String)> = store
+            .log(None, None)
+            .unwrap()
+            .iter()
+            .map(|entry| {
+                let config = store.snapshot(entry).unwrap();
+                (entry.snapshot.clone(), Value::Object(config).to_string())
+            })
+            .collect();
+        texts.sort();
+        texts.dedup();
+        texts
     }
 
     /// A store where agent `a` published each configuration in turn (v1, v2, …).

@@ -77,6 +77,9 @@ const MIGRATIONS: &[Migration] = &[
     ) WITHOUT ROWID;
     "#,
     ),
+    // 4: snapshots compressed, most as deltas against an earlier snapshot of the same agent;
+    // the plain texts of older stores are re-encoded.
+    Migration::SqlThen(super::snapshots::MIGRATION, super::snapshots::reencode),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -272,11 +275,13 @@ mod tests {
         conn.pragma_update(None, "user_version", 1).unwrap();
         conn.execute("ATTACH ?1 AS fresh", [fresh.to_str().unwrap()])
             .unwrap();
-        conn.execute_batch(
-            "INSERT INTO snapshots SELECT * FROM fresh.snapshots;
-             INSERT INTO history SELECT * FROM fresh.history ORDER BY seq;",
-        )
-        .unwrap();
+        // Snapshots were plain JSON texts then.
+        for (hash, text) in crate::store::testing::plain_snapshots(fresh) {
+            conn.execute("INSERT INTO snapshots VALUES (?1, ?2)", [hash, text])
+                .unwrap();
+        }
+        conn.execute_batch("INSERT INTO history SELECT * FROM fresh.history ORDER BY seq;")
+            .unwrap();
     }
 
     fn recorded_changes(path: &Path) -> Vec<Vec<rusqlite::types::Value>> {
@@ -324,11 +329,78 @@ mod tests {
     }
 
     #[test]
+    fn migrating_a_version_3_store_encodes_its_snapshots_as_a_publish_would_have() {
+        use serde_json::json;
+        // Two agents, 40 publishes each, and an agent going back to an earlier snapshot.
+        let mut steps = Vec::new();
+        for i in 0..40 {
+            let text = format!(
+                "{}\n",
+                (0..30)
+                    .map(|l| format!("line {l} of {}", i * (l % 3)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+            steps.push(("a", json!({"name": "a", "instructions": text, "n": i % 7})));
+            steps.push(("b", json!({"name": "b", "n": i % 5})));
+        }
+        let (dir, store) = crate::store::testing::history_of(&steps);
+        drop(store);
+        let fresh = dir.path().join("s.db");
+        let old = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&old).unwrap();
+            for migration in &MIGRATIONS[..3] {
+                let (Migration::Sql(sql) | Migration::SqlThen(sql, _)) = migration;
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            for (hash, text) in crate::store::testing::plain_snapshots(&fresh) {
+                conn.execute("INSERT INTO snapshots VALUES (?1, ?2)", [hash, text])
+                    .unwrap();
+            }
+            conn.execute("ATTACH ?1 AS fresh", [fresh.to_str().unwrap()])
+                .unwrap();
+            conn.execute_batch(
+                "INSERT INTO history SELECT * FROM fresh.history ORDER BY seq;
+                 INSERT INTO changes SELECT * FROM fresh.changes;",
+            )
+            .unwrap();
+        }
+        let encoding = |path: &Path| -> Vec<(String, Option<String>, String)> {
+            let conn = open(path, Duration::from_secs(1)).unwrap();
+            let mut stmt = conn
+                .prepare("SELECT hash, base, typeof(content) FROM snapshots ORDER BY hash")
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let migrated = encoding(&old);
+        assert_eq!(migrated, encoding(&fresh));
+        assert!(migrated.iter().all(|(_, _, kind)| kind == "blob"));
+        assert!(
+            migrated
+                .iter()
+                .filter(|(_, base, _)| base.is_some())
+                .count()
+                > 40
+        );
+        assert_eq!(
+            crate::store::testing::plain_snapshots(&old),
+            crate::store::testing::plain_snapshots(&fresh)
+        );
+    }
+
+    #[test]
     fn history_is_append_only() {
         let dir = tempfile::tempdir().unwrap();
         let conn = open(&dir.path().join("s.db"), Duration::from_secs(1)).unwrap();
         conn.execute_batch(
-            "INSERT INTO snapshots VALUES ('h', '{}');
+            "INSERT INTO snapshots (hash, content) VALUES ('h', '{}');
              INSERT INTO history (agent, version, change_track_id, author, published_at, message, snapshot, summary)
              VALUES ('a', 1, 'c', 'me', 't', 'm', 'h', '{}');",
         )

@@ -99,12 +99,26 @@ fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
     let mut present = HashSet::new();
     let mut damaged: HashMap<String, (ProblemKind, String)> = HashMap::new();
     {
-        let mut stmt = tx.prepare("SELECT hash, content FROM snapshots")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let hash: String = row.get(0)?;
-            let content: String = row.get(1)?;
-            if let Some(problem) = check_snapshot(&hash, &content) {
+        // Stored compressed, most as deltas: each is decoded through its chain (the texts
+        // decoded last are reused), and a frame that does not decode is damage too.
+        let recent = super::snapshots::Recent::default();
+        let mut stmt = tx.prepare("SELECT hash FROM snapshots")?;
+        let hashes: Vec<String> = stmt
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for hash in hashes {
+            let problem = match super::snapshots::text(tx, &recent, &hash) {
+                Ok(content) => check_snapshot(&hash, &content),
+                Err(e) => Some((
+                    ProblemKind::SnapshotUnreadable,
+                    format!(
+                        "its snapshot {} is not readable: {}",
+                        super::short(&hash),
+                        e.message
+                    ),
+                )),
+            };
+            if let Some(problem) = problem {
                 damaged.insert(hash.clone(), problem);
             }
             present.insert(hash);
@@ -348,10 +362,13 @@ mod tests {
             r#"UPDATE snapshots SET content = '{"name":"evil"}'
                WHERE hash = (SELECT snapshot FROM history WHERE agent = 'a' AND version = 1)"#,
         );
+        // v2 and v3 are stored as deltas against v1's text, so the edit damages them too.
         assert_eq!(
             kinds(&mut store),
             [
                 at(1, ProblemKind::SnapshotHash),
+                at(2, ProblemKind::SnapshotUnreadable),
+                at(3, ProblemKind::SnapshotUnreadable),
                 (Some("b".into()), Some(1), ProblemKind::SnapshotHash)
             ]
         );
@@ -377,10 +394,12 @@ mod tests {
         );
         assert_eq!(
             kinds(&mut store),
+            // v3's snapshot is a delta against v2's: without it, v3's cannot be read either.
             [
                 at(2, ProblemKind::SnapshotMissing),
                 at(3, ProblemKind::Parent),
-                at(3, ProblemKind::ChangeTrackId)
+                at(3, ProblemKind::ChangeTrackId),
+                at(3, ProblemKind::SnapshotUnreadable)
             ]
         );
     }
@@ -392,7 +411,7 @@ mod tests {
             &store,
             r#"UPDATE history SET summary = 'not json' WHERE agent = 'b';
                UPDATE history SET reverts = 'ffff' WHERE agent = 'a' AND version = 3;
-               INSERT INTO snapshots VALUES ('abcd', '[1]');"#,
+               INSERT INTO snapshots (hash, content) VALUES ('abcd', '[1]');"#,
         );
         let found = kinds(&mut store);
         assert!(found.contains(&at(3, ProblemKind::Reverts)), "{found:?}");

@@ -474,11 +474,18 @@ fn old_store(from: &Path, to: &Path) {
     conn.execute_batch(SCHEMA_1).unwrap();
     conn.execute("ATTACH ?1 AS new", [from.to_str().unwrap()])
         .unwrap();
-    conn.execute_batch(
-        "INSERT INTO snapshots SELECT * FROM new.snapshots;
-         INSERT INTO history SELECT * FROM new.history ORDER BY seq;",
-    )
-    .unwrap();
+    // Snapshots were plain JSON texts then (schema version 4 compresses them).
+    let store = agentctl::store::Store::open(from, agentctl::store::DEFAULT_LOCK_TIMEOUT).unwrap();
+    for entry in store.log(None, None).unwrap() {
+        let text = serde_json::Value::Object(store.snapshot(&entry).unwrap()).to_string();
+        conn.execute(
+            "INSERT OR IGNORE INTO snapshots VALUES (?1, ?2)",
+            [&entry.snapshot, &text],
+        )
+        .unwrap();
+    }
+    conn.execute_batch("INSERT INTO history SELECT * FROM new.history ORDER BY seq;")
+        .unwrap();
 }
 
 #[test]

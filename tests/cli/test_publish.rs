@@ -422,6 +422,22 @@ fn git_commit_is_null_outside_git() {
 }
 
 #[test]
+fn git_commit_is_recorded_when_the_repository_is_above_the_workspace() {
+    let env = TestEnv::new();
+    let repo = env.tmp.path();
+    git(repo, &["init", "-q"]);
+    git(repo, &["config", "user.name", "Git Person"]);
+    git(repo, &["config", "user.email", "git@example.com"]);
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    git(repo, &["add", "ws/agents"]);
+    git(repo, &["commit", "-q", "-m", "add agent a"]);
+    let head = git(repo, &["rev-parse", "HEAD"]);
+
+    env.publish_json(&[]);
+    assert_eq!(env.log_entries(&["a"])[0]["git_commit"], head.as_str());
+}
+
+#[test]
 fn git_commit_is_null_in_a_repository_without_commits() {
     let env = TestEnv::new();
     git_init(&env);

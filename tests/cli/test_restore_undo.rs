@@ -263,7 +263,9 @@ fn a_staging_link_leading_outside_the_workspace_is_not_replaced() {
     std::os::unix::fs::symlink(&real, staging_path(&env)).unwrap();
     let store_before = env.store_bytes();
     for command in [&["revert", AGENT, "v2"][..], &["restore", AGENT, "v1"]] {
-        env.run(command).code(2).stderr_has("leads outside the workspace");
+        env.run(command)
+            .code(2)
+            .stderr_has("leads outside the workspace");
         assert!(
             fs::symlink_metadata(staging_path(&env))
                 .unwrap()

@@ -814,3 +814,66 @@ fn odd_file_names_are_invalid_agents_with_a_location() {
         .stderr_has("--> agents/my agent.yaml")
         .stderr_has("not a valid agent id");
 }
+
+// ---------------------------------------------------------------------------------------------
+// status: the staging index
+
+fn staging_index(env: &TestEnv) -> String {
+    std::fs::read_to_string(env.root.join(".agentctl/staging-index")).unwrap_or_default()
+}
+
+#[test]
+fn status_remembers_the_files_it_parsed_and_notices_every_edit() {
+    let env = TestEnv::new();
+    let file = env.write_agent("a", BASE);
+    publish(&env, "a");
+    assert_eq!(status_of(&env, "a")["state"], "clean");
+    let digest = agentctl::store::sha256_hex(&std::fs::read(&file).unwrap());
+    let index = staging_index(&env);
+    assert!(index.starts_with("agentctl staging index "), "{index}");
+    assert!(index.contains(&format!("\na {digest} ")), "{index}");
+
+    env.write_agent("a", &BASE.replace("temperature: 1\n", "temperature: 1.5\n"));
+    assert_eq!(status_of(&env, "a")["state"], "modified");
+    env.write_agent("a", BASE_REFORMATTED);
+    assert_eq!(status_of(&env, "a")["state"], "clean");
+    assert_eq!(status_of(&env, "a")["state"], "clean");
+    env.write_agent("a", "name: [unclosed\n");
+    assert_eq!(status_of(&env, "a")["state"], "invalid");
+    env.write_agent("a", BASE);
+    assert_eq!(status_of(&env, "a")["state"], "clean");
+
+    // The index is what status reads for a file it knows: made to lie, status believes it...
+    let header = staging_index(&env).lines().next().unwrap().to_owned();
+    let lie = format!("{header}\na {digest} {}\n", "0".repeat(64));
+    std::fs::write(env.root.join(".agentctl/staging-index"), &lie).unwrap();
+    assert_eq!(status_of(&env, "a")["state"], "modified");
+    // ...but never diff or publish, which parse the file.
+    env.run(&["diff", "a", "--exit-code"]).success();
+    // An index written by another version is not trusted.
+    let other = lie.replace(&header, "agentctl staging index 0.0.0-other");
+    std::fs::write(env.root.join(".agentctl/staging-index"), other).unwrap();
+    assert_eq!(status_of(&env, "a")["state"], "clean");
+}
+
+#[test]
+fn a_damaged_or_unwritable_staging_index_is_not_an_error() {
+    let env = TestEnv::new();
+    env.write_agent("a", BASE);
+    publish(&env, "a");
+    let index = env.root.join(".agentctl/staging-index");
+    std::fs::write(&index, "\u{0}garbage\nmore").unwrap();
+    assert_eq!(status_of(&env, "a")["state"], "clean");
+    // A folder where the index should be: it cannot be written, and status still answers.
+    std::fs::remove_file(&index).unwrap();
+    std::fs::create_dir(&index).unwrap();
+    env.write_agent("a", &BASE.replace("temperature: 1\n", "temperature: 1.5\n"));
+    let run = env.run(&["status"]);
+    run.success();
+    assert!(
+        status_line(&run, "a").starts_with("modified"),
+        "{}",
+        run.show()
+    );
+    assert_eq!(run.stderr, "", "{}", run.show());
+}

@@ -7,10 +7,22 @@ use std::path::Path;
 
 use crate::common::{Run, TestEnv, agent_yaml, agentctl};
 
-/// An agent of about 400 KB, bigger than the file-size limit the tests set.
+/// An agent of about 400 KB, bigger than the file-size limit the tests set even compressed:
+/// its lines are pseudo-random hex, which zstd cannot shrink below half.
 fn big_agent() -> String {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     let prompt: String = (0..8000)
-        .map(|i| format!("  line {i} of a long system prompt with some words in it\n"))
+        .map(|_| {
+            let words: Vec<String> = (0..3)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    format!("{state:016x}")
+                })
+                .collect();
+            format!("  {}\n", words.join(" "))
+        })
         .collect();
     format!("name: Big\ninstructions: |\n{prompt}")
 }
