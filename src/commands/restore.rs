@@ -93,7 +93,7 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
         })?;
     } else if current.is_some() && !applied.is_empty() {
         let style = Style::text(ctx.ui, args.show_secrets, args.unified);
-        ctx.ui.stdout(&render::changes_text(
+        ctx.ui.page(&render::changes_text(
             &applied,
             style,
             ("Staging was", &format!("v{}", entry.version)),

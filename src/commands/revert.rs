@@ -109,7 +109,7 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
     } else {
         let style = Style::text(ctx.ui, args.show_secrets, args.unified);
         ctx.ui
-            .stdout(&report(&reverted, &applied, &conflicts, style))?;
+            .page(&report(&reverted, &applied, &conflicts, style))?;
     }
 
     let production = store.head(&args.agent)?;
