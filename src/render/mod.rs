@@ -414,14 +414,23 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
         style.paint(&title, Tone::Changed),
         style.paint(entry.short_id(), Tone::Dim)
     );
-    out.push_str(&format!("Author:    {}\n", clean(&entry.author)));
-    out.push_str(&format!(
-        "Published: {} ({})\n",
+    let published = format!(
+        "{} ({})",
         entry.published_at,
         relative_time(&entry.published_at, now)
-    ));
+    );
+    let mut fields = vec![
+        ("Author:    ", clean(&entry.author)),
+        ("Published: ", published),
+    ];
+    if let Some(reverted) = &entry.reverts {
+        fields.push(("Reverts:   ", crate::store::short(reverted).to_owned()));
+    }
     if let Some(commit) = &entry.git_commit {
-        out.push_str(&format!("Commit:    {}\n", crate::store::short(commit)));
+        fields.push(("Commit:    ", crate::store::short(commit).to_owned()));
+    }
+    for (label, value) in fields {
+        out.push_str(&wrapped(label, &value, style.width));
     }
     out.push('\n');
     for line in entry.message.lines() {
@@ -429,13 +438,30 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
         if line.trim().is_empty() {
             out.push('\n');
         } else {
-            out.push_str(&format!("    {line}\n"));
+            out.push_str(&wrapped("    ", &line, style.width));
         }
     }
-    out.push_str(&format!(
-        "    {}\n",
-        style.paint(&summary_line(entry), Tone::Dim)
-    ));
+    for line in wrapped("    ", &summary_line(entry), style.width).lines() {
+        out.push_str(&format!("{}\n", style.paint(line, Tone::Dim)));
+    }
+    out
+}
+
+/// `text` after `lead`, wrapped to `width` with continuation lines indented under it.
+fn wrapped(lead: &str, text: &str, width: usize) -> String {
+    let indent = columns::width(lead);
+    let mut out = String::new();
+    for (i, line) in columns::wrap(&[columns::Span::plain(text)], width.saturating_sub(indent))
+        .iter()
+        .enumerate()
+    {
+        let lead = if i == 0 {
+            lead.to_owned()
+        } else {
+            " ".repeat(indent)
+        };
+        out.push_str(&format!("{lead}{}\n", columns::draw(line, false)));
+    }
     out
 }
 

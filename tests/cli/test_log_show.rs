@@ -684,3 +684,19 @@ fn log_with_no_room_prints_nothing() {
         run.show()
     );
 }
+
+/// The entry header and message are fitted to narrow widths too, not only the changes.
+#[test]
+fn entry_headers_and_messages_fit_narrow_widths() {
+    let env = TestEnv::new();
+    env.write_agent("bot", &agent_yaml("Bot", 0.2));
+    let message = "A long message that explains at length why this publish changes the bot";
+    env.run(&["publish", "bot", "-m", message]).success();
+    for args in [&["show", "bot"][..], &["log", "bot"]] {
+        let run = env.run_with(env.command().env("COLUMNS", "40").args(args));
+        run.success().stdout_has("why this publish");
+        for line in run.stdout.lines() {
+            assert!(line.chars().count() <= 40, "{args:?}: {line:?}");
+        }
+    }
+}

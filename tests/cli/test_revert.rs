@@ -314,6 +314,10 @@ fn after_a_revert_the_change_is_pending_until_publish_which_records_it() {
         json!({"version": 2, "change_track_id": v2_id})
     );
 
+    env.run(&["log", AGENT, "-n", "1"])
+        .success()
+        .stdout_has(&format!("Reverts:   {}", &v2_id.as_str().unwrap()[..8]));
+
     // The next publish is an ordinary one again.
     env.write_agent(AGENT, &v1.replace("Be brief.", "Be terse."));
     let published = env.publish_json(&[]);
