@@ -329,3 +329,17 @@ mod tests {
         assert_eq!(redact("postgres://a:b:c@h/x"), "postgres://a:***@h/x");
     }
 }
+
+/// The store modules' own tests reach into the SQLite connection they built.
+#[cfg(test)]
+impl std::ops::Deref for Store {
+    type Target = Sqlite;
+
+    fn deref(&self) -> &Sqlite {
+        match self {
+            Store::Sqlite(s) => s,
+            #[cfg(feature = "postgres")]
+            Store::Postgres(_) => unreachable!("a test store is SQLite"),
+        }
+    }
+}

@@ -495,6 +495,7 @@ pub(super) fn decode_value(text: &str) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
     use crate::store::testing::{config, history};
     use serde_json::json;
 

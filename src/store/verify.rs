@@ -311,6 +311,7 @@ fn shorten(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
     use crate::store::DEFAULT_LOCK_TIMEOUT;
     use crate::store::tests::publish;
 
