@@ -14,6 +14,7 @@ pub mod revert;
 pub mod schema;
 pub mod show;
 pub mod status;
+pub mod store;
 pub mod undo;
 pub mod validate;
 pub mod verify;
@@ -218,5 +219,6 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         Command::Schema(args) => schema::cmd_schema(&ctx, args),
         Command::Completions(args) => completions::cmd_completions(&ctx, args),
         Command::Verify(args) => verify::cmd_verify(&ctx, args),
+        Command::Store(args) => store::cmd_store(&ctx, args),
     }
 }

@@ -311,8 +311,8 @@ fn shorten(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
     use crate::store::DEFAULT_LOCK_TIMEOUT;
+    use crate::store::Store;
     use crate::store::tests::publish;
 
     fn damage(store: &Store, sql: &str) {

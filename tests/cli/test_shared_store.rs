@@ -41,7 +41,10 @@ fn publish_log_show_diff_status(env: TestEnv) {
     let first = env.publish_json(&["-m", "first"]);
     assert_eq!(first["results"][0]["version"], 1);
     let again = env.publish_json(&[]);
-    assert_eq!(again["has_changes"], false, "identical staging is published once");
+    assert_eq!(
+        again["has_changes"], false,
+        "identical staging is published once"
+    );
     env.write_agent("bot", &agent_yaml("bot", 0.7));
     env.run(&["diff", "--exit-code"]).code(1).stdout_has("0.7");
     let second = env.publish_json(&["--expect", "v1", "bot"]);
@@ -52,7 +55,9 @@ fn publish_log_show_diff_status(env: TestEnv) {
     assert_eq!(log.len(), 2);
     assert_eq!(log[0]["parent"], log[1]["change_track_id"]);
     assert_eq!(env.log_entries(&["-n", "1"]).len(), 1);
-    env.run(&["show", "bot", "v1"]).success().stdout_has("first");
+    env.run(&["show", "bot", "v1"])
+        .success()
+        .stdout_has("first");
     env.run(&["show", "bot", "--json"]).success();
     env.run(&["diff", "bot", "--from", "v1", "--to", "v2", "--exit-code"])
         .code(1);
@@ -72,7 +77,10 @@ fn revert_restore_undo(env: TestEnv) {
     let published = env.publish_json(&[]);
     assert_eq!(published["results"][0]["version"], 3);
     let v3 = env.log_entries(&["bot", "-n", "1"]);
-    assert_eq!(v3[0]["reverts"]["version"], 2, "the revert is named: {v3:?}");
+    assert_eq!(
+        v3[0]["reverts"]["version"], 2,
+        "the revert is named: {v3:?}"
+    );
     env.write_agent("bot", &agent_yaml("bot", 0.5));
     env.run(&["restore", "bot"]).success();
     env.run(&["diff", "--exit-code"]).success();
@@ -112,7 +120,9 @@ fn verify_and_refs(env: TestEnv) {
 /// each from its own workspace with its own (versions 2 to 21, no gaps, chain intact).
 #[test]
 fn twenty_concurrent_publishers_on_postgres() {
-    let Some(server) = test_postgres() else { return };
+    let Some(server) = test_postgres() else {
+        return;
+    };
     let url = fresh_schema(&server);
     let mut envs: Vec<TestEnv> = (0..20)
         .map(|_| {
@@ -139,11 +149,19 @@ fn twenty_concurrent_publishers_on_postgres() {
             .collect();
         for child in children {
             let out = child.wait_with_output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     };
     publish_all(&mut envs);
-    assert_eq!(envs[0].log_entries(&["bot"]).len(), 1, "identical staging recorded once");
+    assert_eq!(
+        envs[0].log_entries(&["bot"]).len(),
+        1,
+        "identical staging recorded once"
+    );
     for (i, env) in envs.iter().enumerate() {
         env.write_agent("bot", &agent_yaml("bot", 0.01 * (i + 1) as f64));
     }
@@ -158,7 +176,9 @@ fn twenty_concurrent_publishers_on_postgres() {
 /// among them) leave no lock: the next publish, with a short lock timeout, proceeds.
 #[test]
 fn a_killed_publisher_leaves_no_lock_on_postgres() {
-    let Some(env) = TestEnv::on(StoreKind::Postgres) else { return };
+    let Some(env) = TestEnv::on(StoreKind::Postgres) else {
+        return;
+    };
     for (i, delay) in [5u64, 15, 30, 50, 80, 120].into_iter().enumerate() {
         env.write_agent("bot", &agent_yaml("bot", 0.1 * (i + 1) as f64));
         let mut child = env
@@ -172,8 +192,12 @@ fn a_killed_publisher_leaves_no_lock_on_postgres() {
         child.kill().unwrap();
         child.wait().unwrap();
         let started = Instant::now();
-        env.run(&["--lock-timeout", "2s", "publish", "bot"]).success();
-        assert!(started.elapsed() < Duration::from_secs(2), "the next publish waited");
+        env.run(&["--lock-timeout", "2s", "publish", "bot"])
+            .success();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the next publish waited"
+        );
     }
     env.run(&["verify"]).success();
 }
@@ -188,4 +212,49 @@ fn a_refused_connection_shows_no_password() {
         .stderr_has("cannot connect to the store postgres://bob:***@127.0.0.1:1/db");
     assert!(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"));
     assert!(!env.root.join(".agentctl").exists(), "nothing was created");
+}
+
+/// `store copy` SQLite → PostgreSQL → SQLite keeps every id (`log --json` identical at each
+/// step, verified), completes a partial copy, and refuses a destination that disagrees.
+#[test]
+fn store_copy_round_trips_and_refuses_a_disagreeing_destination() {
+    let Some(server) = test_postgres() else {
+        return;
+    };
+    let env = TestEnv::on(StoreKind::Sqlite).unwrap();
+    for i in 0..30 {
+        env.write_agent("bot", &agent_yaml("bot", 0.01 * f64::from(i + 1)));
+        env.write_agent("other", &agent_yaml("other", 0.02 * f64::from(i % 7 + 1)));
+        env.run(&["publish"]).success();
+    }
+    env.run(&["revert", "bot", "v30"]).success();
+    env.run(&["publish", "bot"]).success();
+    let log = |store: &str| {
+        let run = env.run(&["--store", store, "log", "--json"]);
+        run.success();
+        run.json()
+    };
+    let sqlite = env.store().display().to_string();
+    let original = log(&sqlite);
+    let url = fresh_schema(&server);
+    env.run(&["store", "copy", &sqlite, &url])
+        .success()
+        .stderr_has("Copied");
+    assert_eq!(log(&url), original);
+    env.run(&["--store", &url, "verify"]).success();
+    let back = env.root.join("back.db").display().to_string();
+    env.run(&["store", "copy", &url, &back]).success();
+    assert_eq!(log(&back), original);
+    env.run(&["--store", &back, "verify"]).success();
+    // Again: nothing left to copy, nothing changed.
+    env.run(&["store", "copy", &sqlite, &url])
+        .success()
+        .stderr_has("Copied 0 of");
+
+    let other = TestEnv::on(StoreKind::Sqlite).unwrap();
+    other.write_agent("bot", &agent_yaml("bot", 0.99));
+    other.run(&["publish", "-m", "elsewhere"]).success();
+    let run = env.run(&["store", "copy", &other.store().display().to_string(), &url]);
+    run.code(2).stderr_has("disagrees with the source");
+    assert_eq!(log(&url), original, "the refused destination is unchanged");
 }
