@@ -311,6 +311,20 @@ pub fn redact(url: &str) -> String {
     format!("{scheme}://{shown_user}@{host}{}", tail.join("&"))
 }
 
+/// The store modules' own tests reach into the SQLite connection they built.
+#[cfg(test)]
+impl std::ops::Deref for Store {
+    type Target = Sqlite;
+
+    fn deref(&self) -> &Sqlite {
+        match self {
+            Store::Sqlite(s) => s,
+            #[cfg(feature = "postgres")]
+            Store::Postgres(_) => unreachable!("a test store is SQLite"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact;
@@ -327,19 +341,5 @@ mod tests {
             "postgresql://h/x?sslmode=require&password=***"
         );
         assert_eq!(redact("postgres://a:b:c@h/x"), "postgres://a:***@h/x");
-    }
-}
-
-/// The store modules' own tests reach into the SQLite connection they built.
-#[cfg(test)]
-impl std::ops::Deref for Store {
-    type Target = Sqlite;
-
-    fn deref(&self) -> &Sqlite {
-        match self {
-            Store::Sqlite(s) => s,
-            #[cfg(feature = "postgres")]
-            Store::Postgres(_) => unreachable!("a test store is SQLite"),
-        }
     }
 }

@@ -99,6 +99,7 @@ pub enum StoreKind {
 
 /// The test server (`.ci/postgres-up` exports `AGENTCTL_TEST_POSTGRES`). Unset: `None` with a
 /// message, so a local run without a server skips; under `CI=true` a missing server fails.
+#[allow(clippy::print_stderr)] // a skipped test says so
 pub fn test_postgres() -> Option<String> {
     match std::env::var("AGENTCTL_TEST_POSTGRES") {
         Ok(url) if !url.is_empty() => Some(url),
