@@ -293,12 +293,12 @@ pub fn redact(url: &str) -> String {
     };
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
-    let Some((userinfo, host)) = authority.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    let shown_user = match userinfo.split_once(':') {
-        Some((user, _)) => format!("{user}:***"),
-        None => userinfo.to_owned(),
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
     };
     // `password=` in the query is a password too.
     let tail: Vec<String> = tail
@@ -308,7 +308,7 @@ pub fn redact(url: &str) -> String {
             None => part.to_owned(),
         })
         .collect();
-    format!("{scheme}://{shown_user}@{host}{}", tail.join("&"))
+    format!("{scheme}://{authority}{}", tail.join("&"))
 }
 
 /// The store modules' own tests reach into the SQLite connection they built.
