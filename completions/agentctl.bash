@@ -61,6 +61,9 @@ _agentctl() {
             agentctl,status)
                 cmd="agentctl__subcmd__status"
                 ;;
+            agentctl,store)
+                cmd="agentctl__subcmd__store"
+                ;;
             agentctl,undo)
                 cmd="agentctl__subcmd__undo"
                 ;;
@@ -115,6 +118,9 @@ _agentctl() {
             agentctl__subcmd__help,status)
                 cmd="agentctl__subcmd__help__subcmd__status"
                 ;;
+            agentctl__subcmd__help,store)
+                cmd="agentctl__subcmd__help__subcmd__store"
+                ;;
             agentctl__subcmd__help,undo)
                 cmd="agentctl__subcmd__help__subcmd__undo"
                 ;;
@@ -124,6 +130,21 @@ _agentctl() {
             agentctl__subcmd__help,verify)
                 cmd="agentctl__subcmd__help__subcmd__verify"
                 ;;
+            agentctl__subcmd__help__subcmd__store,copy)
+                cmd="agentctl__subcmd__help__subcmd__store__subcmd__copy"
+                ;;
+            agentctl__subcmd__store,copy)
+                cmd="agentctl__subcmd__store__subcmd__copy"
+                ;;
+            agentctl__subcmd__store,help)
+                cmd="agentctl__subcmd__store__subcmd__help"
+                ;;
+            agentctl__subcmd__store__subcmd__help,copy)
+                cmd="agentctl__subcmd__store__subcmd__help__subcmd__copy"
+                ;;
+            agentctl__subcmd__store__subcmd__help,help)
+                cmd="agentctl__subcmd__store__subcmd__help__subcmd__help"
+                ;;
             *)
                 ;;
         esac
@@ -131,7 +152,7 @@ _agentctl() {
 
     case "${cmd}" in
         agentctl)
-            opts="-C -h -V --store --color --no-pager --lock-timeout --help --version init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help"
+            opts="-C -h -V --store --color --no-pager --lock-timeout --help --version init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify store help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,7 +330,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__help)
-            opts="init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify help"
+            opts="init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify store help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,6 +542,34 @@ _agentctl() {
         agentctl__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentctl__subcmd__help__subcmd__store)
+            opts="copy"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentctl__subcmd__help__subcmd__store__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -899,6 +948,108 @@ _agentctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentctl__subcmd__store)
+            opts="-C -h --store --color --no-pager --lock-timeout --help copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentctl__subcmd__store__subcmd__copy)
+            opts="-C -h --store --color --no-pager --lock-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentctl__subcmd__store__subcmd__help)
+            opts="copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentctl__subcmd__store__subcmd__help__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentctl__subcmd__store__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -44,6 +44,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
             cand schema 'Print the JSON Schema (draft-07) of the agent file, for editors'' YAML language servers'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand verify 'Check the store''s integrity: every snapshot hash and the hash chain of every history'
+            cand store 'Manage stores: copy a whole history between SQLite and PostgreSQL'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'agentctl;init'= {
@@ -242,6 +243,34 @@ set edit:completion:arg-completer[agentctl] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'agentctl;store'= {
+            cand -C 'Run as if started in DIR'
+            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --color 'When to use colour [default: auto]'
+            cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
+            cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand copy 'Copy a whole history from one store to another (SQLite ↔ PostgreSQL), every change_track_id kept, then verify the copy'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentctl;store;copy'= {
+            cand -C 'Run as if started in DIR'
+            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --color 'When to use colour [default: auto]'
+            cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
+            cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentctl;store;help'= {
+            cand copy 'Copy a whole history from one store to another (SQLite ↔ PostgreSQL), every change_track_id kept, then verify the copy'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentctl;store;help;copy'= {
+        }
+        &'agentctl;store;help;help'= {
+        }
         &'agentctl;help'= {
             cand init 'Create a workspace: .agentctl/ holding an empty store, and agents/ for staging files'
             cand new 'Create agents/AGENT.yaml from a commented template holding every section'
@@ -260,6 +289,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
             cand schema 'Print the JSON Schema (draft-07) of the agent file, for editors'' YAML language servers'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand verify 'Check the store''s integrity: every snapshot hash and the hash chain of every history'
+            cand store 'Manage stores: copy a whole history between SQLite and PostgreSQL'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'agentctl;help;init'= {
@@ -295,6 +325,11 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         &'agentctl;help;completions'= {
         }
         &'agentctl;help;verify'= {
+        }
+        &'agentctl;help;store'= {
+            cand copy 'Copy a whole history from one store to another (SQLite ↔ PostgreSQL), every change_track_id kept, then verify the copy'
+        }
+        &'agentctl;help;store;copy'= {
         }
         &'agentctl;help;help'= {
         }

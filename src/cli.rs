@@ -94,6 +94,7 @@ pub enum Command {
     Schema(commands::schema::Args),
     Completions(commands::completions::Args),
     Verify(commands::verify::Args),
+    Store(commands::store::Args),
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ pub struct Args {
 pub fn cmd_init(ctx: &Context, args: Args) -> Result<u8> {
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
     // A --store is checked (or created) first, so that a bad one leaves no workspace behind.
-    if let Some(store) = ctx.explicit_store() {
+    if let Some(url) = ctx.store_url() {
+        Store::connect(&url, ctx.lock_timeout())?;
+    } else if let Some(store) = ctx.explicit_store() {
         Store::open(&store, ctx.lock_timeout())?;
     }
     let workspace = Workspace::init(&dir, |path| Store::open(path, ctx.lock_timeout()).map(drop))?;
@@ -24,7 +26,7 @@ pub fn cmd_init(ctx: &Context, args: Args) -> Result<u8> {
         &format!(
             "agentctl workspace in {} (store: {})",
             workspace.root.display(),
-            ctx.store_path(&workspace).display()
+            ctx.store_shown(&workspace)
         ),
     );
     ctx.ui.hint(&format!(

@@ -14,6 +14,7 @@ pub mod revert;
 pub mod schema;
 pub mod show;
 pub mod status;
+pub mod store;
 pub mod undo;
 pub mod validate;
 pub mod verify;
@@ -58,6 +59,21 @@ impl Context<'_> {
         })
     }
 
+    /// The explicit store when it is a PostgreSQL URL (SPEC 11) rather than a file.
+    pub fn store_url(&self) -> Option<String> {
+        let store = self.explicit_store()?;
+        let store = store.to_str()?;
+        crate::store::is_url(store).then(|| store.to_owned())
+    }
+
+    /// The store as shown to people: a file's path, or a URL without its password.
+    pub fn store_shown(&self, workspace: &Workspace) -> String {
+        match self.store_url() {
+            Some(url) => crate::store::redact(&url),
+            None => self.store_path(workspace).display().to_string(),
+        }
+    }
+
     pub fn store_path(&self, workspace: &Workspace) -> PathBuf {
         self.explicit_store()
             .unwrap_or_else(|| workspace.default_store())
@@ -68,6 +84,9 @@ impl Context<'_> {
     /// yet is read as an empty history, with a warning, and not created: a typo must not
     /// leave files behind, and CI's first `diff` before any publish must still work.
     pub fn open_store(&self, workspace: &Workspace) -> Result<Store> {
+        if let Some(url) = self.store_url() {
+            return Store::connect(&url, self.lock_timeout());
+        }
         let path = self.store_path(workspace);
         if path.exists() {
             return Store::open(&path, self.lock_timeout());
@@ -85,6 +104,9 @@ impl Context<'_> {
     /// Open the store to publish to it: a `--store` file that does not exist yet is created
     /// (a CI cache's first run).
     pub fn open_store_for_writing(&self, workspace: &Workspace) -> Result<Store> {
+        if let Some(url) = self.store_url() {
+            return Store::connect(&url, self.lock_timeout());
+        }
         let path = self.store_path(workspace);
         if self.explicit_store().is_none() && !path.exists() {
             return Err(missing_workspace_store(workspace, &path));
@@ -197,5 +219,6 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         Command::Schema(args) => schema::cmd_schema(&ctx, args),
         Command::Completions(args) => completions::cmd_completions(&ctx, args),
         Command::Verify(args) => verify::cmd_verify(&ctx, args),
+        Command::Store(args) => store::cmd_store(&ctx, args),
     }
 }

@@ -19,6 +19,10 @@ pub fn cmd_verify(ctx: &Context, args: Args) -> Result<u8> {
     // A store given with --store is verified without a workspace (a CI volume); a store that
     // does not exist is an error here, not an empty history.
     let (mut store, shown) = match ctx.explicit_store() {
+        Some(_) if let Some(url) = ctx.store_url() => (
+            Store::connect(&url, ctx.lock_timeout())?,
+            crate::store::redact(&url),
+        ),
         Some(path) if !path.exists() => {
             return Err(Error::new(format!(
                 "the store {} does not exist",

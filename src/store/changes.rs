@@ -25,7 +25,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
 
 use super::snapshots::{compress, decompress};
-use super::{Entry, Store, decode_snapshot};
+use super::{Entry, Sqlite, decode_snapshot};
 use crate::agent::Config;
 use crate::change::{self, Change, Kind, Path, is_multiline, value_at};
 use crate::error::{Error, Result};
@@ -64,15 +64,15 @@ const SETTING: &str = "changes INDEXED BY changes_setting
 
 /// One row to record: the change at this path, if any, and the values kept.
 #[derive(Debug, Default, PartialEq)]
-struct Row {
-    kind: Option<&'static str>,
-    old: Option<String>,
-    new: Option<String>,
-    lines: Option<SqlValue>,
+pub(super) struct Row {
+    pub(super) kind: Option<&'static str>,
+    pub(super) old: Option<String>,
+    pub(super) new: Option<String>,
+    pub(super) lines: Option<SqlValue>,
 }
 
 /// The rows a publish's changes make, by path.
-fn rows(changes: &[Change]) -> BTreeMap<String, Row> {
+pub(super) fn rows(changes: &[Change]) -> BTreeMap<String, Row> {
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     for change in changes {
         for ancestor in change.path.ancestors() {
@@ -143,8 +143,8 @@ pub(super) fn record(
 /// For a change that sets a multi-line string: the version that last changed each of its
 /// lines. A line that the line diff keeps from the text before keeps that line's version;
 /// every other line is this change's.
-fn line_versions(
-    conn: &Connection,
+pub(super) fn line_versions(
+    conn: &impl Recorded,
     agent: &str,
     version: u64,
     change: &Change,
@@ -178,8 +178,8 @@ fn line_versions(
 /// version `upto`: as recorded with the change that set the text, or, when a value above it
 /// set it (or it was a single line), that change's version for every line. `None` when no
 /// recorded change set it.
-fn lines_as_of(
-    conn: &Connection,
+pub(super) fn lines_as_of(
+    conn: &impl Recorded,
     agent: &str,
     path: &Path,
     upto: u64,
@@ -187,7 +187,7 @@ fn lines_as_of(
 ) -> Result<Option<Vec<u64>>> {
     let mut newest: Option<(u64, Path)> = None;
     for setter in path.ancestors().chain([path.clone()]) {
-        if let Some(&version) = settings(conn, agent, &setter, upto, Some(1))?.first()
+        if let Some(&version) = conn.settings(agent, &setter, upto, Some(1))?.first()
             && newest.as_ref().is_none_or(|(n, _)| version > *n)
         {
             newest = Some((version, setter));
@@ -197,12 +197,42 @@ fn lines_as_of(
         return Ok(None);
     };
     if setter == *path
-        && let Some(versions) = recorded_lines(conn, agent, &path.to_string(), version)?
+        && let Some(versions) = conn.recorded_lines(agent, &path.to_string(), version)?
         && versions.len() == count
     {
         return Ok(Some(versions));
     }
     Ok(Some(vec![version; count]))
+}
+
+/// What per-line versions are carried over from: the changes recorded before, in either store.
+pub(super) trait Recorded {
+    /// The versions up to `upto` that set the value at exactly `path`, newest first.
+    fn settings(
+        &self,
+        agent: &str,
+        path: &Path,
+        upto: u64,
+        limit: Option<usize>,
+    ) -> Result<Vec<u64>>;
+    /// The per-line versions recorded at `path` by `version` exactly, if that row holds them.
+    fn recorded_lines(&self, agent: &str, path: &str, version: u64) -> Result<Option<Vec<u64>>>;
+}
+
+impl Recorded for Connection {
+    fn settings(
+        &self,
+        agent: &str,
+        path: &Path,
+        upto: u64,
+        limit: Option<usize>,
+    ) -> Result<Vec<u64>> {
+        settings(self, agent, path, upto, limit)
+    }
+
+    fn recorded_lines(&self, agent: &str, path: &str, version: u64) -> Result<Option<Vec<u64>>> {
+        recorded_lines(self, agent, path, version)
+    }
 }
 
 /// How many deltas may follow a row of per-line versions kept as text.
@@ -363,7 +393,7 @@ pub(super) fn backfill(tx: &Transaction<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-impl Store {
+impl Sqlite {
     /// `agent`'s entries whose changes touch `path`, newest first, at most `limit` of them.
     /// A change touches a path when it is at it, under it, or above it with an old or new
     /// value that holds something at it (an added `tools[x]` touches `tools[x].description`
@@ -454,7 +484,7 @@ impl Store {
     }
 }
 
-fn decode_value(text: &str) -> Result<Value> {
+pub(super) fn decode_value(text: &str) -> Result<Value> {
     // Values nest as deep as the configurations they come from; see `decode_snapshot`.
     let mut reader = serde_json::Deserializer::from_str(text);
     reader.disable_recursion_limit();
@@ -465,6 +495,7 @@ fn decode_value(text: &str) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
     use crate::store::testing::{config, history};
     use serde_json::json;
 

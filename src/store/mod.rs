@@ -5,7 +5,10 @@
 //! Production of an agent is its newest entry. Commands reach SQLite only through [`Store`] and
 //! [`Publishing`]; nothing here prints.
 
+mod backend;
 mod changes;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod schema;
 mod snapshots;
 mod staging;
@@ -23,8 +26,9 @@ use crate::agent::{Config, canonical_config, canonical_json};
 use crate::change::{Change, Summary};
 use crate::error::{Error, Result};
 
+pub use backend::{Publishing, StagingWrite, Store, is_url, redact};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub use staging::{BACKUPS_KEPT, Backup, StagingWrite};
+pub use staging::{BACKUPS_KEPT, Backup, SqliteStagingWrite};
 pub use verify::{Problem, ProblemKind, Report};
 
 /// How long a writer waits for another one before giving up.
@@ -74,18 +78,18 @@ pub struct NewEntry<'a> {
     pub git_commit: Option<&'a str>,
 }
 
-pub struct Store {
+pub struct Sqlite {
     conn: Connection,
     path: PathBuf,
     lock_timeout: Duration,
     recent: snapshots::Recent,
 }
 
-impl Store {
+impl Sqlite {
     /// Open the store at `path`, creating an empty one if the file does not exist.
-    pub fn open(path: &Path, lock_timeout: Duration) -> Result<Store> {
+    pub fn open(path: &Path, lock_timeout: Duration) -> Result<Sqlite> {
         let conn = schema::open(path, lock_timeout)?;
-        Ok(Store {
+        Ok(Sqlite {
             conn,
             path: path.to_owned(),
             lock_timeout,
@@ -94,9 +98,9 @@ impl Store {
     }
 
     /// An empty history held in memory, for reading a store that does not exist yet.
-    pub fn empty() -> Result<Store> {
+    pub fn empty() -> Result<Sqlite> {
         let path = Path::new(":memory:");
-        Ok(Store {
+        Ok(Sqlite {
             conn: schema::open(path, DEFAULT_LOCK_TIMEOUT)?,
             path: path.to_owned(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
@@ -159,41 +163,9 @@ impl Store {
         by_id(&self.conn, change_track_id)
     }
 
-    /// The publish before `entry`, or `None` for v1.
-    pub fn parent_of(&self, entry: &Entry) -> Result<Option<Entry>> {
-        if entry.version == 1 {
-            return Ok(None);
-        }
-        match self.entry(&entry.agent, entry.version - 1)? {
-            Some(parent) => Ok(Some(parent)),
-            None => Err(Error::new(format!(
-                "v{} of {} is missing from the store",
-                entry.version - 1,
-                entry.agent
-            ))),
-        }
-    }
-
     /// The snapshot an entry points at.
     pub fn snapshot(&self, entry: &Entry) -> Result<Config> {
         snapshot(&self.conn, &self.recent, &entry.snapshot)
-    }
-
-    /// The entry a REF names: `production`/`prod`, `vN`, or a unique prefix of at least 4 hex
-    /// digits of a `change_track_id`. (`staging` is not in the store; callers handle it.)
-    /// A well-formed REF that matches nothing is an error naming the publishes that exist.
-    pub fn resolve(&self, agent: &str, reference: &str) -> Result<Entry> {
-        match self.find(agent, reference) {
-            Ok(Some(entry)) => Ok(entry),
-            Ok(None) => Err(
-                Error::new(format!("no publish of {agent} matches `{reference}`"))
-                    .hint(self.existing_publishes(agent)?),
-            ),
-            Err(error) if check_reference(reference).is_err() => {
-                Err(error.hint(self.existing_publishes(agent)?))
-            }
-            Err(error) => Err(error),
-        }
     }
 
     /// Like [`Store::resolve`], but a well-formed REF that matches nothing is `None`.
@@ -237,32 +209,11 @@ impl Store {
         matches.pop().map(decode_entry).transpose()
     }
 
-    /// Which publishes an agent has, for error messages about REFs.
-    fn existing_publishes(&self, agent: &str) -> Result<String> {
-        Ok(match self.head(agent)? {
-            None => format!(
-                "{agent} has never been published; publish it first: `agentctl publish {agent}`"
-            ),
-            Some(head) => {
-                let range = if head.version == 1 {
-                    "v1".to_owned()
-                } else {
-                    format!("v1 to v{}", head.version)
-                };
-                format!(
-                    "{agent} has {range} (production is v{} {}); `agentctl log {agent}` lists them",
-                    head.version,
-                    head.short_id()
-                )
-            }
-        })
-    }
-
     /// Start a publish: one write transaction for every agent of the call. Writers queue on
     /// the lock (up to the lock timeout) instead of failing with "database is locked".
     /// A dry run reads in a plain transaction and writes nothing, so it works on a store it
     /// may not write to.
-    pub fn publishing(&mut self, dry_run: bool) -> Result<Publishing<'_>> {
+    pub fn publishing(&mut self, dry_run: bool) -> Result<SqlitePublishing<'_>> {
         let behavior = if dry_run {
             TransactionBehavior::Deferred
         } else {
@@ -273,7 +224,7 @@ impl Store {
             .conn
             .transaction_with_behavior(behavior)
             .map_err(|e| locked_or(e, path, waited))?;
-        Ok(Publishing {
+        Ok(SqlitePublishing {
             tx,
             dry_run,
             recent: &self.recent,
@@ -355,13 +306,13 @@ pub fn show_duration(duration: Duration) -> String {
 }
 
 /// An open write transaction. Dropping it without [`Publishing::commit`] records nothing.
-pub struct Publishing<'s> {
+pub struct SqlitePublishing<'s> {
     tx: rusqlite::Transaction<'s>,
     dry_run: bool,
     recent: &'s snapshots::Recent,
 }
 
-impl Publishing<'_> {
+impl SqlitePublishing<'_> {
     /// Production as seen inside the transaction: the decision whether there is anything to
     /// publish is taken here, so two identical publishes racing each other record one entry.
     pub fn head(&self, agent: &str) -> Result<Option<Entry>> {
@@ -456,7 +407,7 @@ const COLUMNS: &str = "agent, version, change_track_id, parent, author, publishe
                        snapshot, summary, reverts, git_commit";
 
 /// A row as read; the summary is still JSON text.
-type RawEntry = (Entry, String);
+pub(super) type RawEntry = (Entry, String);
 
 fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<RawEntry> {
     Ok((

@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::{Entry, Store, locked_or};
+use super::{Entry, Sqlite, locked_or};
 use crate::error::Result;
 
 /// How many overwritten versions of one staging file are kept for `undo`.
@@ -28,7 +28,7 @@ pub struct Backup {
     pub created_at: String,
 }
 
-impl Store {
+impl Sqlite {
     /// The publish that the agent's staging file came from a revert of, until its next publish.
     pub fn pending_revert(&self, agent: &str) -> Result<Option<Entry>> {
         pending_revert(&self.conn, agent)
@@ -36,13 +36,13 @@ impl Store {
 
     /// Start recording a staging write: one write transaction, committed once the file is
     /// written, so a failed write leaves no backup behind.
-    pub fn staging_write(&mut self) -> Result<StagingWrite<'_>> {
+    pub fn staging_write(&mut self) -> Result<SqliteStagingWrite<'_>> {
         let (path, waited) = (&self.path, self.lock_timeout);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| locked_or(e, path, waited))?;
-        Ok(StagingWrite { tx })
+        Ok(SqliteStagingWrite { tx })
     }
 }
 
@@ -58,11 +58,11 @@ pub(super) fn pending_revert(conn: &rusqlite::Connection, agent: &str) -> Result
 }
 
 /// An open write transaction over the staging tables. Dropping it records nothing.
-pub struct StagingWrite<'s> {
+pub struct SqliteStagingWrite<'s> {
     tx: rusqlite::Transaction<'s>,
 }
 
-impl StagingWrite<'_> {
+impl SqliteStagingWrite<'_> {
     pub fn pending_revert(&self, agent: &str) -> Result<Option<Entry>> {
         pending_revert(&self.tx, agent)
     }

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::{COLUMNS, Entry, Store, change_track_id, decode_entry, entry_from_row, sha256_hex};
+use super::{COLUMNS, Entry, Sqlite, change_track_id, decode_entry, entry_from_row, sha256_hex};
 use crate::agent::canonical_json;
 use crate::error::Result;
 
@@ -58,7 +58,7 @@ pub struct Report {
     pub problems: Vec<Problem>,
 }
 
-impl Store {
+impl Sqlite {
     /// Check every snapshot and every history of the store. Reads everything once, in one
     /// read transaction, so a publish running meanwhile is either wholly seen or not at all.
     pub fn verify(&mut self) -> Result<Report> {
@@ -94,49 +94,63 @@ impl Store {
 
 /// Check every snapshot and every history entry, adding what is wrong to `report`.
 fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
+    // Stored compressed, most as deltas: each is decoded through its chain (the texts
+    // decoded last are reused), and a frame that does not decode is damage too.
+    let recent = super::snapshots::Recent::default();
+    let mut stmt = tx.prepare("SELECT hash FROM snapshots")?;
+    let hashes: Vec<String> = stmt
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let texts = hashes.into_iter().map(|hash| {
+        let text = super::snapshots::text(tx, &recent, &hash).map(|t| t.to_string());
+        (hash, text)
+    });
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {COLUMNS} FROM history ORDER BY agent, version"
+    ))?;
+    let entries = stmt
+        .query_map([], entry_from_row)?
+        .map(|row| row.map_err(crate::error::Error::from));
+    check(report, texts, entries)
+}
+
+/// The checks themselves, on every snapshot (hash and decoded text) and every history entry
+/// in (agent, version) order, whichever store they come from.
+pub(super) fn check(
+    report: &mut Report,
+    snapshots: impl Iterator<Item = (String, Result<String>)>,
+    entries: impl Iterator<Item = Result<super::RawEntry>>,
+) -> Result<()> {
     // Snapshots: the hash of each, recomputed. Bad ones are remembered so that every entry
     // using one is named too.
     let mut present = HashSet::new();
     let mut damaged: HashMap<String, (ProblemKind, String)> = HashMap::new();
-    {
-        // Stored compressed, most as deltas: each is decoded through its chain (the texts
-        // decoded last are reused), and a frame that does not decode is damage too.
-        let recent = super::snapshots::Recent::default();
-        let mut stmt = tx.prepare("SELECT hash FROM snapshots")?;
-        let hashes: Vec<String> = stmt
-            .query_map([], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for hash in hashes {
-            let problem = match super::snapshots::text(tx, &recent, &hash) {
-                Ok(content) => check_snapshot(&hash, &content),
-                Err(e) => Some((
-                    ProblemKind::SnapshotUnreadable,
-                    format!(
-                        "its snapshot {} is not readable: {}",
-                        super::short(&hash),
-                        e.message
-                    ),
-                )),
-            };
-            if let Some(problem) = problem {
-                damaged.insert(hash.clone(), problem);
-            }
-            present.insert(hash);
+    for (hash, text) in snapshots {
+        let problem = match text {
+            Ok(content) => check_snapshot(&hash, &content),
+            Err(e) => Some((
+                ProblemKind::SnapshotUnreadable,
+                format!(
+                    "its snapshot {} is not readable: {}",
+                    super::short(&hash),
+                    e.message
+                ),
+            )),
+        };
+        if let Some(problem) = problem {
+            damaged.insert(hash.clone(), problem);
         }
+        present.insert(hash);
     }
     report.snapshots = present.len();
 
     let mut used = HashSet::new();
-    let mut stmt = tx.prepare(&format!(
-        "SELECT {COLUMNS} FROM history ORDER BY agent, version"
-    ))?;
-    let mut rows = stmt.query([])?;
     // The ids of the agent being walked so far, for `reverts`.
     let mut agent: Option<String> = None;
     let mut previous: Option<Entry> = None;
     let mut ids: HashSet<String> = HashSet::new();
-    while let Some(row) = rows.next()? {
-        let raw = entry_from_row(row)?;
+    for raw in entries {
+        let raw = raw?;
         report.entries += 1;
         if agent.as_deref() != Some(raw.0.agent.as_str()) {
             agent = Some(raw.0.agent.clone());
@@ -298,6 +312,7 @@ fn shorten(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::store::DEFAULT_LOCK_TIMEOUT;
+    use crate::store::Store;
     use crate::store::tests::publish;
 
     fn damage(store: &Store, sql: &str) {

@@ -85,6 +85,45 @@ pub struct TestEnv {
     pub tmp: TempDir,
     /// The workspace root.
     pub root: PathBuf,
+    /// A PostgreSQL store (`AGENTCTL_STORE`) in a schema of its own, instead of the
+    /// workspace's SQLite file.
+    pub postgres: Option<String>,
+}
+
+/// Which store a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Sqlite,
+    Postgres,
+}
+
+/// The test server (`.ci/postgres-up` exports `AGENTCTL_TEST_POSTGRES`). Unset: `None` with a
+/// message, so a local run without a server skips; under `CI=true` a missing server fails.
+#[allow(clippy::print_stderr)] // a skipped test says so
+pub fn test_postgres() -> Option<String> {
+    match std::env::var("AGENTCTL_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but AGENTCTL_TEST_POSTGRES is unset: .ci/run starts the server")
+        }
+        _ => {
+            eprintln!("skipped: AGENTCTL_TEST_POSTGRES is unset (see .ci/postgres-up)");
+            None
+        }
+    }
+}
+
+/// A URL of the test server with a fresh schema, unique to this test.
+pub fn fresh_schema(url: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}schema=t_{}_{n}_{nanos}", std::process::id())
 }
 
 impl TestEnv {
@@ -102,7 +141,22 @@ impl TestEnv {
         std::fs::create_dir_all(&root).unwrap();
         std::fs::create_dir_all(tmp.path().join("home/.config")).unwrap();
         let root = root.canonicalize().unwrap();
-        TestEnv { tmp, root }
+        TestEnv {
+            tmp,
+            root,
+            postgres: None,
+        }
+    }
+
+    /// A new, initialised workspace whose store is `kind`; `None` when that store is
+    /// PostgreSQL and no test server is there (the test is skipped).
+    pub fn on(kind: StoreKind) -> Option<TestEnv> {
+        let mut env = TestEnv::bare();
+        if kind == StoreKind::Postgres {
+            env.postgres = Some(fresh_schema(&test_postgres()?));
+        }
+        env.run(&["init"]).success();
+        Some(env)
     }
 
     pub fn home(&self) -> PathBuf {
@@ -132,6 +186,9 @@ impl TestEnv {
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("USER", "login-user")
             .env("COLUMNS", "100");
+        if let Some(url) = &self.postgres {
+            cmd.env("AGENTCTL_STORE", url);
+        }
         cmd
     }
 

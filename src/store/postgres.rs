@@ -1,0 +1,871 @@
+//! The shared store on a PostgreSQL server (SPEC 11): the same tables as SQLite in a schema of
+//! their own (`?schema=NAME`, default `agentctl`), snapshots as plain JSON text.
+//!
+//! Publishing is one READ COMMITTED transaction that locks the agent's row in `heads`
+//! (`SELECT … FOR UPDATE`) before reading its production, so concurrent publishers of one agent
+//! queue while other agents publish in parallel; `UNIQUE (agent, version)` is the backstop.
+//! Only transaction-scoped locks are taken: a killed client's locks end with its connection.
+
+use std::cell::RefCell;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use postgres::error::SqlState;
+use postgres::{Client, IsolationLevel, Row, Transaction};
+use serde_json::Value;
+
+use super::changes::{Recorded, decode_value, line_versions, lines_as_of, rows};
+use super::{BACKUPS_KEPT, Backup, COLUMNS, Entry, NewEntry, RawEntry, Report};
+use super::{change_track_id, check_reference, decode_entry, decode_snapshot, is_version, short};
+use super::{redact, snapshot_hash};
+use crate::agent::Config;
+use crate::change::{Change, Path, value_at};
+use crate::error::{Error, Result};
+
+/// The schema's version; [`MIGRATIONS`] are applied in order, never edited once released.
+const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE agentctl_schema (version INTEGER NOT NULL);
+    INSERT INTO agentctl_schema VALUES (0);
+    CREATE TABLE heads (agent TEXT PRIMARY KEY);
+    CREATE TABLE snapshots (hash TEXT PRIMARY KEY, content TEXT NOT NULL);
+    CREATE TABLE history (
+        seq             BIGSERIAL PRIMARY KEY,
+        agent           TEXT NOT NULL REFERENCES heads (agent),
+        version         BIGINT NOT NULL CHECK (version >= 1),
+        change_track_id TEXT NOT NULL UNIQUE,
+        parent          TEXT REFERENCES history (change_track_id),
+        author          TEXT NOT NULL,
+        published_at    TEXT NOT NULL,
+        message         TEXT NOT NULL,
+        snapshot        TEXT NOT NULL REFERENCES snapshots (hash),
+        summary         TEXT NOT NULL,
+        reverts         TEXT REFERENCES history (change_track_id),
+        git_commit      TEXT,
+        UNIQUE (agent, version)
+    );
+    CREATE INDEX history_by_id ON history (change_track_id text_pattern_ops);
+    CREATE TABLE changes (
+        agent   TEXT NOT NULL,
+        version BIGINT NOT NULL,
+        path    TEXT NOT NULL,
+        kind    TEXT CHECK (kind IN ('added', 'removed', 'changed', 'reordered')),
+        old     TEXT,
+        new     TEXT,
+        lines   TEXT,
+        PRIMARY KEY (agent, path, version),
+        FOREIGN KEY (agent, version) REFERENCES history (agent, version)
+    );
+    CREATE INDEX changes_setting ON changes (agent, path, version)
+        WHERE kind IN ('added', 'removed', 'changed');
+    CREATE TABLE staging_backups (
+        id             BIGSERIAL PRIMARY KEY,
+        agent          TEXT NOT NULL,
+        operation      TEXT NOT NULL,
+        file           TEXT NOT NULL,
+        previous       BYTEA,
+        written        TEXT NOT NULL,
+        pending_before TEXT REFERENCES history (change_track_id),
+        created_at     TEXT NOT NULL
+    );
+    CREATE INDEX staging_backups_by_agent ON staging_backups (agent, id);
+    CREATE TABLE pending_reverts (
+        agent   TEXT PRIMARY KEY,
+        reverts TEXT NOT NULL REFERENCES history (change_track_id)
+    );
+"#];
+
+const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+
+/// How long a connection attempt may take before it is an error.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Beyond the lock wait, how long one statement may run.
+const STATEMENT_SLACK: Duration = Duration::from_secs(60);
+
+pub struct Postgres {
+    client: RefCell<Client>,
+    /// The URL as shown to people: without its password.
+    shown: String,
+}
+
+impl Postgres {
+    /// Connect, set the session's timeouts, and create or migrate the schema.
+    pub fn connect(url: &str, lock_timeout: Duration) -> Result<Postgres> {
+        let shown = redact(url);
+        let (url, schema) = split_schema(url);
+        let mut config = postgres::Config::from_str(&url).map_err(|e| {
+            Error::new(format!(
+                "{shown} is not a PostgreSQL URL agentctl can use: {e}"
+            ))
+            .hint("the form is postgres://USER@HOST:PORT/DATABASE?schema=NAME")
+        })?;
+        if config.get_password().is_none()
+            && let Some(password) = std::env::var_os("PGPASSWORD")
+        {
+            config.password(password.as_encoded_bytes());
+        }
+        if !url.contains("sslmode=") {
+            // Loopback and local sockets need no TLS; anything else must not go in clear.
+            let local = config.get_hosts().iter().all(|host| match host {
+                postgres::config::Host::Tcp(name) => {
+                    name == "localhost"
+                        || name
+                            .parse::<std::net::IpAddr>()
+                            .is_ok_and(|ip| ip.is_loopback())
+                }
+                #[cfg(unix)]
+                postgres::config::Host::Unix(_) => true,
+            });
+            config.ssl_mode(if local {
+                postgres::config::SslMode::Disable
+            } else {
+                postgres::config::SslMode::Require
+            });
+        }
+        config
+            .connect_timeout(CONNECT_TIMEOUT)
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30));
+        let mut client = config.connect(tls()?).map_err(|e| {
+            Error::new(format!("cannot connect to the store {shown}: {}", reason(&e)))
+                .hint("check the server is running, and the user, password (or PGPASSWORD) and database in the URL")
+        })?;
+        let millis = |d: Duration| d.as_millis().max(1);
+        client
+            .batch_execute(&format!(
+                "SET lock_timeout = {}; SET statement_timeout = {};
+                 SET idle_in_transaction_session_timeout = 60000;
+                 SET search_path TO {}",
+                millis(lock_timeout),
+                millis(lock_timeout + STATEMENT_SLACK),
+                quote(&schema),
+            ))
+            .map_err(|e| failed(&shown, e))?;
+        migrate(&mut client, &schema, &shown)?;
+        Ok(Postgres {
+            client: RefCell::new(client),
+            shown,
+        })
+    }
+
+    fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>> {
+        self.client
+            .borrow_mut()
+            .query(sql, params)
+            .map_err(|e| failed(&self.shown, e))
+    }
+
+    pub fn head(&self, agent: &str) -> Result<Option<Entry>> {
+        head(&mut *self.client.borrow_mut(), agent).map_err(|e| failed(&self.shown, e))?
+    }
+
+    pub fn agents(&self) -> Result<Vec<String>> {
+        let rows = self.query("SELECT agent FROM heads WHERE EXISTS (SELECT 1 FROM history h WHERE h.agent = heads.agent) ORDER BY agent COLLATE \"C\"", &[])?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
+    pub fn log(&self, agent: Option<&str>, limit: Option<usize>) -> Result<Vec<Entry>> {
+        let limit = limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        let rows = match agent {
+            Some(agent) => self.query(
+                &format!(
+                    "SELECT {COLUMNS} FROM history WHERE agent = $1 ORDER BY version DESC LIMIT $2"
+                ),
+                &[&agent, &limit],
+            )?,
+            None => self.query(
+                &format!("SELECT {COLUMNS} FROM history ORDER BY seq DESC LIMIT $1"),
+                &[&limit],
+            )?,
+        };
+        rows.iter()
+            .map(|row| decode_entry(entry_from_row(row)))
+            .collect()
+    }
+
+    pub fn entry(&self, agent: &str, version: u64) -> Result<Option<Entry>> {
+        entry_at(&mut *self.client.borrow_mut(), agent, version)
+            .map_err(|e| failed(&self.shown, e))?
+    }
+
+    pub fn by_id(&self, change_track_id: &str) -> Result<Option<Entry>> {
+        by_id(&mut *self.client.borrow_mut(), change_track_id)
+            .map_err(|e| failed(&self.shown, e))?
+    }
+
+    pub fn snapshot(&self, entry: &Entry) -> Result<Config> {
+        snapshot(&mut *self.client.borrow_mut(), &entry.snapshot)
+            .map_err(|e| failed(&self.shown, e))?
+    }
+
+    pub fn find(&self, agent: &str, reference: &str) -> Result<Option<Entry>> {
+        check_reference(reference)?;
+        if matches!(reference, "production" | "prod") {
+            return self.head(agent);
+        }
+        if is_version(reference) {
+            return match reference[1..].parse::<u64>() {
+                Ok(version) => self.entry(agent, version),
+                Err(_) => Ok(None),
+            };
+        }
+        let prefix = reference.to_ascii_lowercase();
+        let rows = self.query(
+            &format!(
+                "SELECT {COLUMNS} FROM history WHERE change_track_id LIKE $1 || '%' AND agent = $2
+                 ORDER BY change_track_id LIMIT 6"
+            ),
+            &[&prefix, &agent],
+        )?;
+        let mut matches: Vec<RawEntry> = rows.iter().map(entry_from_row).collect();
+        if matches.len() > 1 {
+            let mut listed: Vec<String> = matches
+                .iter()
+                .take(5)
+                .map(|(e, _)| format!("v{} ({})", e.version, short(&e.change_track_id)))
+                .collect();
+            if matches.len() > 5 {
+                listed.push("…".into());
+            }
+            return Err(Error::new(format!(
+                "`{reference}` is ambiguous: it starts the ids of {}",
+                listed.join(", ")
+            ))
+            .hint("give more hex digits of the change_track_id, or use vN"));
+        }
+        matches.pop().map(decode_entry).transpose()
+    }
+
+    pub fn pending_revert(&self, agent: &str) -> Result<Option<Entry>> {
+        pending_revert(&mut *self.client.borrow_mut(), agent).map_err(|e| failed(&self.shown, e))?
+    }
+
+    pub fn touching(&self, agent: &str, path: &Path, limit: Option<usize>) -> Result<Vec<Entry>> {
+        let sql_limit = limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        let mut versions: Vec<u64> = self
+            .query(
+                "SELECT version FROM changes WHERE agent = $1 AND path = $2
+                 ORDER BY version DESC LIMIT $3",
+                &[&agent, &path.to_string(), &sql_limit],
+            )?
+            .iter()
+            .map(|row| row.get::<_, i64>(0) as u64)
+            .collect();
+        for ancestor in path.ancestors() {
+            let below = &path.0[ancestor.0.len()..];
+            let rows = self.query(
+                "SELECT version, old, new FROM changes
+                 WHERE kind IN ('added', 'removed', 'changed') AND agent = $1 AND path = $2",
+                &[&agent, &ancestor.to_string()],
+            )?;
+            for row in rows {
+                let holds = |column: usize| -> Result<bool> {
+                    Ok(match row.get::<_, Option<String>>(column) {
+                        Some(text) => value_at(&decode_value(&text)?, below).is_some(),
+                        None => false,
+                    })
+                };
+                if holds(1)? || holds(2)? {
+                    versions.push(row.get::<_, i64>(0) as u64);
+                }
+            }
+        }
+        versions.sort_unstable_by(|a, b| b.cmp(a));
+        versions.dedup();
+        versions.truncate(limit.unwrap_or(usize::MAX));
+        versions
+            .into_iter()
+            .map(|version| {
+                self.entry(agent, version)?.ok_or_else(|| {
+                    Error::new(format!("{agent} v{version} is missing from the store"))
+                })
+            })
+            .collect()
+    }
+
+    pub fn last_touched(&self, agent: &str, path: &Path, upto: u64) -> Result<Option<u64>> {
+        let rows = self.query(
+            "SELECT max(version) FROM changes WHERE agent = $1 AND path = $2 AND version <= $3",
+            &[&agent, &path.to_string(), &(upto as i64)],
+        )?;
+        Ok(rows[0].get::<_, Option<i64>>(0).map(|v| v as u64))
+    }
+
+    pub fn settings(
+        &self,
+        agent: &str,
+        path: &Path,
+        upto: u64,
+        limit: Option<usize>,
+    ) -> Result<Vec<u64>> {
+        Recorded::settings(
+            &Session(&self.client, &self.shown),
+            agent,
+            path,
+            upto,
+            limit,
+        )
+    }
+
+    pub fn line_versions(
+        &self,
+        agent: &str,
+        path: &Path,
+        upto: u64,
+        count: usize,
+    ) -> Result<Option<Vec<u64>>> {
+        lines_as_of(
+            &Session(&self.client, &self.shown),
+            agent,
+            path,
+            upto,
+            count,
+        )
+    }
+
+    /// Every snapshot and history, read in one REPEATABLE READ snapshot of the database.
+    pub fn verify(&mut self) -> Result<Report> {
+        let shown = self.shown.clone();
+        let client = self.client.get_mut();
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(|e| failed(&shown, e))?;
+        let snapshots = tx
+            .query("SELECT hash, content FROM snapshots", &[])
+            .map_err(|e| failed(&shown, e))?;
+        let entries = tx
+            .query(
+                &format!("SELECT {COLUMNS} FROM history ORDER BY agent, version"),
+                &[],
+            )
+            .map_err(|e| failed(&shown, e))?;
+        let mut report = Report::default();
+        super::verify::check(
+            &mut report,
+            snapshots.iter().map(|row| (row.get(0), Ok(row.get(1)))),
+            entries.iter().map(|row| Ok(entry_from_row(row))),
+        )?;
+        Ok(report)
+    }
+
+    /// One READ COMMITTED transaction; [`PostgresPublishing::head`] locks each agent's row.
+    pub fn publishing(&mut self, dry_run: bool) -> Result<PostgresPublishing<'_>> {
+        let Postgres { client, shown, .. } = self;
+        Ok(PostgresPublishing {
+            tx: RefCell::new(read_committed(client.get_mut(), shown)?),
+            shown,
+            dry_run,
+        })
+    }
+
+    pub fn staging_write(&mut self) -> Result<PostgresStagingWrite<'_>> {
+        let Postgres { client, shown, .. } = self;
+        Ok(PostgresStagingWrite {
+            tx: RefCell::new(read_committed(client.get_mut(), shown)?),
+            shown,
+        })
+    }
+}
+
+fn read_committed<'c>(client: &'c mut Client, shown: &str) -> Result<Transaction<'c>> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::ReadCommitted)
+        .start()
+        .map_err(|e| failed(shown, e))
+}
+
+/// The store's connection, or a transaction on it, for the queries both run.
+trait Query {
+    fn rows(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> std::result::Result<Vec<Row>, postgres::Error>;
+}
+
+impl Query for Client {
+    fn rows(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> std::result::Result<Vec<Row>, postgres::Error> {
+        self.query(sql, params)
+    }
+}
+
+impl Query for Transaction<'_> {
+    fn rows(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> std::result::Result<Vec<Row>, postgres::Error> {
+        self.query(sql, params)
+    }
+}
+
+type Pg<T> = std::result::Result<T, postgres::Error>;
+
+fn head(db: &mut impl Query, agent: &str) -> Pg<Result<Option<Entry>>> {
+    let rows = db.rows(
+        &format!("SELECT {COLUMNS} FROM history WHERE agent = $1 ORDER BY version DESC LIMIT 1"),
+        &[&agent],
+    )?;
+    Ok(rows
+        .first()
+        .map(|row| decode_entry(entry_from_row(row)))
+        .transpose())
+}
+
+fn entry_at(db: &mut impl Query, agent: &str, version: u64) -> Pg<Result<Option<Entry>>> {
+    let rows = db.rows(
+        &format!("SELECT {COLUMNS} FROM history WHERE agent = $1 AND version = $2"),
+        &[&agent, &(version as i64)],
+    )?;
+    Ok(rows
+        .first()
+        .map(|row| decode_entry(entry_from_row(row)))
+        .transpose())
+}
+
+fn by_id(db: &mut impl Query, change_track_id: &str) -> Pg<Result<Option<Entry>>> {
+    let rows = db.rows(
+        &format!("SELECT {COLUMNS} FROM history WHERE change_track_id = $1"),
+        &[&change_track_id],
+    )?;
+    Ok(rows
+        .first()
+        .map(|row| decode_entry(entry_from_row(row)))
+        .transpose())
+}
+
+fn snapshot(db: &mut impl Query, hash: &str) -> Pg<Result<Config>> {
+    let rows = db.rows("SELECT content FROM snapshots WHERE hash = $1", &[&hash])?;
+    Ok(match rows.first() {
+        Some(row) => decode_snapshot(hash, row.get(0)),
+        None => Err(Error::new(format!(
+            "snapshot {hash} is missing from the store"
+        ))),
+    })
+}
+
+fn pending_revert(db: &mut impl Query, agent: &str) -> Pg<Result<Option<Entry>>> {
+    let rows = db.rows(
+        "SELECT reverts FROM pending_reverts WHERE agent = $1",
+        &[&agent],
+    )?;
+    match rows.first() {
+        Some(row) => by_id(db, row.get(0)),
+        None => Ok(Ok(None)),
+    }
+}
+
+fn entry_from_row(row: &Row) -> RawEntry {
+    (
+        Entry {
+            agent: row.get(0),
+            version: row.get::<_, i64>(1) as u64,
+            change_track_id: row.get(2),
+            parent: row.get(3),
+            author: row.get(4),
+            published_at: row.get(5),
+            message: row.get(6),
+            snapshot: row.get(7),
+            summary: Default::default(),
+            reverts: row.get(9),
+            git_commit: row.get(10),
+        },
+        row.get(8),
+    )
+}
+
+/// The connection (or a transaction) as the changes module asks it about earlier records.
+struct Session<'a, D>(&'a RefCell<D>, &'a str);
+
+impl<D: Query> Recorded for Session<'_, D> {
+    fn settings(
+        &self,
+        agent: &str,
+        path: &Path,
+        upto: u64,
+        limit: Option<usize>,
+    ) -> Result<Vec<u64>> {
+        let limit = limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        let rows = self
+            .0
+            .borrow_mut()
+            .rows(
+                "SELECT version FROM changes WHERE kind IN ('added', 'removed', 'changed')
+                 AND agent = $1 AND path = $2 AND version <= $3 ORDER BY version DESC LIMIT $4",
+                &[&agent, &path.to_string(), &(upto as i64), &limit],
+            )
+            .map_err(|e| failed(self.1, e))?;
+        Ok(rows.iter().map(|row| row.get::<_, i64>(0) as u64).collect())
+    }
+
+    fn recorded_lines(&self, agent: &str, path: &str, version: u64) -> Result<Option<Vec<u64>>> {
+        let rows = self
+            .0
+            .borrow_mut()
+            .rows(
+                "SELECT lines FROM changes WHERE agent = $1 AND path = $2 AND version = $3
+                 AND lines IS NOT NULL",
+                &[&agent, &path, &(version as i64)],
+            )
+            .map_err(|e| failed(self.1, e))?;
+        rows.first()
+            .map(|row| {
+                serde_json::from_str(row.get(0)).map_err(|e| {
+                    Error::new(format!("a recorded change in the store is damaged: {e}"))
+                })
+            })
+            .transpose()
+    }
+}
+
+/// An open publish transaction on the server.
+pub struct PostgresPublishing<'s> {
+    tx: RefCell<Transaction<'s>>,
+    shown: &'s str,
+    dry_run: bool,
+}
+
+impl PostgresPublishing<'_> {
+    /// Lock the agent's row (made on its first publish) and read its production: a publisher
+    /// of the same agent waits here until this transaction ends, then sees what it recorded.
+    pub fn head(&self, agent: &str) -> Result<Option<Entry>> {
+        let shown = self.shown;
+        let mut tx = self.tx.borrow_mut();
+        if !self.dry_run {
+            tx.execute(
+                "INSERT INTO heads (agent) VALUES ($1) ON CONFLICT DO NOTHING",
+                &[&agent],
+            )
+            .and_then(|_| tx.execute("SELECT 1 FROM heads WHERE agent = $1 FOR UPDATE", &[&agent]))
+            .map_err(|e| failed(shown, e))?;
+        }
+        head(&mut *tx, agent).map_err(|e| failed(shown, e))?
+    }
+
+    pub fn snapshot(&self, entry: &Entry) -> Result<Config> {
+        snapshot(&mut *self.tx.borrow_mut(), &entry.snapshot).map_err(|e| failed(self.shown, e))?
+    }
+
+    pub fn pending_revert(&self, agent: &str) -> Result<Option<Entry>> {
+        pending_revert(&mut *self.tx.borrow_mut(), agent).map_err(|e| failed(self.shown, e))?
+    }
+
+    pub fn append(&self, parent: Option<&Entry>, new: &NewEntry<'_>) -> Result<Entry> {
+        let entry = Entry {
+            agent: new.agent.to_owned(),
+            version: parent.map_or(1, |p| p.version + 1),
+            change_track_id: String::new(),
+            parent: parent.map(|p| p.change_track_id.clone()),
+            author: new.author.to_owned(),
+            published_at: new.published_at.to_owned(),
+            message: new.message.to_owned(),
+            snapshot: snapshot_hash(new.config),
+            summary: new.summary.clone(),
+            reverts: new.reverts.map(str::to_owned),
+            git_commit: new.git_commit.map(str::to_owned),
+        };
+        let entry = Entry {
+            change_track_id: change_track_id(&entry),
+            ..entry
+        };
+        if self.dry_run {
+            return Ok(entry);
+        }
+        let lines = self.lines(&entry, new.changes)?;
+        let content = Value::Object(new.config.clone()).to_string();
+        let summary = serde_json::to_string(&entry.summary)
+            .map_err(|e| Error::new(format!("cannot encode the summary: {e}")))?;
+        let mut tx = self.tx.borrow_mut();
+        let version = entry.version as i64;
+        let written: Pg<()> = (|| {
+            tx.execute(
+                "INSERT INTO snapshots (hash, content) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&entry.snapshot, &content],
+            )?;
+            tx.execute(
+                "INSERT INTO history (agent, version, change_track_id, parent, author,
+                     published_at, message, snapshot, summary, reverts, git_commit)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                &[
+                    &entry.agent,
+                    &version,
+                    &entry.change_track_id,
+                    &entry.parent,
+                    &entry.author,
+                    &entry.published_at,
+                    &entry.message,
+                    &entry.snapshot,
+                    &summary,
+                    &entry.reverts,
+                    &entry.git_commit,
+                ],
+            )?;
+            tx.execute(
+                "DELETE FROM pending_reverts WHERE agent = $1",
+                &[&entry.agent],
+            )?;
+            let insert = tx.prepare(
+                "INSERT INTO changes (agent, version, path, kind, old, new, lines)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )?;
+            for (path, row) in rows(new.changes) {
+                let kept = lines.iter().find(|(p, _)| *p == path).map(|(_, l)| l);
+                tx.execute(
+                    &insert,
+                    &[
+                        &entry.agent,
+                        &version,
+                        &path,
+                        &row.kind,
+                        &row.old,
+                        &row.new,
+                        &kept,
+                    ],
+                )?;
+            }
+            Ok(())
+        })();
+        written.map_err(|e| failed(self.shown, e))?;
+        Ok(entry)
+    }
+
+    /// The per-line versions of every multi-line string the publish sets, as JSON, by path.
+    fn lines(&self, entry: &Entry, changes: &[Change]) -> Result<Vec<(String, String)>> {
+        let session = Session(&self.tx, self.shown);
+        let mut lines = Vec::new();
+        for change in changes {
+            if let Some(versions) = line_versions(&session, &entry.agent, entry.version, change)? {
+                lines.push((change.path.to_string(), Value::from(versions).to_string()));
+            }
+        }
+        Ok(lines)
+    }
+
+    pub fn commit(self) -> Result<()> {
+        if self.dry_run {
+            return Ok(());
+        }
+        self.tx
+            .into_inner()
+            .commit()
+            .map_err(|e| failed(self.shown, e))
+    }
+}
+
+/// An open write transaction over the staging tables on the server.
+pub struct PostgresStagingWrite<'s> {
+    tx: RefCell<Transaction<'s>>,
+    shown: &'s str,
+}
+
+impl PostgresStagingWrite<'_> {
+    fn rows(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<Row>> {
+        self.tx
+            .borrow_mut()
+            .query(sql, params)
+            .map_err(|e| failed(self.shown, e))
+    }
+
+    pub fn pending_revert(&self, agent: &str) -> Result<Option<Entry>> {
+        pending_revert(&mut *self.tx.borrow_mut(), agent).map_err(|e| failed(self.shown, e))?
+    }
+
+    pub fn set_pending_revert(&self, agent: &str, reverts: Option<&str>) -> Result<()> {
+        match reverts {
+            Some(id) => self.rows(
+                "INSERT INTO pending_reverts (agent, reverts) VALUES ($1, $2)
+                 ON CONFLICT (agent) DO UPDATE SET reverts = excluded.reverts",
+                &[&agent, &id],
+            )?,
+            None => self.rows("DELETE FROM pending_reverts WHERE agent = $1", &[&agent])?,
+        };
+        Ok(())
+    }
+
+    pub fn keep(&self, backup: &Backup) -> Result<Backup> {
+        let rows = self.rows(
+            "INSERT INTO staging_backups
+                 (agent, operation, file, previous, written, pending_before, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            &[
+                &backup.agent,
+                &backup.operation,
+                &backup.file,
+                &backup.previous,
+                &backup.written,
+                &backup.pending_before,
+                &backup.created_at,
+            ],
+        )?;
+        let id: i64 = rows[0].get(0);
+        self.rows(
+            "DELETE FROM staging_backups WHERE agent = $1 AND id NOT IN
+                 (SELECT id FROM staging_backups WHERE agent = $1 ORDER BY id DESC LIMIT $2)",
+            &[&backup.agent, &BACKUPS_KEPT],
+        )?;
+        Ok(Backup {
+            id,
+            ..backup.clone()
+        })
+    }
+
+    pub fn last_backup(&self, agent: Option<&str>) -> Result<Option<Backup>> {
+        let rows = self.rows(
+            "SELECT id, agent, operation, file, previous, written, pending_before, created_at
+             FROM staging_backups WHERE $1::TEXT IS NULL OR agent = $1 ORDER BY id DESC LIMIT 1",
+            &[&agent],
+        )?;
+        Ok(rows.first().map(|row| Backup {
+            id: row.get(0),
+            agent: row.get(1),
+            operation: row.get(2),
+            file: row.get(3),
+            previous: row.get(4),
+            written: row.get(5),
+            pending_before: row.get(6),
+            created_at: row.get(7),
+        }))
+    }
+
+    pub fn forget(&self, backup: &Backup) -> Result<()> {
+        self.rows("DELETE FROM staging_backups WHERE id = $1", &[&backup.id])?;
+        Ok(())
+    }
+
+    pub fn commit(self) -> Result<()> {
+        self.tx
+            .into_inner()
+            .commit()
+            .map_err(|e| failed(self.shown, e))
+    }
+}
+
+/// Create or migrate the schema under a transaction-scoped advisory lock keyed by its name,
+/// so two first commands of a team do not both create it; a newer schema is refused.
+fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<()> {
+    let run = |client: &mut Client| -> Pg<std::result::Result<(), Error>> {
+        let mut tx = client.transaction()?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('agentctl:' || $1, 0))",
+            &[&schema],
+        )?;
+        tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", quote(schema)))?;
+        let exists: bool = tx
+            .query_one("SELECT to_regclass('agentctl_schema') IS NOT NULL", &[])?
+            .get(0);
+        let version: i32 = if exists {
+            tx.query_one("SELECT version FROM agentctl_schema", &[])?
+                .get(0)
+        } else {
+            0
+        };
+        if version > SCHEMA_VERSION {
+            return Ok(Err(Error::new(format!(
+                "the store {shown} has schema version {version}, newer than this agentctl understands ({SCHEMA_VERSION})"
+            ))
+            .hint("upgrade agentctl (`cargo install agentctl`) to use this store")));
+        }
+        for migration in &MIGRATIONS[version as usize..] {
+            tx.batch_execute(migration)?;
+        }
+        if version < SCHEMA_VERSION {
+            tx.execute(
+                "UPDATE agentctl_schema SET version = $1",
+                &[&SCHEMA_VERSION],
+            )?;
+        }
+        tx.commit()?;
+        Ok(Ok(()))
+    };
+    run(client).map_err(|e| failed(shown, e))?
+}
+
+/// The URL without its `schema` parameter, and the schema (default `agentctl`).
+fn split_schema(url: &str) -> (String, String) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), "agentctl".to_owned());
+    };
+    let mut schema = "agentctl".to_owned();
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("schema=") {
+            Some(name) => {
+                schema = name.to_owned();
+                false
+            }
+            None => true,
+        })
+        .collect();
+    if kept.is_empty() {
+        (base.to_owned(), schema)
+    } else {
+        (format!("{base}?{}", kept.join("&")), schema)
+    }
+}
+
+/// A PostgreSQL identifier, quoted.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// rustls with the Mozilla roots: certificates are verified, no OpenSSL needed.
+fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| Error::new(format!("cannot set up TLS: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// A server error's own message, or the client's (which names no password).
+fn reason(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => match std::error::Error::source(error) {
+            Some(source) => format!("{error}: {source}"),
+            None => error.to_string(),
+        },
+    }
+}
+
+/// A failed statement, said plainly: a lock waited for too long, a lost server, or the error.
+fn failed(shown: &str, error: postgres::Error) -> Error {
+    match error.code() {
+        Some(code) if *code == SqlState::LOCK_NOT_AVAILABLE => {
+            return Error::new(format!(
+                "the store {shown} is busy: another agentctl has been writing to it for longer than the lock timeout"
+            ))
+            .hint("try again when the other command has finished, or wait longer with --lock-timeout");
+        }
+        Some(code) if *code == SqlState::QUERY_CANCELED => {
+            return Error::new(format!(
+                "the store {shown} did not answer in time: {}",
+                reason(&error)
+            ))
+            .hint("nothing was recorded; check the server's load and run the command again");
+        }
+        _ => {}
+    }
+    if error.is_closed() || error.as_db_error().is_none() {
+        return Error::new(format!("lost the connection to the store {shown}: {}", reason(&error)))
+            .hint("check the server is running and reachable, then run the command again (a publish that did commit is found to have nothing left to publish)");
+    }
+    Error::new(format!("the store {shown} failed: {}", reason(&error)))
+}

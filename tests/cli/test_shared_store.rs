@@ -1,0 +1,260 @@
+//! The same command line against both stores (SPEC 2, 11): each scenario runs once on a
+//! SQLite workspace and once on a PostgreSQL schema of its own. The PostgreSQL half needs the
+//! server `.ci/postgres-up` starts (`AGENTCTL_TEST_POSTGRES`); without it, it is skipped
+//! locally and fails under `CI=true`.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::common::{StoreKind, TestEnv, agent_yaml, fresh_schema, test_postgres};
+
+/// `scenario` as one test per store.
+macro_rules! on_both_stores {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            use super::*;
+            #[test]
+            fn sqlite() {
+                super::$scenario(TestEnv::on(StoreKind::Sqlite).unwrap());
+            }
+            #[test]
+            fn postgres() {
+                if let Some(env) = TestEnv::on(StoreKind::Postgres) {
+                    super::$scenario(env);
+                }
+            }
+        }
+    )*};
+}
+
+on_both_stores!(
+    publish_log_show_diff_status,
+    revert_restore_undo,
+    blame_and_touching,
+    verify_and_refs,
+);
+
+fn publish_log_show_diff_status(env: TestEnv) {
+    env.write_agent("bot", &agent_yaml("bot", 0.2));
+    env.run(&["status"]).success().stdout_has("never published");
+    env.run(&["diff", "--exit-code"]).code(1);
+    let first = env.publish_json(&["-m", "first"]);
+    assert_eq!(first["results"][0]["version"], 1);
+    let again = env.publish_json(&[]);
+    assert_eq!(
+        again["has_changes"], false,
+        "identical staging is published once"
+    );
+    env.write_agent("bot", &agent_yaml("bot", 0.7));
+    env.run(&["diff", "--exit-code"]).code(1).stdout_has("0.7");
+    let second = env.publish_json(&["--expect", "v1", "bot"]);
+    assert_eq!(second["results"][0]["version"], 2);
+    env.run(&["publish", "--expect", "v1", "bot"]).code(2);
+    env.run(&["status"]).success().stdout_has("clean");
+    let log = env.log_entries(&["bot"]);
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0]["parent"], log[1]["change_track_id"]);
+    assert_eq!(env.log_entries(&["-n", "1"]).len(), 1);
+    env.run(&["show", "bot", "v1"])
+        .success()
+        .stdout_has("first");
+    env.run(&["show", "bot", "--json"]).success();
+    env.run(&["diff", "bot", "--from", "v1", "--to", "v2", "--exit-code"])
+        .code(1);
+    env.run(&["export", "-o", "out"]).success();
+    assert!(env.root.join("out/bot.yaml").exists());
+}
+
+fn revert_restore_undo(env: TestEnv) {
+    env.write_agent("bot", &agent_yaml("bot", 0.2));
+    env.run(&["publish", "-m", "one"]).success();
+    env.write_agent("bot", &agent_yaml("bot", 0.9));
+    env.run(&["publish", "-m", "two"]).success();
+    env.run(&["revert-preview", "bot", "v2"]).success();
+    env.run(&["revert", "bot", "v2"]).success();
+    env.run(&["diff", "bot", "--from", "v1", "--exit-code"])
+        .success();
+    let published = env.publish_json(&[]);
+    assert_eq!(published["results"][0]["version"], 3);
+    let v3 = env.log_entries(&["bot", "-n", "1"]);
+    assert_eq!(
+        v3[0]["reverts"]["version"], 2,
+        "the revert is named: {v3:?}"
+    );
+    env.write_agent("bot", &agent_yaml("bot", 0.5));
+    env.run(&["restore", "bot"]).success();
+    env.run(&["diff", "--exit-code"]).success();
+    env.run(&["undo", "bot"]).success();
+    env.run(&["diff", "--exit-code"]).code(1).stdout_has("0.5");
+}
+
+fn blame_and_touching(env: TestEnv) {
+    env.write_agent("bot", &agent_yaml("bot", 0.2));
+    env.run(&["publish", "-m", "one"]).success();
+    env.write_agent("bot", &agent_yaml("bot", 0.4));
+    env.run(&["publish", "-m", "two"]).success();
+    let touching = env.log_entries(&["bot", "--touching", "model.temperature"]);
+    assert_eq!(touching.len(), 2);
+    let blame = env.run(&["blame", "bot", "--json"]);
+    blame.success();
+    assert!(blame.stdout.contains("\"version\": 2"), "{}", blame.show());
+}
+
+fn verify_and_refs(env: TestEnv) {
+    env.copy_examples();
+    env.run(&["publish"]).success();
+    let run = env.run(&["verify", "--json"]);
+    run.success();
+    assert_eq!(run.json()["entries"], 3);
+    env.run(&["show", "support-bot", "v9"])
+        .code(2)
+        .stderr_has("no publish of support-bot matches");
+    let id = env.log_entries(&["support-bot"])[0]["change_track_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    env.run(&["show", "support-bot", &id[..6]]).success();
+}
+
+/// 20 processes publish one agent at once: first all with the same staging (one entry), then
+/// each from its own workspace with its own (versions 2 to 21, no gaps, chain intact).
+#[test]
+fn twenty_concurrent_publishers_on_postgres() {
+    let Some(server) = test_postgres() else {
+        return;
+    };
+    let url = fresh_schema(&server);
+    let mut envs: Vec<TestEnv> = (0..20)
+        .map(|_| {
+            let mut env = TestEnv::bare();
+            env.postgres = Some(url.clone());
+            env.run(&["init"]).success();
+            env
+        })
+        .collect();
+    for env in &envs {
+        env.write_agent("bot", &agent_yaml("bot", 0.5));
+    }
+    let publish_all = |envs: &mut Vec<TestEnv>| {
+        let children: Vec<_> = envs
+            .iter()
+            .map(|env| {
+                env.std_command(crate::common::agentctl())
+                    .args(["publish", "bot", "-m", "race"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
+    publish_all(&mut envs);
+    assert_eq!(
+        envs[0].log_entries(&["bot"]).len(),
+        1,
+        "identical staging recorded once"
+    );
+    for (i, env) in envs.iter().enumerate() {
+        env.write_agent("bot", &agent_yaml("bot", 0.01 * (i + 1) as f64));
+    }
+    publish_all(&mut envs);
+    let log = envs[0].log_entries(&["bot"]);
+    let versions: Vec<u64> = log.iter().map(|e| e["version"].as_u64().unwrap()).collect();
+    assert_eq!(versions, (1..=21).rev().collect::<Vec<_>>());
+    envs[0].run(&["verify"]).success();
+}
+
+/// Publishers killed with SIGKILL at moments spread over their run (inside the transaction
+/// among them) leave no lock: the next publish, with a short lock timeout, proceeds.
+#[test]
+fn a_killed_publisher_leaves_no_lock_on_postgres() {
+    let Some(env) = TestEnv::on(StoreKind::Postgres) else {
+        return;
+    };
+    for (i, delay) in [5u64, 15, 30, 50, 80, 120].into_iter().enumerate() {
+        env.write_agent("bot", &agent_yaml("bot", 0.1 * (i + 1) as f64));
+        let mut child = env
+            .std_command(crate::common::agentctl())
+            .args(["publish", "bot"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let started = Instant::now();
+        env.run(&["--lock-timeout", "2s", "publish", "bot"])
+            .success();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the next publish waited"
+        );
+    }
+    env.run(&["verify"]).success();
+}
+
+/// A refused connection names the store without its password, and exits 2.
+#[test]
+fn a_refused_connection_shows_no_password() {
+    let mut env = TestEnv::bare();
+    env.postgres = Some("postgres://bob:hunter2@127.0.0.1:1/db?schema=x".into());
+    let run = env.run(&["init"]);
+    run.code(2)
+        .stderr_has("cannot connect to the store postgres://bob:***@127.0.0.1:1/db");
+    assert!(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"));
+    assert!(!env.root.join(".agentctl").exists(), "nothing was created");
+}
+
+/// `store copy` SQLite → PostgreSQL → SQLite keeps every id (`log --json` identical at each
+/// step, verified), completes a partial copy, and refuses a destination that disagrees.
+#[test]
+fn store_copy_round_trips_and_refuses_a_disagreeing_destination() {
+    let Some(server) = test_postgres() else {
+        return;
+    };
+    let env = TestEnv::on(StoreKind::Sqlite).unwrap();
+    for i in 0..30 {
+        env.write_agent("bot", &agent_yaml("bot", 0.01 * f64::from(i + 1)));
+        env.write_agent("other", &agent_yaml("other", 0.02 * f64::from(i % 7 + 1)));
+        env.run(&["publish"]).success();
+    }
+    env.run(&["revert", "bot", "v30"]).success();
+    env.run(&["publish", "bot"]).success();
+    let log = |store: &str| {
+        let run = env.run(&["--store", store, "log", "--json"]);
+        run.success();
+        run.json()
+    };
+    let sqlite = env.store().display().to_string();
+    let original = log(&sqlite);
+    let url = fresh_schema(&server);
+    env.run(&["store", "copy", &sqlite, &url])
+        .success()
+        .stderr_has("Copied");
+    assert_eq!(log(&url), original);
+    env.run(&["--store", &url, "verify"]).success();
+    let back = env.root.join("back.db").display().to_string();
+    env.run(&["store", "copy", &url, &back]).success();
+    assert_eq!(log(&back), original);
+    env.run(&["--store", &back, "verify"]).success();
+    // Again: nothing left to copy, nothing changed.
+    env.run(&["store", "copy", &sqlite, &url])
+        .success()
+        .stderr_has("Copied 0 of");
+
+    let other = TestEnv::on(StoreKind::Sqlite).unwrap();
+    other.write_agent("bot", &agent_yaml("bot", 0.99));
+    other.run(&["publish", "-m", "elsewhere"]).success();
+    let run = env.run(&["store", "copy", &other.store().display().to_string(), &url]);
+    run.code(2).stderr_has("disagrees with the source");
+    assert_eq!(log(&url), original, "the refused destination is unchanged");
+}
