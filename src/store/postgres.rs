@@ -141,7 +141,16 @@ impl Postgres {
                 quote(&schema),
             ))
             .map_err(|e| failed(&shown, e))?;
-        migrate(&mut client, &schema, &shown)?;
+        // Most opens find the schema current: one query instead of the locked migration
+        // transaction (a missing table is an error here, and the slow path then creates it).
+        let current = client
+            .query_opt("SELECT version FROM agentctl_schema", &[])
+            .ok()
+            .flatten()
+            .is_some_and(|row| row.get::<_, i32>(0) == SCHEMA_VERSION);
+        if !current {
+            migrate(&mut client, &schema, &shown)?;
+        }
         Ok(Postgres {
             client: RefCell::new(client),
             shown,
