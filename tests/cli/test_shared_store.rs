@@ -258,3 +258,43 @@ fn store_copy_round_trips_and_refuses_a_disagreeing_destination() {
     run.code(2).stderr_has("disagrees with the source");
     assert_eq!(log(&url), original, "the refused destination is unchanged");
 }
+
+/// A wrong password (in the URL or in PGPASSWORD) is a clear error that never shows it; the
+/// right one from PGPASSWORD works. The test server makes `agentctl_pw` check its password.
+#[test]
+fn a_wrong_password_is_refused_without_showing_it() {
+    let Some(server) = test_postgres() else {
+        return;
+    };
+    let with_user = |password: &str| {
+        server.replacen(
+            "postgres://postgres@",
+            &format!("postgres://agentctl_pw{password}@"),
+            1,
+        )
+    };
+    let env = TestEnv::new();
+    let url = format!("{}?schema=pw_test", with_user(":wrong-password-42"));
+    let run = env.run(&["--store", &url, "log", "--json"]);
+    run.code(2).stderr_has("cannot connect to the store");
+    for output in [&run.stdout, &run.stderr] {
+        assert!(!output.contains("wrong-password-42"), "{}", run.show());
+    }
+
+    let url = format!("{}?schema=pw_test", with_user(""));
+    let run = env.run_with(
+        env.command()
+            .env("PGPASSWORD", "wrong-password-42")
+            .args(["--store", &url, "log", "--json"]),
+    );
+    run.code(2);
+    assert!(!run.stderr.contains("wrong-password-42"), "{}", run.show());
+
+    let run = env.run_with(
+        env.command()
+            .env("PGPASSWORD", "right-password")
+            .args(["--store", &url, "log", "--json"]),
+    );
+    run.success();
+    assert_eq!(run.json()["entries"], serde_json::json!([]));
+}
