@@ -298,3 +298,82 @@ fn a_wrong_password_is_refused_without_showing_it() {
     run.success();
     assert_eq!(run.json()["entries"], serde_json::json!([]));
 }
+
+/// A cluster of its own for a test that stops the server: `.ci/postgres-up`, removed on drop.
+struct OwnServer {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl OwnServer {
+    fn start() -> OwnServer {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(ci_script("postgres-up"))
+            .arg(dir.path().join("pg"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = String::from_utf8(out.stdout).unwrap();
+        let url = line
+            .trim()
+            .trim_start_matches("export AGENTCTL_TEST_POSTGRES=")
+            .to_owned();
+        OwnServer { dir, url }
+    }
+
+    fn ctl(&self, action: &str) {
+        let status = std::process::Command::new(ci_script("postgres-ctl"))
+            .arg(self.dir.path().join("pg"))
+            .arg(action)
+            .status()
+            .unwrap();
+        assert!(status.success(), "postgres-ctl {action}");
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(ci_script("postgres-down"))
+            .arg(self.dir.path().join("pg"))
+            .status();
+    }
+}
+
+fn ci_script(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".ci")
+        .join(name)
+}
+
+/// A server that goes away mid-session: exit 2 with a clear message, nothing recorded and
+/// nothing written; once it is back, the same command succeeds.
+#[test]
+fn a_server_stopped_mid_session_is_a_clear_error_and_the_command_works_after_a_restart() {
+    if test_postgres().is_none() {
+        return;
+    }
+    let server = OwnServer::start();
+    let url = format!("{}?schema=restart", server.url);
+    let env = TestEnv::new();
+    env.write_agent("bot", &agent_yaml("Bot", 0.2));
+    env.run(&["--store", &url, "publish"]).success();
+    env.write_agent("bot", &agent_yaml("Bot", 0.4));
+
+    server.ctl("stop");
+    let run = env.run(&["--store", &url, "publish", "--json"]);
+    run.code(2).stderr_has("cannot connect to the store");
+    assert!(run.stdout.is_empty(), "{}", run.show());
+
+    server.ctl("start");
+    let published = env.run(&["--store", &url, "publish", "--json"]);
+    published.success();
+    assert_eq!(
+        published.json()["results"][0]["version"],
+        serde_json::json!(2)
+    );
+    env.run(&["--store", &url, "verify"]).success();
+}
