@@ -377,3 +377,71 @@ fn a_server_stopped_mid_session_is_a_clear_error_and_the_command_works_after_a_r
     );
     env.run(&["--store", &url, "verify"]).success();
 }
+
+/// A history of 1,000 publishes (built through the library, with per-agent changes as publish
+/// records them) goes SQLite → PostgreSQL → SQLite with every id kept and verified each step.
+#[test]
+fn store_copy_round_trips_a_thousand_entry_history() {
+    use agentctl::change::{self, Summary};
+    use agentctl::store::{DEFAULT_LOCK_TIMEOUT, NewEntry, Store};
+
+    let Some(server) = test_postgres() else {
+        return;
+    };
+    let env = TestEnv::new();
+    let source = env.root.join("history.db");
+    {
+        let mut store = Store::open(&source, DEFAULT_LOCK_TIMEOUT).unwrap();
+        let publishing = store.publishing(false).unwrap();
+        let mut heads = std::collections::HashMap::new();
+        let mut configs = std::collections::HashMap::new();
+        for i in 0..1000u32 {
+            let agent = ["bot", "helper", "scout"][i as usize % 3];
+            let config = serde_json::json!({
+                "name": agent,
+                "model": {"temperature": f64::from(i % 90) / 100.0 + 0.01},
+                "instructions": format!("You are {agent}.\nRevision {i}.\n"),
+            })
+            .as_object()
+            .cloned()
+            .unwrap();
+            let before = configs.remove(agent).unwrap_or_default();
+            let changes = change::diff(&before, &config);
+            let entry = publishing
+                .append(
+                    heads.get(agent),
+                    &NewEntry {
+                        agent,
+                        author: "Copier <copy@example.com>",
+                        published_at: "2026-11-28T12:00:00Z",
+                        message: &format!("publish {i}"),
+                        config: &config,
+                        summary: &Summary::of(&changes),
+                        changes: &changes,
+                        reverts: None,
+                        git_commit: None,
+                    },
+                )
+                .unwrap();
+            heads.insert(agent, entry);
+            configs.insert(agent, config);
+        }
+        publishing.commit().unwrap();
+    }
+    let log = |store: &str| {
+        let run = env.run(&["--store", store, "log", "--json"]);
+        run.success();
+        run.json()
+    };
+    let source = source.display().to_string();
+    let original = log(&source);
+    assert_eq!(original["entries"].as_array().unwrap().len(), 1000);
+    let url = fresh_schema(&server);
+    env.run(&["store", "copy", &source, &url]).success();
+    assert_eq!(log(&url), original);
+    env.run(&["--store", &url, "verify"]).success();
+    let back = env.root.join("back.db").display().to_string();
+    env.run(&["store", "copy", &url, &back]).success();
+    assert_eq!(log(&back), original);
+    env.run(&["--store", &back, "verify"]).success();
+}
