@@ -710,7 +710,7 @@ fn sizes(histories: &Histories) -> (u64, u64, Duration) {
     };
     eprintln!(
         "  store payload: snapshots {:.1} MB ({} full copies), history {:.1} MB, changes {:.1} MB (of which per-line versions {:.1} MB)",
-        payload("SELECT sum(length(content)) FROM snapshots"),
+        payload("SELECT sum(length(frame)) FROM snapshot_frames"),
         payload("SELECT count(*) FROM snapshots WHERE base IS NULL") * 1e6,
         payload(
             "SELECT sum(length(change_track_id) + ifnull(length(parent), 0) + length(snapshot) \
