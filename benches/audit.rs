@@ -172,7 +172,7 @@ fn as_version_1(store: &Path, copy: &Path) {
             .expect("plain text");
     }
     tx.execute_batch(
-        "DROP TABLE snapshots; ALTER TABLE plain RENAME TO snapshots;
+        "DROP TABLE snapshots; DROP TABLE snapshot_frames; ALTER TABLE plain RENAME TO snapshots;
          PRAGMA user_version = 1;",
     )
     .expect("downgrade");

@@ -77,8 +77,8 @@ const MIGRATIONS: &[Migration] = &[
     ) WITHOUT ROWID;
     "#,
     ),
-    // 4: snapshots compressed, most as deltas against an earlier snapshot of the same agent;
-    // the plain texts of older stores are re-encoded.
+    // 4: snapshots compressed, most as deltas against an earlier snapshot of the same agent,
+    // their frames in a table of their own; the plain texts of older stores are re-encoded.
     Migration::SqlThen(super::snapshots::MIGRATION, super::snapshots::reencode),
 ];
 
@@ -372,7 +372,10 @@ mod tests {
         let encoding = |path: &Path| -> Vec<(String, Option<String>, String)> {
             let conn = open(path, Duration::from_secs(1)).unwrap();
             let mut stmt = conn
-                .prepare("SELECT hash, base, typeof(content) FROM snapshots ORDER BY hash")
+                .prepare(
+                    "SELECT hash, base, CASE WHEN frame IS NULL THEN content ELSE 'framed' END
+                     FROM snapshots ORDER BY hash",
+                )
                 .unwrap();
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .unwrap()
@@ -381,7 +384,7 @@ mod tests {
         };
         let migrated = encoding(&old);
         assert_eq!(migrated, encoding(&fresh));
-        assert!(migrated.iter().all(|(_, _, kind)| kind == "blob"));
+        assert!(migrated.iter().all(|(_, _, kind)| kind == "framed"));
         assert!(
             migrated
                 .iter()

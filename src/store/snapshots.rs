@@ -2,14 +2,15 @@
 //! of the same agent (zstd with that snapshot's text as a prefix), so a publish that changes one
 //! line of a 300 KB agent adds tens of bytes, not 300 KB.
 //!
-//! A snapshot's text is the JSON of its configuration in file order; its row holds a zstd frame
-//! of that text and, for a delta, the hash of the `base` whose text the frame was compressed
-//! against. Which earlier version is the base follows the version number, like skip-deltas: a
+//! A snapshot's text is the JSON of its configuration in file order; its row points at a zstd
+//! frame of that text (in `snapshot_frames`, appended in publish order, so pages stay full
+//! although snapshot hashes arrive in random order) and, for a delta, names the `base` whose
+//! text the frame was compressed against. Which earlier version is the base follows the version number, like skip-deltas: a
 //! full copy at v1 and every 4096th version, a delta against 256 versions back at every 256th,
 //! against 16 back at every 16th, and against the parent otherwise. So reading any snapshot
 //! decodes at most 46 frames, however long the history, while most deltas span one publish.
-//! Rows written before schema version 4 hold plain JSON text (TEXT, not BLOB) and no base;
-//! migration 4 re-encodes them, and they stay readable as they are.
+//! Rows written before schema version 4 hold their plain JSON text in `content` and no frame;
+//! migration 4 re-encodes them (leaving `content` empty), and they stay readable as they are.
 //!
 //! The snapshot's hash is unchanged by all this: SHA-256 of the canonical JSON of the
 //! configuration, checked by whoever reads it (`verify`).
@@ -23,9 +24,16 @@ use zstd::zstd_safe::{CCtx, CParameter, DCtx};
 
 use crate::error::{Error, Result};
 
-/// Migration 4: the base a delta was compressed against (NULL: a full copy).
-pub(super) const MIGRATION: &str =
-    "ALTER TABLE snapshots ADD COLUMN base TEXT REFERENCES snapshots (hash);";
+/// Migration 4: the frames, and for each snapshot its frame and the base that frame was
+/// compressed against (NULL: a full copy).
+pub(super) const MIGRATION: &str = r#"
+    CREATE TABLE snapshot_frames (
+        id    INTEGER PRIMARY KEY,
+        frame BLOB NOT NULL
+    );
+    ALTER TABLE snapshots ADD COLUMN frame INTEGER REFERENCES snapshot_frames (id);
+    ALTER TABLE snapshots ADD COLUMN base TEXT REFERENCES snapshots (hash);
+"#;
 
 /// Full copies are rare and read often: worth a slower, tighter compression.
 const FULL_LEVEL: i32 = 9;
@@ -84,13 +92,18 @@ enum Stored {
 }
 
 fn read(conn: &Connection, hash: &str) -> Result<Option<Stored>> {
-    let mut stmt = conn.prepare_cached("SELECT content, base FROM snapshots WHERE hash = ?1")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.content, s.frame IS NOT NULL, f.frame, s.base
+         FROM snapshots s LEFT JOIN snapshot_frames f ON f.id = s.frame
+         WHERE s.hash = ?1",
+    )?;
     let stored = stmt
         .query_row(params![hash], |row| {
-            let base: Option<String> = row.get(1)?;
-            Ok(match row.get_ref(0)? {
-                ValueRef::Blob(frame) => Some(Stored::Frame(frame.to_vec(), base)),
-                ValueRef::Text(text) => {
+            let framed: bool = row.get(1)?;
+            let base: Option<String> = row.get(3)?;
+            Ok(match (framed, row.get_ref(2)?, row.get_ref(0)?) {
+                (true, ValueRef::Blob(frame), _) => Some(Stored::Frame(frame.to_vec(), base)),
+                (false, _, ValueRef::Text(text)) => {
                     Some(Stored::Plain(String::from_utf8_lossy(text).into_owned()))
                 }
                 _ => None,
@@ -99,9 +112,21 @@ fn read(conn: &Connection, hash: &str) -> Result<Option<Stored>> {
         .optional()?;
     match stored {
         None => Ok(None),
-        Some(None) => Err(damaged(hash, "its content is neither text nor a frame")),
+        Some(None) => Err(damaged(hash, "its frame is missing")),
         Some(Some(stored)) => Ok(Some(stored)),
     }
+}
+
+/// Append `frame` and point the snapshot `hash` at it (a new row, or one from before v4).
+fn write(conn: &Connection, hash: &str, frame: &[u8], base: Option<&str>) -> Result<()> {
+    conn.prepare_cached("INSERT INTO snapshot_frames (frame) VALUES (?1)")?
+        .execute(params![frame])?;
+    conn.prepare_cached(
+        "INSERT INTO snapshots (hash, content, frame, base) VALUES (?1, '', ?2, ?3)
+         ON CONFLICT (hash) DO UPDATE SET content = '', frame = ?2, base = ?3",
+    )?
+    .execute(params![hash, conn.last_insert_rowid(), base])?;
+    Ok(())
 }
 
 /// The text of the snapshot `hash`: its frames decoded from the nearest full copy (or a
@@ -177,8 +202,7 @@ pub(super) fn insert(
         .exists(params![hash])?;
     if !exists {
         let frame = encode(conn, recent, text, base)?;
-        conn.prepare_cached("INSERT INTO snapshots (hash, content, base) VALUES (?1, ?2, ?3)")?
-            .execute(params![hash, frame, base])?;
+        write(conn, hash, &frame, base)?;
     }
     recent.put(hash, text.into());
     Ok(())
@@ -279,8 +303,8 @@ pub(super) fn reencode(tx: &Transaction<'_>) -> anyhow::Result<()> {
             .filter(|base| **base != hash);
         let frame = encode(tx, &recent, &plain, base.map(String::as_str))
             .map_err(|e| anyhow::anyhow!(e.message))?;
-        tx.prepare_cached("UPDATE snapshots SET content = ?2, base = ?3 WHERE hash = ?1")?
-            .execute(params![hash, frame, base])?;
+        write(tx, &hash, &frame, base.map(String::as_str))
+            .map_err(|e| anyhow::anyhow!(e.message))?;
         recent.put(&hash, plain.into());
     }
     Ok(())
@@ -381,8 +405,8 @@ mod tests {
         let (full, deltas, frame_bytes): (i64, i64, i64) = store
             .conn
             .query_row(
-                "SELECT count(*) FILTER (WHERE base IS NULL), count(base), sum(length(content))
-                 FROM snapshots WHERE typeof(content) = 'blob'",
+                "SELECT count(*) FILTER (WHERE base IS NULL), count(base), sum(length(f.frame))
+                 FROM snapshots s JOIN snapshot_frames f ON f.id = s.frame",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -406,20 +430,23 @@ mod tests {
         };
         // v10's frame replaced by bytes that are no zstd frame, v14's cut in half.
         damage(
-            "UPDATE snapshots SET content = ?1 WHERE hash = ?2",
+            "UPDATE snapshot_frames SET frame = ?1
+             WHERE id = (SELECT frame FROM snapshots WHERE hash = ?2)",
             &at(10).snapshot,
             &b"\x28\xb5\x2f\xfd garbage".to_vec(),
         );
         let frame: Vec<u8> = store
             .conn
             .query_row(
-                "SELECT content FROM snapshots WHERE hash = ?1",
+                "SELECT f.frame FROM snapshots s JOIN snapshot_frames f ON f.id = s.frame
+                 WHERE s.hash = ?1",
                 [&at(14).snapshot],
                 |r| r.get(0),
             )
             .unwrap();
         damage(
-            "UPDATE snapshots SET content = ?1 WHERE hash = ?2",
+            "UPDATE snapshot_frames SET frame = ?1
+             WHERE id = (SELECT frame FROM snapshots WHERE hash = ?2)",
             &at(14).snapshot,
             &frame[..frame.len() / 2].to_vec(),
         );
