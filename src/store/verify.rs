@@ -374,7 +374,7 @@ mod tests {
         let (_dir, mut store) = store_with_history();
         damage(
             &store,
-            r#"UPDATE snapshots SET content = '{"name":"evil"}'
+            r#"UPDATE snapshots SET content = '{"name":"evil"}', frame = NULL, base = NULL
                WHERE hash = (SELECT snapshot FROM history WHERE agent = 'a' AND version = 1)"#,
         );
         // v2 and v3 are stored as deltas against v1's text, so the edit damages them too.

@@ -97,7 +97,7 @@ fn an_edited_snapshot_is_named() {
     let env = history();
     tamper(
         &env,
-        r#"UPDATE snapshots SET content = '{"name":"Evil"}', base = NULL
+        r#"UPDATE snapshots SET content = '{"name":"Evil"}', frame = NULL, base = NULL
            WHERE hash = (SELECT snapshot FROM history WHERE agent = 'a' AND version = 3)"#,
     );
     assert_eq!(problems(&env), [at("a", 3, "snapshot_hash")]);
