@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::changes::holds;
 use super::{Backup, Entry, NewEntry, Report, Sqlite, SqlitePublishing, SqliteStagingWrite};
 use super::{check_reference, short};
 use crate::agent::Config;
@@ -102,13 +103,35 @@ impl Store {
     }
 
     /// `agent`'s entries whose changes touch `path`, newest first, at most `limit` of them.
+    /// A change touches a path when it is at it, under it, or above it with an old or new
+    /// value that holds something at it (an added `tools[x]` touches `tools[x].description`
+    /// when the tool came with a description).
     pub fn touching(
         &self,
         agent: &str,
         path: &ConfigPath,
         limit: Option<usize>,
     ) -> Result<Vec<Entry>> {
-        each!(self, Store, s => s.touching(agent, path, limit))
+        let mut versions = each!(self, Store, s => s.versions_at(agent, path, limit))?;
+        for ancestor in path.ancestors() {
+            let below = &path.0[ancestor.0.len()..];
+            for (version, old, new) in each!(self, Store, s => s.settings_at(agent, &ancestor))? {
+                if holds(old.as_deref(), below)? || holds(new.as_deref(), below)? {
+                    versions.push(version);
+                }
+            }
+        }
+        versions.sort_unstable_by(|a, b| b.cmp(a));
+        versions.dedup();
+        versions.truncate(limit.unwrap_or(usize::MAX));
+        versions
+            .into_iter()
+            .map(|version| {
+                self.entry(agent, version)?.ok_or_else(|| {
+                    Error::new(format!("{agent} v{version} is missing from the store"))
+                })
+            })
+            .collect()
     }
 
     /// The newest version up to `upto` with a change at `path` or under it.

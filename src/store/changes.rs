@@ -25,7 +25,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
 
 use super::snapshots::{compress, decompress};
-use super::{Entry, Sqlite, decode_snapshot};
+use super::{Sqlite, decode_snapshot};
 use crate::agent::Config;
 use crate::change::{self, Change, Kind, Path, is_multiline, value_at};
 use crate::error::{Error, Result};
@@ -61,6 +61,18 @@ pub(super) const MIGRATION: &str = r#"
 /// a row for every change under the path (every tool edit, for `tools`).
 const SETTING: &str = "changes INDEXED BY changes_setting
     WHERE kind IN ('added', 'removed', 'changed')";
+
+/// A change that set the value at a path: its version and the old and new values it kept
+/// (JSON, for mappings and lists only).
+pub type Setting = (u64, Option<String>, Option<String>);
+
+/// Whether a kept value (JSON text) holds something at `below`.
+pub(super) fn holds(kept: Option<&str>, below: &[change::Segment]) -> Result<bool> {
+    match kept {
+        Some(text) => Ok(value_at(&decode_value(text)?, below).is_some()),
+        None => Ok(false),
+    }
+}
 
 /// One row to record: the change at this path, if any, and the values kept.
 #[derive(Debug, Default, PartialEq)]
@@ -394,13 +406,10 @@ pub(super) fn backfill(tx: &Transaction<'_>) -> anyhow::Result<()> {
 }
 
 impl Sqlite {
-    /// `agent`'s entries whose changes touch `path`, newest first, at most `limit` of them.
-    /// A change touches a path when it is at it, under it, or above it with an old or new
-    /// value that holds something at it (an added `tools[x]` touches `tools[x].description`
-    /// when the tool came with a description).
-    pub fn touching(&self, agent: &str, path: &Path, limit: Option<usize>) -> Result<Vec<Entry>> {
+    /// The versions with a change at `path` or under it, newest first (see `Store::touching`).
+    pub fn versions_at(&self, agent: &str, path: &Path, limit: Option<usize>) -> Result<Vec<u64>> {
         let sql_limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let mut versions: Vec<u64> = self
+        let versions = self
             .conn
             .prepare_cached(
                 "SELECT version FROM changes WHERE agent = ?1 AND path = ?2
@@ -411,37 +420,20 @@ impl Sqlite {
             })?
             .map(|version| version.map(|v| v as u64))
             .collect::<rusqlite::Result<_>>()?;
-        for ancestor in path.ancestors() {
-            let below = &path.0[ancestor.0.len()..];
-            let mut select = self.conn.prepare_cached(&format!(
-                "SELECT version, old, new FROM {SETTING} AND agent = ?1 AND path = ?2"
-            ))?;
-            let mut rows = select.query(params![agent, ancestor.to_string()])?;
-            while let Some(row) = rows.next()? {
-                let version = row.get::<_, i64>(0)? as u64;
-                let holds = |column: usize| -> Result<bool> {
-                    let kept: Option<String> = row.get(column)?;
-                    Ok(match kept {
-                        Some(text) => value_at(&decode_value(&text)?, below).is_some(),
-                        None => false,
-                    })
-                };
-                if holds(1)? || holds(2)? {
-                    versions.push(version);
-                }
-            }
-        }
-        versions.sort_unstable_by(|a, b| b.cmp(a));
-        versions.dedup();
-        versions.truncate(limit.unwrap_or(usize::MAX));
-        versions
-            .into_iter()
-            .map(|version| {
-                self.entry(agent, version)?.ok_or_else(|| {
-                    Error::new(format!("{agent} v{version} is missing from the store"))
-                })
-            })
-            .collect()
+        Ok(versions)
+    }
+
+    /// The changes that set the value at exactly `path`, with the values they kept.
+    pub fn settings_at(&self, agent: &str, path: &Path) -> Result<Vec<Setting>> {
+        let mut select = self.conn.prepare_cached(&format!(
+            "SELECT version, old, new FROM {SETTING} AND agent = ?1 AND path = ?2"
+        ))?;
+        let settings = select
+            .query_map(params![agent, path.to_string()], |row| {
+                Ok((row.get::<_, i64>(0)? as u64, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(settings)
     }
 
     /// The newest version up to `upto` with a change at `path` or under it.

@@ -15,12 +15,12 @@ use postgres::error::SqlState;
 use postgres::{Client, IsolationLevel, Row, Transaction};
 use serde_json::Value;
 
-use super::changes::{Recorded, decode_value, line_versions, lines_as_of, rows};
+use super::changes::{Recorded, Setting, line_versions, lines_as_of, rows};
 use super::{BACKUPS_KEPT, Backup, COLUMNS, Entry, NewEntry, RawEntry, Report};
 use super::{change_track_id, check_reference, decode_entry, decode_snapshot, is_version, short};
 use super::{redact, snapshot_hash};
 use crate::agent::Config;
-use crate::change::{Change, Path, value_at};
+use crate::change::{Change, Path};
 use crate::error::{Error, Result};
 
 /// The schema's version; [`MIGRATIONS`] are applied in order, never edited once released.
@@ -253,9 +253,9 @@ impl Postgres {
         pending_revert(&mut *self.client.borrow_mut(), agent).map_err(|e| failed(&self.shown, e))?
     }
 
-    pub fn touching(&self, agent: &str, path: &Path, limit: Option<usize>) -> Result<Vec<Entry>> {
+    pub fn versions_at(&self, agent: &str, path: &Path, limit: Option<usize>) -> Result<Vec<u64>> {
         let sql_limit = limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
-        let mut versions: Vec<u64> = self
+        Ok(self
             .query(
                 "SELECT version FROM changes WHERE agent = $1 AND path = $2
                  ORDER BY version DESC LIMIT $3",
@@ -263,37 +263,19 @@ impl Postgres {
             )?
             .iter()
             .map(|row| row.get::<_, i64>(0) as u64)
-            .collect();
-        for ancestor in path.ancestors() {
-            let below = &path.0[ancestor.0.len()..];
-            let rows = self.query(
+            .collect())
+    }
+
+    pub fn settings_at(&self, agent: &str, path: &Path) -> Result<Vec<Setting>> {
+        Ok(self
+            .query(
                 "SELECT version, old, new FROM changes
                  WHERE kind IN ('added', 'removed', 'changed') AND agent = $1 AND path = $2",
-                &[&agent, &ancestor.to_string()],
-            )?;
-            for row in rows {
-                let holds = |column: usize| -> Result<bool> {
-                    Ok(match row.get::<_, Option<String>>(column) {
-                        Some(text) => value_at(&decode_value(&text)?, below).is_some(),
-                        None => false,
-                    })
-                };
-                if holds(1)? || holds(2)? {
-                    versions.push(row.get::<_, i64>(0) as u64);
-                }
-            }
-        }
-        versions.sort_unstable_by(|a, b| b.cmp(a));
-        versions.dedup();
-        versions.truncate(limit.unwrap_or(usize::MAX));
-        versions
-            .into_iter()
-            .map(|version| {
-                self.entry(agent, version)?.ok_or_else(|| {
-                    Error::new(format!("{agent} v{version} is missing from the store"))
-                })
-            })
-            .collect()
+                &[&agent, &path.to_string()],
+            )?
+            .iter()
+            .map(|row| (row.get::<_, i64>(0) as u64, row.get(1), row.get(2)))
+            .collect())
     }
 
     pub fn last_touched(&self, agent: &str, path: &Path, upto: u64) -> Result<Option<u64>> {
