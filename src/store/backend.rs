@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::changes::holds;
 use super::{Backup, Entry, NewEntry, Report, Sqlite, SqlitePublishing, SqliteStagingWrite};
-use super::{check_reference, short};
+use super::{check_reference, is_version, short};
 use crate::agent::Config;
 use crate::change::Path as ConfigPath;
 use crate::error::{Error, Result};
@@ -94,7 +94,34 @@ impl Store {
 
     /// Like [`Store::resolve`], but a well-formed REF that matches nothing is `None`.
     pub fn find(&self, agent: &str, reference: &str) -> Result<Option<Entry>> {
-        each!(self, Store, s => s.find(agent, reference))
+        check_reference(reference)?;
+        if matches!(reference, "production" | "prod") {
+            return self.head(agent);
+        }
+        if is_version(reference) {
+            return match reference[1..].parse::<u64>() {
+                Ok(version) => self.entry(agent, version),
+                Err(_) => Ok(None),
+            };
+        }
+        let prefix = reference.to_ascii_lowercase();
+        let mut matches = each!(self, Store, s => s.by_prefix(agent, &prefix, 6))?;
+        if matches.len() > 1 {
+            let mut listed: Vec<String> = matches
+                .iter()
+                .take(5)
+                .map(|e| format!("v{} ({})", e.version, short(&e.change_track_id)))
+                .collect();
+            if matches.len() > 5 {
+                listed.push("…".into());
+            }
+            return Err(Error::new(format!(
+                "`{reference}` is ambiguous: it starts the ids of {}",
+                listed.join(", ")
+            ))
+            .hint("give more hex digits of the change_track_id, or use vN"));
+        }
+        Ok(matches.pop())
     }
 
     /// The publish that the agent's staging file came from a revert of, until its next publish.

@@ -168,45 +168,20 @@ impl Sqlite {
         snapshot(&self.conn, &self.recent, &entry.snapshot)
     }
 
-    /// Like [`Store::resolve`], but a well-formed REF that matches nothing is `None`.
-    pub fn find(&self, agent: &str, reference: &str) -> Result<Option<Entry>> {
-        check_reference(reference)?;
-        if matches!(reference, "production" | "prod") {
-            return self.head(agent);
-        }
-        if is_version(reference) {
-            return match reference[1..].parse::<u64>() {
-                Ok(version) => self.entry(agent, version),
-                Err(_) => Ok(None),
-            };
-        }
-        let prefix = reference.to_ascii_lowercase();
+    /// Up to `limit` of `agent`'s entries whose id starts with `prefix` (lower-case hex), in
+    /// id order.
+    pub fn by_prefix(&self, agent: &str, prefix: &str, limit: usize) -> Result<Vec<Entry>> {
         // `+agent` keeps SQLite on the id index: a prefix range is far more selective than an
         // agent, whose history may be long.
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM history
              WHERE change_track_id >= ?1 AND change_track_id < ?1 || 'g' AND +agent = ?2
-             ORDER BY change_track_id LIMIT 6"
+             ORDER BY change_track_id LIMIT ?3"
         ))?;
-        let mut matches = stmt
-            .query_map(params![prefix, agent], entry_from_row)?
+        let raw = stmt
+            .query_map(params![prefix, agent, limit as i64], entry_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        if matches.len() > 1 {
-            let mut listed: Vec<String> = matches
-                .iter()
-                .take(5)
-                .map(|(e, _)| format!("v{} ({})", e.version, short(&e.change_track_id)))
-                .collect();
-            if matches.len() > 5 {
-                listed.push("…".into());
-            }
-            return Err(Error::new(format!(
-                "`{reference}` is ambiguous: it starts the ids of {}",
-                listed.join(", ")
-            ))
-            .hint("give more hex digits of the change_track_id, or use vN"));
-        }
-        matches.pop().map(decode_entry).transpose()
+        raw.into_iter().map(decode_entry).collect()
     }
 
     /// Start a publish: one write transaction for every agent of the call. Writers queue on

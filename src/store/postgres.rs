@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::changes::{Recorded, Setting, line_versions, lines_as_of, rows};
 use super::{BACKUPS_KEPT, Backup, COLUMNS, Entry, NewEntry, RawEntry, Report};
-use super::{change_track_id, check_reference, decode_entry, decode_snapshot, is_version, short};
+use super::{change_track_id, decode_entry, decode_snapshot};
 use super::{redact, snapshot_hash};
 use crate::agent::Config;
 use crate::change::{Change, Path};
@@ -211,42 +211,15 @@ impl Postgres {
             .map_err(|e| failed(&self.shown, e))?
     }
 
-    pub fn find(&self, agent: &str, reference: &str) -> Result<Option<Entry>> {
-        check_reference(reference)?;
-        if matches!(reference, "production" | "prod") {
-            return self.head(agent);
-        }
-        if is_version(reference) {
-            return match reference[1..].parse::<u64>() {
-                Ok(version) => self.entry(agent, version),
-                Err(_) => Ok(None),
-            };
-        }
-        let prefix = reference.to_ascii_lowercase();
+    pub fn by_prefix(&self, agent: &str, prefix: &str, limit: usize) -> Result<Vec<Entry>> {
         let rows = self.query(
             &format!(
                 "SELECT {COLUMNS} FROM history WHERE change_track_id LIKE $1 || '%' AND agent = $2
-                 ORDER BY change_track_id LIMIT 6"
+                 ORDER BY change_track_id LIMIT $3"
             ),
-            &[&prefix, &agent],
+            &[&prefix, &agent, &(limit as i64)],
         )?;
-        let mut matches: Vec<RawEntry> = rows.iter().map(entry_from_row).collect();
-        if matches.len() > 1 {
-            let mut listed: Vec<String> = matches
-                .iter()
-                .take(5)
-                .map(|(e, _)| format!("v{} ({})", e.version, short(&e.change_track_id)))
-                .collect();
-            if matches.len() > 5 {
-                listed.push("…".into());
-            }
-            return Err(Error::new(format!(
-                "`{reference}` is ambiguous: it starts the ids of {}",
-                listed.join(", ")
-            ))
-            .hint("give more hex digits of the change_track_id, or use vN"));
-        }
-        matches.pop().map(decode_entry).transpose()
+        rows.iter().map(entry_from_row).map(decode_entry).collect()
     }
 
     pub fn pending_revert(&self, agent: &str) -> Result<Option<Entry>> {
