@@ -78,6 +78,30 @@ pub struct NewEntry<'a> {
     pub git_commit: Option<&'a str>,
 }
 
+impl NewEntry<'_> {
+    /// The entry this publish becomes after `parent`: its version, parent link, snapshot hash
+    /// and `change_track_id` (the hash chain). Both stores record exactly this.
+    pub fn entry_after(&self, parent: Option<&Entry>) -> Entry {
+        let entry = Entry {
+            agent: self.agent.to_owned(),
+            version: parent.map_or(1, |p| p.version + 1),
+            change_track_id: String::new(),
+            parent: parent.map(|p| p.change_track_id.clone()),
+            author: self.author.to_owned(),
+            published_at: self.published_at.to_owned(),
+            message: self.message.to_owned(),
+            snapshot: snapshot_hash(self.config),
+            summary: self.summary.clone(),
+            reverts: self.reverts.map(str::to_owned),
+            git_commit: self.git_commit.map(str::to_owned),
+        };
+        Entry {
+            change_track_id: change_track_id(&entry),
+            ..entry
+        }
+    }
+}
+
 pub struct Sqlite {
     conn: Connection,
     path: PathBuf,
@@ -306,25 +330,7 @@ impl SqlitePublishing<'_> {
     /// Append the next version of an agent after `parent`, the head read in this transaction,
     /// and return the entry as stored.
     pub fn append(&self, parent: Option<&Entry>, new: &NewEntry<'_>) -> Result<Entry> {
-        let snapshot_hash = snapshot_hash(new.config);
-
-        let entry = Entry {
-            agent: new.agent.to_owned(),
-            version: parent.map_or(1, |p| p.version + 1),
-            change_track_id: String::new(),
-            parent: parent.map(|p| p.change_track_id.clone()),
-            author: new.author.to_owned(),
-            published_at: new.published_at.to_owned(),
-            message: new.message.to_owned(),
-            snapshot: snapshot_hash,
-            summary: new.summary.clone(),
-            reverts: new.reverts.map(str::to_owned),
-            git_commit: new.git_commit.map(str::to_owned),
-        };
-        let entry = Entry {
-            change_track_id: change_track_id(&entry),
-            ..entry
-        };
+        let entry = new.entry_after(parent);
         if self.dry_run {
             return Ok(entry);
         }

@@ -16,9 +16,9 @@ use postgres::{Client, IsolationLevel, Row, Transaction};
 use serde_json::Value;
 
 use super::changes::{Recorded, Setting, line_versions, lines_as_of, rows};
+use super::redact;
 use super::{BACKUPS_KEPT, Backup, COLUMNS, Entry, NewEntry, RawEntry, Report};
-use super::{change_track_id, decode_entry, decode_snapshot};
-use super::{redact, snapshot_hash};
+use super::{decode_entry, decode_snapshot};
 use crate::agent::Config;
 use crate::change::{Change, Path};
 use crate::error::{Error, Result};
@@ -527,23 +527,7 @@ impl PostgresPublishing<'_> {
     }
 
     pub fn append(&self, parent: Option<&Entry>, new: &NewEntry<'_>) -> Result<Entry> {
-        let entry = Entry {
-            agent: new.agent.to_owned(),
-            version: parent.map_or(1, |p| p.version + 1),
-            change_track_id: String::new(),
-            parent: parent.map(|p| p.change_track_id.clone()),
-            author: new.author.to_owned(),
-            published_at: new.published_at.to_owned(),
-            message: new.message.to_owned(),
-            snapshot: snapshot_hash(new.config),
-            summary: new.summary.clone(),
-            reverts: new.reverts.map(str::to_owned),
-            git_commit: new.git_commit.map(str::to_owned),
-        };
-        let entry = Entry {
-            change_track_id: change_track_id(&entry),
-            ..entry
-        };
+        let entry = new.entry_after(parent);
         if self.dry_run {
             return Ok(entry);
         }
