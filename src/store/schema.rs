@@ -135,7 +135,7 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
         .hint("upgrade agentctl (`cargo install agentctl`) to use this store"));
     }
 
-    match conn.pragma_update(None, "journal_mode", "WAL") {
+    match switch_to_wal(&conn, busy_timeout) {
         Err(e) if super::is_busy(&e) => return Err(super::busy(Some(path), Some(busy_timeout))),
         other => other.with_context(|| format!("cannot switch the store {shown} to WAL mode"))?,
     }
@@ -152,6 +152,21 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
         }
     }
     Ok(conn)
+}
+
+/// Switch to WAL, waiting up to `timeout` for other connections. SQLite does not call the busy
+/// handler for a journal-mode change: while another agentctl is creating the same new store,
+/// the switch fails at once with SQLITE_BUSY, so it is retried here until the deadline.
+fn switch_to_wal(conn: &Connection, timeout: Duration) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e) if super::is_busy(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// `application_id`, `user_version` and whether any table exists, read in one transaction:

@@ -253,3 +253,47 @@ fn concurrent_restores_and_reverts_of_one_file_are_serialised() {
     }
     assert_eq!(std::fs::read(&staging).unwrap(), original);
 }
+
+/// Eight publishers meeting a store file that does not exist yet: one creates it, the others
+/// wait for it. SQLite does not wait by itself while another connection is switching a new
+/// file to WAL, so without a retry some of them failed at once with "busy".
+#[test]
+fn eight_first_publishers_of_a_new_store_all_succeed() {
+    let env = TestEnv::new();
+    let dirs: Vec<PathBuf> = (0..8)
+        .map(|i| {
+            let dir = env.tmp.path().join(format!("first{i}"));
+            env.run_with(env.command().args(["init", dir.to_str().unwrap()]))
+                .success();
+            dir
+        })
+        .collect();
+    for round in 0..10 {
+        let store = env.tmp.path().join(format!("new-{round}.db"));
+        let store_arg = store.display().to_string();
+        let children = dirs
+            .iter()
+            .enumerate()
+            .map(|(i, dir)| {
+                std::fs::write(
+                    dir.join("agents/bot.yaml"),
+                    agent_yaml("Bot", f64::from(i as u32) / 10.0),
+                )
+                .unwrap();
+                spawn(
+                    &env,
+                    dir,
+                    &["--store", &store_arg, "publish", "-m", "first"],
+                )
+            })
+            .collect();
+        all_succeed(children);
+        let run = env.run(&["--store", &store_arg, "log", "bot", "--json"]);
+        run.success();
+        assert_eq!(
+            run.json()["entries"].as_array().unwrap().len(),
+            8,
+            "round {round}"
+        );
+    }
+}
