@@ -196,7 +196,7 @@ fn touching_a_path_nothing_touched_is_an_empty_history() {
 fn touching_needs_an_agent_and_a_well_formed_path() {
     let env = TestEnv::new();
     audited_history(&env);
-    let before = env.store_bytes();
+    let before = env.store_state();
     env.run(&["log", "--touching", "model.temperature"])
         .code(2)
         .stderr_has("<AGENT>");
@@ -214,7 +214,7 @@ fn touching_needs_an_agent_and_a_well_formed_path() {
             .stderr_has("help: a PATH reads like model.temperature");
     }
     env.run(&["log", "ghost", "--touching", "name"]).code(2);
-    assert!(env.store_bytes() == before, "nothing written");
+    assert!(env.store_state() == before, "nothing written");
 }
 
 /// `blame --json` of `bot` at REF (default production).

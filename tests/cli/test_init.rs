@@ -23,12 +23,12 @@ fn init_takes_a_folder_and_creates_it() {
 #[test]
 fn init_refuses_an_existing_workspace() {
     let env = TestEnv::new();
-    let before = env.store_bytes();
+    let before = env.store_state();
     env.run(&["init"])
         .code(2)
         .stderr_has("error: ")
         .stderr_has("already an agentctl workspace");
-    assert_eq!(env.store_bytes(), before);
+    assert_eq!(env.store_state(), before);
 }
 
 #[test]

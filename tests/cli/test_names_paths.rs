@@ -11,7 +11,7 @@ fn ids_that_are_paths_or_hold_control_characters_are_refused() {
     let env = TestEnv::new();
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
-    let before = env.store_bytes();
+    let before = env.store_state();
     for id in [
         "../x",
         "../../etc/passwd",
@@ -41,7 +41,7 @@ fn ids_that_are_paths_or_hold_control_characters_are_refused() {
             );
         }
     }
-    assert_eq!(env.store_bytes(), before);
+    assert_eq!(env.store_state(), before);
     assert!(!env.tmp.path().join("x.yaml").exists());
     assert!(!env.root.join("x.yaml").exists());
 }
@@ -135,7 +135,7 @@ fn revert_restore_and_undo_never_write_through_a_link_to_outside() {
 
     let outside = outside_link(&env, "a");
     let outside_bytes = std::fs::read(&outside).unwrap();
-    let store = env.store_bytes();
+    let store = env.store_state();
     env.run(&["restore", "a", "v1"])
         .code(2)
         .stderr_has("outside the workspace");
@@ -145,7 +145,7 @@ fn revert_restore_and_undo_never_write_through_a_link_to_outside() {
     env.run(&["undo", "a"]).code(2);
     assert_eq!(std::fs::read(&outside).unwrap(), outside_bytes);
     assert!(env.root.join("agents/a.yaml").is_symlink());
-    assert_eq!(env.store_bytes(), store);
+    assert_eq!(env.store_state(), store);
 
     // A dangling link is followed to where a write would land, and refused just the same.
     let target = env.tmp.path().join("planted.yaml");

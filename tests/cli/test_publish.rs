@@ -711,13 +711,13 @@ fn a_store_from_a_newer_agentctl_is_refused() {
         conn.pragma_update(None, "user_version", version + 100)
             .unwrap();
     }
-    let before = env.store_bytes();
+    let before = env.store_state();
     env.run(&["publish"])
         .code(2)
         .stderr_has("error: ")
         .stderr_has("newer");
     env.run(&["log"]).code(2).stderr_has("newer");
-    assert_eq!(env.store_bytes(), before);
+    assert_eq!(env.store_state(), before);
 }
 
 #[test]
@@ -878,11 +878,11 @@ fn dry_run_does_not_touch_the_store() {
     env.run(&["publish"]).success();
     env.write_agent("a", &agent_yaml("A", 0.2));
     env.run(&["status"]).success();
-    let before = env.store_bytes();
+    let before = env.store_state();
     let run = env.run(&["publish", "--dry-run", "--json"]);
     run.success();
     assert_eq!(run.json()["results"][0]["version"], 2, "{}", run.show());
-    assert_eq!(env.store_bytes(), before, "a dry run wrote to the store");
+    assert_eq!(env.store_state(), before, "a dry run wrote to the store");
 }
 
 #[test]

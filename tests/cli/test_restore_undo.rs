@@ -120,7 +120,7 @@ fn restore_when_staging_already_matches_writes_nothing() {
 fn restore_errors_change_nothing() {
     let (env, _, _) = two_publishes();
     let before = staging(&env);
-    let store_before = env.store_bytes();
+    let store_before = env.store_state();
     env.run(&["restore", AGENT, "v9"])
         .code(2)
         .stderr_has("bot has v1 to v2");
@@ -131,7 +131,7 @@ fn restore_errors_change_nothing() {
         .code(2)
         .stderr_has("staging is not a publish");
     assert_eq!(staging(&env), before);
-    assert_eq!(env.store_bytes(), store_before);
+    assert_eq!(env.store_state(), store_before);
 }
 
 #[test]
@@ -261,7 +261,7 @@ fn a_staging_link_leading_outside_the_workspace_is_not_replaced() {
     fs::write(&real, &v2).unwrap();
     fs::remove_file(staging_path(&env)).unwrap();
     std::os::unix::fs::symlink(&real, staging_path(&env)).unwrap();
-    let store_before = env.store_bytes();
+    let store_before = env.store_state();
     for command in [&["revert", AGENT, "v2"][..], &["restore", AGENT, "v1"]] {
         env.run(command)
             .code(2)
@@ -279,5 +279,5 @@ fn a_staging_link_leading_outside_the_workspace_is_not_replaced() {
             "its target is untouched"
         );
     }
-    assert_eq!(env.store_bytes(), store_before, "no backup was recorded");
+    assert_eq!(env.store_state(), store_before, "no backup was recorded");
 }

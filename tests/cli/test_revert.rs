@@ -84,7 +84,7 @@ fn a_field_changed_again_later_is_a_conflict_and_nothing_is_written() {
     let v3 = v2.replace("temperature: 0.5", "temperature: 0.9");
     let env = history(&[&v1, &v2, &v3]);
     let before = staging(&env);
-    let store_before = env.store_bytes();
+    let store_before = env.store_state();
 
     for command in ["revert-preview", "revert"] {
         let (run, value) = revert_json(&env, command, "v2");
@@ -101,7 +101,7 @@ fn a_field_changed_again_later_is_a_conflict_and_nothing_is_written() {
         before,
         "the staging file is byte-for-byte unchanged"
     );
-    assert_eq!(env.store_bytes(), store_before, "the store is unchanged");
+    assert_eq!(env.store_state(), store_before, "the store is unchanged");
 
     // The human view lists the three values.
     env.run(&["revert", AGENT, "v2"])
@@ -261,13 +261,13 @@ fn preview_and_revert_agree_and_preview_never_writes() {
         .replace("action: redact", "action: block");
     let env = history(&[&v1, &v2]);
     let before = staging(&env);
-    let store_before = env.store_bytes();
+    let store_before = env.store_state();
 
     let (run, mut preview) = revert_json(&env, "revert-preview", "v2");
     run.success();
     assert_eq!(preview["written"], json!(false));
     assert_eq!(staging(&env), before);
-    assert_eq!(env.store_bytes(), store_before);
+    assert_eq!(env.store_state(), store_before);
 
     env.run(&["revert-preview", AGENT, "v2"])
         .success()
@@ -361,7 +361,7 @@ fn reverting_v1_is_refused_with_a_hint_to_restore() {
 #[test]
 fn unknown_agent_or_ref_and_invalid_staging_are_errors_that_change_nothing() {
     let env = history(&[&agent_yaml("Bot", 0.2), &agent_yaml("Bot", 0.3)]);
-    let store_before = env.store_bytes();
+    let store_before = env.store_state();
     env.run(&["revert", "nobody", "v2"])
         .code(2)
         .stderr_has("unknown agent `nobody`");
@@ -384,7 +384,7 @@ fn unknown_agent_or_ref_and_invalid_staging_are_errors_that_change_nothing() {
     env.run(&["revert", AGENT, "v2"])
         .code(2)
         .stderr_has("agentctl restore bot");
-    assert_eq!(env.store_bytes(), store_before);
+    assert_eq!(env.store_state(), store_before);
 }
 
 #[test]

@@ -6,26 +6,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{StoreKind, TestEnv, agent_yaml, fresh_schema, test_postgres};
-
-/// `scenario` as one test per store.
-macro_rules! on_both_stores {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            use super::*;
-            #[test]
-            fn sqlite() {
-                super::$scenario(TestEnv::on(StoreKind::Sqlite).unwrap());
-            }
-            #[test]
-            fn postgres() {
-                if let Some(env) = TestEnv::on(StoreKind::Postgres) {
-                    super::$scenario(env);
-                }
-            }
-        }
-    )*};
-}
+use crate::common::{StoreKind, TestEnv, agent_yaml, fresh_schema, on_both_stores, test_postgres};
 
 on_both_stores!(
     publish_log_show_diff_status,

@@ -400,7 +400,7 @@ fn validate_one_invalid_exits_2_with_a_located_error() {
     let env = TestEnv::new();
     env.write_agent("good", BASE);
     env.write_agent("bad", "name: Bad\ndescription: x\nname: Again\n");
-    let before = env.store_bytes();
+    let before = env.store_state();
 
     env.run(&["validate"])
         .code(2)
@@ -429,7 +429,7 @@ fn validate_one_invalid_exits_2_with_a_located_error() {
         json!({"agent": "good", "valid": true, "errors": []})
     );
     // validate writes nothing.
-    assert_eq!(env.store_bytes(), before);
+    assert_eq!(env.store_state(), before);
 }
 
 /// One invalid file: its expected location(s) and a word the message must hold.

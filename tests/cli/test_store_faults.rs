@@ -159,7 +159,7 @@ fn a_newer_store_is_refused_until_agentctl_catches_up() {
         .unwrap();
     conn.pragma_update(None, "user_version", version + 1)
         .unwrap();
-    let before = env.store_bytes();
+    let before = env.store_state();
     for args in [
         &["log"][..],
         &["publish"],
@@ -168,7 +168,7 @@ fn a_newer_store_is_refused_until_agentctl_catches_up() {
     ] {
         env.run(args).code(2).stderr_has("newer than this agentctl");
     }
-    assert_eq!(env.store_bytes(), before);
+    assert_eq!(env.store_state(), before);
     conn.pragma_update(None, "user_version", version).unwrap();
     env.run(&["verify"]).success();
 }
