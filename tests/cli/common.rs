@@ -166,6 +166,44 @@ impl TestEnv {
         Some(env)
     }
 
+    /// The store this workspace uses.
+    pub fn kind(&self) -> StoreKind {
+        match self.postgres {
+            Some(_) => StoreKind::Postgres,
+            None => StoreKind::Sqlite,
+        }
+    }
+
+    /// Another new, initialised workspace on the same kind of store (a schema of its own).
+    pub fn another(&self) -> TestEnv {
+        TestEnv::on(self.kind()).expect("the test server is still there")
+    }
+
+    /// The store as agentctl opens it, through the library.
+    pub fn open_store(&self) -> agentctl::store::Store {
+        use agentctl::store::{DEFAULT_LOCK_TIMEOUT, Store};
+        match &self.postgres {
+            Some(url) => Store::connect(url, DEFAULT_LOCK_TIMEOUT),
+            None => Store::open(&self.store(), DEFAULT_LOCK_TIMEOUT),
+        }
+        .expect("the store opens")
+    }
+
+    /// A session on the test server whose `search_path` is this workspace's PostgreSQL
+    /// schema, to read or tamper with the store behind agentctl's back; `None` on SQLite.
+    pub fn postgres_session(&self) -> Option<postgres::Client> {
+        let url = self.postgres.as_ref()?;
+        let (server, schema) = url
+            .rsplit_once("schema=")
+            .expect("a test URL names its schema");
+        let server = server.trim_end_matches(['?', '&']);
+        let mut client = postgres::Client::connect(server, postgres::NoTls).expect("test server");
+        client
+            .batch_execute(&format!("SET search_path TO \"{schema}\""))
+            .unwrap();
+        Some(client)
+    }
+
     pub fn home(&self) -> PathBuf {
         self.tmp.path().join("home")
     }
@@ -243,8 +281,8 @@ impl TestEnv {
     /// Everything the store holds, to prove a command changed nothing: the SQLite file's bytes
     /// (plus its WAL), or on PostgreSQL every row of every table of the test's schema.
     pub fn store_state(&self) -> Vec<u8> {
-        if let Some(url) = &self.postgres {
-            return postgres_state(url);
+        if let Some(mut client) = self.postgres_session() {
+            return postgres_state(&mut client);
         }
         let mut bytes = std::fs::read(self.store()).unwrap_or_default();
         bytes.extend(std::fs::read(self.root.join(".agentctl/store.db-wal")).unwrap_or_default());
@@ -278,39 +316,6 @@ impl TestEnv {
     }
 }
 
-/// A canonical dump of the schema a test URL (`fresh_schema`) names: each table's name, then
-/// its rows as JSON, sorted.
-fn postgres_state(url: &str) -> Vec<u8> {
-    let (server, schema) = url
-        .rsplit_once("schema=")
-        .expect("a test URL names its schema");
-    let server = server.trim_end_matches(['?', '&']);
-    let mut client = postgres::Client::connect(server, postgres::NoTls).expect("test server");
-    let tables = client
-        .query(
-            "SELECT table_name::text FROM information_schema.tables \
-             WHERE table_schema = $1 ORDER BY 1",
-            &[&schema],
-        )
-        .unwrap();
-    let mut state = String::new();
-    for table in tables {
-        let table: String = table.get(0);
-        let rows: String = client
-            .query_one(
-                &format!(
-                    "SELECT coalesce(string_agg(r, E'\\n' ORDER BY r), '') \
-                     FROM (SELECT to_jsonb(t)::text AS r FROM \"{schema}\".\"{table}\" t) rows"
-                ),
-                &[],
-            )
-            .unwrap()
-            .get(0);
-        state.push_str(&format!("== {table}\n{rows}\n"));
-    }
-    state.into_bytes()
-}
-
 /// Each scenario `fn name(env: TestEnv)` as one test per store: `mod name { fn sqlite();
 /// fn postgres() }`, each given a new initialised workspace on that store (`TestEnv::on`). The
 /// PostgreSQL half skips when `AGENTCTL_TEST_POSTGRES` is unset, and fails under `CI=true`.
@@ -340,6 +345,33 @@ macro_rules! on_both_stores {
     )*};
 }
 pub(crate) use on_both_stores;
+
+/// A canonical dump of the session's schema: each table's name, then its rows as JSON, sorted.
+fn postgres_state(client: &mut postgres::Client) -> Vec<u8> {
+    let tables = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = current_schema() ORDER BY 1",
+            &[],
+        )
+        .unwrap();
+    let mut state = String::new();
+    for table in tables {
+        let table: String = table.get(0);
+        let rows: String = client
+            .query_one(
+                &format!(
+                    "SELECT coalesce(string_agg(r, E'\\n' ORDER BY r), '') \
+                     FROM (SELECT to_jsonb(t)::text AS r FROM \"{table}\" t) rows"
+                ),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        state.push_str(&format!("== {table}\n{rows}\n"));
+    }
+    state.into_bytes()
+}
 
 /// The binary under test.
 pub fn agentctl() -> &'static Path {

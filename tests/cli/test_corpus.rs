@@ -8,7 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{TestEnv, agent_yaml, agentctl};
+use crate::common::{TestEnv, agent_yaml, agentctl, on_both_stores};
+
+on_both_stores!(
+    every_hostile_file_is_refused_quickly_with_its_location_and_nothing_is_written,
+    one_publish_of_the_whole_corpus_names_every_file_and_publishes_nothing
+);
 
 /// The memory each run may use: enforced as the address-space limit (`ulimit -v`), so a run
 /// that needed more would fail to allocate and abort instead of exiting 2.
@@ -197,10 +202,8 @@ fn run_limited(env: &TestEnv, args: &[&str]) -> Outcome {
     }
 }
 
-#[test]
 #[allow(clippy::print_stderr)]
-fn every_hostile_file_is_refused_quickly_with_its_location_and_nothing_is_written() {
-    let env = TestEnv::new();
+fn every_hostile_file_is_refused_quickly_with_its_location_and_nothing_is_written(env: TestEnv) {
     // History to protect: a published agent that the corpus must not disturb.
     env.write_agent("kept", &agent_yaml("Kept", 0.1));
     env.publish_json(&[]);
@@ -261,9 +264,7 @@ fn every_hostile_file_is_refused_quickly_with_its_location_and_nothing_is_writte
     );
 }
 
-#[test]
-fn one_publish_of_the_whole_corpus_names_every_file_and_publishes_nothing() {
-    let env = TestEnv::new();
+fn one_publish_of_the_whole_corpus_names_every_file_and_publishes_nothing(env: TestEnv) {
     let cases = committed();
     for case in &cases {
         std::fs::write(

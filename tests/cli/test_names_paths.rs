@@ -4,11 +4,18 @@
 
 use std::os::unix::fs::symlink;
 
-use crate::common::{TestEnv, agent_yaml};
+use crate::common::{TestEnv, agent_yaml, on_both_stores};
 
-#[test]
-fn ids_that_are_paths_or_hold_control_characters_are_refused() {
-    let env = TestEnv::new();
+on_both_stores!(
+    ids_that_are_paths_or_hold_control_characters_are_refused,
+    a_file_whose_name_is_not_an_id_is_reported_not_published,
+    a_staging_link_to_outside_the_workspace_is_not_read,
+    revert_restore_and_undo_never_write_through_a_link_to_outside,
+    an_agents_folder_linked_outside_is_refused_for_writes_too,
+    a_link_inside_the_workspace_is_followed_and_kept
+);
+
+fn ids_that_are_paths_or_hold_control_characters_are_refused(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     let before = env.store_state();
@@ -46,9 +53,7 @@ fn ids_that_are_paths_or_hold_control_characters_are_refused() {
     assert!(!env.root.join("x.yaml").exists());
 }
 
-#[test]
-fn a_file_whose_name_is_not_an_id_is_reported_not_published() {
-    let env = TestEnv::new();
+fn a_file_whose_name_is_not_an_id_is_reported_not_published(env: TestEnv) {
     env.write_agent("good", &agent_yaml("Good", 0.1));
     std::fs::write(
         env.root.join("agents/bad\u{7}name.yaml"),
@@ -97,9 +102,7 @@ fn outside_link(env: &TestEnv, id: &str) -> std::path::PathBuf {
     outside
 }
 
-#[test]
-fn a_staging_link_to_outside_the_workspace_is_not_read() {
-    let env = TestEnv::new();
+fn a_staging_link_to_outside_the_workspace_is_not_read(env: TestEnv) {
     outside_link(&env, "evil");
     for args in [
         vec!["validate", "evil"],
@@ -123,9 +126,7 @@ fn a_staging_link_to_outside_the_workspace_is_not_read() {
     assert_eq!(env.history_len(None), 0);
 }
 
-#[test]
-fn revert_restore_and_undo_never_write_through_a_link_to_outside() {
-    let env = TestEnv::new();
+fn revert_restore_and_undo_never_write_through_a_link_to_outside(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.2));
@@ -157,9 +158,7 @@ fn revert_restore_and_undo_never_write_through_a_link_to_outside() {
     assert!(!target.exists());
 }
 
-#[test]
-fn an_agents_folder_linked_outside_is_refused_for_writes_too() {
-    let env = TestEnv::new();
+fn an_agents_folder_linked_outside_is_refused_for_writes_too(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     let elsewhere = env.tmp.path().join("elsewhere");
@@ -173,9 +172,7 @@ fn an_agents_folder_linked_outside_is_refused_for_writes_too() {
     assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
 }
 
-#[test]
-fn a_link_inside_the_workspace_is_followed_and_kept() {
-    let env = TestEnv::new();
+fn a_link_inside_the_workspace_is_followed_and_kept(env: TestEnv) {
     let shared = env.root.join("shared");
     std::fs::create_dir_all(&shared).unwrap();
     std::fs::write(shared.join("a.yaml"), agent_yaml("A", 0.1)).unwrap();
