@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::common::{TestEnv, agent_yaml, agentctl};
+use crate::common::{TestEnv, agent_yaml, agentctl, on_both_stores};
+
+// The workspace lock (a file in .agentctl/) guards staging rewrites whatever the store.
+on_both_stores!(staging_rewrites_give_up_after_the_lock_timeout);
 
 fn long() -> bool {
     std::env::var_os("AGENTCTL_LONG_TESTS").is_some_and(|v| !v.is_empty() && v != "0")
@@ -145,9 +148,7 @@ fn a_bad_lock_timeout_is_refused() {
         .stderr_has("--lock-timeout");
 }
 
-#[test]
-fn staging_rewrites_give_up_after_the_lock_timeout() {
-    let env = TestEnv::new();
+fn staging_rewrites_give_up_after_the_lock_timeout(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.2));

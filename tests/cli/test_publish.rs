@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::common::{AUTHOR, Run, TestEnv, agent_yaml, on_both_stores};
 
 on_both_stores!(
+    a_store_from_a_newer_agentctl_is_refused,
     first_publish_of_the_examples_records_version_one_with_full_json,
     first_publish_human_output_names_each_agent_and_version,
     publishing_the_same_staging_twice_records_nothing_the_second_time,
@@ -683,13 +684,15 @@ fn a_foreign_sqlite_database_is_refused_and_left_alone() {
     assert_eq!(std::fs::read(&foreign).unwrap(), before);
 }
 
-#[test]
-fn a_store_from_a_newer_agentctl_is_refused() {
-    let env = TestEnv::new();
+fn a_store_from_a_newer_agentctl_is_refused(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.2));
-    {
+    if let Some(mut session) = env.postgres_session() {
+        session
+            .batch_execute("UPDATE agentctl_schema SET version = version + 100")
+            .unwrap();
+    } else {
         let conn = rusqlite::Connection::open(env.store()).unwrap();
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
