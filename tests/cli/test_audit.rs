@@ -7,6 +7,9 @@ use serde_json::Value;
 
 use crate::common::{AUTHOR, TestEnv, on_both_stores};
 
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only:
+// `a_store_from_before_is_migrated_and_answers_the_same` builds an old SQLite store file and
+// migrates it; PostgreSQL stores never had that older schema.
 on_both_stores!(
     touching_lists_the_publishes_that_changed_a_field_an_item_or_a_section,
     touching_a_path_nothing_touched_is_an_empty_history,

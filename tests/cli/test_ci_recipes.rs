@@ -10,6 +10,8 @@ use clap::Parser;
 
 use crate::common::{TestEnv, agent_yaml, agentctl, on_both_stores};
 
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: the recipe-parsing tests run
+// no command, and the pre-commit hook only runs `validate`, which never opens a store.
 on_both_stores!(ci_jq_report_runs_against_real_json_output);
 
 fn recipes() -> PathBuf {

@@ -10,7 +10,9 @@ use sha2::{Digest, Sha256};
 
 use crate::common::{TestEnv, agent_yaml, agentctl, on_both_stores};
 
-// The workspace lock (a file in .agentctl/) guards staging rewrites whatever the store.
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: the rest is about SQLite's
+// write lock (held with rusqlite, shared by processes, a new file's first users); PostgreSQL's
+// concurrency: test_shared_store.
 on_both_stores!(staging_rewrites_give_up_after_the_lock_timeout);
 
 fn long() -> bool {

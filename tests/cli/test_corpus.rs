@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::common::{TestEnv, agent_yaml, agentctl, on_both_stores};
 
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only:
+// `files_just_inside_the_limits_are_accepted` only runs `validate`, which never opens a store.
 on_both_stores!(
     every_hostile_file_is_refused_quickly_with_its_location_and_nothing_is_written,
     one_publish_of_the_whole_corpus_names_every_file_and_publishes_nothing

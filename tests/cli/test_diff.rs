@@ -5,6 +5,9 @@ use serde_json::{Value, json};
 
 use crate::common::{Run, TestEnv, agent_yaml, on_both_stores};
 
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only:
+// `a_store_path_that_does_not_exist_is_read_as_empty_and_not_created` is about a missing
+// `--store` file.
 on_both_stores!(
     new_agent_diffs_every_top_level_field_as_added,
     edit_gives_exactly_the_expected_changes,

@@ -1,5 +1,8 @@
 use crate::common::{TestEnv, on_both_stores};
 
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: they are about SQLite files
+// (not a store, missing, `init --store FILE`) or never reach a store (help, a broken user config,
+// the AGENTCTL_STORE variable itself).
 on_both_stores!(
     bare: init_creates_store_and_agents_folder,
     init_takes_a_folder_and_creates_it,

@@ -7,6 +7,8 @@ use serde_json::Value;
 
 use crate::common::{TestEnv, agent_yaml, on_both_stores};
 
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: `new` outside a workspace
+// fails before any store is opened.
 on_both_stores!(
     new_then_validate_in_a_fresh_workspace,
     new_names_that_yaml_would_read_as_numbers_stay_text,

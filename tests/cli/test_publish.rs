@@ -7,6 +7,9 @@ use serde_json::Value;
 
 use crate::common::{AUTHOR, Run, TestEnv, agent_yaml, on_both_stores};
 
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: they are about SQLite files
+// given with `--store` (not a store, another program's database) or SQLite's write lock shared by
+// processes (PostgreSQL's: test_shared_store).
 on_both_stores!(
     a_store_from_a_newer_agentctl_is_refused,
     first_publish_of_the_examples_records_version_one_with_full_json,

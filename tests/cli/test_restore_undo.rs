@@ -8,6 +8,8 @@ use serde_json::json;
 
 use crate::common::{TestEnv, agent_yaml, on_both_stores};
 
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: the proptest runs the binary
+// dozens of times for the merge's sake; its store part is the same as the scenarios'.
 on_both_stores!(
     restore_discards_staging_edits_and_undo_brings_them_back,
     restore_to_an_older_publish_keeps_comments_and_can_recreate_a_missing_file,

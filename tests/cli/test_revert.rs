@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 
 use crate::common::{Run, TestEnv, agent_yaml, on_both_stores};
 
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: the proptest runs the binary
+// dozens of times for the merge's sake; its store part is the same as the scenarios'.
 on_both_stores!(
     reverting_v1_is_refused_with_a_hint_to_restore,
     unknown_agent_or_ref_and_invalid_staging_are_errors_that_change_nothing,

@@ -1,7 +1,9 @@
-//! The same command line against both stores (SPEC 2, 11): each scenario runs once on a
-//! SQLite workspace and once on a PostgreSQL schema of its own. The PostgreSQL half needs the
-//! server `.ci/postgres-up` starts (`AGENTCTL_TEST_POSTGRES`); without it, it is skipped
-//! locally and fails under `CI=true`.
+//! The shared PostgreSQL store (SPEC 2, 11). Every test file runs its scenarios on both stores
+//! (`on_both_stores!` in common.rs); this one adds a scenario across commands, the proof that
+//! reading commands print the same bytes on both, and what only a server has: concurrent and
+//! killed publishers, connection errors and passwords, a server restart, `store copy`. The
+//! PostgreSQL tests need the server `.ci/postgres-up` starts (`AGENTCTL_TEST_POSTGRES`); without
+//! it they are skipped locally and fail under `CI=true`.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};

@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 
 use crate::common::{Run, TestEnv, agent_yaml, on_both_stores};
 
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: `validate` never opens a
+// store.
 on_both_stores!(
     status_new_agent_never_published,
     status_clean_after_publish_shows_production,

@@ -2,6 +2,9 @@
 //! file-size limit), a truncated or corrupted file, a newer schema, another program's SQLite
 //! file, a workspace whose `.agentctl` disappears. Each is a clear error with exit 2, nothing is
 //! half-written, and the next command works once the cause is gone.
+//!
+//! SQLite only: every fault here is one of the SQLite file (PostgreSQL's server faults:
+//! test_shared_store).
 
 use std::path::Path;
 

@@ -3,6 +3,8 @@
 
 use crate::common::{StoreKind, TestEnv, agent_yaml, on_both_stores};
 
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only:
+// `verify_works_on_a_store_given_with_store_outside_a_workspace` is about a `--store` file.
 on_both_stores!(
     a_sound_store_verifies,
     an_empty_store_verifies,
