@@ -151,12 +151,57 @@ impl TestEnv {
     /// A new, initialised workspace whose store is `kind`; `None` when that store is
     /// PostgreSQL and no test server is there (the test is skipped).
     pub fn on(kind: StoreKind) -> Option<TestEnv> {
+        let env = TestEnv::bare_on(kind)?;
+        env.run(&["init"]).success();
+        Some(env)
+    }
+
+    /// An empty folder, not yet a workspace, whose commands use the store `kind`; `None` as
+    /// for `on`.
+    pub fn bare_on(kind: StoreKind) -> Option<TestEnv> {
         let mut env = TestEnv::bare();
         if kind == StoreKind::Postgres {
             env.postgres = Some(fresh_schema(&test_postgres()?));
         }
-        env.run(&["init"]).success();
         Some(env)
+    }
+
+    /// The store this workspace uses.
+    pub fn kind(&self) -> StoreKind {
+        match self.postgres {
+            Some(_) => StoreKind::Postgres,
+            None => StoreKind::Sqlite,
+        }
+    }
+
+    /// Another new, initialised workspace on the same kind of store (a schema of its own).
+    pub fn another(&self) -> TestEnv {
+        TestEnv::on(self.kind()).expect("the test server is still there")
+    }
+
+    /// The store as agentctl opens it, through the library.
+    pub fn open_store(&self) -> agentctl::store::Store {
+        use agentctl::store::{DEFAULT_LOCK_TIMEOUT, Store};
+        match &self.postgres {
+            Some(url) => Store::connect(url, DEFAULT_LOCK_TIMEOUT),
+            None => Store::open(&self.store(), DEFAULT_LOCK_TIMEOUT),
+        }
+        .expect("the store opens")
+    }
+
+    /// A session on the test server whose `search_path` is this workspace's PostgreSQL
+    /// schema, to read or tamper with the store behind agentctl's back; `None` on SQLite.
+    pub fn postgres_session(&self) -> Option<postgres::Client> {
+        let url = self.postgres.as_ref()?;
+        let (server, schema) = url
+            .rsplit_once("schema=")
+            .expect("a test URL names its schema");
+        let server = server.trim_end_matches(['?', '&']);
+        let mut client = postgres::Client::connect(server, postgres::NoTls).expect("test server");
+        client
+            .batch_execute(&format!("SET search_path TO \"{schema}\""))
+            .unwrap();
+        Some(client)
     }
 
     pub fn home(&self) -> PathBuf {
@@ -233,8 +278,12 @@ impl TestEnv {
         }
     }
 
-    /// The store file's bytes (plus its WAL), to prove a command changed nothing.
-    pub fn store_bytes(&self) -> Vec<u8> {
+    /// Everything the store holds, to prove a command changed nothing: the SQLite file's bytes
+    /// (plus its WAL), or on PostgreSQL every row of every table of the test's schema.
+    pub fn store_state(&self) -> Vec<u8> {
+        if let Some(mut client) = self.postgres_session() {
+            return postgres_state(&mut client);
+        }
         let mut bytes = std::fs::read(self.store()).unwrap_or_default();
         bytes.extend(std::fs::read(self.root.join(".agentctl/store.db-wal")).unwrap_or_default());
         bytes
@@ -265,6 +314,63 @@ impl TestEnv {
     pub fn history_len(&self, agent: Option<&str>) -> usize {
         self.log_entries(agent.as_slice()).len()
     }
+}
+
+/// Each scenario `fn name(env: TestEnv)` as one test per store: `mod name { fn sqlite();
+/// fn postgres() }`, each given a new initialised workspace on that store (`TestEnv::on`). The
+/// PostgreSQL half skips when `AGENTCTL_TEST_POSTGRES` is unset, and fails under `CI=true`.
+/// `bare:` first: the workspace is not initialised yet (`TestEnv::bare_on`), for `init` itself.
+/// The scenarios stay plain functions, so rustfmt formats them.
+macro_rules! on_both_stores {
+    (bare: $($scenario:ident),* $(,)?) => {
+        $crate::common::on_both_stores!(@with bare_on; $($scenario),*);
+    };
+    ($($scenario:ident),* $(,)?) => {
+        $crate::common::on_both_stores!(@with on; $($scenario),*);
+    };
+    (@with $make:ident; $($scenario:ident),*) => {$(
+        mod $scenario {
+            use $crate::common::{StoreKind, TestEnv};
+            #[test]
+            fn sqlite() {
+                super::$scenario(TestEnv::$make(StoreKind::Sqlite).unwrap());
+            }
+            #[test]
+            fn postgres() {
+                if let Some(env) = TestEnv::$make(StoreKind::Postgres) {
+                    super::$scenario(env);
+                }
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_stores;
+
+/// A canonical dump of the session's schema: each table's name, then its rows as JSON, sorted.
+fn postgres_state(client: &mut postgres::Client) -> Vec<u8> {
+    let tables = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = current_schema() ORDER BY 1",
+            &[],
+        )
+        .unwrap();
+    let mut state = String::new();
+    for table in tables {
+        let table: String = table.get(0);
+        let rows: String = client
+            .query_one(
+                &format!(
+                    "SELECT coalesce(string_agg(r, E'\\n' ORDER BY r), '') \
+                     FROM (SELECT to_jsonb(t)::text AS r FROM \"{table}\" t) rows"
+                ),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        state.push_str(&format!("== {table}\n{rows}\n"));
+    }
+    state.into_bytes()
 }
 
 /// The binary under test.

@@ -5,7 +5,21 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{AUTHOR, TestEnv};
+use crate::common::{AUTHOR, TestEnv, on_both_stores};
+
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only:
+// `a_store_from_before_is_migrated_and_answers_the_same` builds an old SQLite store file and
+// migrates it; PostgreSQL stores never had that older schema.
+on_both_stores!(
+    touching_lists_the_publishes_that_changed_a_field_an_item_or_a_section,
+    touching_a_path_nothing_touched_is_an_empty_history,
+    touching_needs_an_agent_and_a_well_formed_path,
+    blame_names_the_publish_that_last_set_each_field_and_line,
+    blame_of_an_older_publish_stops_at_it,
+    blame_text_is_aligned_fitted_and_masks_secrets,
+    blame_errors,
+    blame_rows_fit_narrow_widths_and_wide_characters
+);
 
 /// The agent of these tests; each publish varies one part of it.
 struct Agent {
@@ -125,9 +139,7 @@ fn authors(entries: &[Value]) -> Vec<&str> {
         .collect()
 }
 
-#[test]
-fn touching_lists_the_publishes_that_changed_a_field_an_item_or_a_section() {
-    let env = TestEnv::new();
+fn touching_lists_the_publishes_that_changed_a_field_an_item_or_a_section(env: TestEnv) {
     audited_history(&env);
 
     let temperature = env.log_entries(&["bot", "--touching", "model.temperature"]);
@@ -164,9 +176,7 @@ fn touching_lists_the_publishes_that_changed_a_field_an_item_or_a_section() {
     assert_eq!(run.success().stdout.lines().count(), 4, "{}", run.show());
 }
 
-#[test]
-fn touching_a_path_nothing_touched_is_an_empty_history() {
-    let env = TestEnv::new();
+fn touching_a_path_nothing_touched_is_an_empty_history(env: TestEnv) {
     audited_history(&env);
     for path in [
         "knowledge_sources",
@@ -192,11 +202,9 @@ fn touching_a_path_nothing_touched_is_an_empty_history() {
     );
 }
 
-#[test]
-fn touching_needs_an_agent_and_a_well_formed_path() {
-    let env = TestEnv::new();
+fn touching_needs_an_agent_and_a_well_formed_path(env: TestEnv) {
     audited_history(&env);
-    let before = env.store_bytes();
+    let before = env.store_state();
     env.run(&["log", "--touching", "model.temperature"])
         .code(2)
         .stderr_has("<AGENT>");
@@ -214,7 +222,7 @@ fn touching_needs_an_agent_and_a_well_formed_path() {
             .stderr_has("help: a PATH reads like model.temperature");
     }
     env.run(&["log", "ghost", "--touching", "name"]).code(2);
-    assert!(env.store_bytes() == before, "nothing written");
+    assert!(env.store_state() == before, "nothing written");
 }
 
 /// `blame --json` of `bot` at REF (default production).
@@ -241,9 +249,7 @@ fn field_versions(blame: &Value) -> Vec<(String, u64)> {
         .collect()
 }
 
-#[test]
-fn blame_names_the_publish_that_last_set_each_field_and_line() {
-    let env = TestEnv::new();
+fn blame_names_the_publish_that_last_set_each_field_and_line(env: TestEnv) {
     audited_history(&env);
     let blame = blame_json(&env, &[]);
     let fields: Vec<(String, u64)> = field_versions(&blame);
@@ -330,9 +336,7 @@ fn blame_names_the_publish_that_last_set_each_field_and_line() {
     assert!(blame.to_string().contains("auth.api_key"));
 }
 
-#[test]
-fn blame_of_an_older_publish_stops_at_it() {
-    let env = TestEnv::new();
+fn blame_of_an_older_publish_stops_at_it(env: TestEnv) {
     audited_history(&env);
     let v3 = blame_json(&env, &["v3"]);
     assert_eq!(v3["ref"]["ref"], "v3");
@@ -360,9 +364,7 @@ fn blame_of_an_older_publish_stops_at_it() {
     assert_eq!(blame_json(&env, &[&id])["fields"], v3["fields"]);
 }
 
-#[test]
-fn blame_text_is_aligned_fitted_and_masks_secrets() {
-    let env = TestEnv::new();
+fn blame_text_is_aligned_fitted_and_masks_secrets(env: TestEnv) {
     audited_history(&env);
     // The tests' COLUMNS is 100, agentctl's default too.
     let run = env.run(&["blame", "bot"]);
@@ -419,9 +421,7 @@ fn blame_text_is_aligned_fitted_and_masks_secrets() {
     assert!(run.stdout.contains("Search the publ…"), "{}", run.show());
 }
 
-#[test]
-fn blame_errors() {
-    let env = TestEnv::new();
+fn blame_errors(env: TestEnv) {
     audited_history(&env);
     env.run(&["blame", "bot", "staging"])
         .code(2)
@@ -564,9 +564,7 @@ fn a_store_from_before_is_migrated_and_answers_the_same() {
 }
 
 /// Every blame row fits the width, wide characters counted as two columns.
-#[test]
-fn blame_rows_fit_narrow_widths_and_wide_characters() {
-    let env = TestEnv::new();
+fn blame_rows_fit_narrow_widths_and_wide_characters(env: TestEnv) {
     env.write_agent(
         "bot",
         "name: 日本語のエージェント名前はとても長いです\ndescription: 😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀\nmodel:\n  temperature: 0.2\n",

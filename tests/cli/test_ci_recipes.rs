@@ -8,7 +8,11 @@ use std::process::Stdio;
 use agentctl::cli::Cli;
 use clap::Parser;
 
-use crate::common::{TestEnv, agent_yaml, agentctl};
+use crate::common::{TestEnv, agent_yaml, agentctl, on_both_stores};
+
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: the recipe-parsing tests run
+// no command, and the pre-commit hook only runs `validate`, which never opens a store.
+on_both_stores!(ci_jq_report_runs_against_real_json_output);
 
 fn recipes() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ci")
@@ -265,9 +269,8 @@ fn ci_pre_commit_hook_validates_what_is_staged() {
     assert!(stderr.contains("`tools` must be a list"), "{stderr}");
 }
 
-#[test]
 #[allow(clippy::print_stderr)] // a skipped run says so
-fn ci_jq_report_runs_against_real_json_output() {
+fn ci_jq_report_runs_against_real_json_output(env: TestEnv) {
     if std::process::Command::new("jq")
         .arg("--version")
         .output()
@@ -276,7 +279,6 @@ fn ci_jq_report_runs_against_real_json_output() {
         eprintln!("note: jq is not installed; examples/ci/agents-report.sh was not run");
         return;
     }
-    let env = TestEnv::new();
     env.copy_examples();
     env.publish_json(&[]);
     let path = env.root.join("agents/support-bot.yaml");

@@ -8,7 +8,12 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::common::{TestEnv, agent_yaml, agentctl};
+use crate::common::{TestEnv, agent_yaml, agentctl, on_both_stores};
+
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: the rest is about SQLite's
+// write lock (held with rusqlite, shared by processes, a new file's first users); PostgreSQL's
+// concurrency: test_shared_store.
+on_both_stores!(staging_rewrites_give_up_after_the_lock_timeout);
 
 fn long() -> bool {
     std::env::var_os("AGENTCTL_LONG_TESTS").is_some_and(|v| !v.is_empty() && v != "0")
@@ -145,9 +150,7 @@ fn a_bad_lock_timeout_is_refused() {
         .stderr_has("--lock-timeout");
 }
 
-#[test]
-fn staging_rewrites_give_up_after_the_lock_timeout() {
-    let env = TestEnv::new();
+fn staging_rewrites_give_up_after_the_lock_timeout(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.2));

@@ -8,7 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{TestEnv, agent_yaml, agentctl};
+use crate::common::{TestEnv, agent_yaml, agentctl, on_both_stores};
+
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only:
+// `files_just_inside_the_limits_are_accepted` only runs `validate`, which never opens a store.
+on_both_stores!(
+    every_hostile_file_is_refused_quickly_with_its_location_and_nothing_is_written,
+    one_publish_of_the_whole_corpus_names_every_file_and_publishes_nothing
+);
 
 /// The memory each run may use: enforced as the address-space limit (`ulimit -v`), so a run
 /// that needed more would fail to allocate and abort instead of exiting 2.
@@ -197,14 +204,12 @@ fn run_limited(env: &TestEnv, args: &[&str]) -> Outcome {
     }
 }
 
-#[test]
 #[allow(clippy::print_stderr)]
-fn every_hostile_file_is_refused_quickly_with_its_location_and_nothing_is_written() {
-    let env = TestEnv::new();
+fn every_hostile_file_is_refused_quickly_with_its_location_and_nothing_is_written(env: TestEnv) {
     // History to protect: a published agent that the corpus must not disturb.
     env.write_agent("kept", &agent_yaml("Kept", 0.1));
     env.publish_json(&[]);
-    let store = env.store_bytes();
+    let store = env.store_state();
 
     let mut cases = committed();
     assert!(cases.len() >= 60, "the corpus has {} files", cases.len());
@@ -251,7 +256,7 @@ fn every_hostile_file_is_refused_quickly_with_its_location_and_nothing_is_writte
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(env.store_bytes(), store, "the store changed");
+    assert_eq!(env.store_state(), store, "the store changed");
     eprintln!(
         "corpus: {} files ({committed_count} committed, {} generated); slowest {slowest:?}, \
          peak memory seen {} KiB (limit {MEMORY_LIMIT_KIB} KiB)",
@@ -261,9 +266,7 @@ fn every_hostile_file_is_refused_quickly_with_its_location_and_nothing_is_writte
     );
 }
 
-#[test]
-fn one_publish_of_the_whole_corpus_names_every_file_and_publishes_nothing() {
-    let env = TestEnv::new();
+fn one_publish_of_the_whole_corpus_names_every_file_and_publishes_nothing(env: TestEnv) {
     let cases = committed();
     for case in &cases {
         std::fs::write(
@@ -273,13 +276,13 @@ fn one_publish_of_the_whole_corpus_names_every_file_and_publishes_nothing() {
         .unwrap();
     }
     env.write_agent("good", &agent_yaml("Good", 0.1));
-    let before = env.store_bytes();
+    let before = env.store_state();
     let run = env.run(&["publish"]);
     run.code(2).stderr_has("Nothing was published");
     for case in &cases {
         run.stderr_has(&format!("agents/{}.yaml", case.id));
     }
-    assert_eq!(env.store_bytes(), before);
+    assert_eq!(env.store_state(), before);
     assert_eq!(env.history_len(None), 0);
 }
 

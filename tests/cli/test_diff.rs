@@ -3,7 +3,38 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Run, TestEnv, agent_yaml};
+use crate::common::{Run, TestEnv, agent_yaml, on_both_stores};
+
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only:
+// `a_store_path_that_does_not_exist_is_read_as_empty_and_not_created` is about a missing
+// `--store` file.
+on_both_stores!(
+    new_agent_diffs_every_top_level_field_as_added,
+    edit_gives_exactly_the_expected_changes,
+    sections_come_in_spec_order_whatever_the_file_order,
+    inserting_a_tool_at_the_top_is_one_change,
+    reordering_tools_is_one_change_on_the_list,
+    text_view_groups_by_section_and_shows_both_values,
+    stat_counts_per_section_and_paths_without_values,
+    exit_code_option,
+    from_and_to_references,
+    format_json_is_the_same_as_json,
+    unknown_agent_is_an_error,
+    unknown_version_says_which_publishes_exist,
+    unknown_hex_prefix_says_which_publishes_exist,
+    malformed_reference_says_which_publishes_exist,
+    invalid_staging_shows_the_located_error_and_no_diff,
+    several_agents,
+    secrets_are_masked_in_the_text_view_only,
+    changed_secrets_and_secret_like_key_names_are_masked,
+    without_names_agents_lacking_the_ref_are_skipped,
+    control_characters_never_reach_the_terminal,
+    unified_shows_the_old_value_above_the_new_one,
+    colour_follows_the_flag_then_the_environment,
+    a_deleted_staging_file_is_a_difference,
+    a_huge_columns_value_is_capped,
+    a_changed_multi_line_secret_is_shown_masked
+);
 
 /// The sections of SPEC section 3, in their order.
 const SECTIONS: [&str; 5] = [
@@ -93,8 +124,7 @@ fn edited_yaml() -> String {
 }
 
 /// A workspace with agent `a` published from `agent_yaml("Support", 0.2)`, then edited.
-fn published_then_edited() -> TestEnv {
-    let env = TestEnv::new();
+fn published_then_edited(env: TestEnv) -> TestEnv {
     env.write_agent("a", &agent_yaml("Support", 0.2));
     publish(&env, "a");
     env.write_agent("a", &edited_yaml());
@@ -113,9 +143,7 @@ fn assert_no_ansi(run: &Run) {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-#[test]
-fn new_agent_diffs_every_top_level_field_as_added() {
-    let env = TestEnv::new();
+fn new_agent_diffs_every_top_level_field_as_added(env: TestEnv) {
     env.write_agent("a", &agent_yaml("Support", 0.2));
     let entry = diff_json(&env, &["a"]);
     assert_eq!(entry["agent"], "a");
@@ -173,9 +201,8 @@ fn new_agent_diffs_every_top_level_field_as_added() {
     assert_eq!(run.json()["agents"][0]["agent"], "a");
 }
 
-#[test]
-fn edit_gives_exactly_the_expected_changes() {
-    let env = published_then_edited();
+fn edit_gives_exactly_the_expected_changes(env: TestEnv) {
+    let env = published_then_edited(env);
     let entry = diff_json(&env, &["a"]);
     assert_eq!(entry["has_changes"], true);
     assert_eq!(entry["from"]["ref"], "production");
@@ -222,9 +249,7 @@ fn edit_gives_exactly_the_expected_changes() {
     assert_eq!(sorted_changes(&entry), expected, "{entry:#}");
 }
 
-#[test]
-fn sections_come_in_spec_order_whatever_the_file_order() {
-    let env = TestEnv::new();
+fn sections_come_in_spec_order_whatever_the_file_order(env: TestEnv) {
     let before = "guardrails:\n  - {name: pii, action: redact}\n\
                   tools:\n  - {name: t, description: old}\n\
                   knowledge_sources:\n  - {name: kb, url: 'https://a'}\n\
@@ -288,9 +313,7 @@ fn sections_come_in_spec_order_whatever_the_file_order() {
     );
 }
 
-#[test]
-fn inserting_a_tool_at_the_top_is_one_change() {
-    let env = TestEnv::new();
+fn inserting_a_tool_at_the_top_is_one_change(env: TestEnv) {
     let base = agent_yaml("Support", 0.2);
     env.write_agent("a", &base);
     publish(&env, "a");
@@ -316,9 +339,7 @@ fn inserting_a_tool_at_the_top_is_one_change() {
     );
 }
 
-#[test]
-fn reordering_tools_is_one_change_on_the_list() {
-    let env = TestEnv::new();
+fn reordering_tools_is_one_change_on_the_list(env: TestEnv) {
     let base = agent_yaml("Support", 0.2);
     env.write_agent("a", &base);
     publish(&env, "a");
@@ -341,9 +362,8 @@ fn reordering_tools_is_one_change_on_the_list() {
 // ---------------------------------------------------------------------------------------------
 // Text view
 
-#[test]
-fn text_view_groups_by_section_and_shows_both_values() {
-    let env = published_then_edited();
+fn text_view_groups_by_section_and_shows_both_values(env: TestEnv) {
+    let env = published_then_edited(env);
     let run = env.run(&["diff", "a"]);
     run.success();
     assert_no_ansi(&run);
@@ -415,9 +435,8 @@ fn text_view_groups_by_section_and_shows_both_values() {
     );
 }
 
-#[test]
-fn stat_counts_per_section_and_paths_without_values() {
-    let env = published_then_edited();
+fn stat_counts_per_section_and_paths_without_values(env: TestEnv) {
+    let env = published_then_edited(env);
     let run = env.run(&["diff", "a", "--stat"]);
     run.success();
     assert_no_ansi(&run);
@@ -452,9 +471,8 @@ fn stat_counts_per_section_and_paths_without_values() {
 // ---------------------------------------------------------------------------------------------
 // Exit codes
 
-#[test]
-fn exit_code_option() {
-    let env = published_then_edited();
+fn exit_code_option(env: TestEnv) {
+    let env = published_then_edited(env);
     // Differences, but no --exit-code: 0.
     env.run(&["diff"]).success().stdout_has("model.temperature");
     env.run(&["diff", "a", "--json"]).success();
@@ -488,9 +506,7 @@ fn three_temperatures(env: &TestEnv) -> (String, String) {
     (v1, v2)
 }
 
-#[test]
-fn from_and_to_references() {
-    let env = TestEnv::new();
+fn from_and_to_references(env: TestEnv) {
     let (v1, v2) = three_temperatures(&env);
     let temperature = |old: f64, new: f64| {
         json!([change(
@@ -547,9 +563,8 @@ fn from_and_to_references() {
         .stdout_lacks("0.9");
 }
 
-#[test]
-fn format_json_is_the_same_as_json() {
-    let env = published_then_edited();
+fn format_json_is_the_same_as_json(env: TestEnv) {
+    let env = published_then_edited(env);
     let a = env.run(&["diff", "--json"]);
     a.success();
     let b = env.run(&["diff", "--format", "json"]);
@@ -565,9 +580,7 @@ fn format_json_is_the_same_as_json() {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-#[test]
-fn unknown_agent_is_an_error() {
-    let env = TestEnv::new();
+fn unknown_agent_is_an_error(env: TestEnv) {
     env.write_agent("a", &agent_yaml("Support", 0.2));
     let run = env.run(&["diff", "nope"]);
     run.code(2).stderr_has("error:").stderr_has("nope");
@@ -576,9 +589,7 @@ fn unknown_agent_is_an_error() {
     run.code(2).stderr_has("nope");
 }
 
-#[test]
-fn unknown_version_says_which_publishes_exist() {
-    let env = TestEnv::new();
+fn unknown_version_says_which_publishes_exist(env: TestEnv) {
     three_temperatures(&env);
     for args in [
         &["diff", "a", "--from", "v9"][..],
@@ -596,9 +607,7 @@ fn unknown_version_says_which_publishes_exist() {
     }
 }
 
-#[test]
-fn unknown_hex_prefix_says_which_publishes_exist() {
-    let env = TestEnv::new();
+fn unknown_hex_prefix_says_which_publishes_exist(env: TestEnv) {
     let (v1, v2) = three_temperatures(&env);
     // Four hex digits that start neither id.
     let prefix = ["abcd", "1234", "ef01"]
@@ -615,9 +624,7 @@ fn unknown_hex_prefix_says_which_publishes_exist() {
     assert_eq!(run.stdout, "");
 }
 
-#[test]
-fn malformed_reference_says_which_publishes_exist() {
-    let env = TestEnv::new();
+fn malformed_reference_says_which_publishes_exist(env: TestEnv) {
     three_temperatures(&env);
     let run = env.run(&["diff", "a", "--from", "zzzz"]);
     run.code(2)
@@ -629,9 +636,7 @@ fn malformed_reference_says_which_publishes_exist() {
     assert_eq!(run.stdout, "");
 }
 
-#[test]
-fn invalid_staging_shows_the_located_error_and_no_diff() {
-    let env = TestEnv::new();
+fn invalid_staging_shows_the_located_error_and_no_diff(env: TestEnv) {
     env.write_agent("a", &agent_yaml("Support", 0.2));
     publish(&env, "a");
     env.write_agent("a", "name: Support\nmodel:\n  temperature: .nan\n");
@@ -651,9 +656,7 @@ fn invalid_staging_shows_the_located_error_and_no_diff() {
 // ---------------------------------------------------------------------------------------------
 // Several agents
 
-#[test]
-fn several_agents() {
-    let env = TestEnv::new();
+fn several_agents(env: TestEnv) {
     for agent in ["a", "b", "c"] {
         env.write_agent(agent, &agent_yaml(agent, 0.2));
         publish(&env, agent);
@@ -709,9 +712,7 @@ fn several_agents() {
 // ---------------------------------------------------------------------------------------------
 // Secrets
 
-#[test]
-fn secrets_are_masked_in_the_text_view_only() {
-    let env = TestEnv::new();
+fn secrets_are_masked_in_the_text_view_only(env: TestEnv) {
     let base = agent_yaml("Support", 0.2);
     env.write_agent("a", &base);
     publish(&env, "a");
@@ -754,9 +755,7 @@ fn secrets_are_masked_in_the_text_view_only() {
     }
 }
 
-#[test]
-fn changed_secrets_and_secret_like_key_names_are_masked() {
-    let env = TestEnv::new();
+fn changed_secrets_and_secret_like_key_names_are_masked(env: TestEnv) {
     let tool = |key: &str, token: &str, secret: &str, password: &str, auth: &str| {
         format!(
             "name: S\ntools:\n  - name: crm\n    auth:\n      api_key: {key}\n      X-Auth-Token: {token}\n      \
@@ -801,9 +800,7 @@ fn changed_secrets_and_secret_like_key_names_are_masked() {
     }
 }
 
-#[test]
-fn without_names_agents_lacking_the_ref_are_skipped() {
-    let env = TestEnv::new();
+fn without_names_agents_lacking_the_ref_are_skipped(env: TestEnv) {
     env.write_agent("old", &agent_yaml("Old", 0.1));
     env.run(&["publish"]).success();
     env.write_agent("old", &agent_yaml("Old", 0.2));
@@ -820,9 +817,7 @@ fn without_names_agents_lacking_the_ref_are_skipped() {
         .stderr_has("not a reference to a publish");
 }
 
-#[test]
-fn control_characters_never_reach_the_terminal() {
-    let env = TestEnv::new();
+fn control_characters_never_reach_the_terminal(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.run(&["publish"]).success();
     let yaml = agent_yaml("A", 0.1).replace(
@@ -836,9 +831,7 @@ fn control_characters_never_reach_the_terminal() {
     assert!(!run.stdout.contains("\u{1b}]0"), "{}", run.show());
 }
 
-#[test]
-fn unified_shows_the_old_value_above_the_new_one() {
-    let env = TestEnv::new();
+fn unified_shows_the_old_value_above_the_new_one(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.run(&["publish"]).success();
     env.write_agent("a", &agent_yaml("A", 0.7));
@@ -849,9 +842,7 @@ fn unified_shows_the_old_value_above_the_new_one() {
     assert!(old < new, "{}", run.show());
 }
 
-#[test]
-fn colour_follows_the_flag_then_the_environment() {
-    let env = TestEnv::new();
+fn colour_follows_the_flag_then_the_environment(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     let escape = "\u{1b}[";
     // Piped: no colour by default.
@@ -888,9 +879,7 @@ fn colour_follows_the_flag_then_the_environment() {
     );
 }
 
-#[test]
-fn a_deleted_staging_file_is_a_difference() {
-    let env = TestEnv::new();
+fn a_deleted_staging_file_is_a_difference(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.run(&["publish"]).success();
     std::fs::remove_file(env.root.join("agents/a.yaml")).unwrap();
@@ -924,9 +913,7 @@ fn a_store_path_that_does_not_exist_is_read_as_empty_and_not_created() {
 }
 
 /// `COLUMNS` is user input: a huge value is capped, never a gigantic allocation.
-#[test]
-fn a_huge_columns_value_is_capped() {
-    let env = TestEnv::new();
+fn a_huge_columns_value_is_capped(env: TestEnv) {
     env.write_agent("bot", &agent_yaml("Bot", 0.2));
     env.run(&["publish", "bot"]).success();
     env.write_agent("bot", &agent_yaml("Bot", 0.7));
@@ -944,9 +931,7 @@ fn a_huge_columns_value_is_capped() {
 }
 
 /// A multi-line secret that changed shows as masked on both sides, not as an empty diff.
-#[test]
-fn a_changed_multi_line_secret_is_shown_masked() {
-    let env = TestEnv::new();
+fn a_changed_multi_line_secret_is_shown_masked(env: TestEnv) {
     env.write_agent(
         "bot",
         "name: Bot\nauth:\n  client_secret: |\n    line one\n    line two\n",

@@ -1,8 +1,21 @@
-use crate::common::TestEnv;
+use crate::common::{TestEnv, on_both_stores};
 
-#[test]
-fn init_creates_store_and_agents_folder() {
-    let env = TestEnv::bare();
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: they are about SQLite files
+// (not a store, missing, `init --store FILE`) or never reach a store (help, a broken user config,
+// the AGENTCTL_STORE variable itself).
+on_both_stores!(
+    bare: init_creates_store_and_agents_folder,
+    init_takes_a_folder_and_creates_it,
+    commands_outside_a_workspace_name_init,
+);
+
+on_both_stores!(
+    init_refuses_an_existing_workspace,
+    workspace_is_found_from_a_subfolder_and_with_dash_c,
+    store_option_and_environment_variable_choose_another_store
+);
+
+fn init_creates_store_and_agents_folder(env: TestEnv) {
     env.run(&["init"])
         .success()
         .stderr_has("Created")
@@ -12,28 +25,22 @@ fn init_creates_store_and_agents_folder() {
     env.run(&["status", "--json"]).success();
 }
 
-#[test]
-fn init_takes_a_folder_and_creates_it() {
-    let env = TestEnv::bare();
+fn init_takes_a_folder_and_creates_it(env: TestEnv) {
     env.run(&["init", "sub/dir"]).success();
     assert!(env.root.join("sub/dir/.agentctl/store.db").is_file());
     assert!(env.root.join("sub/dir/agents").is_dir());
 }
 
-#[test]
-fn init_refuses_an_existing_workspace() {
-    let env = TestEnv::new();
-    let before = env.store_bytes();
+fn init_refuses_an_existing_workspace(env: TestEnv) {
+    let before = env.store_state();
     env.run(&["init"])
         .code(2)
         .stderr_has("error: ")
         .stderr_has("already an agentctl workspace");
-    assert_eq!(env.store_bytes(), before);
+    assert_eq!(env.store_state(), before);
 }
 
-#[test]
-fn commands_outside_a_workspace_name_init() {
-    let env = TestEnv::bare();
+fn commands_outside_a_workspace_name_init(env: TestEnv) {
     for args in [
         &["status"][..],
         &["validate"],
@@ -49,9 +56,7 @@ fn commands_outside_a_workspace_name_init() {
     }
 }
 
-#[test]
-fn workspace_is_found_from_a_subfolder_and_with_dash_c() {
-    let env = TestEnv::new();
+fn workspace_is_found_from_a_subfolder_and_with_dash_c(env: TestEnv) {
     env.write_agent("a", &crate::common::agent_yaml("A", 0.1));
     let sub = env.root.join("agents");
     let run = env.run_with(env.command().current_dir(&sub).args(["status", "--json"]));
@@ -69,9 +74,7 @@ fn workspace_is_found_from_a_subfolder_and_with_dash_c() {
     assert_eq!(run.json()["agents"][0]["state"], "new");
 }
 
-#[test]
-fn store_option_and_environment_variable_choose_another_store() {
-    let env = TestEnv::new();
+fn store_option_and_environment_variable_choose_another_store(env: TestEnv) {
     env.write_agent("a", &crate::common::agent_yaml("A", 0.1));
     let other = env.tmp.path().join("ci-volume/history.db");
     std::fs::create_dir_all(other.parent().unwrap()).unwrap();

@@ -5,6 +5,9 @@
 //!
 //! The short variant runs in `cargo test`; `AGENTCTL_LONG_TESTS=1` runs hundreds of kills.
 //! `AGENTCTL_TEST_SEED` replays a run (the seed is printed when a check fails).
+//!
+//! SQLite only: killing a process mid-write is about the SQLite file and its journal
+//! (PostgreSQL's: `a_killed_publisher_leaves_no_lock_on_postgres` in test_shared_store).
 
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};

@@ -6,7 +6,36 @@ use std::process::Stdio;
 
 use serde_json::{Value, json};
 
-use crate::common::{AUTHOR, TestEnv, agent_yaml};
+use crate::common::{AUTHOR, TestEnv, agent_yaml, on_both_stores};
+
+on_both_stores!(
+    log_of_a_fresh_workspace_is_empty,
+    log_of_a_never_published_agent_is_empty,
+    log_of_an_unknown_agent_is_an_error,
+    log_json_entries_have_exactly_the_documented_fields,
+    log_is_newest_first_across_agents,
+    log_max_count_limits_the_entries,
+    log_oneline_has_short_id_version_and_message,
+    log_human_view_shows_every_part_of_an_entry,
+    log_human_view_shows_no_snapshot_values,
+    log_with_a_closed_stdout_ends_quietly,
+    show_defaults_to_production,
+    show_v1_lists_every_field_as_added,
+    show_human_view_has_message_and_changed_paths,
+    show_masks_secrets_unless_asked,
+    show_an_unknown_version_names_the_existing_ones,
+    show_staging_is_refused,
+    show_a_malformed_reference_is_refused,
+    show_an_unknown_agent_is_an_error,
+    show_a_never_published_agent_is_an_error,
+    show_works_for_an_agent_whose_staging_file_is_gone,
+    an_ambiguous_prefix_is_an_error_that_asks_for_more_digits,
+    log_with_no_room_prints_nothing,
+    entry_headers_and_messages_fit_narrow_widths,
+    log_piped_into_head_prints_no_error,
+    show_accepts_a_change_track_id_prefix,
+    show_config_holds_the_published_values
+);
 
 /// The exact fields of a history entry in `log --json`.
 const ENTRY_FIELDS: [&str; 10] = [
@@ -89,9 +118,7 @@ fn long_history(env: &TestEnv) {
 // ---------------------------------------------------------------------------------------------
 // log
 
-#[test]
-fn log_of_a_fresh_workspace_is_empty() {
-    let env = TestEnv::new();
+fn log_of_a_fresh_workspace_is_empty(env: TestEnv) {
     let run = env.run(&["log"]);
     run.success();
     assert!(run.stdout.is_empty(), "{}", run.show());
@@ -106,9 +133,7 @@ fn log_of_a_fresh_workspace_is_empty() {
     assert!(run.stdout.is_empty(), "{}", run.show());
 }
 
-#[test]
-fn log_of_a_never_published_agent_is_empty() {
-    let env = TestEnv::new();
+fn log_of_a_never_published_agent_is_empty(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.write_agent("b", &agent_yaml("B", 0.1));
     publish(&env, &["b"]);
@@ -122,9 +147,7 @@ fn log_of_a_never_published_agent_is_empty() {
     assert!(!run.stderr.contains("error"), "{}", run.show());
 }
 
-#[test]
-fn log_of_an_unknown_agent_is_an_error() {
-    let env = TestEnv::new();
+fn log_of_an_unknown_agent_is_an_error(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     publish(&env, &[]);
     for args in [&["log", "nosuch"][..], &["log", "nosuch", "--json"]] {
@@ -137,9 +160,7 @@ fn log_of_an_unknown_agent_is_an_error() {
     env.run(&["log", "../x"]).code(2).stderr_has("error: ");
 }
 
-#[test]
-fn log_json_entries_have_exactly_the_documented_fields() {
-    let env = TestEnv::new();
+fn log_json_entries_have_exactly_the_documented_fields(env: TestEnv) {
     let (v1, v2) = two_publishes(&env);
     let entries = env.log_entries(&[]);
     assert_eq!(entries.len(), 2);
@@ -172,9 +193,7 @@ fn log_json_entries_have_exactly_the_documented_fields() {
     assert_eq!(entries[1]["message"], "Create a");
 }
 
-#[test]
-fn log_is_newest_first_across_agents() {
-    let env = TestEnv::new();
+fn log_is_newest_first_across_agents(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     publish(&env, &["a"]);
     env.write_agent("b", &agent_yaml("B", 0.1));
@@ -203,9 +222,7 @@ fn log_is_newest_first_across_agents() {
     assert!(a2 < b1 && b1 < a1, "{}", run.show());
 }
 
-#[test]
-fn log_max_count_limits_the_entries() {
-    let env = TestEnv::new();
+fn log_max_count_limits_the_entries(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     publish(&env, &[]);
     env.write_agent("b", &agent_yaml("B", 0.1));
@@ -234,9 +251,7 @@ fn log_max_count_limits_the_entries() {
     env.run(&["log", "-n", "lots"]).code(2);
 }
 
-#[test]
-fn log_oneline_has_short_id_version_and_message() {
-    let env = TestEnv::new();
+fn log_oneline_has_short_id_version_and_message(env: TestEnv) {
     let (v1, v2) = two_publishes(&env);
     let run = env.run(&["log", "--oneline"]);
     run.success();
@@ -258,9 +273,7 @@ fn log_oneline_has_short_id_version_and_message() {
     assert!(run.stdout.lines().next().unwrap().contains(&v2[..8]));
 }
 
-#[test]
-fn log_human_view_shows_every_part_of_an_entry() {
-    let env = TestEnv::new();
+fn log_human_view_shows_every_part_of_an_entry(env: TestEnv) {
     let (v1, v2) = two_publishes(&env);
     let entries = env.log_entries(&[]);
     let run = env.run(&["log"]);
@@ -284,9 +297,7 @@ fn log_human_view_shows_every_part_of_an_entry() {
     );
 }
 
-#[test]
-fn log_human_view_shows_no_snapshot_values() {
-    let env = TestEnv::new();
+fn log_human_view_shows_no_snapshot_values(env: TestEnv) {
     env.write_agent("a", &secret_agent_yaml(0.1));
     publish(&env, &[]);
     let run = env.run(&["log"]);
@@ -295,9 +306,7 @@ fn log_human_view_shows_no_snapshot_values() {
         .stdout_lacks("You are a helpful agent");
 }
 
-#[test]
-fn log_with_a_closed_stdout_ends_quietly() {
-    let env = TestEnv::new();
+fn log_with_a_closed_stdout_ends_quietly(env: TestEnv) {
     long_history(&env);
     let bin = assert_cmd::cargo::cargo_bin!("agentctl");
 
@@ -345,9 +354,7 @@ fn log_with_a_closed_stdout_ends_quietly() {
     assert!(stderr.is_empty(), "stderr on a closed pipe:\n{stderr}");
 }
 
-#[test]
-fn log_piped_into_head_prints_no_error() {
-    let env = TestEnv::new();
+fn log_piped_into_head_prints_no_error(env: TestEnv) {
     long_history(&env);
     let bin = assert_cmd::cargo::cargo_bin!("agentctl");
     let script = format!("'{}' log | head -1", bin.display());
@@ -368,9 +375,7 @@ fn log_piped_into_head_prints_no_error() {
 // ---------------------------------------------------------------------------------------------
 // show
 
-#[test]
-fn show_defaults_to_production() {
-    let env = TestEnv::new();
+fn show_defaults_to_production(env: TestEnv) {
     let (v1, v2) = two_publishes(&env);
     let shown = show_json(&env, &["a"]);
     let prod = show_json(&env, &["a", "production"]);
@@ -411,9 +416,7 @@ fn show_defaults_to_production() {
     );
 }
 
-#[test]
-fn show_v1_lists_every_field_as_added() {
-    let env = TestEnv::new();
+fn show_v1_lists_every_field_as_added(env: TestEnv) {
     let (v1, _) = two_publishes(&env);
     let shown = show_json(&env, &["a", "v1"]);
     assert_eq!(shown["version"], 1, "{shown:#}");
@@ -446,9 +449,7 @@ fn show_v1_lists_every_field_as_added() {
     assert_eq!(model["new"]["temperature"], 0.1, "{model:#}");
 }
 
-#[test]
-fn show_accepts_a_change_track_id_prefix() {
-    let env = TestEnv::new();
+fn show_accepts_a_change_track_id_prefix(env: TestEnv) {
     let (v1, v2) = two_publishes(&env);
     let by_prefix = show_json(&env, &["a", &v1[..6]]);
     assert_eq!(by_prefix["version"], 1, "{by_prefix:#}");
@@ -460,9 +461,7 @@ fn show_accepts_a_change_track_id_prefix() {
     assert_eq!(by_upper["version"], 2, "{by_upper:#}");
 }
 
-#[test]
-fn show_config_holds_the_published_values() {
-    let env = TestEnv::new();
+fn show_config_holds_the_published_values(env: TestEnv) {
     two_publishes(&env);
     // Staging has moved on: show still reports what was published.
     env.write_agent("a", &agent_yaml("A", 0.9));
@@ -481,9 +480,7 @@ fn show_config_holds_the_published_values() {
     assert_eq!(shown["config"]["model"]["temperature"], 0.1, "{shown:#}");
 }
 
-#[test]
-fn show_human_view_has_message_and_changed_paths() {
-    let env = TestEnv::new();
+fn show_human_view_has_message_and_changed_paths(env: TestEnv) {
     let (_, v2) = two_publishes(&env);
     let run = env.run(&["show", "a"]);
     run.success()
@@ -504,9 +501,7 @@ fn show_human_view_has_message_and_changed_paths() {
         .stdout_has("instructions");
 }
 
-#[test]
-fn show_masks_secrets_unless_asked() {
-    let env = TestEnv::new();
+fn show_masks_secrets_unless_asked(env: TestEnv) {
     env.write_agent("a", &secret_agent_yaml(0.1));
     publish(&env, &[]);
 
@@ -532,9 +527,7 @@ fn show_masks_secrets_unless_asked() {
     assert_eq!(shown["config"]["auth"]["api_key"], "sk-123", "{shown:#}");
 }
 
-#[test]
-fn show_an_unknown_version_names_the_existing_ones() {
-    let env = TestEnv::new();
+fn show_an_unknown_version_names_the_existing_ones(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     publish(&env, &[]);
     let run = env.run(&["show", "a", "v9"]);
@@ -554,9 +547,7 @@ fn show_an_unknown_version_names_the_existing_ones() {
     env.run(&["show", "a", &prefix]).code(2).stderr_has("v1");
 }
 
-#[test]
-fn show_staging_is_refused() {
-    let env = TestEnv::new();
+fn show_staging_is_refused(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     publish(&env, &[]);
     let run = env.run(&["show", "a", "staging"]);
@@ -564,9 +555,7 @@ fn show_staging_is_refused() {
     assert!(run.stdout.is_empty(), "{}", run.show());
 }
 
-#[test]
-fn show_a_malformed_reference_is_refused() {
-    let env = TestEnv::new();
+fn show_a_malformed_reference_is_refused(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     publish(&env, &[]);
     for reference in ["zz", "abc", "v", "v1x", "-1"] {
@@ -577,9 +566,7 @@ fn show_a_malformed_reference_is_refused() {
     }
 }
 
-#[test]
-fn show_an_unknown_agent_is_an_error() {
-    let env = TestEnv::new();
+fn show_an_unknown_agent_is_an_error(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     publish(&env, &[]);
     env.run(&["show", "nosuch"])
@@ -591,9 +578,7 @@ fn show_an_unknown_agent_is_an_error() {
         .stderr_has("unknown agent");
 }
 
-#[test]
-fn show_a_never_published_agent_is_an_error() {
-    let env = TestEnv::new();
+fn show_a_never_published_agent_is_an_error(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     let run = env.run(&["show", "a"]);
     run.code(2)
@@ -605,9 +590,7 @@ fn show_a_never_published_agent_is_an_error() {
         .stderr_has("never been published");
 }
 
-#[test]
-fn show_works_for_an_agent_whose_staging_file_is_gone() {
-    let env = TestEnv::new();
+fn show_works_for_an_agent_whose_staging_file_is_gone(env: TestEnv) {
     two_publishes(&env);
     std::fs::remove_file(env.root.join("agents/a.yaml")).unwrap();
     let shown = show_json(&env, &["a", "--config"]);
@@ -620,8 +603,8 @@ fn show_works_for_an_agent_whose_staging_file_is_gone() {
 /// library (hundreds of binary runs would be slow); returns that shared prefix.
 fn history_with_a_shared_prefix(env: &TestEnv) -> String {
     use agentctl::change::Summary;
-    use agentctl::store::{DEFAULT_LOCK_TIMEOUT, NewEntry, Store};
-    let mut store = Store::open(&env.store(), DEFAULT_LOCK_TIMEOUT).unwrap();
+    use agentctl::store::NewEntry;
+    let mut store = env.open_store();
     let mut seen = std::collections::HashSet::new();
     for i in 0.. {
         let config = json!({"name": "a", "model": {"max_tokens": i}});
@@ -652,9 +635,7 @@ fn history_with_a_shared_prefix(env: &TestEnv) -> String {
     unreachable!()
 }
 
-#[test]
-fn an_ambiguous_prefix_is_an_error_that_asks_for_more_digits() {
-    let env = TestEnv::new();
+fn an_ambiguous_prefix_is_an_error_that_asks_for_more_digits(env: TestEnv) {
     let prefix = history_with_a_shared_prefix(&env);
     let run = env.run(&["show", "a", &prefix]);
     run.code(2)
@@ -671,9 +652,7 @@ fn an_ambiguous_prefix_is_an_error_that_asks_for_more_digits() {
         .stderr_has("ambiguous");
 }
 
-#[test]
-fn log_with_no_room_prints_nothing() {
-    let env = TestEnv::new();
+fn log_with_no_room_prints_nothing(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.run(&["publish"]).success();
     let run = env.run(&["log", "a", "-n", "0"]);
@@ -686,9 +665,7 @@ fn log_with_no_room_prints_nothing() {
 }
 
 /// The entry header and message are fitted to narrow widths too, not only the changes.
-#[test]
-fn entry_headers_and_messages_fit_narrow_widths() {
-    let env = TestEnv::new();
+fn entry_headers_and_messages_fit_narrow_widths(env: TestEnv) {
     env.write_agent("bot", &agent_yaml("Bot", 0.2));
     let message = "A long message that explains at length why this publish changes the bot";
     env.run(&["publish", "bot", "-m", message]).success();

@@ -4,14 +4,21 @@
 
 use std::os::unix::fs::symlink;
 
-use crate::common::{TestEnv, agent_yaml};
+use crate::common::{TestEnv, agent_yaml, on_both_stores};
 
-#[test]
-fn ids_that_are_paths_or_hold_control_characters_are_refused() {
-    let env = TestEnv::new();
+on_both_stores!(
+    ids_that_are_paths_or_hold_control_characters_are_refused,
+    a_file_whose_name_is_not_an_id_is_reported_not_published,
+    a_staging_link_to_outside_the_workspace_is_not_read,
+    revert_restore_and_undo_never_write_through_a_link_to_outside,
+    an_agents_folder_linked_outside_is_refused_for_writes_too,
+    a_link_inside_the_workspace_is_followed_and_kept
+);
+
+fn ids_that_are_paths_or_hold_control_characters_are_refused(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
-    let before = env.store_bytes();
+    let before = env.store_state();
     for id in [
         "../x",
         "../../etc/passwd",
@@ -41,14 +48,12 @@ fn ids_that_are_paths_or_hold_control_characters_are_refused() {
             );
         }
     }
-    assert_eq!(env.store_bytes(), before);
+    assert_eq!(env.store_state(), before);
     assert!(!env.tmp.path().join("x.yaml").exists());
     assert!(!env.root.join("x.yaml").exists());
 }
 
-#[test]
-fn a_file_whose_name_is_not_an_id_is_reported_not_published() {
-    let env = TestEnv::new();
+fn a_file_whose_name_is_not_an_id_is_reported_not_published(env: TestEnv) {
     env.write_agent("good", &agent_yaml("Good", 0.1));
     std::fs::write(
         env.root.join("agents/bad\u{7}name.yaml"),
@@ -97,9 +102,7 @@ fn outside_link(env: &TestEnv, id: &str) -> std::path::PathBuf {
     outside
 }
 
-#[test]
-fn a_staging_link_to_outside_the_workspace_is_not_read() {
-    let env = TestEnv::new();
+fn a_staging_link_to_outside_the_workspace_is_not_read(env: TestEnv) {
     outside_link(&env, "evil");
     for args in [
         vec!["validate", "evil"],
@@ -123,9 +126,7 @@ fn a_staging_link_to_outside_the_workspace_is_not_read() {
     assert_eq!(env.history_len(None), 0);
 }
 
-#[test]
-fn revert_restore_and_undo_never_write_through_a_link_to_outside() {
-    let env = TestEnv::new();
+fn revert_restore_and_undo_never_write_through_a_link_to_outside(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.2));
@@ -135,7 +136,7 @@ fn revert_restore_and_undo_never_write_through_a_link_to_outside() {
 
     let outside = outside_link(&env, "a");
     let outside_bytes = std::fs::read(&outside).unwrap();
-    let store = env.store_bytes();
+    let store = env.store_state();
     env.run(&["restore", "a", "v1"])
         .code(2)
         .stderr_has("outside the workspace");
@@ -145,7 +146,7 @@ fn revert_restore_and_undo_never_write_through_a_link_to_outside() {
     env.run(&["undo", "a"]).code(2);
     assert_eq!(std::fs::read(&outside).unwrap(), outside_bytes);
     assert!(env.root.join("agents/a.yaml").is_symlink());
-    assert_eq!(env.store_bytes(), store);
+    assert_eq!(env.store_state(), store);
 
     // A dangling link is followed to where a write would land, and refused just the same.
     let target = env.tmp.path().join("planted.yaml");
@@ -157,9 +158,7 @@ fn revert_restore_and_undo_never_write_through_a_link_to_outside() {
     assert!(!target.exists());
 }
 
-#[test]
-fn an_agents_folder_linked_outside_is_refused_for_writes_too() {
-    let env = TestEnv::new();
+fn an_agents_folder_linked_outside_is_refused_for_writes_too(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     let elsewhere = env.tmp.path().join("elsewhere");
@@ -173,9 +172,7 @@ fn an_agents_folder_linked_outside_is_refused_for_writes_too() {
     assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
 }
 
-#[test]
-fn a_link_inside_the_workspace_is_followed_and_kept() {
-    let env = TestEnv::new();
+fn a_link_inside_the_workspace_is_followed_and_kept(env: TestEnv) {
     let shared = env.root.join("shared");
     std::fs::create_dir_all(&shared).unwrap();
     std::fs::write(shared.join("a.yaml"), agent_yaml("A", 0.1)).unwrap();

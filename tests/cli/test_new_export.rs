@@ -5,7 +5,23 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{TestEnv, agent_yaml};
+use crate::common::{TestEnv, agent_yaml, on_both_stores};
+
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: `new` outside a workspace
+// fails before any store is opened.
+on_both_stores!(
+    new_then_validate_in_a_fresh_workspace,
+    new_names_that_yaml_would_read_as_numbers_stay_text,
+    new_refuses_ids_that_are_not_ids_and_writes_nothing,
+    new_refuses_to_overwrite,
+    new_refuses_an_agent_that_is_published_and_points_at_restore,
+    new_refreshes_a_stale_schema,
+    export_gives_production_not_staging_byte_for_byte_the_same_every_time,
+    export_a_past_publish_with_ref,
+    export_writes_every_published_agent_with_o_and_skips_unpublished_ones,
+    export_of_several_agents_needs_o,
+    export_errors_write_nothing
+);
 
 /// Every file under `dir` with its bytes, to prove a command wrote nothing.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -33,9 +49,7 @@ fn schema_validator(env: &TestEnv) -> jsonschema::Validator {
 // ---------------------------------------------------------------------------------------------
 // new
 
-#[test]
-fn new_then_validate_in_a_fresh_workspace() {
-    let env = TestEnv::new();
+fn new_then_validate_in_a_fresh_workspace(env: TestEnv) {
     env.run(&["new", "x"])
         .success()
         .stderr_has("Created agents/x.yaml")
@@ -73,9 +87,7 @@ fn new_then_validate_in_a_fresh_workspace() {
     env.run(&["publish", "x"]).success();
 }
 
-#[test]
-fn new_names_that_yaml_would_read_as_numbers_stay_text() {
-    let env = TestEnv::new();
+fn new_names_that_yaml_would_read_as_numbers_stay_text(env: TestEnv) {
     for id in ["1.0", "null", "true", "0x1F"] {
         env.run(&["new", id]).success();
         env.run(&["validate", id]).success();
@@ -87,9 +99,7 @@ fn new_names_that_yaml_would_read_as_numbers_stay_text() {
     }
 }
 
-#[test]
-fn new_refuses_ids_that_are_not_ids_and_writes_nothing() {
-    let env = TestEnv::new();
+fn new_refuses_ids_that_are_not_ids_and_writes_nothing(env: TestEnv) {
     let before = tree(env.tmp.path());
     for id in [
         "../x", "../../x", "/tmp/x", "a/b", ".hidden", "-x", "", "a b",
@@ -101,9 +111,7 @@ fn new_refuses_ids_that_are_not_ids_and_writes_nothing() {
     assert_eq!(tree(env.tmp.path()), before);
 }
 
-#[test]
-fn new_refuses_to_overwrite() {
-    let env = TestEnv::new();
+fn new_refuses_to_overwrite(env: TestEnv) {
     let path = env.write_agent("x", &agent_yaml("x", 0.5));
     let before = tree(env.tmp.path());
     env.run(&["new", "x"])
@@ -121,9 +129,7 @@ fn new_refuses_to_overwrite() {
     );
 }
 
-#[test]
-fn new_refuses_an_agent_that_is_published_and_points_at_restore() {
-    let env = TestEnv::new();
+fn new_refuses_an_agent_that_is_published_and_points_at_restore(env: TestEnv) {
     env.write_agent("x", &agent_yaml("x", 0.5));
     env.publish_json(&["x"]);
     std::fs::remove_file(env.root.join("agents/x.yaml")).unwrap();
@@ -141,9 +147,7 @@ fn new_outside_a_workspace_names_init() {
     assert!(tree(env.tmp.path()).is_empty());
 }
 
-#[test]
-fn new_refreshes_a_stale_schema() {
-    let env = TestEnv::new();
+fn new_refreshes_a_stale_schema(env: TestEnv) {
     let schema = env.root.join(".agentctl/agent.schema.json");
     std::fs::write(&schema, "{}").unwrap();
     env.run(&["new", "x"]).success();
@@ -158,8 +162,7 @@ fn new_refreshes_a_stale_schema() {
 
 /// A workspace where `bot` has v1 (temperature 0.1) and v2 (0.2, with a secret), and staging
 /// holds an unpublished edit (0.9).
-fn exported_env() -> TestEnv {
-    let env = TestEnv::new();
+fn exported_env(env: TestEnv) -> TestEnv {
     env.write_agent("bot", &agent_yaml("bot", 0.1));
     env.publish_json(&["bot"]);
     let v2 = agent_yaml("bot", 0.2) + "api_key: sk-live-123\n";
@@ -175,9 +178,8 @@ fn production_config(env: &TestEnv, agent: &str, reference: &str) -> Value {
     run.json()["config"].clone()
 }
 
-#[test]
-fn export_gives_production_not_staging_byte_for_byte_the_same_every_time() {
-    let env = exported_env();
+fn export_gives_production_not_staging_byte_for_byte_the_same_every_time(env: TestEnv) {
+    let env = exported_env(env);
     let production = production_config(&env, "bot", "production");
     assert_eq!(production["model"]["temperature"], 0.2);
 
@@ -219,18 +221,16 @@ fn export_gives_production_not_staging_byte_for_byte_the_same_every_time() {
     );
 }
 
-#[test]
-fn export_a_past_publish_with_ref() {
-    let env = exported_env();
+fn export_a_past_publish_with_ref(env: TestEnv) {
+    let env = exported_env(env);
     let run = env.run(&["export", "bot", "--ref", "v1", "--format", "json"]);
     run.success();
     assert_eq!(run.json(), production_config(&env, "bot", "v1"));
     assert_eq!(run.json()["model"]["temperature"], 0.1);
 }
 
-#[test]
-fn export_writes_every_published_agent_with_o_and_skips_unpublished_ones() {
-    let env = exported_env();
+fn export_writes_every_published_agent_with_o_and_skips_unpublished_ones(env: TestEnv) {
+    let env = exported_env(env);
     env.write_agent("other", &agent_yaml("other", 0.3));
     env.publish_json(&["other"]);
     env.write_agent("draft", &agent_yaml("draft", 0.3));
@@ -245,9 +245,8 @@ fn export_writes_every_published_agent_with_o_and_skips_unpublished_ones() {
     assert_eq!(names, ["bot.json", "other.json"]);
 }
 
-#[test]
-fn export_of_several_agents_needs_o() {
-    let env = exported_env();
+fn export_of_several_agents_needs_o(env: TestEnv) {
+    let env = exported_env(env);
     env.write_agent("other", &agent_yaml("other", 0.3));
     env.publish_json(&["other"]);
     for args in [&["export"][..], &["export", "bot", "other"]] {
@@ -259,9 +258,8 @@ fn export_of_several_agents_needs_o() {
     }
 }
 
-#[test]
-fn export_errors_write_nothing() {
-    let env = exported_env();
+fn export_errors_write_nothing(env: TestEnv) {
+    let env = exported_env(env);
     env.write_agent("draft", &agent_yaml("draft", 0.3));
     let before = tree(env.tmp.path());
     for (args, says) in [

@@ -5,7 +5,46 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{AUTHOR, Run, TestEnv, agent_yaml};
+use crate::common::{AUTHOR, Run, TestEnv, agent_yaml, on_both_stores};
+
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: they are about SQLite files
+// given with `--store` (not a store, another program's database) or SQLite's write lock shared by
+// processes (PostgreSQL's: test_shared_store).
+on_both_stores!(
+    a_store_from_a_newer_agentctl_is_refused,
+    first_publish_of_the_examples_records_version_one_with_full_json,
+    first_publish_human_output_names_each_agent_and_version,
+    publishing_the_same_staging_twice_records_nothing_the_second_time,
+    versions_are_gap_free_and_chained_by_parent,
+    message_option_is_recorded,
+    generated_messages_summarise_the_sections_touched,
+    author_option_beats_the_environment,
+    author_environment_variable_beats_the_user_config,
+    author_falls_back_to_the_user_config,
+    git_commit_is_recorded_in_a_git_workspace,
+    git_commit_is_null_outside_git,
+    git_commit_is_recorded_when_the_repository_is_above_the_workspace,
+    git_commit_is_null_in_a_repository_without_commits,
+    dry_run_reports_but_records_nothing,
+    expect_matching_production_publishes,
+    expect_mismatch_refuses_and_publishes_nothing,
+    expect_needs_exactly_one_agent,
+    an_invalid_agent_stops_the_whole_publish,
+    an_invalid_agent_stops_a_publish_with_existing_history_too,
+    publishing_an_unknown_agent_is_an_error,
+    publishing_a_malformed_id_is_an_error,
+    a_missing_staging_file_is_skipped_unless_named,
+    publish_output_is_json_only_on_stdout,
+    naming_an_agent_twice_publishes_it_once,
+    a_deleted_staging_file_is_named_by_publish,
+    empty_message_or_author_is_refused,
+    nothing_to_publish_is_said_on_stderr_with_json_too,
+    dry_run_does_not_touch_the_store,
+    a_multi_line_message_keeps_oneline_to_one_line,
+    floats_round_trip_through_the_store_exactly,
+    author_falls_back_to_git_user_in_a_git_workspace,
+    author_falls_back_to_the_login_name
+);
 
 const EXAMPLES: [&str; 3] = ["research-assistant", "sales-qualifier", "support-bot"];
 
@@ -73,9 +112,7 @@ fn author_without_env(env: &TestEnv) -> String {
         .to_owned()
 }
 
-#[test]
-fn first_publish_of_the_examples_records_version_one_with_full_json() {
-    let env = TestEnv::new();
+fn first_publish_of_the_examples_records_version_one_with_full_json(env: TestEnv) {
     env.copy_examples();
     let json = env.publish_json(&[]);
     assert_eq!(json["has_changes"], true, "{json:#}");
@@ -166,9 +203,7 @@ fn first_publish_of_the_examples_records_version_one_with_full_json() {
     assert_eq!(logged[0]["published_at"], bot["published_at"]);
 }
 
-#[test]
-fn first_publish_human_output_names_each_agent_and_version() {
-    let env = TestEnv::new();
+fn first_publish_human_output_names_each_agent_and_version(env: TestEnv) {
     env.copy_examples();
     let run = env.run(&["publish"]);
     run.success();
@@ -186,9 +221,7 @@ fn first_publish_human_output_names_each_agent_and_version() {
     );
 }
 
-#[test]
-fn publishing_the_same_staging_twice_records_nothing_the_second_time() {
-    let env = TestEnv::new();
+fn publishing_the_same_staging_twice_records_nothing_the_second_time(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     assert_eq!(env.history_len(None), 1);
@@ -226,9 +259,7 @@ fn publishing_the_same_staging_twice_records_nothing_the_second_time() {
     assert_eq!(env.history_len(None), 1);
 }
 
-#[test]
-fn versions_are_gap_free_and_chained_by_parent() {
-    let env = TestEnv::new();
+fn versions_are_gap_free_and_chained_by_parent(env: TestEnv) {
     let mut ids = Vec::new();
     for (i, temperature) in [0.1, 0.2, 0.3].into_iter().enumerate() {
         env.write_agent("a", &agent_yaml("A", temperature));
@@ -259,9 +290,7 @@ fn versions_are_gap_free_and_chained_by_parent() {
     assert_eq!(env.log_entries(&["b"])[0]["parent"], Value::Null);
 }
 
-#[test]
-fn message_option_is_recorded() {
-    let env = TestEnv::new();
+fn message_option_is_recorded(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     let json = env.publish_json(&["-m", "Initial import of A"]);
     assert_eq!(only_result(&json)["message"], "Initial import of A");
@@ -274,9 +303,7 @@ fn message_option_is_recorded() {
     assert_eq!(entries[1]["message"], "Initial import of A");
 }
 
-#[test]
-fn generated_messages_summarise_the_sections_touched() {
-    let env = TestEnv::new();
+fn generated_messages_summarise_the_sections_touched(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     let json = env.publish_json(&[]);
     assert_eq!(only_result(&json)["message"], "Create a");
@@ -329,9 +356,7 @@ fn generated_messages_summarise_the_sections_touched() {
     );
 }
 
-#[test]
-fn author_option_beats_the_environment() {
-    let env = TestEnv::new();
+fn author_option_beats_the_environment(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     let json = env.publish_json(&["--author", "Flag Person <flag@example.com>"]);
     assert_eq!(
@@ -349,9 +374,7 @@ fn author_option_beats_the_environment() {
     assert_eq!(only_result(&json)["author"], AUTHOR);
 }
 
-#[test]
-fn author_environment_variable_beats_the_user_config() {
-    let env = TestEnv::new();
+fn author_environment_variable_beats_the_user_config(env: TestEnv) {
     std::fs::create_dir_all(env.config_dir()).unwrap();
     std::fs::write(
         env.config_dir().join("config.yaml"),
@@ -363,9 +386,7 @@ fn author_environment_variable_beats_the_user_config() {
     assert_eq!(only_result(&json)["author"], AUTHOR);
 }
 
-#[test]
-fn author_falls_back_to_the_user_config() {
-    let env = TestEnv::new();
+fn author_falls_back_to_the_user_config(env: TestEnv) {
     git_init(&env);
     std::fs::create_dir_all(env.config_dir()).unwrap();
     std::fs::write(
@@ -379,24 +400,18 @@ fn author_falls_back_to_the_user_config() {
     assert_eq!(env.log_entries(&["a"])[0]["author"], "Config Person");
 }
 
-#[test]
-fn author_falls_back_to_git_user_in_a_git_workspace() {
-    let env = TestEnv::new();
+fn author_falls_back_to_git_user_in_a_git_workspace(env: TestEnv) {
     git_init(&env);
     env.write_agent("a", &agent_yaml("A", 0.1));
     assert_eq!(author_without_env(&env), "Git Person <git@example.com>");
 }
 
-#[test]
-fn author_falls_back_to_the_login_name() {
-    let env = TestEnv::new();
+fn author_falls_back_to_the_login_name(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     assert_eq!(author_without_env(&env), "login-user");
 }
 
-#[test]
-fn git_commit_is_recorded_in_a_git_workspace() {
-    let env = TestEnv::new();
+fn git_commit_is_recorded_in_a_git_workspace(env: TestEnv) {
     git_init(&env);
     env.write_agent("a", &agent_yaml("A", 0.1));
     git(&env.root, &["add", "agents"]);
@@ -409,9 +424,7 @@ fn git_commit_is_recorded_in_a_git_workspace() {
     assert_eq!(entry["git_commit"], head.as_str(), "{entry:#}");
 }
 
-#[test]
-fn git_commit_is_null_outside_git() {
-    let env = TestEnv::new();
+fn git_commit_is_null_outside_git(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     let entries = env.log_entries(&["a"]);
@@ -421,9 +434,7 @@ fn git_commit_is_null_outside_git() {
     assert_eq!(entry["git_commit"], Value::Null);
 }
 
-#[test]
-fn git_commit_is_recorded_when_the_repository_is_above_the_workspace() {
-    let env = TestEnv::new();
+fn git_commit_is_recorded_when_the_repository_is_above_the_workspace(env: TestEnv) {
     let repo = env.tmp.path();
     git(repo, &["init", "-q"]);
     git(repo, &["config", "user.name", "Git Person"]);
@@ -437,18 +448,14 @@ fn git_commit_is_recorded_when_the_repository_is_above_the_workspace() {
     assert_eq!(env.log_entries(&["a"])[0]["git_commit"], head.as_str());
 }
 
-#[test]
-fn git_commit_is_null_in_a_repository_without_commits() {
-    let env = TestEnv::new();
+fn git_commit_is_null_in_a_repository_without_commits(env: TestEnv) {
     git_init(&env);
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     assert_eq!(env.log_entries(&["a"])[0]["git_commit"], Value::Null);
 }
 
-#[test]
-fn dry_run_reports_but_records_nothing() {
-    let env = TestEnv::new();
+fn dry_run_reports_but_records_nothing(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
 
     let run = env.run(&["publish", "--dry-run"]);
@@ -478,9 +485,7 @@ fn dry_run_reports_but_records_nothing() {
     assert_eq!(only_result(&json)["version"], 2, "{json:#}");
 }
 
-#[test]
-fn expect_matching_production_publishes() {
-    let env = TestEnv::new();
+fn expect_matching_production_publishes(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     let v1_id = env.log_entries(&["a"])[0]["change_track_id"]
@@ -503,9 +508,7 @@ fn expect_matching_production_publishes() {
     assert_eq!(only_result(&json)["version"], 3, "{json:#}");
 }
 
-#[test]
-fn expect_mismatch_refuses_and_publishes_nothing() {
-    let env = TestEnv::new();
+fn expect_mismatch_refuses_and_publishes_nothing(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.2));
@@ -537,9 +540,7 @@ fn expect_mismatch_refuses_and_publishes_nothing() {
     assert_eq!(only_result(&json)["version"], 3, "{json:#}");
 }
 
-#[test]
-fn expect_needs_exactly_one_agent() {
-    let env = TestEnv::new();
+fn expect_needs_exactly_one_agent(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.write_agent("b", &agent_yaml("B", 0.1));
     env.publish_json(&[]);
@@ -557,9 +558,7 @@ fn expect_needs_exactly_one_agent() {
     assert_eq!(env.history_len(None), 2);
 }
 
-#[test]
-fn an_invalid_agent_stops_the_whole_publish() {
-    let env = TestEnv::new();
+fn an_invalid_agent_stops_the_whole_publish(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.write_agent("b", "name: B\nmodel: [unclosed\n");
 
@@ -588,9 +587,7 @@ fn an_invalid_agent_stops_the_whole_publish() {
     assert_eq!(env.history_len(Some("a")), 1);
 }
 
-#[test]
-fn an_invalid_agent_stops_a_publish_with_existing_history_too() {
-    let env = TestEnv::new();
+fn an_invalid_agent_stops_a_publish_with_existing_history_too(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.write_agent("b", &agent_yaml("B", 0.1));
     env.publish_json(&[]);
@@ -605,9 +602,7 @@ fn an_invalid_agent_stops_a_publish_with_existing_history_too() {
     assert_eq!(env.history_len(Some("b")), 1);
 }
 
-#[test]
-fn publishing_an_unknown_agent_is_an_error() {
-    let env = TestEnv::new();
+fn publishing_an_unknown_agent_is_an_error(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.run(&["publish", "nosuch"])
         .code(2)
@@ -619,9 +614,7 @@ fn publishing_an_unknown_agent_is_an_error() {
     assert_eq!(env.history_len(None), 0);
 }
 
-#[test]
-fn publishing_a_malformed_id_is_an_error() {
-    let env = TestEnv::new();
+fn publishing_a_malformed_id_is_an_error(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     for id in ["../x", "-x", ".hidden", "a/b"] {
         let run = env.run(&["publish", "--", id]);
@@ -632,9 +625,7 @@ fn publishing_a_malformed_id_is_an_error() {
     assert!(!env.tmp.path().join("x.yaml").exists());
 }
 
-#[test]
-fn a_missing_staging_file_is_skipped_unless_named() {
-    let env = TestEnv::new();
+fn a_missing_staging_file_is_skipped_unless_named(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.write_agent("b", &agent_yaml("B", 0.1));
     env.publish_json(&[]);
@@ -696,13 +687,15 @@ fn a_foreign_sqlite_database_is_refused_and_left_alone() {
     assert_eq!(std::fs::read(&foreign).unwrap(), before);
 }
 
-#[test]
-fn a_store_from_a_newer_agentctl_is_refused() {
-    let env = TestEnv::new();
+fn a_store_from_a_newer_agentctl_is_refused(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
     env.write_agent("a", &agent_yaml("A", 0.2));
-    {
+    if let Some(mut session) = env.postgres_session() {
+        session
+            .batch_execute("UPDATE agentctl_schema SET version = version + 100")
+            .unwrap();
+    } else {
         let conn = rusqlite::Connection::open(env.store()).unwrap();
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -711,18 +704,16 @@ fn a_store_from_a_newer_agentctl_is_refused() {
         conn.pragma_update(None, "user_version", version + 100)
             .unwrap();
     }
-    let before = env.store_bytes();
+    let before = env.store_state();
     env.run(&["publish"])
         .code(2)
         .stderr_has("error: ")
         .stderr_has("newer");
     env.run(&["log"]).code(2).stderr_has("newer");
-    assert_eq!(env.store_bytes(), before);
+    assert_eq!(env.store_state(), before);
 }
 
-#[test]
-fn publish_output_is_json_only_on_stdout() {
-    let env = TestEnv::new();
+fn publish_output_is_json_only_on_stdout(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     let run: Run = env.run(&["publish", "--json"]);
     run.success();
@@ -732,9 +723,7 @@ fn publish_output_is_json_only_on_stdout() {
     assert!(!run.stdout.contains("Published"), "{}", run.show());
 }
 
-#[test]
-fn naming_an_agent_twice_publishes_it_once() {
-    let env = TestEnv::new();
+fn naming_an_agent_twice_publishes_it_once(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     let run = env.run(&["publish", "a", "a", "--json"]);
     run.success();
@@ -832,9 +821,7 @@ fn concurrent_publishers_are_serialised() {
     }
 }
 
-#[test]
-fn a_deleted_staging_file_is_named_by_publish() {
-    let env = TestEnv::new();
+fn a_deleted_staging_file_is_named_by_publish(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.run(&["publish"]).success();
     std::fs::remove_file(env.root.join("agents/a.yaml")).unwrap();
@@ -845,9 +832,7 @@ fn a_deleted_staging_file_is_named_by_publish() {
     assert_eq!(env.history_len(Some("a")), 1);
 }
 
-#[test]
-fn empty_message_or_author_is_refused() {
-    let env = TestEnv::new();
+fn empty_message_or_author_is_refused(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.run(&["publish", "-m", ""])
         .code(2)
@@ -858,9 +843,7 @@ fn empty_message_or_author_is_refused() {
     assert_eq!(env.history_len(None), 0);
 }
 
-#[test]
-fn nothing_to_publish_is_said_on_stderr_with_json_too() {
-    let env = TestEnv::new();
+fn nothing_to_publish_is_said_on_stderr_with_json_too(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.run(&["publish"]).success();
     let run = env.run(&["publish", "--json"]);
@@ -871,23 +854,19 @@ fn nothing_to_publish_is_said_on_stderr_with_json_too() {
     assert_eq!(run.json()["results"][0]["has_changes"], false);
 }
 
-#[test]
-fn dry_run_does_not_touch_the_store() {
-    let env = TestEnv::new();
+fn dry_run_does_not_touch_the_store(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.run(&["publish"]).success();
     env.write_agent("a", &agent_yaml("A", 0.2));
     env.run(&["status"]).success();
-    let before = env.store_bytes();
+    let before = env.store_state();
     let run = env.run(&["publish", "--dry-run", "--json"]);
     run.success();
     assert_eq!(run.json()["results"][0]["version"], 2, "{}", run.show());
-    assert_eq!(env.store_bytes(), before, "a dry run wrote to the store");
+    assert_eq!(env.store_state(), before, "a dry run wrote to the store");
 }
 
-#[test]
-fn a_multi_line_message_keeps_oneline_to_one_line() {
-    let env = TestEnv::new();
+fn a_multi_line_message_keeps_oneline_to_one_line(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.run(&["publish", "-m", "Summary line\n\nMore detail"])
         .success();
@@ -906,9 +885,7 @@ fn a_multi_line_message_keeps_oneline_to_one_line() {
 
 /// A float needing all 17 significant digits survives the store exactly: reading snapshots
 /// back must not round it (serde_json's `float_roundtrip`), or a publish would never be clean.
-#[test]
-fn floats_round_trip_through_the_store_exactly() {
-    let env = TestEnv::new();
+fn floats_round_trip_through_the_store_exactly(env: TestEnv) {
     env.write_agent("f", "name: F\nmodel:\n  temperature: 0.9500000000000001\n");
     env.run(&["publish", "f"]).success();
     env.run(&["diff", "f", "--exit-code"]).success();

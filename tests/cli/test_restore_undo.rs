@@ -6,12 +6,26 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use serde_json::json;
 
-use crate::common::{TestEnv, agent_yaml};
+use crate::common::{TestEnv, agent_yaml, on_both_stores};
+
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: the proptest runs the binary
+// dozens of times for the merge's sake; its store part is the same as the scenarios'.
+on_both_stores!(
+    restore_discards_staging_edits_and_undo_brings_them_back,
+    restore_to_an_older_publish_keeps_comments_and_can_recreate_a_missing_file,
+    restore_replaces_an_invalid_staging_file,
+    restore_when_staging_already_matches_writes_nothing,
+    restore_errors_change_nothing,
+    undo_refuses_when_the_file_was_edited_since,
+    undo_of_a_revert_forgets_the_pending_revert,
+    undo_steps_back_one_overwrite_at_a_time_and_names_the_agent,
+    a_staging_link_leading_outside_the_workspace_is_not_replaced,
+    a_staging_writer_waits_for_the_workspace_lock
+);
 
 const AGENT: &str = "bot";
 
-fn two_publishes() -> (TestEnv, String, String) {
-    let env = TestEnv::new();
+fn two_publishes(env: TestEnv) -> (TestEnv, String, String) {
     let v1 = agent_yaml("Bot", 0.2);
     let v2 = v1.replace("temperature: 0.2", "temperature: 0.6");
     for yaml in [&v1, &v2] {
@@ -29,9 +43,8 @@ fn staging(env: &TestEnv) -> Vec<u8> {
     fs::read(staging_path(env)).unwrap()
 }
 
-#[test]
-fn restore_discards_staging_edits_and_undo_brings_them_back() {
-    let (env, _, v2) = two_publishes();
+fn restore_discards_staging_edits_and_undo_brings_them_back(env: TestEnv) {
+    let (env, _, v2) = two_publishes(env);
     let edited = format!(
         "{}# my note\nextra: true\n",
         v2.replace("Be brief.", "Be long.")
@@ -56,9 +69,8 @@ fn restore_discards_staging_edits_and_undo_brings_them_back() {
     assert_eq!(staging(&env), edited.as_bytes(), "the exact bytes are back");
 }
 
-#[test]
-fn restore_to_an_older_publish_keeps_comments_and_can_recreate_a_missing_file() {
-    let (env, v1, _) = two_publishes();
+fn restore_to_an_older_publish_keeps_comments_and_can_recreate_a_missing_file(env: TestEnv) {
+    let (env, v1, _) = two_publishes(env);
     env.run(&["restore", AGENT, "v1"])
         .success()
         .stdout_has("model.temperature")
@@ -94,9 +106,8 @@ fn restore_to_an_older_publish_keeps_comments_and_can_recreate_a_missing_file() 
     assert!(!staging_path(&env).exists());
 }
 
-#[test]
-fn restore_replaces_an_invalid_staging_file() {
-    let (env, _, _) = two_publishes();
+fn restore_replaces_an_invalid_staging_file(env: TestEnv) {
+    let (env, _, _) = two_publishes(env);
     let broken = "name: Bot\nmodel: [\n";
     env.write_agent(AGENT, broken);
     env.run(&["restore", AGENT]).success();
@@ -105,9 +116,8 @@ fn restore_replaces_an_invalid_staging_file() {
     assert_eq!(staging(&env), broken.as_bytes());
 }
 
-#[test]
-fn restore_when_staging_already_matches_writes_nothing() {
-    let (env, _, _) = two_publishes();
+fn restore_when_staging_already_matches_writes_nothing(env: TestEnv) {
+    let (env, _, _) = two_publishes(env);
     let before = staging(&env);
     let run = env.run(&["restore", AGENT, "--json"]);
     run.success().stderr_has("Nothing to restore");
@@ -116,11 +126,10 @@ fn restore_when_staging_already_matches_writes_nothing() {
     env.run(&["undo"]).code(2).stderr_has("nothing to undo");
 }
 
-#[test]
-fn restore_errors_change_nothing() {
-    let (env, _, _) = two_publishes();
+fn restore_errors_change_nothing(env: TestEnv) {
+    let (env, _, _) = two_publishes(env);
     let before = staging(&env);
-    let store_before = env.store_bytes();
+    let store_before = env.store_state();
     env.run(&["restore", AGENT, "v9"])
         .code(2)
         .stderr_has("bot has v1 to v2");
@@ -131,12 +140,11 @@ fn restore_errors_change_nothing() {
         .code(2)
         .stderr_has("staging is not a publish");
     assert_eq!(staging(&env), before);
-    assert_eq!(env.store_bytes(), store_before);
+    assert_eq!(env.store_state(), store_before);
 }
 
-#[test]
-fn undo_refuses_when_the_file_was_edited_since() {
-    let (env, _, _) = two_publishes();
+fn undo_refuses_when_the_file_was_edited_since(env: TestEnv) {
+    let (env, _, _) = two_publishes(env);
     env.run(&["revert", AGENT, "v2"]).success();
     let later = b"name: Bot\n# edited after the revert\n";
     fs::write(staging_path(&env), later).unwrap();
@@ -147,9 +155,8 @@ fn undo_refuses_when_the_file_was_edited_since() {
     assert_eq!(staging(&env), later, "the later edit is kept");
 }
 
-#[test]
-fn undo_of_a_revert_forgets_the_pending_revert() {
-    let (env, _, v2) = two_publishes();
+fn undo_of_a_revert_forgets_the_pending_revert(env: TestEnv) {
+    let (env, _, v2) = two_publishes(env);
     env.write_agent(AGENT, &v2.replace("Be brief.", "Be terse."));
     env.run(&["revert", AGENT, "v2"]).success();
     env.run(&["undo", AGENT]).success();
@@ -164,9 +171,8 @@ fn undo_of_a_revert_forgets_the_pending_revert() {
     );
 }
 
-#[test]
-fn undo_steps_back_one_overwrite_at_a_time_and_names_the_agent() {
-    let (env, _, v2) = two_publishes();
+fn undo_steps_back_one_overwrite_at_a_time_and_names_the_agent(env: TestEnv) {
+    let (env, _, v2) = two_publishes(env);
     let original = staging(&env);
     env.run(&["revert", AGENT, "v2"]).success();
     let after_revert = staging(&env);
@@ -190,9 +196,8 @@ fn undo_steps_back_one_overwrite_at_a_time_and_names_the_agent() {
         .stderr_has("not a valid agent id");
 }
 
-#[test]
-fn a_staging_writer_waits_for_the_workspace_lock() {
-    let (env, _, _) = two_publishes();
+fn a_staging_writer_waits_for_the_workspace_lock(env: TestEnv) {
+    let (env, _, _) = two_publishes(env);
     let lock = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -240,7 +245,7 @@ proptest! {
         note in "[a-z ]{0,12}",
         edit_instructions in any::<bool>(),
     ) {
-        let (env, _, v2) = two_publishes();
+        let (env, _, v2) = two_publishes(TestEnv::new());
         let mut text = v2.replace("# A test agent", &format!("# {note}"));
         if edit_instructions {
             text = text.replace("Be brief.", "Be brief, really.");
@@ -254,14 +259,13 @@ proptest! {
     }
 }
 
-#[test]
-fn a_staging_link_leading_outside_the_workspace_is_not_replaced() {
-    let (env, _, v2) = two_publishes();
+fn a_staging_link_leading_outside_the_workspace_is_not_replaced(env: TestEnv) {
+    let (env, _, v2) = two_publishes(env);
     let real = env.tmp.path().join("elsewhere.yaml");
     fs::write(&real, &v2).unwrap();
     fs::remove_file(staging_path(&env)).unwrap();
     std::os::unix::fs::symlink(&real, staging_path(&env)).unwrap();
-    let store_before = env.store_bytes();
+    let store_before = env.store_state();
     for command in [&["revert", AGENT, "v2"][..], &["restore", AGENT, "v1"]] {
         env.run(command)
             .code(2)
@@ -279,5 +283,5 @@ fn a_staging_link_leading_outside_the_workspace_is_not_replaced() {
             "its target is untouched"
         );
     }
-    assert_eq!(env.store_bytes(), store_before, "no backup was recorded");
+    assert_eq!(env.store_state(), store_before, "no backup was recorded");
 }

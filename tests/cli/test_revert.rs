@@ -4,13 +4,34 @@ use std::fs;
 
 use serde_json::{Value, json};
 
-use crate::common::{Run, TestEnv, agent_yaml};
+use crate::common::{Run, TestEnv, agent_yaml, on_both_stores};
+
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: the proptest runs the binary
+// dozens of times for the merge's sake; its store part is the same as the scenarios'.
+on_both_stores!(
+    reverting_v1_is_refused_with_a_hint_to_restore,
+    unknown_agent_or_ref_and_invalid_staging_are_errors_that_change_nothing,
+    reverting_the_newest_publish_on_clean_staging_gives_its_parent,
+    reverting_an_old_publish_keeps_later_publishes_and_staging_edits,
+    a_field_changed_again_later_is_a_conflict_and_nothing_is_written,
+    a_field_already_at_the_parents_value_is_not_a_conflict,
+    tools_are_reverted_by_name,
+    comments_and_blank_lines_elsewhere_survive_byte_for_byte,
+    preview_and_revert_agree_and_preview_never_writes,
+    after_a_revert_the_change_is_pending_until_publish_which_records_it,
+    an_explicit_message_wins_but_reverts_is_still_recorded,
+    nothing_to_revert_writes_nothing,
+    a_ref_may_be_a_change_track_id_prefix,
+    secrets_are_masked_in_the_preview_unless_asked,
+    a_file_that_cannot_be_edited_in_place_is_rewritten_with_a_warning,
+    instructions_merge_by_paragraph,
+    reverting_an_instructions_edit_of_the_example_gives_back_its_exact_bytes
+);
 
 const AGENT: &str = "bot";
 
 /// A workspace whose `bot` has one publish per text in `versions`, each with message `vN msg`.
-fn history(versions: &[&str]) -> TestEnv {
-    let env = TestEnv::new();
+fn history(env: TestEnv, versions: &[&str]) -> TestEnv {
     for (i, yaml) in versions.iter().enumerate() {
         env.write_agent(AGENT, yaml);
         let message = format!("v{} msg", i + 1);
@@ -36,14 +57,13 @@ fn revert_json(env: &TestEnv, command: &str, reference: &str) -> (Run, Value) {
     (run, value)
 }
 
-#[test]
-fn reverting_the_newest_publish_on_clean_staging_gives_its_parent() {
+fn reverting_the_newest_publish_on_clean_staging_gives_its_parent(env: TestEnv) {
     let v1 = agent_yaml("Bot", 0.2);
     let v2 = v1.replace("temperature: 0.2", "temperature: 0.7").replace(
         "  - name: web_search\n    description: Search the web\n",
         "",
     );
-    let env = history(&[&v1, &v2]);
+    let env = history(env, &[&v1, &v2]);
     env.run(&["revert", AGENT, "v2"])
         .success()
         .stderr_has("Reverted v2 of bot in agents/bot.yaml")
@@ -53,12 +73,11 @@ fn reverting_the_newest_publish_on_clean_staging_gives_its_parent() {
     assert_staging_is(&env, "v1");
 }
 
-#[test]
-fn reverting_an_old_publish_keeps_later_publishes_and_staging_edits() {
+fn reverting_an_old_publish_keeps_later_publishes_and_staging_edits(env: TestEnv) {
     let v1 = agent_yaml("Bot", 0.2);
     let v2 = v1.replace("temperature: 0.2", "temperature: 0.5"); // reverted
     let v3 = v2.replace("description: Helps with tests", "description: Later"); // kept
-    let env = history(&[&v1, &v2, &v3]);
+    let env = history(env, &[&v1, &v2, &v3]);
     // An unpublished staging edit, kept too.
     env.write_agent(AGENT, &v3.replace("Be brief.", "Be brief and kind."));
 
@@ -77,14 +96,13 @@ fn reverting_an_old_publish_keeps_later_publishes_and_staging_edits() {
     );
 }
 
-#[test]
-fn a_field_changed_again_later_is_a_conflict_and_nothing_is_written() {
+fn a_field_changed_again_later_is_a_conflict_and_nothing_is_written(env: TestEnv) {
     let v1 = agent_yaml("Bot", 0.2);
     let v2 = v1.replace("temperature: 0.2", "temperature: 0.5");
     let v3 = v2.replace("temperature: 0.5", "temperature: 0.9");
-    let env = history(&[&v1, &v2, &v3]);
+    let env = history(env, &[&v1, &v2, &v3]);
     let before = staging(&env);
-    let store_before = env.store_bytes();
+    let store_before = env.store_state();
 
     for command in ["revert-preview", "revert"] {
         let (run, value) = revert_json(&env, command, "v2");
@@ -101,7 +119,7 @@ fn a_field_changed_again_later_is_a_conflict_and_nothing_is_written() {
         before,
         "the staging file is byte-for-byte unchanged"
     );
-    assert_eq!(env.store_bytes(), store_before, "the store is unchanged");
+    assert_eq!(env.store_state(), store_before, "the store is unchanged");
 
     // The human view lists the three values.
     env.run(&["revert", AGENT, "v2"])
@@ -114,13 +132,12 @@ fn a_field_changed_again_later_is_a_conflict_and_nothing_is_written() {
         .stderr_has("Nothing was written");
 }
 
-#[test]
-fn a_field_already_at_the_parents_value_is_not_a_conflict() {
+fn a_field_already_at_the_parents_value_is_not_a_conflict(env: TestEnv) {
     let v1 = agent_yaml("Bot", 0.2);
     let v2 = v1
         .replace("temperature: 0.2", "temperature: 0.5")
         .replace("description: Helps with tests", "description: New");
-    let env = history(&[&v1, &v2]);
+    let env = history(env, &[&v1, &v2]);
     // Someone already put the temperature back by hand.
     env.write_agent(AGENT, &v2.replace("temperature: 0.5", "temperature: 0.2"));
     let (run, value) = revert_json(&env, "revert", "v2");
@@ -130,20 +147,19 @@ fn a_field_already_at_the_parents_value_is_not_a_conflict() {
     assert_staging_is(&env, "v1");
 }
 
-#[test]
-fn instructions_merge_by_paragraph() {
+fn instructions_merge_by_paragraph(env: TestEnv) {
     let v1 = "name: Bot\ninstructions: |\n  First paragraph.\n\n  Second paragraph.\n\n  Third paragraph.\n";
     let v2 = v1.replace("Second paragraph.", "Second paragraph, edited.");
     let v3 = v2.replace("Third paragraph.", "Third paragraph, edited later.");
-    let env = history(&[v1, &v2, &v3]);
-    env.run(&["revert", AGENT, "v2"]).success();
+    let first = history(env.another(), &[v1, &v2, &v3]);
+    first.run(&["revert", AGENT, "v2"]).success();
     assert_eq!(
-        staging(&env),
+        staging(&first),
         v3.replace("Second paragraph, edited.", "Second paragraph.")
     );
 
     // An edit overlapping the reverted one conflicts.
-    let env = history(&[v1, &v2]);
+    let env = history(env, &[v1, &v2]);
     env.write_agent(
         AGENT,
         &v2.replace(
@@ -156,8 +172,7 @@ fn instructions_merge_by_paragraph() {
     assert_eq!(value["conflicts"][0]["path"], json!("instructions"));
 }
 
-#[test]
-fn tools_are_reverted_by_name() {
+fn tools_are_reverted_by_name(env: TestEnv) {
     let v1 = "\
 name: Bot
 tools:
@@ -188,7 +203,7 @@ tools:
         "description: Kept tool",
         "description: Kept tool, changed in v3",
     );
-    let env = history(&[v1, v2, &v3]);
+    let env = history(env, &[v1, v2, &v3]);
     let (run, value) = revert_json(&env, "revert", "v2");
     run.success();
     let kinds: Vec<(String, String)> = value["applied"]
@@ -223,8 +238,7 @@ tools:
     );
 }
 
-#[test]
-fn comments_and_blank_lines_elsewhere_survive_byte_for_byte() {
+fn comments_and_blank_lines_elsewhere_survive_byte_for_byte(env: TestEnv) {
     let v1 = "\
 # Billing bot. Owner: payments team.
 name: Bot
@@ -248,26 +262,25 @@ guardrails:
         "    description: Find an invoice\n",
         "    description: Find an invoice\n  - name: refund\n    description: Refund it\n",
     );
-    let env = history(&[v1, &v2]);
+    let env = history(env, &[v1, &v2]);
     env.run(&["revert", AGENT, "v2"]).success();
     assert_eq!(staging(&env), v1);
 }
 
-#[test]
-fn preview_and_revert_agree_and_preview_never_writes() {
+fn preview_and_revert_agree_and_preview_never_writes(env: TestEnv) {
     let v1 = agent_yaml("Bot", 0.2);
     let v2 = v1
         .replace("temperature: 0.2", "temperature: 0.6")
         .replace("action: redact", "action: block");
-    let env = history(&[&v1, &v2]);
+    let env = history(env, &[&v1, &v2]);
     let before = staging(&env);
-    let store_before = env.store_bytes();
+    let store_before = env.store_state();
 
     let (run, mut preview) = revert_json(&env, "revert-preview", "v2");
     run.success();
     assert_eq!(preview["written"], json!(false));
     assert_eq!(staging(&env), before);
-    assert_eq!(env.store_bytes(), store_before);
+    assert_eq!(env.store_state(), store_before);
 
     env.run(&["revert-preview", AGENT, "v2"])
         .success()
@@ -284,11 +297,10 @@ fn preview_and_revert_agree_and_preview_never_writes() {
     assert_eq!(preview, reverted);
 }
 
-#[test]
-fn after_a_revert_the_change_is_pending_until_publish_which_records_it() {
+fn after_a_revert_the_change_is_pending_until_publish_which_records_it(env: TestEnv) {
     let v1 = agent_yaml("Bot", 0.2);
     let v2 = v1.replace("temperature: 0.2", "temperature: 0.6");
-    let env = history(&[&v1, &v2]);
+    let env = history(env, &[&v1, &v2]);
     env.run(&["revert", AGENT, "v2"]).success();
 
     let diff = env.run(&["diff", AGENT, "--json"]);
@@ -331,11 +343,10 @@ fn after_a_revert_the_change_is_pending_until_publish_which_records_it() {
     );
 }
 
-#[test]
-fn an_explicit_message_wins_but_reverts_is_still_recorded() {
+fn an_explicit_message_wins_but_reverts_is_still_recorded(env: TestEnv) {
     let v1 = agent_yaml("Bot", 0.2);
     let v2 = v1.replace("temperature: 0.2", "temperature: 0.6");
-    let env = history(&[&v1, &v2]);
+    let env = history(env, &[&v1, &v2]);
     env.run(&["revert", AGENT, "v2"]).success();
     let published = env.publish_json(&["-m", "Back to 0.2"]);
     assert_eq!(published["results"][0]["message"], json!("Back to 0.2"));
@@ -345,9 +356,8 @@ fn an_explicit_message_wins_but_reverts_is_still_recorded() {
     );
 }
 
-#[test]
-fn reverting_v1_is_refused_with_a_hint_to_restore() {
-    let env = history(&[&agent_yaml("Bot", 0.2), &agent_yaml("Bot", 0.3)]);
+fn reverting_v1_is_refused_with_a_hint_to_restore(env: TestEnv) {
+    let env = history(env, &[&agent_yaml("Bot", 0.2), &agent_yaml("Bot", 0.3)]);
     let before = staging(&env);
     for command in ["revert", "revert-preview"] {
         env.run(&[command, AGENT, "v1"])
@@ -358,10 +368,9 @@ fn reverting_v1_is_refused_with_a_hint_to_restore() {
     assert_eq!(staging(&env), before);
 }
 
-#[test]
-fn unknown_agent_or_ref_and_invalid_staging_are_errors_that_change_nothing() {
-    let env = history(&[&agent_yaml("Bot", 0.2), &agent_yaml("Bot", 0.3)]);
-    let store_before = env.store_bytes();
+fn unknown_agent_or_ref_and_invalid_staging_are_errors_that_change_nothing(env: TestEnv) {
+    let env = history(env, &[&agent_yaml("Bot", 0.2), &agent_yaml("Bot", 0.3)]);
+    let store_before = env.store_state();
     env.run(&["revert", "nobody", "v2"])
         .code(2)
         .stderr_has("unknown agent `nobody`");
@@ -384,14 +393,13 @@ fn unknown_agent_or_ref_and_invalid_staging_are_errors_that_change_nothing() {
     env.run(&["revert", AGENT, "v2"])
         .code(2)
         .stderr_has("agentctl restore bot");
-    assert_eq!(env.store_bytes(), store_before);
+    assert_eq!(env.store_state(), store_before);
 }
 
-#[test]
-fn nothing_to_revert_writes_nothing() {
+fn nothing_to_revert_writes_nothing(env: TestEnv) {
     let v1 = agent_yaml("Bot", 0.2);
     let v2 = v1.replace("temperature: 0.2", "temperature: 0.6");
-    let env = history(&[&v1, &v2]);
+    let env = history(env, &[&v1, &v2]);
     env.write_agent(AGENT, &v1);
     let (run, value) = revert_json(&env, "revert", "v2");
     run.success().stderr_has("Nothing to revert");
@@ -400,12 +408,11 @@ fn nothing_to_revert_writes_nothing() {
     env.run(&["undo"]).code(2).stderr_has("nothing to undo");
 }
 
-#[test]
-fn a_ref_may_be_a_change_track_id_prefix() {
+fn a_ref_may_be_a_change_track_id_prefix(env: TestEnv) {
     let v1 = agent_yaml("Bot", 0.2);
     let v2 = v1.replace("temperature: 0.2", "temperature: 0.6");
     let v3 = v2.replace("Be brief.", "Be terse.");
-    let env = history(&[&v1, &v2, &v3]);
+    let env = history(env, &[&v1, &v2, &v3]);
     let id = env.log_entries(&[AGENT])[1]["change_track_id"]
         .as_str()
         .unwrap()
@@ -415,11 +422,10 @@ fn a_ref_may_be_a_change_track_id_prefix() {
     assert_eq!(value["reverted"]["version"], json!(2));
 }
 
-#[test]
-fn secrets_are_masked_in_the_preview_unless_asked() {
+fn secrets_are_masked_in_the_preview_unless_asked(env: TestEnv) {
     let v1 = "name: Bot\nauth:\n  api_key: sk-old\n";
     let v2 = "name: Bot\nauth:\n  api_key: sk-new\n";
-    let env = history(&[v1, v2]);
+    let env = history(env, &[v1, v2]);
     env.run(&["revert-preview", AGENT, "v2"])
         .success()
         .stdout_has("********")
@@ -459,7 +465,7 @@ proptest::proptest! {
             versions.push(yaml.clone());
         }
         let texts: Vec<&str> = versions.iter().map(String::as_str).collect();
-        let env = history(&texts);
+        let env = history(TestEnv::new(), &texts);
         let newest = env.log_entries(&[AGENT, "-n", "1"])[0]["version"].as_u64().unwrap();
         proptest::prop_assume!(newest >= 2);
         env.run(&["revert", AGENT, "production"]).success();
@@ -468,12 +474,11 @@ proptest::proptest! {
     }
 }
 
-#[test]
-fn a_file_that_cannot_be_edited_in_place_is_rewritten_with_a_warning() {
+fn a_file_that_cannot_be_edited_in_place_is_rewritten_with_a_warning(env: TestEnv) {
     // v2 brought `m.x` in through a merge key: there is no `x:` line to take out.
     let v1 = "name: A\nbase: &b {x: 1}\nm: {y: 2}\n";
     let v2 = "# comment\nname: A\nbase: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n";
-    let env = history(&[v1, v2]);
+    let env = history(env, &[v1, v2]);
     env.run(&["revert", AGENT, "v2"])
         .success()
         .stderr_has("could not be edited in place")
@@ -482,8 +487,7 @@ fn a_file_that_cannot_be_edited_in_place_is_rewritten_with_a_warning() {
     assert!(!staging(&env).contains("# comment"));
 }
 
-#[test]
-fn reverting_an_instructions_edit_of_the_example_gives_back_its_exact_bytes() {
+fn reverting_an_instructions_edit_of_the_example_gives_back_its_exact_bytes(env: TestEnv) {
     let example = fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/agents/support-bot.yaml"),
     )
@@ -493,7 +497,6 @@ fn reverting_an_instructions_edit_of_the_example_gives_back_its_exact_bytes() {
         "You are the friendly support assistant",
     );
     assert_ne!(edited, example);
-    let env = TestEnv::new();
     for (name, yaml) in [("support-bot", &example), ("support-bot", &edited)] {
         env.write_agent(name, yaml);
         env.run(&["publish", name]).success();

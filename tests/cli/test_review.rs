@@ -7,7 +7,25 @@ use std::process::Stdio;
 
 use unicode_width::UnicodeWidthStr;
 
-use crate::common::{Run, TestEnv};
+use crate::common::{Run, TestEnv, on_both_stores};
+
+on_both_stores!(
+    diff_is_side_by_side_from_80_columns_and_fits_the_width,
+    diff_is_unified_below_80_columns_or_when_asked,
+    a_columns_value_that_is_not_a_number_means_100,
+    show_uses_the_same_views,
+    markdown_has_a_heading_per_agent_tables_and_fenced_diffs,
+    secrets_are_masked_in_human_views_unless_asked,
+    piped_output_has_no_escape_codes,
+    color_always_colours_every_human_view,
+    color_never_beats_clicolor_force,
+    json_and_markdown_never_have_escape_codes,
+    a_closed_pipe_after_the_first_line_is_quiet_with_exit_0,
+    long_output_on_a_terminal_goes_through_the_pager,
+    the_user_configs_pager_comes_after_the_environment,
+    no_pager_for_short_output_with_no_pager_or_an_empty_pager,
+    piped_output_never_goes_through_the_pager
+);
 
 const ESCAPE: &str = "\u{1b}[";
 
@@ -20,8 +38,7 @@ fn fixture(name: &str) -> String {
 
 /// support-bot published as tests/fixtures/review/production.yaml, staging edited to
 /// staging.yaml: changes in every section.
-fn review_env() -> TestEnv {
-    let env = TestEnv::new();
+fn review_env(env: TestEnv) -> TestEnv {
     env.write_agent("support-bot", &fixture("production"));
     env.run(&["publish", "-m", "Before the review"]).success();
     env.write_agent("support-bot", &fixture("staging"));
@@ -48,9 +65,8 @@ fn is_side_by_side(run: &Run) -> bool {
     run.stdout.lines().any(|l| l.contains(" │ "))
 }
 
-#[test]
-fn diff_is_side_by_side_from_80_columns_and_fits_the_width() {
-    let env = review_env();
+fn diff_is_side_by_side_from_80_columns_and_fits_the_width(env: TestEnv) {
+    let env = review_env(env);
     for columns in [80, 100, 160] {
         let run = run_at(&env, &columns.to_string(), &["diff"]);
         run.success();
@@ -60,9 +76,8 @@ fn diff_is_side_by_side_from_80_columns_and_fits_the_width() {
     }
 }
 
-#[test]
-fn diff_is_unified_below_80_columns_or_when_asked() {
-    let env = review_env();
+fn diff_is_unified_below_80_columns_or_when_asked(env: TestEnv) {
+    let env = review_env(env);
     for (columns, args) in [
         ("60", &["diff"][..]),
         ("79", &["diff"]),
@@ -81,9 +96,8 @@ fn diff_is_unified_below_80_columns_or_when_asked() {
     }
 }
 
-#[test]
-fn a_columns_value_that_is_not_a_number_means_100() {
-    let env = review_env();
+fn a_columns_value_that_is_not_a_number_means_100(env: TestEnv) {
+    let env = review_env(env);
     let run = run_at(&env, "wide", &["diff"]);
     run.success();
     assert!(is_side_by_side(&run), "{}", run.show());
@@ -91,9 +105,8 @@ fn a_columns_value_that_is_not_a_number_means_100() {
     assert!(run.stdout.lines().any(|l| l.width() > 90), "{}", run.show());
 }
 
-#[test]
-fn show_uses_the_same_views() {
-    let env = review_env();
+fn show_uses_the_same_views(env: TestEnv) {
+    let env = review_env(env);
     env.run(&["publish", "-m", "Review done"]).success();
     let run = run_at(&env, "120", &["show", "support-bot"]);
     run.success()
@@ -117,9 +130,8 @@ fn show_uses_the_same_views() {
     );
 }
 
-#[test]
-fn markdown_has_a_heading_per_agent_tables_and_fenced_diffs() {
-    let env = review_env();
+fn markdown_has_a_heading_per_agent_tables_and_fenced_diffs(env: TestEnv) {
+    let env = review_env(env);
     env.write_agent("other", "name: Other\n");
     let run = env.run(&["diff", "--format", "markdown"]);
     run.success()
@@ -136,9 +148,8 @@ fn markdown_has_a_heading_per_agent_tables_and_fenced_diffs() {
         .stdout_has("  - + `tools[refund_status]`");
 }
 
-#[test]
-fn secrets_are_masked_in_human_views_unless_asked() {
-    let env = review_env();
+fn secrets_are_masked_in_human_views_unless_asked(env: TestEnv) {
+    let env = review_env(env);
     let secret = "zd-live-7f3a9c2e41b84d6f";
     for args in [
         &["diff"][..],
@@ -183,17 +194,15 @@ const JSON: [&[&str]; 3] = [
     &["log", "--json"],
 ];
 
-#[test]
-fn piped_output_has_no_escape_codes() {
-    let env = review_env();
+fn piped_output_has_no_escape_codes(env: TestEnv) {
+    let env = review_env(env);
     for args in HUMAN.iter().chain(&JSON) {
         env.run(args).success().stdout_lacks(ESCAPE);
     }
 }
 
-#[test]
-fn color_always_colours_every_human_view() {
-    let env = review_env();
+fn color_always_colours_every_human_view(env: TestEnv) {
+    let env = review_env(env);
     for args in HUMAN {
         let mut all = vec!["--color", "always"];
         all.extend_from_slice(args);
@@ -203,9 +212,8 @@ fn color_always_colours_every_human_view() {
     forced.success().stdout_has(ESCAPE);
 }
 
-#[test]
-fn color_never_beats_clicolor_force() {
-    let env = review_env();
+fn color_never_beats_clicolor_force(env: TestEnv) {
+    let env = review_env(env);
     for args in HUMAN {
         let run = env.run_with(
             env.command()
@@ -217,9 +225,8 @@ fn color_never_beats_clicolor_force() {
     }
 }
 
-#[test]
-fn json_and_markdown_never_have_escape_codes() {
-    let env = review_env();
+fn json_and_markdown_never_have_escape_codes(env: TestEnv) {
+    let env = review_env(env);
     let markdown: [&[&str]; 2] = [
         &["diff", "--format", "markdown"],
         &["show", "support-bot", "--format", "markdown"],
@@ -235,9 +242,8 @@ fn json_and_markdown_never_have_escape_codes() {
     }
 }
 
-#[test]
-fn a_closed_pipe_after_the_first_line_is_quiet_with_exit_0() {
-    let env = review_env();
+fn a_closed_pipe_after_the_first_line_is_quiet_with_exit_0(env: TestEnv) {
+    let env = review_env(env);
     let bin = assert_cmd::cargo::cargo_bin!("agentctl")
         .display()
         .to_string();
@@ -287,9 +293,8 @@ fn on_a_terminal(env: &TestEnv, args: &str, vars: &[(&str, &str)]) -> (String, O
     (terminal, std::fs::read_to_string(&paged).ok())
 }
 
-#[test]
-fn long_output_on_a_terminal_goes_through_the_pager() {
-    let env = review_env();
+fn long_output_on_a_terminal_goes_through_the_pager(env: TestEnv) {
+    let env = review_env(env);
     let pager = recording_pager(&env);
     for args in ["diff", "show support-bot v1", "log"] {
         let vars = [("LINES", "3"), ("AGENTCTL_PAGER", pager.as_str())];
@@ -310,9 +315,8 @@ fn long_output_on_a_terminal_goes_through_the_pager() {
 
 /// Flags > environment > user config > default: the config's `pager` is used only when
 /// neither AGENTCTL_PAGER nor PAGER is set, and never with --no-pager.
-#[test]
-fn the_user_configs_pager_comes_after_the_environment() {
-    let env = review_env();
+fn the_user_configs_pager_comes_after_the_environment(env: TestEnv) {
+    let env = review_env(env);
     std::fs::create_dir_all(env.config_dir()).unwrap();
     let config = format!("pager: \"{}\"\n", recording_pager(&env));
     std::fs::write(env.config_dir().join("config.yaml"), config).unwrap();
@@ -332,9 +336,8 @@ fn the_user_configs_pager_comes_after_the_environment() {
     assert!(paged.is_none() && terminal.contains("support-bot"));
 }
 
-#[test]
-fn no_pager_for_short_output_with_no_pager_or_an_empty_pager() {
-    let env = review_env();
+fn no_pager_for_short_output_with_no_pager_or_an_empty_pager(env: TestEnv) {
+    let env = review_env(env);
     let pager = recording_pager(&env);
     for (args, vars) in [
         // Shorter than the screen.
@@ -358,9 +361,8 @@ fn no_pager_for_short_output_with_no_pager_or_an_empty_pager() {
     }
 }
 
-#[test]
-fn piped_output_never_goes_through_the_pager() {
-    let env = review_env();
+fn piped_output_never_goes_through_the_pager(env: TestEnv) {
+    let env = review_env(env);
     let run = env.run_with(
         env.command()
             .env("LINES", "3")

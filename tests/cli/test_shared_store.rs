@@ -1,37 +1,21 @@
-//! The same command line against both stores (SPEC 2, 11): each scenario runs once on a
-//! SQLite workspace and once on a PostgreSQL schema of its own. The PostgreSQL half needs the
-//! server `.ci/postgres-up` starts (`AGENTCTL_TEST_POSTGRES`); without it, it is skipped
-//! locally and fails under `CI=true`.
+//! The shared PostgreSQL store (SPEC 2, 11). Every test file runs its scenarios on both stores
+//! (`on_both_stores!` in common.rs); this one adds a scenario across commands, the proof that
+//! reading commands print the same bytes on both, and what only a server has: concurrent and
+//! killed publishers, connection errors and passwords, a server restart, `store copy`. The
+//! PostgreSQL tests need the server `.ci/postgres-up` starts (`AGENTCTL_TEST_POSTGRES`); without
+//! it they are skipped locally and fail under `CI=true`.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{StoreKind, TestEnv, agent_yaml, fresh_schema, test_postgres};
-
-/// `scenario` as one test per store.
-macro_rules! on_both_stores {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            use super::*;
-            #[test]
-            fn sqlite() {
-                super::$scenario(TestEnv::on(StoreKind::Sqlite).unwrap());
-            }
-            #[test]
-            fn postgres() {
-                if let Some(env) = TestEnv::on(StoreKind::Postgres) {
-                    super::$scenario(env);
-                }
-            }
-        }
-    )*};
-}
+use crate::common::{StoreKind, TestEnv, agent_yaml, fresh_schema, on_both_stores, test_postgres};
 
 on_both_stores!(
     publish_log_show_diff_status,
     revert_restore_undo,
     blame_and_touching,
     verify_and_refs,
+    store_state_sees_every_write,
 );
 
 fn publish_log_show_diff_status(env: TestEnv) {
@@ -114,6 +98,103 @@ fn verify_and_refs(env: TestEnv) {
         .unwrap()
         .to_owned();
     env.run(&["show", "support-bot", &id[..6]]).success();
+}
+
+/// `store_state`, the "the store is unchanged" check of every test file, sees each kind of
+/// write (a publish, a revert's backup and pending revert) and nothing after reading commands.
+fn store_state_sees_every_write(env: TestEnv) {
+    env.write_agent("bot", &agent_yaml("bot", 0.2));
+    let empty = env.store_state();
+    env.run(&["publish"]).success();
+    let published = env.store_state();
+    assert_ne!(published, empty, "a publish");
+    env.write_agent("bot", &agent_yaml("bot", 0.4));
+    env.run(&["publish"]).success();
+    let before = env.store_state();
+    for args in [
+        &["status"][..],
+        &["diff"],
+        &["log"],
+        &["show", "bot"],
+        &["blame", "bot"],
+        &["verify"],
+        &["revert-preview", "bot", "v2"],
+        &["publish", "--dry-run"],
+    ] {
+        env.run(args).success();
+        assert_eq!(env.store_state(), before, "{args:?} changed the store");
+    }
+    env.run(&["revert", "bot", "v2"]).success();
+    assert_ne!(env.store_state(), before, "a revert's backup");
+}
+
+/// One history on both stores (`store copy` keeps every id and time): every reading command
+/// prints the same bytes and exits the same on each, errors included.
+#[test]
+fn reading_commands_print_the_same_on_both_stores() {
+    let Some(server) = test_postgres() else {
+        return;
+    };
+    let env = TestEnv::new();
+    env.copy_examples();
+    env.run(&["publish", "-m", "first"]).success();
+    for temperature in [0.3, 0.6] {
+        env.write_agent("bot", &agent_yaml("bot", temperature));
+        env.run(&["publish", "-m", "Summary\n\nand detail"])
+            .success();
+    }
+    env.run(&["revert", "bot", "v2"]).success();
+    env.run(&["publish"]).success();
+    env.write_agent("bot", &agent_yaml("bot", 0.9));
+    let sqlite = env.store().display().to_string();
+    let url = fresh_schema(&server);
+    env.run(&["store", "copy", &sqlite, &url]).success();
+    let id = env.log_entries(&["bot"])[1]["change_track_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // (exit code, arguments): successes, a conflict and errors.
+    let commands: &[(i32, &[&str])] = &[
+        (0, &["status"]),
+        (0, &["status", "--json"]),
+        (0, &["diff"]),
+        (0, &["diff", "--json"]),
+        (
+            0,
+            &["diff", "bot", "--from", "v1", "--to", &id[..7], "--stat"],
+        ),
+        (0, &["log"]),
+        (0, &["log", "--json"]),
+        (0, &["log", "--oneline", "-n", "3"]),
+        (
+            0,
+            &["log", "bot", "--touching", "model.temperature", "--json"],
+        ),
+        (0, &["show", "bot"]),
+        (0, &["show", "bot", "v2", "--json", "--config"]),
+        (0, &["show", "support-bot", "--show-secrets"]),
+        (0, &["blame", "bot"]),
+        (0, &["blame", "bot", "v3", "--json"]),
+        (1, &["revert-preview", "bot", "v3", "--json"]),
+        (0, &["publish", "--dry-run", "--json"]),
+        (0, &["export", "bot", "--ref", "v1"]),
+        (0, &["verify", "--json"]),
+        (2, &["show", "bot", "v9"]),
+        (2, &["show", "nobody"]),
+        (2, &["log", "bot", "--touching", "no..path"]),
+        (2, &["publish", "bot", "--expect", "v1"]),
+    ];
+    for (code, args) in commands {
+        let on = |store: &str| {
+            let mut all = vec!["--store", store];
+            all.extend_from_slice(args);
+            let run = env.run(&all);
+            (run.code, run.stdout, run.stderr.replace(store, "STORE"))
+        };
+        let sqlite_run = on(&sqlite);
+        assert_eq!(sqlite_run.0, *code, "{args:?}: {}", sqlite_run.2);
+        assert_eq!(on(&url), sqlite_run, "{args:?}");
+    }
 }
 
 /// 20 processes publish one agent at once: first all with the same staging (one entry), then

@@ -3,7 +3,30 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Run, TestEnv, agent_yaml};
+use crate::common::{Run, TestEnv, agent_yaml, on_both_stores};
+
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only: `validate` never opens a
+// store.
+on_both_stores!(
+    status_new_agent_never_published,
+    status_clean_after_publish_shows_production,
+    status_modified_after_an_edit,
+    status_missing_when_the_staging_file_is_deleted,
+    status_invalid_for_bad_yaml_never_published_and_published,
+    status_lists_every_state_in_name_order,
+    reformatting_recommenting_requoting_and_reordering_keys_is_clean,
+    integer_and_float_with_the_same_value_are_equal,
+    reordering_list_items_is_a_change,
+    validate_one_invalid_exits_2_with_a_located_error,
+    bad_agent_file_names_are_invalid_in_status,
+    yaml_and_yml_for_the_same_agent_is_an_error,
+    a_yml_file_works_like_yaml,
+    the_deepest_valid_nesting_can_be_published_and_read_back,
+    special_files_are_refused_without_reading_them,
+    status_remembers_the_files_it_parsed_and_notices_every_edit,
+    a_damaged_or_unwritable_staging_index_is_not_an_error,
+    odd_file_names_are_invalid_agents_with_a_location
+);
 
 /// The `status --json` entry of one agent.
 #[track_caller]
@@ -45,9 +68,7 @@ fn publish(env: &TestEnv, agent: &str) -> (String, String) {
 // ---------------------------------------------------------------------------------------------
 // status: each state
 
-#[test]
-fn status_new_agent_never_published() {
-    let env = TestEnv::new();
+fn status_new_agent_never_published(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.2));
     let run = env.run(&["status"]);
     run.success();
@@ -68,9 +89,7 @@ fn status_new_agent_never_published() {
     );
 }
 
-#[test]
-fn status_clean_after_publish_shows_production() {
-    let env = TestEnv::new();
+fn status_clean_after_publish_shows_production(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.2));
     let (id, published_at) = publish(&env, "a");
 
@@ -95,9 +114,7 @@ fn status_clean_after_publish_shows_production() {
     );
 }
 
-#[test]
-fn status_modified_after_an_edit() {
-    let env = TestEnv::new();
+fn status_modified_after_an_edit(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.2));
     let (id, _) = publish(&env, "a");
     env.write_agent("a", &agent_yaml("A", 0.3));
@@ -116,9 +133,7 @@ fn status_modified_after_an_edit() {
     assert_eq!(entry["production"]["change_track_id"], id.as_str());
 }
 
-#[test]
-fn status_missing_when_the_staging_file_is_deleted() {
-    let env = TestEnv::new();
+fn status_missing_when_the_staging_file_is_deleted(env: TestEnv) {
     let path = env.write_agent("a", &agent_yaml("A", 0.2));
     let (id, published_at) = publish(&env, "a");
     std::fs::remove_file(path).unwrap();
@@ -138,9 +153,7 @@ fn status_missing_when_the_staging_file_is_deleted() {
     );
 }
 
-#[test]
-fn status_invalid_for_bad_yaml_never_published_and_published() {
-    let env = TestEnv::new();
+fn status_invalid_for_bad_yaml_never_published_and_published(env: TestEnv) {
     env.write_agent("fresh", "name: [unclosed\n");
     env.write_agent("live", &agent_yaml("Live", 0.2));
     let (id, _) = publish(&env, "live");
@@ -177,9 +190,7 @@ fn status_invalid_for_bad_yaml_never_published_and_published() {
     assert_eq!(live["production"]["change_track_id"], id.as_str());
 }
 
-#[test]
-fn status_lists_every_state_in_name_order() {
-    let env = TestEnv::new();
+fn status_lists_every_state_in_name_order(env: TestEnv) {
     // Created out of name order on purpose.
     env.write_agent("echo", &agent_yaml("Echo", 0.1));
     env.write_agent("delta", &agent_yaml("Delta", 0.1));
@@ -296,9 +307,7 @@ description: 'Helps with tests'
 name: "Support"
 "#;
 
-#[test]
-fn reformatting_recommenting_requoting_and_reordering_keys_is_clean() {
-    let env = TestEnv::new();
+fn reformatting_recommenting_requoting_and_reordering_keys_is_clean(env: TestEnv) {
     env.write_agent("a", BASE);
     publish(&env, "a");
     env.write_agent("a", BASE_REFORMATTED);
@@ -316,9 +325,7 @@ fn reformatting_recommenting_requoting_and_reordering_keys_is_clean() {
     assert_eq!(before, 1);
 }
 
-#[test]
-fn integer_and_float_with_the_same_value_are_equal() {
-    let env = TestEnv::new();
+fn integer_and_float_with_the_same_value_are_equal(env: TestEnv) {
     env.write_agent("a", BASE);
     publish(&env, "a");
     env.write_agent("a", &BASE.replace("temperature: 1\n", "temperature: 1.0\n"));
@@ -333,9 +340,7 @@ fn integer_and_float_with_the_same_value_are_equal() {
     assert_eq!(status_of(&env, "a")["state"], "modified");
 }
 
-#[test]
-fn reordering_list_items_is_a_change() {
-    let env = TestEnv::new();
+fn reordering_list_items_is_a_change(env: TestEnv) {
     env.write_agent("a", BASE);
     publish(&env, "a");
 
@@ -395,12 +400,10 @@ fn validate_all_valid_exits_0() {
     }
 }
 
-#[test]
-fn validate_one_invalid_exits_2_with_a_located_error() {
-    let env = TestEnv::new();
+fn validate_one_invalid_exits_2_with_a_located_error(env: TestEnv) {
     env.write_agent("good", BASE);
     env.write_agent("bad", "name: Bad\ndescription: x\nname: Again\n");
-    let before = env.store_bytes();
+    let before = env.store_state();
 
     env.run(&["validate"])
         .code(2)
@@ -429,7 +432,7 @@ fn validate_one_invalid_exits_2_with_a_located_error() {
         json!({"agent": "good", "valid": true, "errors": []})
     );
     // validate writes nothing.
-    assert_eq!(env.store_bytes(), before);
+    assert_eq!(env.store_state(), before);
 }
 
 /// One invalid file: its expected location(s) and a word the message must hold.
@@ -607,9 +610,7 @@ fn validate_unknown_agent_exits_2() {
 // ---------------------------------------------------------------------------------------------
 // Agent ids and file names
 
-#[test]
-fn bad_agent_file_names_are_invalid_in_status() {
-    let env = TestEnv::new();
+fn bad_agent_file_names_are_invalid_in_status(env: TestEnv) {
     env.write_agent("-bad", BASE);
     env.write_agent("has space", BASE);
     env.write_agent("ok", BASE);
@@ -649,9 +650,7 @@ fn validate_refuses_a_path_as_agent_id() {
         .stderr_has("not a valid agent id");
 }
 
-#[test]
-fn yaml_and_yml_for_the_same_agent_is_an_error() {
-    let env = TestEnv::new();
+fn yaml_and_yml_for_the_same_agent_is_an_error(env: TestEnv) {
     env.write_agent("x", BASE);
     std::fs::write(env.root.join("agents/x.yml"), BASE).unwrap();
 
@@ -675,9 +674,7 @@ fn yaml_and_yml_for_the_same_agent_is_an_error() {
     assert_eq!(env.history_len(None), 0);
 }
 
-#[test]
-fn a_yml_file_works_like_yaml() {
-    let env = TestEnv::new();
+fn a_yml_file_works_like_yaml(env: TestEnv) {
     let path = env.root.join("agents/y.yml");
     std::fs::write(&path, agent_yaml("Y", 0.2)).unwrap();
 
@@ -705,9 +702,7 @@ fn a_yml_file_works_like_yaml() {
     assert_eq!(status_of(&env, "y")["state"], "missing");
 }
 
-#[test]
-fn the_deepest_valid_nesting_can_be_published_and_read_back() {
-    let env = TestEnv::new();
+fn the_deepest_valid_nesting_can_be_published_and_read_back(env: TestEnv) {
     // The root mapping plus 127 lists: 128 levels, the most the parser accepts.
     let deep = format!("name: deep\nx: {}{}\n", "[".repeat(127), "]".repeat(127));
     env.write_agent("deep", &deep);
@@ -723,9 +718,7 @@ fn the_deepest_valid_nesting_can_be_published_and_read_back() {
         .stderr_has("deeper than 128");
 }
 
-#[test]
-fn special_files_are_refused_without_reading_them() {
-    let env = TestEnv::new();
+fn special_files_are_refused_without_reading_them(env: TestEnv) {
     env.write_agent("ok", &agent_yaml("Ok", 0.1));
     std::os::unix::fs::symlink("/dev/zero", env.root.join("agents/zero.yaml")).unwrap();
     let fifo = env.root.join("agents/pipe.yaml");
@@ -793,10 +786,8 @@ fn a_closed_stderr_does_not_crash_validate() {
     );
 }
 
-#[test]
-fn odd_file_names_are_invalid_agents_with_a_location() {
+fn odd_file_names_are_invalid_agents_with_a_location(env: TestEnv) {
     use std::os::unix::ffi::OsStrExt;
-    let env = TestEnv::new();
     let odd = std::ffi::OsStr::from_bytes(b"caf\xe9.yaml");
     std::fs::write(env.root.join("agents").join(odd), agent_yaml("A", 0.1)).unwrap();
     env.write_agent("my agent", &agent_yaml("B", 0.1));
@@ -822,9 +813,7 @@ fn staging_index(env: &TestEnv) -> String {
     std::fs::read_to_string(env.root.join(".agentctl/staging-index")).unwrap_or_default()
 }
 
-#[test]
-fn status_remembers_the_files_it_parsed_and_notices_every_edit() {
-    let env = TestEnv::new();
+fn status_remembers_the_files_it_parsed_and_notices_every_edit(env: TestEnv) {
     let file = env.write_agent("a", BASE);
     publish(&env, "a");
     assert_eq!(status_of(&env, "a")["state"], "clean");
@@ -856,9 +845,7 @@ fn status_remembers_the_files_it_parsed_and_notices_every_edit() {
     assert_eq!(status_of(&env, "a")["state"], "clean");
 }
 
-#[test]
-fn a_damaged_or_unwritable_staging_index_is_not_an_error() {
-    let env = TestEnv::new();
+fn a_damaged_or_unwritable_staging_index_is_not_an_error(env: TestEnv) {
     env.write_agent("a", BASE);
     publish(&env, "a");
     let index = env.root.join(".agentctl/staging-index");

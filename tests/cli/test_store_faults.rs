@@ -2,6 +2,9 @@
 //! file-size limit), a truncated or corrupted file, a newer schema, another program's SQLite
 //! file, a workspace whose `.agentctl` disappears. Each is a clear error with exit 2, nothing is
 //! half-written, and the next command works once the cause is gone.
+//!
+//! SQLite only: every fault here is one of the SQLite file (PostgreSQL's server faults:
+//! test_shared_store).
 
 use std::path::Path;
 
@@ -159,7 +162,7 @@ fn a_newer_store_is_refused_until_agentctl_catches_up() {
         .unwrap();
     conn.pragma_update(None, "user_version", version + 1)
         .unwrap();
-    let before = env.store_bytes();
+    let before = env.store_state();
     for args in [
         &["log"][..],
         &["publish"],
@@ -168,7 +171,7 @@ fn a_newer_store_is_refused_until_agentctl_catches_up() {
     ] {
         env.run(args).code(2).stderr_has("newer than this agentctl");
     }
-    assert_eq!(env.store_bytes(), before);
+    assert_eq!(env.store_state(), before);
     conn.pragma_update(None, "user_version", version).unwrap();
     env.run(&["verify"]).success();
 }

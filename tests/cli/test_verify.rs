@@ -1,11 +1,22 @@
-//! `agentctl verify`: a sound store passes; each kind of edit made to the SQLite file behind
-//! agentctl's back is named with its agent, version and what is wrong, exit 1.
+//! `agentctl verify`: a sound store passes; each kind of edit made to the store (SQLite or
+//! PostgreSQL) behind agentctl's back is named with its agent, version and what is wrong, exit 1.
 
-use crate::common::{TestEnv, agent_yaml};
+use crate::common::{StoreKind, TestEnv, agent_yaml, on_both_stores};
+
+// Scenarios run on both stores. The plain #[test]s stay SQLite-only:
+// `verify_works_on_a_store_given_with_store_outside_a_workspace` is about a `--store` file.
+on_both_stores!(
+    a_sound_store_verifies,
+    an_empty_store_verifies,
+    an_edited_snapshot_is_named,
+    a_missing_snapshot_is_named,
+    a_broken_parent_link_is_named,
+    a_deleted_entry_is_a_version_gap,
+    an_edited_author_message_or_time_is_named,
+);
 
 /// A workspace with three publishes of `a` and one of `b`.
-fn history() -> TestEnv {
-    let env = TestEnv::new();
+fn history(env: TestEnv) -> TestEnv {
     for (i, temperature) in [0.1, 0.2, 0.3].into_iter().enumerate() {
         env.write_agent("a", &agent_yaml("A", temperature));
         if i == 0 {
@@ -16,8 +27,15 @@ fn history() -> TestEnv {
     env
 }
 
-/// Run SQL on the store as an attacker would: the append-only triggers dropped first.
+/// Run SQL on the store as an attacker would: SQLite's append-only triggers dropped first,
+/// foreign keys not enforced on either store.
 fn tamper(env: &TestEnv, sql: &str) {
+    if let Some(mut session) = env.postgres_session() {
+        session
+            .batch_execute(&format!("SET session_replication_role = replica; {sql}"))
+            .unwrap();
+        return;
+    }
     let conn = rusqlite::Connection::open(env.store()).unwrap();
     conn.execute_batch(&format!(
         "DROP TRIGGER IF EXISTS history_update_refused;
@@ -52,9 +70,8 @@ fn at(agent: &str, version: u64, kind: &str) -> (String, u64, String) {
     (agent.to_owned(), version, kind.to_owned())
 }
 
-#[test]
-fn a_sound_store_verifies() {
-    let env = history();
+fn a_sound_store_verifies(env: TestEnv) {
+    let env = history(env);
     let run = env.run(&["verify"]);
     run.success()
         .stderr_has("Verified")
@@ -69,16 +86,13 @@ fn a_sound_store_verifies() {
     assert_eq!(json["problems"], serde_json::json!([]));
 }
 
-#[test]
-fn an_empty_store_verifies() {
-    let env = TestEnv::new();
+fn an_empty_store_verifies(env: TestEnv) {
     env.run(&["verify"]).success().stderr_has("0 entries");
 }
 
-#[test]
-fn an_edited_author_message_or_time_is_named() {
+fn an_edited_author_message_or_time_is_named(env: TestEnv) {
     for column in ["author", "message", "published_at"] {
-        let env = history();
+        let env = history(env.another());
         tamper(
             &env,
             &format!("UPDATE history SET {column} = 'x' WHERE agent = 'a' AND version = 2"),
@@ -92,13 +106,19 @@ fn an_edited_author_message_or_time_is_named() {
     }
 }
 
-#[test]
-fn an_edited_snapshot_is_named() {
-    let env = history();
+fn an_edited_snapshot_is_named(env: TestEnv) {
+    let env = history(env);
     tamper(
         &env,
-        r#"UPDATE snapshots SET content = '{"name":"Evil"}', frame = NULL, base = NULL
-           WHERE hash = (SELECT snapshot FROM history WHERE agent = 'a' AND version = 3)"#,
+        &format!(
+            r#"UPDATE snapshots SET content = '{{"name":"Evil"}}'{delta}
+               WHERE hash = (SELECT snapshot FROM history WHERE agent = 'a' AND version = 3)"#,
+            // SQLite may hold the snapshot as a delta against another.
+            delta = match env.kind() {
+                StoreKind::Sqlite => ", frame = NULL, base = NULL",
+                StoreKind::Postgres => "",
+            }
+        ),
     );
     assert_eq!(problems(&env), [at("a", 3, "snapshot_hash")]);
     env.run(&["verify"])
@@ -107,9 +127,8 @@ fn an_edited_snapshot_is_named() {
         .stdout_has("was edited");
 }
 
-#[test]
-fn a_missing_snapshot_is_named() {
-    let env = history();
+fn a_missing_snapshot_is_named(env: TestEnv) {
+    let env = history(env);
     tamper(
         &env,
         "DELETE FROM snapshots WHERE hash = (SELECT snapshot FROM history WHERE agent = 'b')",
@@ -117,9 +136,8 @@ fn a_missing_snapshot_is_named() {
     assert_eq!(problems(&env), [at("b", 1, "snapshot_missing")]);
 }
 
-#[test]
-fn a_broken_parent_link_is_named() {
-    let env = history();
+fn a_broken_parent_link_is_named(env: TestEnv) {
+    let env = history(env);
     // Point v3 at v1, and recompute nothing: the parent is wrong and so is the id.
     tamper(
         &env,
@@ -135,9 +153,8 @@ fn a_broken_parent_link_is_named() {
         .stdout_has("a v3: its parent is");
 }
 
-#[test]
-fn a_deleted_entry_is_a_version_gap() {
-    let env = history();
+fn a_deleted_entry_is_a_version_gap(env: TestEnv) {
+    let env = history(env);
     tamper(
         &env,
         "DELETE FROM history WHERE agent = 'a' AND version = 2",
@@ -150,7 +167,7 @@ fn a_deleted_entry_is_a_version_gap() {
 
 #[test]
 fn verify_works_on_a_store_given_with_store_outside_a_workspace() {
-    let env = history();
+    let env = history(TestEnv::new());
     let outside = env.tmp.path().join("elsewhere");
     std::fs::create_dir_all(&outside).unwrap();
     let run = env.run_with(env.command().current_dir(&outside).args([
