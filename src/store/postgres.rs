@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::error::SqlState;
-use postgres::{Client, IsolationLevel, Row, Transaction};
+use postgres::types::{ToSql, Type};
+use postgres::{Client, IsolationLevel, Row, SimpleQueryMessage, Transaction};
 use serde_json::Value;
 
 use super::changes::{Recorded, Setting, line_versions, lines_as_of, rows};
@@ -126,28 +127,40 @@ impl Postgres {
             .connect_timeout(CONNECT_TIMEOUT)
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(30));
-        let mut client = config.connect(tls()?).map_err(|e| {
+        let mut client = if config.get_ssl_mode() == postgres::config::SslMode::Disable {
+            config.connect(postgres::NoTls)
+        } else {
+            config.connect(tls()?)
+        }
+        .map_err(|e| {
             Error::new(format!("cannot connect to the store {shown}: {}", reason(&e)))
                 .hint("check the server is running, and the user, password (or PGPASSWORD) and database in the URL")
         })?;
         let millis = |d: Duration| d.as_millis().max(1);
-        client
-            .batch_execute(&format!(
-                "SET lock_timeout = {}; SET statement_timeout = {};
-                 SET idle_in_transaction_session_timeout = 60000;
-                 SET search_path TO {}",
-                millis(lock_timeout),
-                millis(lock_timeout + STATEMENT_SLACK),
-                quote(&schema),
-            ))
-            .map_err(|e| failed(&shown, e))?;
-        // Most opens find the schema current: one query instead of the locked migration
-        // transaction (a missing table is an error here, and the slow path then creates it).
-        let current = client
-            .query_opt("SELECT version FROM agentctl_schema", &[])
-            .ok()
-            .flatten()
-            .is_some_and(|row| row.get::<_, i32>(0) == SCHEMA_VERSION);
+        let session = format!(
+            "SET lock_timeout = {}; SET statement_timeout = {};
+             SET idle_in_transaction_session_timeout = 60000; SET search_path TO {}",
+            millis(lock_timeout),
+            millis(lock_timeout + STATEMENT_SLACK),
+            quote(&schema),
+        );
+        // One round trip sets the session up and reads the schema's version, which most opens
+        // find current. A missing table fails the whole batch, its SETs included (one implicit
+        // transaction): the slow path then sets them again and creates or migrates the schema
+        // under its lock.
+        let current =
+            match client.simple_query(&format!("{session}; SELECT version FROM agentctl_schema")) {
+                Ok(messages) => messages.iter().any(|message| {
+                    matches!(message, SimpleQueryMessage::Row(row)
+                    if row.get(0).and_then(|v| v.parse().ok()) == Some(SCHEMA_VERSION))
+                }),
+                Err(_) => {
+                    client
+                        .batch_execute(&session)
+                        .map_err(|e| failed(&shown, e))?;
+                    false
+                }
+            };
         if !current {
             migrate(&mut client, &schema, &shown)?;
         }
@@ -157,14 +170,10 @@ impl Postgres {
         })
     }
 
-    fn query(
-        &self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<Row>> {
+    fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
         self.client
             .borrow_mut()
-            .query(sql, params)
+            .rows(sql, params)
             .map_err(|e| failed(&self.shown, e))
     }
 
@@ -184,11 +193,11 @@ impl Postgres {
                 &format!(
                     "SELECT {COLUMNS} FROM history WHERE agent = $1 ORDER BY version DESC LIMIT $2"
                 ),
-                &[&agent, &limit],
+                &[(&agent, Type::TEXT), (&limit, Type::INT8)],
             )?,
             None => self.query(
                 &format!("SELECT {COLUMNS} FROM history ORDER BY seq DESC LIMIT $1"),
-                &[&limit],
+                &[(&limit, Type::INT8)],
             )?,
         };
         rows.iter()
@@ -217,7 +226,11 @@ impl Postgres {
                 "SELECT {COLUMNS} FROM history WHERE change_track_id LIKE $1 || '%' AND agent = $2
                  ORDER BY change_track_id LIMIT $3"
             ),
-            &[&prefix, &agent, &(limit as i64)],
+            &[
+                (&prefix, Type::TEXT),
+                (&agent, Type::TEXT),
+                (&(limit as i64), Type::INT8),
+            ],
         )?;
         rows.iter().map(entry_from_row).map(decode_entry).collect()
     }
@@ -232,7 +245,11 @@ impl Postgres {
             .query(
                 "SELECT version FROM changes WHERE agent = $1 AND path = $2
                  ORDER BY version DESC LIMIT $3",
-                &[&agent, &path.to_string(), &sql_limit],
+                &[
+                    (&agent, Type::TEXT),
+                    (&path.to_string(), Type::TEXT),
+                    (&sql_limit, Type::INT8),
+                ],
             )?
             .iter()
             .map(|row| row.get::<_, i64>(0) as u64)
@@ -244,7 +261,7 @@ impl Postgres {
             .query(
                 "SELECT version, old, new FROM changes
                  WHERE kind IN ('added', 'removed', 'changed') AND agent = $1 AND path = $2",
-                &[&agent, &path.to_string()],
+                &[(&agent, Type::TEXT), (&path.to_string(), Type::TEXT)],
             )?
             .iter()
             .map(|row| (row.get::<_, i64>(0) as u64, row.get(1), row.get(2)))
@@ -254,7 +271,11 @@ impl Postgres {
     pub fn last_touched(&self, agent: &str, path: &Path, upto: u64) -> Result<Option<u64>> {
         let rows = self.query(
             "SELECT max(version) FROM changes WHERE agent = $1 AND path = $2 AND version <= $3",
-            &[&agent, &path.to_string(), &(upto as i64)],
+            &[
+                (&agent, Type::TEXT),
+                (&path.to_string(), Type::TEXT),
+                (&(upto as i64), Type::INT8),
+            ],
         )?;
         Ok(rows[0].get::<_, Option<i64>>(0).map(|v| v as u64))
     }
@@ -302,10 +323,10 @@ impl Postgres {
             .start()
             .map_err(|e| failed(&shown, e))?;
         let snapshots = tx
-            .query("SELECT hash, content FROM snapshots", &[])
+            .rows("SELECT hash, content FROM snapshots", &[])
             .map_err(|e| failed(&shown, e))?;
         let entries = tx
-            .query(
+            .rows(
                 &format!("SELECT {COLUMNS} FROM history ORDER BY agent, version"),
                 &[],
             )
@@ -346,32 +367,24 @@ fn read_committed<'c>(client: &'c mut Client, shown: &str) -> Result<Transaction
         .map_err(|e| failed(shown, e))
 }
 
+/// A statement's parameters, each with its type: the statement then goes to the server
+/// unprepared, with its values, in one round trip (a prepared one costs two).
+type Params<'a> = &'a [(&'a (dyn ToSql + Sync), Type)];
+
 /// The store's connection, or a transaction on it, for the queries both run.
 trait Query {
-    fn rows(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> std::result::Result<Vec<Row>, postgres::Error>;
+    fn rows(&mut self, sql: &str, params: Params<'_>) -> Pg<Vec<Row>>;
 }
 
 impl Query for Client {
-    fn rows(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> std::result::Result<Vec<Row>, postgres::Error> {
-        self.query(sql, params)
+    fn rows(&mut self, sql: &str, params: Params<'_>) -> Pg<Vec<Row>> {
+        self.query_typed(sql, params)
     }
 }
 
 impl Query for Transaction<'_> {
-    fn rows(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> std::result::Result<Vec<Row>, postgres::Error> {
-        self.query(sql, params)
+    fn rows(&mut self, sql: &str, params: Params<'_>) -> Pg<Vec<Row>> {
+        self.query_typed(sql, params)
     }
 }
 
@@ -380,7 +393,7 @@ type Pg<T> = std::result::Result<T, postgres::Error>;
 fn head(db: &mut impl Query, agent: &str) -> Pg<Result<Option<Entry>>> {
     let rows = db.rows(
         &format!("SELECT {COLUMNS} FROM history WHERE agent = $1 ORDER BY version DESC LIMIT 1"),
-        &[&agent],
+        &[(&agent, Type::TEXT)],
     )?;
     Ok(rows
         .first()
@@ -391,7 +404,7 @@ fn head(db: &mut impl Query, agent: &str) -> Pg<Result<Option<Entry>>> {
 fn entry_at(db: &mut impl Query, agent: &str, version: u64) -> Pg<Result<Option<Entry>>> {
     let rows = db.rows(
         &format!("SELECT {COLUMNS} FROM history WHERE agent = $1 AND version = $2"),
-        &[&agent, &(version as i64)],
+        &[(&agent, Type::TEXT), (&(version as i64), Type::INT8)],
     )?;
     Ok(rows
         .first()
@@ -402,7 +415,7 @@ fn entry_at(db: &mut impl Query, agent: &str, version: u64) -> Pg<Result<Option<
 fn by_id(db: &mut impl Query, change_track_id: &str) -> Pg<Result<Option<Entry>>> {
     let rows = db.rows(
         &format!("SELECT {COLUMNS} FROM history WHERE change_track_id = $1"),
-        &[&change_track_id],
+        &[(&change_track_id, Type::TEXT)],
     )?;
     Ok(rows
         .first()
@@ -411,7 +424,10 @@ fn by_id(db: &mut impl Query, change_track_id: &str) -> Pg<Result<Option<Entry>>
 }
 
 fn snapshot(db: &mut impl Query, hash: &str) -> Pg<Result<Config>> {
-    let rows = db.rows("SELECT content FROM snapshots WHERE hash = $1", &[&hash])?;
+    let rows = db.rows(
+        "SELECT content FROM snapshots WHERE hash = $1",
+        &[(&hash, Type::TEXT)],
+    )?;
     Ok(match rows.first() {
         Some(row) => decode_snapshot(hash, row.get(0)),
         None => Err(Error::new(format!(
@@ -423,7 +439,7 @@ fn snapshot(db: &mut impl Query, hash: &str) -> Pg<Result<Config>> {
 fn pending_revert(db: &mut impl Query, agent: &str) -> Pg<Result<Option<Entry>>> {
     let rows = db.rows(
         "SELECT reverts FROM pending_reverts WHERE agent = $1",
-        &[&agent],
+        &[(&agent, Type::TEXT)],
     )?;
     match rows.first() {
         Some(row) => by_id(db, row.get(0)),
@@ -468,7 +484,12 @@ impl<D: Query> Recorded for Session<'_, D> {
             .rows(
                 "SELECT version FROM changes WHERE kind IN ('added', 'removed', 'changed')
                  AND agent = $1 AND path = $2 AND version <= $3 ORDER BY version DESC LIMIT $4",
-                &[&agent, &path.to_string(), &(upto as i64), &limit],
+                &[
+                    (&agent, Type::TEXT),
+                    (&path.to_string(), Type::TEXT),
+                    (&(upto as i64), Type::INT8),
+                    (&limit, Type::INT8),
+                ],
             )
             .map_err(|e| failed(self.1, e))?;
         Ok(rows.iter().map(|row| row.get::<_, i64>(0) as u64).collect())
@@ -481,7 +502,11 @@ impl<D: Query> Recorded for Session<'_, D> {
             .rows(
                 "SELECT lines FROM changes WHERE agent = $1 AND path = $2 AND version = $3
                  AND lines IS NOT NULL",
-                &[&agent, &path, &(version as i64)],
+                &[
+                    (&agent, Type::TEXT),
+                    (&path, Type::TEXT),
+                    (&(version as i64), Type::INT8),
+                ],
             )
             .map_err(|e| failed(self.1, e))?;
         rows.first()
@@ -508,11 +533,13 @@ impl PostgresPublishing<'_> {
         let shown = self.shown;
         let mut tx = self.tx.borrow_mut();
         if !self.dry_run {
-            tx.execute(
-                "INSERT INTO heads (agent) VALUES ($1) ON CONFLICT DO NOTHING",
-                &[&agent],
+            // Inserted on the first publish, else "updated" to itself: either way the row is
+            // locked when this returns (a publisher holding it is waited for), in one statement.
+            tx.rows(
+                "INSERT INTO heads (agent) VALUES ($1)
+                 ON CONFLICT (agent) DO UPDATE SET agent = excluded.agent",
+                &[(&agent, Type::TEXT)],
             )
-            .and_then(|_| tx.execute("SELECT 1 FROM heads WHERE agent = $1 FOR UPDATE", &[&agent]))
             .map_err(|e| failed(shown, e))?;
         }
         head(&mut *tx, agent).map_err(|e| failed(shown, e))?
@@ -535,57 +562,64 @@ impl PostgresPublishing<'_> {
         let content = Value::Object(new.config.clone()).to_string();
         let summary = serde_json::to_string(&entry.summary)
             .map_err(|e| Error::new(format!("cannot encode the summary: {e}")))?;
-        let mut tx = self.tx.borrow_mut();
         let version = entry.version as i64;
-        let written: Pg<()> = (|| {
-            tx.execute(
-                "INSERT INTO snapshots (hash, content) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&entry.snapshot, &content],
-            )?;
-            tx.execute(
-                "INSERT INTO history (agent, version, change_track_id, parent, author,
-                     published_at, message, snapshot, summary, reverts, git_commit)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        // The recorded changes go as parallel arrays, one element per path.
+        let mut paths = Vec::new();
+        let mut kinds = Vec::new();
+        let mut olds = Vec::new();
+        let mut news = Vec::new();
+        let mut kept = Vec::new();
+        for (path, row) in rows(new.changes) {
+            kept.push(
+                lines
+                    .iter()
+                    .find(|(p, _)| *p == path)
+                    .map(|(_, l)| l.clone()),
+            );
+            paths.push(path);
+            kinds.push(row.kind);
+            olds.push(row.old);
+            news.push(row.new);
+        }
+        // One statement, one round trip: foreign keys are checked at its end, when the
+        // snapshot and history rows it inserts are there.
+        self.tx
+            .borrow_mut()
+            .rows(
+                "WITH snapshot AS (
+                     INSERT INTO snapshots (hash, content) VALUES ($8, $12) ON CONFLICT DO NOTHING
+                 ), entry AS (
+                     INSERT INTO history (agent, version, change_track_id, parent, author,
+                         published_at, message, snapshot, summary, reverts, git_commit)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ), pending AS (
+                     DELETE FROM pending_reverts WHERE agent = $1
+                 )
+                 INSERT INTO changes (agent, version, path, kind, old, new, lines)
+                 SELECT $1, $2, path, kind, old, new, lines
+                 FROM unnest($13::TEXT[], $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[])
+                     AS c (path, kind, old, new, lines)",
                 &[
-                    &entry.agent,
-                    &version,
-                    &entry.change_track_id,
-                    &entry.parent,
-                    &entry.author,
-                    &entry.published_at,
-                    &entry.message,
-                    &entry.snapshot,
-                    &summary,
-                    &entry.reverts,
-                    &entry.git_commit,
+                    (&entry.agent, Type::TEXT),
+                    (&version, Type::INT8),
+                    (&entry.change_track_id, Type::TEXT),
+                    (&entry.parent, Type::TEXT),
+                    (&entry.author, Type::TEXT),
+                    (&entry.published_at, Type::TEXT),
+                    (&entry.message, Type::TEXT),
+                    (&entry.snapshot, Type::TEXT),
+                    (&summary, Type::TEXT),
+                    (&entry.reverts, Type::TEXT),
+                    (&entry.git_commit, Type::TEXT),
+                    (&content, Type::TEXT),
+                    (&paths, Type::TEXT_ARRAY),
+                    (&kinds, Type::TEXT_ARRAY),
+                    (&olds, Type::TEXT_ARRAY),
+                    (&news, Type::TEXT_ARRAY),
+                    (&kept, Type::TEXT_ARRAY),
                 ],
-            )?;
-            tx.execute(
-                "DELETE FROM pending_reverts WHERE agent = $1",
-                &[&entry.agent],
-            )?;
-            let insert = tx.prepare(
-                "INSERT INTO changes (agent, version, path, kind, old, new, lines)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )?;
-            for (path, row) in rows(new.changes) {
-                let kept = lines.iter().find(|(p, _)| *p == path).map(|(_, l)| l);
-                tx.execute(
-                    &insert,
-                    &[
-                        &entry.agent,
-                        &version,
-                        &path,
-                        &row.kind,
-                        &row.old,
-                        &row.new,
-                        &kept,
-                    ],
-                )?;
-            }
-            Ok(())
-        })();
-        written.map_err(|e| failed(self.shown, e))?;
+            )
+            .map_err(|e| failed(self.shown, e))?;
         Ok(entry)
     }
 
@@ -619,10 +653,10 @@ pub struct PostgresStagingWrite<'s> {
 }
 
 impl PostgresStagingWrite<'_> {
-    fn rows(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<Row>> {
+    fn rows(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
         self.tx
             .borrow_mut()
-            .query(sql, params)
+            .rows(sql, params)
             .map_err(|e| failed(self.shown, e))
     }
 
@@ -635,9 +669,12 @@ impl PostgresStagingWrite<'_> {
             Some(id) => self.rows(
                 "INSERT INTO pending_reverts (agent, reverts) VALUES ($1, $2)
                  ON CONFLICT (agent) DO UPDATE SET reverts = excluded.reverts",
-                &[&agent, &id],
+                &[(&agent, Type::TEXT), (&id, Type::TEXT)],
             )?,
-            None => self.rows("DELETE FROM pending_reverts WHERE agent = $1", &[&agent])?,
+            None => self.rows(
+                "DELETE FROM pending_reverts WHERE agent = $1",
+                &[(&agent, Type::TEXT)],
+            )?,
         };
         Ok(())
     }
@@ -648,20 +685,20 @@ impl PostgresStagingWrite<'_> {
                  (agent, operation, file, previous, written, pending_before, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             &[
-                &backup.agent,
-                &backup.operation,
-                &backup.file,
-                &backup.previous,
-                &backup.written,
-                &backup.pending_before,
-                &backup.created_at,
+                (&backup.agent, Type::TEXT),
+                (&backup.operation, Type::TEXT),
+                (&backup.file, Type::TEXT),
+                (&backup.previous, Type::BYTEA),
+                (&backup.written, Type::TEXT),
+                (&backup.pending_before, Type::TEXT),
+                (&backup.created_at, Type::TEXT),
             ],
         )?;
         let id: i64 = rows[0].get(0);
         self.rows(
             "DELETE FROM staging_backups WHERE agent = $1 AND id NOT IN
                  (SELECT id FROM staging_backups WHERE agent = $1 ORDER BY id DESC LIMIT $2)",
-            &[&backup.agent, &BACKUPS_KEPT],
+            &[(&backup.agent, Type::TEXT), (&BACKUPS_KEPT, Type::INT8)],
         )?;
         Ok(Backup {
             id,
@@ -673,7 +710,7 @@ impl PostgresStagingWrite<'_> {
         let rows = self.rows(
             "SELECT id, agent, operation, file, previous, written, pending_before, created_at
              FROM staging_backups WHERE $1::TEXT IS NULL OR agent = $1 ORDER BY id DESC LIMIT 1",
-            &[&agent],
+            &[(&agent, Type::TEXT)],
         )?;
         Ok(rows.first().map(|row| Backup {
             id: row.get(0),
@@ -688,7 +725,10 @@ impl PostgresStagingWrite<'_> {
     }
 
     pub fn forget(&self, backup: &Backup) -> Result<()> {
-        self.rows("DELETE FROM staging_backups WHERE id = $1", &[&backup.id])?;
+        self.rows(
+            "DELETE FROM staging_backups WHERE id = $1",
+            &[(&backup.id, Type::INT8)],
+        )?;
         Ok(())
     }
 
