@@ -7,6 +7,7 @@
 //! Only transaction-scoped locks are taken: a killed client's locks end with its connection.
 
 use std::cell::RefCell;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,8 @@ use std::time::Duration;
 use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, IsolationLevel, Row, SimpleQueryMessage, Transaction};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use serde_json::Value;
 
 use super::changes::{Recorded, Setting, line_versions, lines_as_of, rows};
@@ -93,7 +96,7 @@ impl Postgres {
     /// Connect, set the session's timeouts, and create or migrate the schema.
     pub fn connect(url: &str, lock_timeout: Duration) -> Result<Postgres> {
         let shown = redact(url);
-        let (url, schema) = split_schema(url);
+        let (url, Own { schema, root_cert }) = own_params(url);
         let mut config = postgres::Config::from_str(&url).map_err(|e| {
             Error::new(format!(
                 "{shown} is not a PostgreSQL URL agentctl can use: {e}"
@@ -106,7 +109,8 @@ impl Postgres {
             config.password(password.as_encoded_bytes());
         }
         if !url.contains("sslmode=") {
-            // Loopback and local sockets need no TLS; anything else must not go in clear.
+            // Loopback and local sockets need no TLS, unless the URL names a CA to verify the
+            // server with; anything else must not go in clear.
             let local = config.get_hosts().iter().all(|host| match host {
                 postgres::config::Host::Tcp(name) => {
                     name == "localhost"
@@ -116,8 +120,8 @@ impl Postgres {
                 }
                 #[cfg(unix)]
                 postgres::config::Host::Unix(_) => true,
-            });
-            config.ssl_mode(if local {
+            }) && config.get_hostaddrs().iter().all(|ip| ip.is_loopback());
+            config.ssl_mode(if local && root_cert.is_none() {
                 postgres::config::SslMode::Disable
             } else {
                 postgres::config::SslMode::Require
@@ -130,12 +134,9 @@ impl Postgres {
         let mut client = if config.get_ssl_mode() == postgres::config::SslMode::Disable {
             config.connect(postgres::NoTls)
         } else {
-            config.connect(tls()?)
+            config.connect(tls(root_cert.as_deref())?)
         }
-        .map_err(|e| {
-            Error::new(format!("cannot connect to the store {shown}: {}", reason(&e)))
-                .hint("check the server is running, and the user, password (or PGPASSWORD) and database in the URL")
-        })?;
+        .map_err(|e| cannot_connect(&shown, &e))?;
         let millis = |d: Duration| d.as_millis().max(1);
         let session = format!(
             "SET lock_timeout = {}; SET statement_timeout = {};
@@ -780,27 +781,68 @@ fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<()> {
     run(client).map_err(|e| failed(shown, e))?
 }
 
-/// The URL without its `schema` parameter, and the schema (default `agentctl`).
-fn split_schema(url: &str) -> (String, String) {
-    let Some((base, query)) = url.split_once('?') else {
-        return (url.to_owned(), "agentctl".to_owned());
+/// The URL's parameters that agentctl handles itself rather than the driver.
+#[derive(Debug, PartialEq)]
+struct Own {
+    /// `schema=NAME`, default `agentctl`.
+    schema: String,
+    /// `sslrootcert=PATH`: a PEM file of the certificate authorities to trust instead of the
+    /// Mozilla roots.
+    root_cert: Option<PathBuf>,
+}
+
+/// The URL for the driver, and agentctl's own parameters taken out of it. libpq's
+/// `sslmode=verify-ca` and `verify-full` become `require`, which verifies the certificate and
+/// the host name it was issued for (as `verify-full` does).
+fn own_params(url: &str) -> (String, Own) {
+    let mut own = Own {
+        schema: "agentctl".to_owned(),
+        root_cert: None,
     };
-    let mut schema = "agentctl".to_owned();
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| match pair.strip_prefix("schema=") {
-            Some(name) => {
-                schema = name.to_owned();
-                false
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), own);
+    };
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "schema" => own.schema = percent_decoded(value),
+            "sslrootcert" => own.root_cert = Some(PathBuf::from(percent_decoded(value))),
+            "sslmode" if matches!(value, "verify-ca" | "verify-full") => {
+                kept.push("sslmode=require")
             }
-            None => true,
-        })
-        .collect();
-    if kept.is_empty() {
-        (base.to_owned(), schema)
-    } else {
-        (format!("{base}?{}", kept.join("&")), schema)
+            _ => kept.push(pair),
+        }
     }
+    if kept.is_empty() {
+        (base.to_owned(), own)
+    } else {
+        (format!("{base}?{}", kept.join("&")), own)
+    }
+}
+
+/// A URL parameter's value with its `%XX` escapes decoded.
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 /// A PostgreSQL identifier, quoted.
@@ -808,10 +850,30 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// rustls with the Mozilla roots: certificates are verified, no OpenSSL needed.
-fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+/// rustls, trusting the Mozilla roots or the authorities in `root_cert`: the server's
+/// certificate and the host name it names are verified, and no OpenSSL is needed.
+fn tls(root_cert: Option<&std::path::Path>) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
     let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    match root_cert {
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        Some(path) => {
+            let shown = path.display();
+            let unusable = |why: String| {
+                Error::new(format!("cannot use sslrootcert {shown}: {why}")).hint(
+                    "sslrootcert=PATH names a PEM file holding the certificate of the authority \
+                     that signed the server's certificate",
+                )
+            };
+            let pem = std::fs::read(path).map_err(|e| unusable(e.to_string()))?;
+            let certificates = CertificateDer::pem_slice_iter(&pem)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| unusable(format!("not a PEM file ({e})")))?;
+            let (added, _) = roots.add_parsable_certificates(certificates);
+            if added == 0 {
+                return Err(unusable("it holds no certificate".to_owned()));
+            }
+        }
+    }
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -820,6 +882,46 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
     .with_root_certificates(roots)
     .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// A failed connection, said plainly: a certificate agentctl does not trust, or one for
+/// another host, each with what to do; else the driver's or server's reason.
+fn cannot_connect(shown: &str, error: &postgres::Error) -> Error {
+    use rustls::CertificateError::{NotValidForName, NotValidForNameContext, UnknownIssuer};
+    let failed = format!("cannot connect to the store {shown}");
+    match tls_error(error) {
+        Some(rustls::Error::InvalidCertificate(UnknownIssuer)) => Error::new(format!(
+            "{failed}: the server's TLS certificate is not signed by an authority agentctl trusts"
+        ))
+        .hint("give the authority's certificate (PEM) with sslrootcert=PATH in the URL"),
+        Some(tls @ rustls::Error::InvalidCertificate(NotValidForName | NotValidForNameContext { .. })) => {
+            Error::new(format!(
+                "{failed}: the server's TLS certificate is not for the host in the URL ({tls})"
+            ))
+            .hint("connect with a host name the certificate names (hostaddr=IP can give the address to connect to)")
+        }
+        Some(tls) => Error::new(format!("{failed}: TLS failed: {tls}"))
+            .hint("check sslmode and sslrootcert in the URL, and the server's certificate"),
+        None => Error::new(format!("{failed}: {}", reason(error))).hint(
+            "check the server is running, and the user, password (or PGPASSWORD) and database in the URL",
+        ),
+    }
+}
+
+/// The TLS library's own error inside a driver error, if the failure was TLS's.
+fn tls_error(error: &postgres::Error) -> Option<&rustls::Error> {
+    let mut source = std::error::Error::source(error);
+    while let Some(error) = source {
+        let inner = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map_or(error, |inner| inner as &(dyn std::error::Error + 'static));
+        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        source = error.source();
+    }
+    None
 }
 
 /// A server error's own message, or the client's (which names no password).
@@ -856,4 +958,34 @@ fn failed(shown: &str, error: postgres::Error) -> Error {
             .hint("check the server is running and reachable, then run the command again (a publish that did commit is found to have nothing left to publish)");
     }
     Error::new(format!("the store {shown} failed: {}", reason(&error)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_parameters_are_taken_out_of_the_url() {
+        let (url, own) = own_params(
+            "postgres://u@h/db?schema=team%20a&sslmode=verify-full&sslrootcert=/etc/ca%20dir/ca.pem&application_name=x",
+        );
+        assert_eq!(url, "postgres://u@h/db?sslmode=require&application_name=x");
+        assert_eq!(
+            own,
+            Own {
+                schema: "team a".into(),
+                root_cert: Some(PathBuf::from("/etc/ca dir/ca.pem")),
+            }
+        );
+        let (url, own) = own_params("postgres://u@h/db?sslmode=verify-ca");
+        assert_eq!(url, "postgres://u@h/db?sslmode=require");
+        assert_eq!(own.schema, "agentctl");
+        assert_eq!(
+            own_params("postgres://u@h/db?schema=s").0,
+            "postgres://u@h/db"
+        );
+        assert_eq!(own_params("postgres://u@h/db").0, "postgres://u@h/db");
+        assert_eq!(percent_decoded("100%"), "100%");
+        assert_eq!(percent_decoded("%zz%41"), "%zzA");
+    }
 }
