@@ -10,13 +10,16 @@
 //! release binary in two workspaces holding the same staging file, one per store. Runs
 //! alternate between the stores so both see the same machine load. `publish` is a real publish
 //! of a fresh edit each run (the edit is written before the run, untimed). Also timed: process
-//! start-up (`--version`) and, in this process, a bare connection to the server (TCP connect,
-//! start-up, authentication, backend start) with one `SELECT 1`: the floor any command pays.
+//! start-up (`--version`) and, in this process, where the PostgreSQL time of `log -n 20` goes:
+//! the bare connection (TCP connect, start-up, authentication, the server starting a backend),
+//! a first `SELECT 1`, agentctl's open (session settings and schema check), and the query.
 //!
-//! The server is `AGENTCTL_TEST_POSTGRES` when set, else a throwaway cluster started with
-//! `.ci/postgres-up` (and stopped at the end). `SHARED_STORE_HISTORY` sets the history length
-//! (default 1000), `SHARED_STORE_RUNS` the runs per command and store (default 21),
-//! `SHARED_STORE_BIN` another agentctl binary to time (an earlier build, to compare).
+//! The server is a throwaway cluster started with `.ci/postgres-up` (and stopped at the end),
+//! with `fsync=on` as SQLite syncs every publish (the test cluster otherwise runs without);
+//! `SHARED_STORE_POSTGRES=URL` uses another server instead (its fsync setting is printed).
+//! `SHARED_STORE_HISTORY` sets the history length (default 1000), `SHARED_STORE_RUNS` the runs
+//! per command and store (default 21), `SHARED_STORE_BIN` another agentctl binary to time (an
+//! earlier build, to compare).
 //! Not a test: figures, not assertions (beyond each command succeeding).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -199,13 +202,14 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
-        if let Ok(url) = std::env::var("AGENTCTL_TEST_POSTGRES") {
+        if let Ok(url) = std::env::var("SHARED_STORE_POSTGRES") {
             return Server { url, dir: None };
         }
         let dir = std::env::temp_dir().join(format!("agentctl-bench-pg-{}", std::process::id()));
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres-up");
         let output = Command::new(script)
             .arg(&dir)
+            .env("AGENTCTL_TEST_POSTGRES_FSYNC", "on")
             .output()
             .expect(".ci/postgres-up runs");
         assert!(
@@ -250,6 +254,10 @@ fn main() {
         .batch_execute(&format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         .expect("drop the bench schema");
     let url = format!("{}?schema={SCHEMA}", server.url);
+    let fsync = postgres::Client::connect(&server.url, postgres::NoTls)
+        .and_then(|mut client| client.query_one("SHOW fsync", &[]))
+        .map(|row| row.get::<_, String>(0))
+        .unwrap_or_default();
 
     let tmp = tempfile::tempdir().expect("temporary folder");
     let sqlite = tmp.path().join("sqlite");
@@ -277,7 +285,7 @@ fn main() {
     }
 
     println!(
-        "history {history}, {runs} runs each; median (fastest)\n{:<14} {:>18} {:>18} {:>14}",
+        "history {history}, {runs} runs each, server fsync={fsync}; median (fastest)\n{:<14} {:>18} {:>18} {:>14}",
         "command", "SQLite", "PostgreSQL", "ratio"
     );
     let print = |what: &str, sqlite: (Duration, Duration), pg: (Duration, Duration)| {
@@ -295,24 +303,45 @@ fn main() {
     let version: Vec<Duration> = (0..runs)
         .map(|_| run(agentctl(&sqlite, None, &["--version"])))
         .collect();
-    let connect: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            let mut client = postgres::Client::connect(&server.url, postgres::NoTls).unwrap();
-            client.simple_query("SELECT 1").unwrap();
-            let elapsed = start.elapsed();
-            drop(client);
-            elapsed
-        })
-        .collect();
-    let (version, connect) = (summary(version), summary(connect));
+    // In this process, where the PostgreSQL time of `log -n 20` goes: the connection (TCP,
+    // start-up, authentication, the server starting a backend), the first statement on the
+    // fresh backend, and agentctl's open (connection, session settings, schema check).
+    let mut phases = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..runs {
+        let start = Instant::now();
+        let mut client = postgres::Client::connect(&server.url, postgres::NoTls).unwrap();
+        phases[0].push(start.elapsed());
+        client.simple_query("SELECT 1").unwrap();
+        phases[1].push(start.elapsed());
+        drop(client);
+        let start = Instant::now();
+        let store = Store::connect(&url, DEFAULT_LOCK_TIMEOUT).unwrap();
+        phases[2].push(start.elapsed());
+        store.log(None, Some(20)).unwrap();
+        phases[3].push(start.elapsed());
+    }
+    let version = summary(version);
     println!(
-        "start-up (--version) {:.2} ({:.2}) ms; a bare connection with one SELECT 1: {:.2} ({:.2}) ms",
+        "start-up (--version) {:.2} ({:.2}) ms",
         ms(version.0),
-        ms(version.1),
-        ms(connect.0),
-        ms(connect.1)
+        ms(version.1)
     );
+    for (what, times) in [
+        "connect",
+        "connect, SELECT 1",
+        "agentctl's open",
+        "open, log -n 20",
+    ]
+    .iter()
+    .zip(phases)
+    {
+        let (median, fastest) = summary(times);
+        println!(
+            "in process: {what:<18} {:.2} ({:.2}) ms",
+            ms(median),
+            ms(fastest)
+        );
+    }
 
     for (what, args) in [("log -n 20", &["log", "-n", "20"][..]), ("diff", &["diff"])] {
         let mut times = [Vec::new(), Vec::new()];

@@ -7,6 +7,7 @@
 //! Only transaction-scoped locks are taken: a killed client's locks end with its connection.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -90,6 +91,9 @@ pub struct Postgres {
     client: RefCell<Client>,
     /// The URL as shown to people: without its password.
     shown: String,
+    /// Each agent's production as first read by this command, so that asking again (a survey,
+    /// then REF `production`) costs no round trip; forgotten when a publish starts.
+    heads: RefCell<HashMap<String, Option<Entry>>>,
 }
 
 impl Postgres {
@@ -168,6 +172,7 @@ impl Postgres {
         Ok(Postgres {
             client: RefCell::new(client),
             shown,
+            heads: RefCell::default(),
         })
     }
 
@@ -179,7 +184,15 @@ impl Postgres {
     }
 
     pub fn head(&self, agent: &str) -> Result<Option<Entry>> {
-        head(&mut *self.client.borrow_mut(), agent).map_err(|e| failed(&self.shown, e))?
+        if let Some(entry) = self.heads.borrow().get(agent) {
+            return Ok(entry.clone());
+        }
+        let entry =
+            head(&mut *self.client.borrow_mut(), agent).map_err(|e| failed(&self.shown, e))??;
+        self.heads
+            .borrow_mut()
+            .insert(agent.to_owned(), entry.clone());
+        Ok(entry)
     }
 
     pub fn agents(&self) -> Result<Vec<String>> {
@@ -343,7 +356,12 @@ impl Postgres {
 
     /// One READ COMMITTED transaction; [`PostgresPublishing::head`] locks each agent's row.
     pub fn publishing(&mut self, dry_run: bool) -> Result<PostgresPublishing<'_>> {
-        let Postgres { client, shown, .. } = self;
+        let Postgres {
+            client,
+            shown,
+            heads,
+        } = self;
+        heads.get_mut().clear();
         Ok(PostgresPublishing {
             tx: RefCell::new(read_committed(client.get_mut(), shown)?),
             shown,
