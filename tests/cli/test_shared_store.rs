@@ -317,10 +317,11 @@ impl OwnServer {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let line = String::from_utf8(out.stdout).unwrap();
-        let url = line
-            .trim()
-            .trim_start_matches("export AGENTCTL_TEST_POSTGRES=")
+        let exports = String::from_utf8(out.stdout).unwrap();
+        let url = exports
+            .lines()
+            .find_map(|line| line.strip_prefix("export AGENTCTL_TEST_POSTGRES="))
+            .expect("postgres-up prints the URL")
             .to_owned();
         OwnServer { dir, url }
     }
