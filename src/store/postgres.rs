@@ -195,9 +195,31 @@ impl Postgres {
         Ok(entry)
     }
 
+    /// The agents, with each one's production read in the same round trip: a survey then
+    /// asks [`Postgres::head`] for each without going back to the server.
     pub fn agents(&self) -> Result<Vec<String>> {
-        let rows = self.query("SELECT agent FROM heads WHERE EXISTS (SELECT 1 FROM history h WHERE h.agent = heads.agent) ORDER BY agent COLLATE \"C\"", &[])?;
-        Ok(rows.iter().map(|row| row.get(0)).collect())
+        let rows = self.query(
+            &format!(
+                "SELECT latest.* FROM heads CROSS JOIN LATERAL (
+                     SELECT {COLUMNS} FROM history WHERE history.agent = heads.agent
+                     ORDER BY version DESC LIMIT 1
+                 ) AS latest
+                 ORDER BY heads.agent COLLATE \"C\""
+            ),
+            &[],
+        )?;
+        let mut heads = self.heads.borrow_mut();
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let agent: String = row.get(0);
+                // A damaged entry is left for `head` to report, as it would without this.
+                if let Ok(entry) = decode_entry(entry_from_row(row)) {
+                    heads.entry(agent.clone()).or_insert(Some(entry));
+                }
+                agent
+            })
+            .collect())
     }
 
     pub fn log(&self, agent: Option<&str>, limit: Option<usize>) -> Result<Vec<Entry>> {
