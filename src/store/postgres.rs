@@ -7,12 +7,17 @@
 //! Only transaction-scoped locks are taken: a killed client's locks end with its connection.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::error::SqlState;
-use postgres::{Client, IsolationLevel, Row, Transaction};
+use postgres::types::{ToSql, Type};
+use postgres::{Client, IsolationLevel, Row, SimpleQueryMessage, Transaction};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use serde_json::Value;
 
 use super::changes::{Recorded, Setting, line_versions, lines_as_of, rows};
@@ -86,13 +91,16 @@ pub struct Postgres {
     client: RefCell<Client>,
     /// The URL as shown to people: without its password.
     shown: String,
+    /// Each agent's production as first read by this command, so that asking again (a survey,
+    /// then REF `production`) costs no round trip; forgotten when a publish starts.
+    heads: RefCell<HashMap<String, Option<Entry>>>,
 }
 
 impl Postgres {
     /// Connect, set the session's timeouts, and create or migrate the schema.
     pub fn connect(url: &str, lock_timeout: Duration) -> Result<Postgres> {
         let shown = redact(url);
-        let (url, schema) = split_schema(url);
+        let (url, Own { schema, root_cert }) = own_params(url);
         let mut config = postgres::Config::from_str(&url).map_err(|e| {
             Error::new(format!(
                 "{shown} is not a PostgreSQL URL agentctl can use: {e}"
@@ -105,7 +113,8 @@ impl Postgres {
             config.password(password.as_encoded_bytes());
         }
         if !url.contains("sslmode=") {
-            // Loopback and local sockets need no TLS; anything else must not go in clear.
+            // Loopback and local sockets need no TLS, unless the URL names a CA to verify the
+            // server with; anything else must not go in clear.
             let local = config.get_hosts().iter().all(|host| match host {
                 postgres::config::Host::Tcp(name) => {
                     name == "localhost"
@@ -115,8 +124,8 @@ impl Postgres {
                 }
                 #[cfg(unix)]
                 postgres::config::Host::Unix(_) => true,
-            });
-            config.ssl_mode(if local {
+            }) && config.get_hostaddrs().iter().all(|ip| ip.is_loopback());
+            config.ssl_mode(if local && root_cert.is_none() {
                 postgres::config::SslMode::Disable
             } else {
                 postgres::config::SslMode::Require
@@ -126,55 +135,91 @@ impl Postgres {
             .connect_timeout(CONNECT_TIMEOUT)
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(30));
-        let mut client = config.connect(tls()?).map_err(|e| {
-            Error::new(format!("cannot connect to the store {shown}: {}", reason(&e)))
-                .hint("check the server is running, and the user, password (or PGPASSWORD) and database in the URL")
-        })?;
+        let mut client = if config.get_ssl_mode() == postgres::config::SslMode::Disable {
+            config.connect(postgres::NoTls)
+        } else {
+            config.connect(tls(root_cert.as_deref())?)
+        }
+        .map_err(|e| cannot_connect(&shown, &e))?;
         let millis = |d: Duration| d.as_millis().max(1);
-        client
-            .batch_execute(&format!(
-                "SET lock_timeout = {}; SET statement_timeout = {};
-                 SET idle_in_transaction_session_timeout = 60000;
-                 SET search_path TO {}",
-                millis(lock_timeout),
-                millis(lock_timeout + STATEMENT_SLACK),
-                quote(&schema),
-            ))
-            .map_err(|e| failed(&shown, e))?;
-        // Most opens find the schema current: one query instead of the locked migration
-        // transaction (a missing table is an error here, and the slow path then creates it).
-        let current = client
-            .query_opt("SELECT version FROM agentctl_schema", &[])
-            .ok()
-            .flatten()
-            .is_some_and(|row| row.get::<_, i32>(0) == SCHEMA_VERSION);
+        let session = format!(
+            "SET lock_timeout = {}; SET statement_timeout = {};
+             SET idle_in_transaction_session_timeout = 60000; SET search_path TO {}",
+            millis(lock_timeout),
+            millis(lock_timeout + STATEMENT_SLACK),
+            quote(&schema),
+        );
+        // One round trip sets the session up and reads the schema's version, which most opens
+        // find current. A missing table fails the whole batch, its SETs included (one implicit
+        // transaction): the slow path then sets them again and creates or migrates the schema
+        // under its lock.
+        let current =
+            match client.simple_query(&format!("{session}; SELECT version FROM agentctl_schema")) {
+                Ok(messages) => messages.iter().any(|message| {
+                    matches!(message, SimpleQueryMessage::Row(row)
+                    if row.get(0).and_then(|v| v.parse().ok()) == Some(SCHEMA_VERSION))
+                }),
+                Err(_) => {
+                    client
+                        .batch_execute(&session)
+                        .map_err(|e| failed(&shown, e))?;
+                    false
+                }
+            };
         if !current {
             migrate(&mut client, &schema, &shown)?;
         }
         Ok(Postgres {
             client: RefCell::new(client),
             shown,
+            heads: RefCell::default(),
         })
     }
 
-    fn query(
-        &self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<Row>> {
+    fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
         self.client
             .borrow_mut()
-            .query(sql, params)
+            .rows(sql, params)
             .map_err(|e| failed(&self.shown, e))
     }
 
     pub fn head(&self, agent: &str) -> Result<Option<Entry>> {
-        head(&mut *self.client.borrow_mut(), agent).map_err(|e| failed(&self.shown, e))?
+        if let Some(entry) = self.heads.borrow().get(agent) {
+            return Ok(entry.clone());
+        }
+        let entry =
+            head(&mut *self.client.borrow_mut(), agent).map_err(|e| failed(&self.shown, e))??;
+        self.heads
+            .borrow_mut()
+            .insert(agent.to_owned(), entry.clone());
+        Ok(entry)
     }
 
+    /// The agents, with each one's production read in the same round trip: a survey then
+    /// asks [`Postgres::head`] for each without going back to the server.
     pub fn agents(&self) -> Result<Vec<String>> {
-        let rows = self.query("SELECT agent FROM heads WHERE EXISTS (SELECT 1 FROM history h WHERE h.agent = heads.agent) ORDER BY agent COLLATE \"C\"", &[])?;
-        Ok(rows.iter().map(|row| row.get(0)).collect())
+        let rows = self.query(
+            &format!(
+                "SELECT latest.* FROM heads CROSS JOIN LATERAL (
+                     SELECT {COLUMNS} FROM history WHERE history.agent = heads.agent
+                     ORDER BY version DESC LIMIT 1
+                 ) AS latest
+                 ORDER BY heads.agent COLLATE \"C\""
+            ),
+            &[],
+        )?;
+        let mut heads = self.heads.borrow_mut();
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let agent: String = row.get(0);
+                // A damaged entry is left for `head` to report, as it would without this.
+                if let Ok(entry) = decode_entry(entry_from_row(row)) {
+                    heads.entry(agent.clone()).or_insert(Some(entry));
+                }
+                agent
+            })
+            .collect())
     }
 
     pub fn log(&self, agent: Option<&str>, limit: Option<usize>) -> Result<Vec<Entry>> {
@@ -184,11 +229,11 @@ impl Postgres {
                 &format!(
                     "SELECT {COLUMNS} FROM history WHERE agent = $1 ORDER BY version DESC LIMIT $2"
                 ),
-                &[&agent, &limit],
+                &[(&agent, Type::TEXT), (&limit, Type::INT8)],
             )?,
             None => self.query(
                 &format!("SELECT {COLUMNS} FROM history ORDER BY seq DESC LIMIT $1"),
-                &[&limit],
+                &[(&limit, Type::INT8)],
             )?,
         };
         rows.iter()
@@ -217,7 +262,11 @@ impl Postgres {
                 "SELECT {COLUMNS} FROM history WHERE change_track_id LIKE $1 || '%' AND agent = $2
                  ORDER BY change_track_id LIMIT $3"
             ),
-            &[&prefix, &agent, &(limit as i64)],
+            &[
+                (&prefix, Type::TEXT),
+                (&agent, Type::TEXT),
+                (&(limit as i64), Type::INT8),
+            ],
         )?;
         rows.iter().map(entry_from_row).map(decode_entry).collect()
     }
@@ -232,7 +281,11 @@ impl Postgres {
             .query(
                 "SELECT version FROM changes WHERE agent = $1 AND path = $2
                  ORDER BY version DESC LIMIT $3",
-                &[&agent, &path.to_string(), &sql_limit],
+                &[
+                    (&agent, Type::TEXT),
+                    (&path.to_string(), Type::TEXT),
+                    (&sql_limit, Type::INT8),
+                ],
             )?
             .iter()
             .map(|row| row.get::<_, i64>(0) as u64)
@@ -244,7 +297,7 @@ impl Postgres {
             .query(
                 "SELECT version, old, new FROM changes
                  WHERE kind IN ('added', 'removed', 'changed') AND agent = $1 AND path = $2",
-                &[&agent, &path.to_string()],
+                &[(&agent, Type::TEXT), (&path.to_string(), Type::TEXT)],
             )?
             .iter()
             .map(|row| (row.get::<_, i64>(0) as u64, row.get(1), row.get(2)))
@@ -254,7 +307,11 @@ impl Postgres {
     pub fn last_touched(&self, agent: &str, path: &Path, upto: u64) -> Result<Option<u64>> {
         let rows = self.query(
             "SELECT max(version) FROM changes WHERE agent = $1 AND path = $2 AND version <= $3",
-            &[&agent, &path.to_string(), &(upto as i64)],
+            &[
+                (&agent, Type::TEXT),
+                (&path.to_string(), Type::TEXT),
+                (&(upto as i64), Type::INT8),
+            ],
         )?;
         Ok(rows[0].get::<_, Option<i64>>(0).map(|v| v as u64))
     }
@@ -302,10 +359,10 @@ impl Postgres {
             .start()
             .map_err(|e| failed(&shown, e))?;
         let snapshots = tx
-            .query("SELECT hash, content FROM snapshots", &[])
+            .rows("SELECT hash, content FROM snapshots", &[])
             .map_err(|e| failed(&shown, e))?;
         let entries = tx
-            .query(
+            .rows(
                 &format!("SELECT {COLUMNS} FROM history ORDER BY agent, version"),
                 &[],
             )
@@ -321,7 +378,12 @@ impl Postgres {
 
     /// One READ COMMITTED transaction; [`PostgresPublishing::head`] locks each agent's row.
     pub fn publishing(&mut self, dry_run: bool) -> Result<PostgresPublishing<'_>> {
-        let Postgres { client, shown, .. } = self;
+        let Postgres {
+            client,
+            shown,
+            heads,
+        } = self;
+        heads.get_mut().clear();
         Ok(PostgresPublishing {
             tx: RefCell::new(read_committed(client.get_mut(), shown)?),
             shown,
@@ -346,32 +408,24 @@ fn read_committed<'c>(client: &'c mut Client, shown: &str) -> Result<Transaction
         .map_err(|e| failed(shown, e))
 }
 
+/// A statement's parameters, each with its type: the statement then goes to the server
+/// unprepared, with its values, in one round trip (a prepared one costs two).
+type Params<'a> = &'a [(&'a (dyn ToSql + Sync), Type)];
+
 /// The store's connection, or a transaction on it, for the queries both run.
 trait Query {
-    fn rows(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> std::result::Result<Vec<Row>, postgres::Error>;
+    fn rows(&mut self, sql: &str, params: Params<'_>) -> Pg<Vec<Row>>;
 }
 
 impl Query for Client {
-    fn rows(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> std::result::Result<Vec<Row>, postgres::Error> {
-        self.query(sql, params)
+    fn rows(&mut self, sql: &str, params: Params<'_>) -> Pg<Vec<Row>> {
+        self.query_typed(sql, params)
     }
 }
 
 impl Query for Transaction<'_> {
-    fn rows(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> std::result::Result<Vec<Row>, postgres::Error> {
-        self.query(sql, params)
+    fn rows(&mut self, sql: &str, params: Params<'_>) -> Pg<Vec<Row>> {
+        self.query_typed(sql, params)
     }
 }
 
@@ -380,7 +434,7 @@ type Pg<T> = std::result::Result<T, postgres::Error>;
 fn head(db: &mut impl Query, agent: &str) -> Pg<Result<Option<Entry>>> {
     let rows = db.rows(
         &format!("SELECT {COLUMNS} FROM history WHERE agent = $1 ORDER BY version DESC LIMIT 1"),
-        &[&agent],
+        &[(&agent, Type::TEXT)],
     )?;
     Ok(rows
         .first()
@@ -391,7 +445,7 @@ fn head(db: &mut impl Query, agent: &str) -> Pg<Result<Option<Entry>>> {
 fn entry_at(db: &mut impl Query, agent: &str, version: u64) -> Pg<Result<Option<Entry>>> {
     let rows = db.rows(
         &format!("SELECT {COLUMNS} FROM history WHERE agent = $1 AND version = $2"),
-        &[&agent, &(version as i64)],
+        &[(&agent, Type::TEXT), (&(version as i64), Type::INT8)],
     )?;
     Ok(rows
         .first()
@@ -402,7 +456,7 @@ fn entry_at(db: &mut impl Query, agent: &str, version: u64) -> Pg<Result<Option<
 fn by_id(db: &mut impl Query, change_track_id: &str) -> Pg<Result<Option<Entry>>> {
     let rows = db.rows(
         &format!("SELECT {COLUMNS} FROM history WHERE change_track_id = $1"),
-        &[&change_track_id],
+        &[(&change_track_id, Type::TEXT)],
     )?;
     Ok(rows
         .first()
@@ -411,7 +465,10 @@ fn by_id(db: &mut impl Query, change_track_id: &str) -> Pg<Result<Option<Entry>>
 }
 
 fn snapshot(db: &mut impl Query, hash: &str) -> Pg<Result<Config>> {
-    let rows = db.rows("SELECT content FROM snapshots WHERE hash = $1", &[&hash])?;
+    let rows = db.rows(
+        "SELECT content FROM snapshots WHERE hash = $1",
+        &[(&hash, Type::TEXT)],
+    )?;
     Ok(match rows.first() {
         Some(row) => decode_snapshot(hash, row.get(0)),
         None => Err(Error::new(format!(
@@ -423,7 +480,7 @@ fn snapshot(db: &mut impl Query, hash: &str) -> Pg<Result<Config>> {
 fn pending_revert(db: &mut impl Query, agent: &str) -> Pg<Result<Option<Entry>>> {
     let rows = db.rows(
         "SELECT reverts FROM pending_reverts WHERE agent = $1",
-        &[&agent],
+        &[(&agent, Type::TEXT)],
     )?;
     match rows.first() {
         Some(row) => by_id(db, row.get(0)),
@@ -468,7 +525,12 @@ impl<D: Query> Recorded for Session<'_, D> {
             .rows(
                 "SELECT version FROM changes WHERE kind IN ('added', 'removed', 'changed')
                  AND agent = $1 AND path = $2 AND version <= $3 ORDER BY version DESC LIMIT $4",
-                &[&agent, &path.to_string(), &(upto as i64), &limit],
+                &[
+                    (&agent, Type::TEXT),
+                    (&path.to_string(), Type::TEXT),
+                    (&(upto as i64), Type::INT8),
+                    (&limit, Type::INT8),
+                ],
             )
             .map_err(|e| failed(self.1, e))?;
         Ok(rows.iter().map(|row| row.get::<_, i64>(0) as u64).collect())
@@ -481,7 +543,11 @@ impl<D: Query> Recorded for Session<'_, D> {
             .rows(
                 "SELECT lines FROM changes WHERE agent = $1 AND path = $2 AND version = $3
                  AND lines IS NOT NULL",
-                &[&agent, &path, &(version as i64)],
+                &[
+                    (&agent, Type::TEXT),
+                    (&path, Type::TEXT),
+                    (&(version as i64), Type::INT8),
+                ],
             )
             .map_err(|e| failed(self.1, e))?;
         rows.first()
@@ -508,11 +574,13 @@ impl PostgresPublishing<'_> {
         let shown = self.shown;
         let mut tx = self.tx.borrow_mut();
         if !self.dry_run {
-            tx.execute(
-                "INSERT INTO heads (agent) VALUES ($1) ON CONFLICT DO NOTHING",
-                &[&agent],
+            // Inserted on the first publish, else "updated" to itself: either way the row is
+            // locked when this returns (a publisher holding it is waited for), in one statement.
+            tx.rows(
+                "INSERT INTO heads (agent) VALUES ($1)
+                 ON CONFLICT (agent) DO UPDATE SET agent = excluded.agent",
+                &[(&agent, Type::TEXT)],
             )
-            .and_then(|_| tx.execute("SELECT 1 FROM heads WHERE agent = $1 FOR UPDATE", &[&agent]))
             .map_err(|e| failed(shown, e))?;
         }
         head(&mut *tx, agent).map_err(|e| failed(shown, e))?
@@ -535,57 +603,64 @@ impl PostgresPublishing<'_> {
         let content = Value::Object(new.config.clone()).to_string();
         let summary = serde_json::to_string(&entry.summary)
             .map_err(|e| Error::new(format!("cannot encode the summary: {e}")))?;
-        let mut tx = self.tx.borrow_mut();
         let version = entry.version as i64;
-        let written: Pg<()> = (|| {
-            tx.execute(
-                "INSERT INTO snapshots (hash, content) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&entry.snapshot, &content],
-            )?;
-            tx.execute(
-                "INSERT INTO history (agent, version, change_track_id, parent, author,
-                     published_at, message, snapshot, summary, reverts, git_commit)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        // The recorded changes go as parallel arrays, one element per path.
+        let mut paths = Vec::new();
+        let mut kinds = Vec::new();
+        let mut olds = Vec::new();
+        let mut news = Vec::new();
+        let mut kept = Vec::new();
+        for (path, row) in rows(new.changes) {
+            kept.push(
+                lines
+                    .iter()
+                    .find(|(p, _)| *p == path)
+                    .map(|(_, l)| l.clone()),
+            );
+            paths.push(path);
+            kinds.push(row.kind);
+            olds.push(row.old);
+            news.push(row.new);
+        }
+        // One statement, one round trip: foreign keys are checked at its end, when the
+        // snapshot and history rows it inserts are there.
+        self.tx
+            .borrow_mut()
+            .rows(
+                "WITH snapshot AS (
+                     INSERT INTO snapshots (hash, content) VALUES ($8, $12) ON CONFLICT DO NOTHING
+                 ), entry AS (
+                     INSERT INTO history (agent, version, change_track_id, parent, author,
+                         published_at, message, snapshot, summary, reverts, git_commit)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ), pending AS (
+                     DELETE FROM pending_reverts WHERE agent = $1
+                 )
+                 INSERT INTO changes (agent, version, path, kind, old, new, lines)
+                 SELECT $1, $2, path, kind, old, new, lines
+                 FROM unnest($13::TEXT[], $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[])
+                     AS c (path, kind, old, new, lines)",
                 &[
-                    &entry.agent,
-                    &version,
-                    &entry.change_track_id,
-                    &entry.parent,
-                    &entry.author,
-                    &entry.published_at,
-                    &entry.message,
-                    &entry.snapshot,
-                    &summary,
-                    &entry.reverts,
-                    &entry.git_commit,
+                    (&entry.agent, Type::TEXT),
+                    (&version, Type::INT8),
+                    (&entry.change_track_id, Type::TEXT),
+                    (&entry.parent, Type::TEXT),
+                    (&entry.author, Type::TEXT),
+                    (&entry.published_at, Type::TEXT),
+                    (&entry.message, Type::TEXT),
+                    (&entry.snapshot, Type::TEXT),
+                    (&summary, Type::TEXT),
+                    (&entry.reverts, Type::TEXT),
+                    (&entry.git_commit, Type::TEXT),
+                    (&content, Type::TEXT),
+                    (&paths, Type::TEXT_ARRAY),
+                    (&kinds, Type::TEXT_ARRAY),
+                    (&olds, Type::TEXT_ARRAY),
+                    (&news, Type::TEXT_ARRAY),
+                    (&kept, Type::TEXT_ARRAY),
                 ],
-            )?;
-            tx.execute(
-                "DELETE FROM pending_reverts WHERE agent = $1",
-                &[&entry.agent],
-            )?;
-            let insert = tx.prepare(
-                "INSERT INTO changes (agent, version, path, kind, old, new, lines)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )?;
-            for (path, row) in rows(new.changes) {
-                let kept = lines.iter().find(|(p, _)| *p == path).map(|(_, l)| l);
-                tx.execute(
-                    &insert,
-                    &[
-                        &entry.agent,
-                        &version,
-                        &path,
-                        &row.kind,
-                        &row.old,
-                        &row.new,
-                        &kept,
-                    ],
-                )?;
-            }
-            Ok(())
-        })();
-        written.map_err(|e| failed(self.shown, e))?;
+            )
+            .map_err(|e| failed(self.shown, e))?;
         Ok(entry)
     }
 
@@ -619,10 +694,10 @@ pub struct PostgresStagingWrite<'s> {
 }
 
 impl PostgresStagingWrite<'_> {
-    fn rows(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<Row>> {
+    fn rows(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
         self.tx
             .borrow_mut()
-            .query(sql, params)
+            .rows(sql, params)
             .map_err(|e| failed(self.shown, e))
     }
 
@@ -635,9 +710,12 @@ impl PostgresStagingWrite<'_> {
             Some(id) => self.rows(
                 "INSERT INTO pending_reverts (agent, reverts) VALUES ($1, $2)
                  ON CONFLICT (agent) DO UPDATE SET reverts = excluded.reverts",
-                &[&agent, &id],
+                &[(&agent, Type::TEXT), (&id, Type::TEXT)],
             )?,
-            None => self.rows("DELETE FROM pending_reverts WHERE agent = $1", &[&agent])?,
+            None => self.rows(
+                "DELETE FROM pending_reverts WHERE agent = $1",
+                &[(&agent, Type::TEXT)],
+            )?,
         };
         Ok(())
     }
@@ -648,20 +726,20 @@ impl PostgresStagingWrite<'_> {
                  (agent, operation, file, previous, written, pending_before, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             &[
-                &backup.agent,
-                &backup.operation,
-                &backup.file,
-                &backup.previous,
-                &backup.written,
-                &backup.pending_before,
-                &backup.created_at,
+                (&backup.agent, Type::TEXT),
+                (&backup.operation, Type::TEXT),
+                (&backup.file, Type::TEXT),
+                (&backup.previous, Type::BYTEA),
+                (&backup.written, Type::TEXT),
+                (&backup.pending_before, Type::TEXT),
+                (&backup.created_at, Type::TEXT),
             ],
         )?;
         let id: i64 = rows[0].get(0);
         self.rows(
             "DELETE FROM staging_backups WHERE agent = $1 AND id NOT IN
                  (SELECT id FROM staging_backups WHERE agent = $1 ORDER BY id DESC LIMIT $2)",
-            &[&backup.agent, &BACKUPS_KEPT],
+            &[(&backup.agent, Type::TEXT), (&BACKUPS_KEPT, Type::INT8)],
         )?;
         Ok(Backup {
             id,
@@ -673,7 +751,7 @@ impl PostgresStagingWrite<'_> {
         let rows = self.rows(
             "SELECT id, agent, operation, file, previous, written, pending_before, created_at
              FROM staging_backups WHERE $1::TEXT IS NULL OR agent = $1 ORDER BY id DESC LIMIT 1",
-            &[&agent],
+            &[(&agent, Type::TEXT)],
         )?;
         Ok(rows.first().map(|row| Backup {
             id: row.get(0),
@@ -688,7 +766,10 @@ impl PostgresStagingWrite<'_> {
     }
 
     pub fn forget(&self, backup: &Backup) -> Result<()> {
-        self.rows("DELETE FROM staging_backups WHERE id = $1", &[&backup.id])?;
+        self.rows(
+            "DELETE FROM staging_backups WHERE id = $1",
+            &[(&backup.id, Type::INT8)],
+        )?;
         Ok(())
     }
 
@@ -740,27 +821,68 @@ fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<()> {
     run(client).map_err(|e| failed(shown, e))?
 }
 
-/// The URL without its `schema` parameter, and the schema (default `agentctl`).
-fn split_schema(url: &str) -> (String, String) {
-    let Some((base, query)) = url.split_once('?') else {
-        return (url.to_owned(), "agentctl".to_owned());
+/// The URL's parameters that agentctl handles itself rather than the driver.
+#[derive(Debug, PartialEq)]
+struct Own {
+    /// `schema=NAME`, default `agentctl`.
+    schema: String,
+    /// `sslrootcert=PATH`: a PEM file of the certificate authorities to trust instead of the
+    /// Mozilla roots.
+    root_cert: Option<PathBuf>,
+}
+
+/// The URL for the driver, and agentctl's own parameters taken out of it. libpq's
+/// `sslmode=verify-ca` and `verify-full` become `require`, which verifies the certificate and
+/// the host name it was issued for (as `verify-full` does).
+fn own_params(url: &str) -> (String, Own) {
+    let mut own = Own {
+        schema: "agentctl".to_owned(),
+        root_cert: None,
     };
-    let mut schema = "agentctl".to_owned();
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| match pair.strip_prefix("schema=") {
-            Some(name) => {
-                schema = name.to_owned();
-                false
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), own);
+    };
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "schema" => own.schema = percent_decoded(value),
+            "sslrootcert" => own.root_cert = Some(PathBuf::from(percent_decoded(value))),
+            "sslmode" if matches!(value, "verify-ca" | "verify-full") => {
+                kept.push("sslmode=require")
             }
-            None => true,
-        })
-        .collect();
-    if kept.is_empty() {
-        (base.to_owned(), schema)
-    } else {
-        (format!("{base}?{}", kept.join("&")), schema)
+            _ => kept.push(pair),
+        }
     }
+    if kept.is_empty() {
+        (base.to_owned(), own)
+    } else {
+        (format!("{base}?{}", kept.join("&")), own)
+    }
+}
+
+/// A URL parameter's value with its `%XX` escapes decoded.
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 /// A PostgreSQL identifier, quoted.
@@ -768,10 +890,30 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// rustls with the Mozilla roots: certificates are verified, no OpenSSL needed.
-fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+/// rustls, trusting the Mozilla roots or the authorities in `root_cert`: the server's
+/// certificate and the host name it names are verified, and no OpenSSL is needed.
+fn tls(root_cert: Option<&std::path::Path>) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
     let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    match root_cert {
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        Some(path) => {
+            let shown = path.display();
+            let unusable = |why: String| {
+                Error::new(format!("cannot use sslrootcert {shown}: {why}")).hint(
+                    "sslrootcert=PATH names a PEM file holding the certificate of the authority \
+                     that signed the server's certificate",
+                )
+            };
+            let pem = std::fs::read(path).map_err(|e| unusable(e.to_string()))?;
+            let certificates = CertificateDer::pem_slice_iter(&pem)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| unusable(format!("not a PEM file ({e})")))?;
+            let (added, _) = roots.add_parsable_certificates(certificates);
+            if added == 0 {
+                return Err(unusable("it holds no certificate".to_owned()));
+            }
+        }
+    }
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -780,6 +922,46 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
     .with_root_certificates(roots)
     .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// A failed connection, said plainly: a certificate agentctl does not trust, or one for
+/// another host, each with what to do; else the driver's or server's reason.
+fn cannot_connect(shown: &str, error: &postgres::Error) -> Error {
+    use rustls::CertificateError::{NotValidForName, NotValidForNameContext, UnknownIssuer};
+    let failed = format!("cannot connect to the store {shown}");
+    match tls_error(error) {
+        Some(rustls::Error::InvalidCertificate(UnknownIssuer)) => Error::new(format!(
+            "{failed}: the server's TLS certificate is not signed by an authority agentctl trusts"
+        ))
+        .hint("give the authority's certificate (PEM) with sslrootcert=PATH in the URL"),
+        Some(tls @ rustls::Error::InvalidCertificate(NotValidForName | NotValidForNameContext { .. })) => {
+            Error::new(format!(
+                "{failed}: the server's TLS certificate is not for the host in the URL ({tls})"
+            ))
+            .hint("connect with a host name the certificate names (hostaddr=IP can give the address to connect to)")
+        }
+        Some(tls) => Error::new(format!("{failed}: TLS failed: {tls}"))
+            .hint("check sslmode and sslrootcert in the URL, and the server's certificate"),
+        None => Error::new(format!("{failed}: {}", reason(error))).hint(
+            "check the server is running, and the user, password (or PGPASSWORD) and database in the URL",
+        ),
+    }
+}
+
+/// The TLS library's own error inside a driver error, if the failure was TLS's.
+fn tls_error(error: &postgres::Error) -> Option<&rustls::Error> {
+    let mut source = std::error::Error::source(error);
+    while let Some(error) = source {
+        let inner = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map_or(error, |inner| inner as &(dyn std::error::Error + 'static));
+        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        source = error.source();
+    }
+    None
 }
 
 /// A server error's own message, or the client's (which names no password).
@@ -816,4 +998,34 @@ fn failed(shown: &str, error: postgres::Error) -> Error {
             .hint("check the server is running and reachable, then run the command again (a publish that did commit is found to have nothing left to publish)");
     }
     Error::new(format!("the store {shown} failed: {}", reason(&error)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_parameters_are_taken_out_of_the_url() {
+        let (url, own) = own_params(
+            "postgres://u@h/db?schema=team%20a&sslmode=verify-full&sslrootcert=/etc/ca%20dir/ca.pem&application_name=x",
+        );
+        assert_eq!(url, "postgres://u@h/db?sslmode=require&application_name=x");
+        assert_eq!(
+            own,
+            Own {
+                schema: "team a".into(),
+                root_cert: Some(PathBuf::from("/etc/ca dir/ca.pem")),
+            }
+        );
+        let (url, own) = own_params("postgres://u@h/db?sslmode=verify-ca");
+        assert_eq!(url, "postgres://u@h/db?sslmode=require");
+        assert_eq!(own.schema, "agentctl");
+        assert_eq!(
+            own_params("postgres://u@h/db?schema=s").0,
+            "postgres://u@h/db"
+        );
+        assert_eq!(own_params("postgres://u@h/db").0, "postgres://u@h/db");
+        assert_eq!(percent_decoded("100%"), "100%");
+        assert_eq!(percent_decoded("%zz%41"), "%zzA");
+    }
 }

@@ -398,10 +398,11 @@ impl OwnServer {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let line = String::from_utf8(out.stdout).unwrap();
-        let url = line
-            .trim()
-            .trim_start_matches("export AGENTCTL_TEST_POSTGRES=")
+        let exports = String::from_utf8(out.stdout).unwrap();
+        let url = exports
+            .lines()
+            .find_map(|line| line.strip_prefix("export AGENTCTL_TEST_POSTGRES="))
+            .expect("postgres-up prints the URL")
             .to_owned();
         OwnServer { dir, url }
     }
@@ -525,4 +526,99 @@ fn store_copy_round_trips_a_thousand_entry_history() {
     env.run(&["store", "copy", &url, &back]).success();
     assert_eq!(log(&back), original);
     env.run(&["--store", &back, "verify"]).success();
+}
+
+/// The test server's URL as the role that may only connect over TLS (`.ci/postgres-up` makes
+/// `agentctl_tls` and refuses it without TLS, so a connection that works was encrypted), and
+/// the test CA's PEM file; `None` with a message when the server runs without TLS.
+#[allow(clippy::print_stderr)] // a skipped test says so
+fn tls_server() -> Option<(String, String)> {
+    let server = test_postgres()?;
+    let Ok(ca) = std::env::var("AGENTCTL_TEST_POSTGRES_CA") else {
+        eprintln!("skipped: AGENTCTL_TEST_POSTGRES_CA is unset (the test server has no TLS)");
+        return None;
+    };
+    let url = server.replacen("postgres://postgres@", "postgres://agentctl_tls@", 1);
+    Some((url, ca))
+}
+
+/// With the server's CA, `sslmode=require` (or libpq's `verify-full`, or no sslmode at all)
+/// connects over TLS, the certificate and its host name verified; the same URL without TLS is
+/// refused by the server, which shows the working connections were encrypted.
+#[test]
+fn tls_with_the_servers_ca_connects_encrypted() {
+    let Some((url, ca)) = tls_server() else {
+        return;
+    };
+    let env = TestEnv::new();
+    env.write_agent("bot", &agent_yaml("bot", 0.3));
+    let store = fresh_schema(&format!("{url}?sslmode=require&sslrootcert={ca}"));
+    env.run(&["--store", &store, "publish", "-m", "over TLS"])
+        .success();
+    // By host name (checked against the certificate's), connecting to the address given.
+    let by_name = url.replacen("@127.0.0.1:", "@localhost:", 1);
+    let schema = store.split("schema=").nth(1).unwrap();
+    for query in [
+        format!("sslmode=verify-full&sslrootcert={ca}&hostaddr=127.0.0.1&schema={schema}"),
+        format!("sslrootcert={ca}&hostaddr=127.0.0.1&schema={schema}"),
+    ] {
+        let run = env.run(&["--store", &format!("{by_name}?{query}"), "log", "--json"]);
+        run.success();
+        assert_eq!(run.json()["entries"][0]["message"], "over TLS");
+    }
+    let clear = format!("{url}?sslmode=disable&schema={schema}");
+    env.run(&["--store", &clear, "log"])
+        .code(2)
+        .stderr_has("no encryption");
+}
+
+/// Without the CA the server's certificate is not trusted: exit 2, a message that says what
+/// to give, and no password shown.
+#[test]
+fn tls_without_the_ca_is_refused_clearly() {
+    let Some((url, _)) = tls_server() else {
+        return;
+    };
+    let env = TestEnv::new();
+    let with_password = url.replacen("agentctl_tls@", "agentctl_tls:hunter2@", 1);
+    let run = env.run(&[
+        "--store",
+        &format!("{with_password}?sslmode=require&schema=tls_x"),
+        "log",
+    ]);
+    run.code(2)
+        .stderr_has("cannot connect to the store postgres://agentctl_tls:***@")
+        .stderr_has("not signed by an authority agentctl trusts")
+        .stderr_has("sslrootcert=PATH");
+    assert!(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"));
+}
+
+/// A certificate for another host name is refused even when its CA is trusted; an sslrootcert
+/// that cannot be read or holds no certificate is a clear error.
+#[test]
+fn tls_with_a_certificate_for_another_host_is_refused() {
+    let Some((url, ca)) = tls_server() else {
+        return;
+    };
+    let env = TestEnv::new();
+    let elsewhere = url.replacen("@127.0.0.1:", "@db.wrong-host.invalid:", 1);
+    env.run(&[
+        "--store",
+        &format!("{elsewhere}?hostaddr=127.0.0.1&sslmode=require&sslrootcert={ca}&schema=tls_y"),
+        "log",
+    ])
+    .code(2)
+    .stderr_has("not for the host in the URL")
+    .stderr_has("db.wrong-host.invalid");
+    env.write_agent("not-a-ca", "name: x\n");
+    let not_a_ca = env.root.join("agents/not-a-ca.yaml");
+    for (path, says) in [
+        (env.root.join("missing.pem"), "cannot use sslrootcert"),
+        (not_a_ca, "it holds no certificate"),
+    ] {
+        let store = format!("{url}?sslrootcert={}&schema=tls_z", path.display());
+        env.run(&["--store", &store, "log"])
+            .code(2)
+            .stderr_has(says);
+    }
 }
