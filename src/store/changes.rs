@@ -509,7 +509,9 @@ pub(super) fn reshape(tx: &Transaction<'_>) -> anyhow::Result<()> {
         let new = reshaped(kind, new).map_err(|e| anyhow::anyhow!(e.message))?;
         update
             .execute(params![agent, path, version, old, new])
-            .with_context(|| format!("cannot rewrite the change of {agent} v{version} at {path}"))?;
+            .with_context(|| {
+                format!("cannot rewrite the change of {agent} v{version} at {path}")
+            })?;
     }
     tx.execute_batch(
         "CREATE TRIGGER changes_update_refused BEFORE UPDATE ON changes
