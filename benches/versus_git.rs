@@ -847,10 +847,12 @@ fn main() {
         Some(_) => tmp.keep(),
         None => tmp.path().to_owned(),
     };
-    println!(
-        "{:<34} {:>8} {:>12} {:>12} {:>6} {:>12} {:>12}",
-        "command", "entries", "agentctl", "git", "ratio", "agentctl min", "git min"
-    );
+    if !sizes_only() {
+        println!(
+            "{:<34} {:>8} {:>12} {:>12} {:>6} {:>12} {:>12}",
+            "command", "entries", "agentctl", "git", "ratio", "agentctl min", "git min"
+        );
+    }
     let mut summaries = Vec::new();
     for publishes in histories {
         let root = tmp_path.join(format!("h-{publishes}"));
