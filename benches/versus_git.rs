@@ -14,7 +14,8 @@
 //!
 //! `VERSUS_GIT_HISTORIES=1000` (a comma-separated list) picks other history lengths;
 //! `VERSUS_GIT_RUNS` the number of runs of each command (default 15); `VERSUS_GIT_GC=0` skips
-//! the (long) `git gc --aggressive`; `VERSUS_GIT_KEEP=1` keeps the workspaces for profiling.
+//! the (long) `git gc --aggressive`; `VERSUS_GIT_KEEP=1` keeps the workspaces for profiling;
+//! `VERSUS_GIT_SIZES_ONLY=1` builds the histories and compares their sizes, and times nothing.
 //! Not a test: figures, not assertions (beyond each command succeeding).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -846,10 +847,12 @@ fn main() {
         Some(_) => tmp.keep(),
         None => tmp.path().to_owned(),
     };
-    println!(
-        "{:<34} {:>8} {:>12} {:>12} {:>6} {:>12} {:>12}",
-        "command", "entries", "agentctl", "git", "ratio", "agentctl min", "git min"
-    );
+    if !sizes_only() {
+        println!(
+            "{:<34} {:>8} {:>12} {:>12} {:>6} {:>12} {:>12}",
+            "command", "entries", "agentctl", "git", "ratio", "agentctl min", "git min"
+        );
+    }
     let mut summaries = Vec::new();
     for publishes in histories {
         let root = tmp_path.join(format!("h-{publishes}"));
@@ -875,7 +878,9 @@ fn main() {
         .unwrap();
         // Sizes first: the timed reverts below add undo backups of the staging file.
         let (store, repo, gc) = sizes(&built);
-        compare(&mut built, publishes);
+        if !sizes_only() {
+            compare(&mut built, publishes);
+        }
         summaries.push((publishes, store, repo, gc, memory));
     }
     println!();
@@ -894,5 +899,12 @@ fn main() {
         );
     }
     eprintln!("workspaces in {}", tmp_path.display());
-    scaling(&tmp_path);
+    if !sizes_only() {
+        scaling(&tmp_path);
+    }
+}
+
+/// `VERSUS_GIT_SIZES_ONLY=1`: the stores and repositories are compared, nothing is timed.
+fn sizes_only() -> bool {
+    std::env::var("VERSUS_GIT_SIZES_ONLY").is_ok_and(|v| v != "0")
 }

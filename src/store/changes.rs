@@ -7,8 +7,12 @@
 //! (agent, path, version) key, however long the history; the rows with a kind that set a value
 //! (added, removed, changed) have their own index, for the questions about paths above.
 //!
-//! Values are kept only where a later question needs them: mappings and lists (does an added
-//! `tools[x]` hold a `description`?). A multi-line string set by a change gets the version that
+//! Values are kept only where a later question needs them: mappings and lists that a change
+//! set (does an added `tools[x]` hold a `description`?). That question is about the value's
+//! shape, so only its shape is kept: the same keys, items and identities (`name`, `id`), with
+//! every other scalar replaced by `null` (see [`shape`]). A kept shape that zstd makes smaller
+//! (the whole `tools` list of a first publish) is stored as a zstd BLOB, the others as JSON text.
+//! A multi-line string set by a change gets the version that
 //! last changed each of its lines, carried over from the text before through a line diff, so
 //! per-line blame reads one row however often the text was edited.
 //!
@@ -56,6 +60,10 @@ pub(super) const MIGRATION: &str = r#"
     BEGIN SELECT RAISE(ABORT, 'recorded changes are append-only'); END;
 "#;
 
+/// Migration 5: the kept values of older stores are rewritten as shapes ([`reshape`]), which
+/// the append-only trigger would refuse; it is put back at the end.
+pub(super) const RESHAPE: &str = "DROP TRIGGER changes_update_refused;";
+
 /// The rows that set the value at their path (a reorder only moves items), through their
 /// index: without statistics SQLite would rather filter the primary key's range, which holds
 /// a row for every change under the path (every tool edit, for `tools`).
@@ -95,8 +103,11 @@ pub(super) fn rows(changes: &[Change]) -> BTreeMap<String, Row> {
         } else {
             change.kind.as_str()
         };
-        let kept_old = is_container(&change.old).then(|| change.old.to_string());
-        let kept_new = is_container(&change.new).then(|| change.new.to_string());
+        // A reorder's values (lists of names) answer no question: only settings are read.
+        let keep = |value: &Value| {
+            (kind != "reordered" && is_container(value)).then(|| shape(value).to_string())
+        };
+        let (kept_old, kept_new) = (keep(&change.old), keep(&change.new));
         let row = rows.entry(change.path.to_string()).or_default();
         if row.kind.is_none() {
             *row = Row {
@@ -119,6 +130,62 @@ pub(super) fn rows(changes: &[Change]) -> BTreeMap<String, Row> {
 fn is_container(value: &Value) -> bool {
     value.is_object() || value.is_array()
 }
+
+/// What a kept value must answer, [`holds`]: whether something is at a path below it. So its
+/// keys, its items and their identities (`name` or `id`, see `item_identity`) are kept, and
+/// every other scalar becomes `null`, which is still something there.
+pub(super) fn shape(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| {
+                    let kept = match (key.as_str(), value) {
+                        ("name" | "id", Value::String(_)) => value.clone(),
+                        _ => shape(value),
+                    };
+                    (key.clone(), kept)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
+        _ => Value::Null,
+    }
+}
+
+/// A kept value as stored: its JSON text, or a zstd frame of it when that is shorter.
+fn encode_kept(text: Option<String>) -> Result<Option<SqlValue>> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let frame = compress(text.as_bytes(), b"", KEPT_LEVEL)
+        .map_err(|e| Error::new(format!("cannot compress a recorded change: {e}")))?;
+    Ok(Some(match frame.len() < text.len() {
+        true => SqlValue::Blob(frame),
+        false => SqlValue::Text(text),
+    }))
+}
+
+/// A kept value as read back: JSON text, from a frame or as it was stored.
+fn decode_kept(value: ValueRef<'_>) -> rusqlite::Result<Option<String>> {
+    let damaged = |why: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Blob,
+            format!("a recorded change in the store is damaged: {why}").into(),
+        )
+    };
+    match value {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(text) => String::from_utf8(text.to_vec())
+            .map(Some)
+            .map_err(|e| damaged(e.to_string())),
+        ValueRef::Blob(frame) => decompress(frame, b"").map(Some).map_err(damaged),
+        _ => Err(damaged("a kept value is a number".to_owned())),
+    }
+}
+
+/// Kept values are written once and read by `log --touching`: worth zstd's tighter levels.
+const KEPT_LEVEL: i32 = 9;
 
 /// Record the changes of `agent`'s `version`, inside the caller's transaction.
 pub(super) fn record(
@@ -147,6 +214,7 @@ pub(super) fn record(
             new,
             lines,
         } = row;
+        let (old, new) = (encode_kept(old)?, encode_kept(new)?);
         insert.execute(params![agent, version as i64, path, kind, old, new, lines])?;
     }
     Ok(())
@@ -405,6 +473,53 @@ pub(super) fn backfill(tx: &Transaction<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Migration 5: the values kept by older stores, whole, become shapes (compressed when that is
+/// shorter), and a reorder's are dropped; then the append-only trigger is put back.
+pub(super) fn reshape(tx: &Transaction<'_>) -> anyhow::Result<()> {
+    // The keys first: the rows are rewritten in place, not while a scan is walking them.
+    let keys: Vec<(String, String, i64)> = tx
+        .prepare(
+            "SELECT agent, path, version FROM changes WHERE old IS NOT NULL OR new IS NOT NULL",
+        )?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut select = tx.prepare(
+        "SELECT kind, old, new FROM changes WHERE agent = ?1 AND path = ?2 AND version = ?3",
+    )?;
+    let mut update = tx.prepare(
+        "UPDATE changes SET old = ?4, new = ?5 WHERE agent = ?1 AND path = ?2 AND version = ?3",
+    )?;
+    let reshaped = |kind: Option<String>, kept: Option<String>| -> Result<Option<SqlValue>> {
+        match kept {
+            Some(text) if kind.as_deref() != Some("reordered") => {
+                encode_kept(Some(shape(&decode_value(&text)?).to_string()))
+            }
+            _ => Ok(None),
+        }
+    };
+    for (agent, path, version) in keys {
+        let (kind, old, new) = select.query_row(params![agent, path, version], |row| {
+            Ok((
+                row.get::<_, Option<String>>(0)?,
+                decode_kept(row.get_ref(1)?)?,
+                decode_kept(row.get_ref(2)?)?,
+            ))
+        })?;
+        let old = reshaped(kind.clone(), old).map_err(|e| anyhow::anyhow!(e.message))?;
+        let new = reshaped(kind, new).map_err(|e| anyhow::anyhow!(e.message))?;
+        update
+            .execute(params![agent, path, version, old, new])
+            .with_context(|| {
+                format!("cannot rewrite the change of {agent} v{version} at {path}")
+            })?;
+    }
+    tx.execute_batch(
+        "CREATE TRIGGER changes_update_refused BEFORE UPDATE ON changes
+         BEGIN SELECT RAISE(ABORT, 'recorded changes are append-only'); END;",
+    )?;
+    Ok(())
+}
+
 impl Sqlite {
     /// The versions with a change at `path` or under it, newest first (see `Store::touching`).
     pub fn versions_at(&self, agent: &str, path: &Path, limit: Option<usize>) -> Result<Vec<u64>> {
@@ -430,7 +545,11 @@ impl Sqlite {
         ))?;
         let settings = select
             .query_map(params![agent, path.to_string()], |row| {
-                Ok((row.get::<_, i64>(0)? as u64, row.get(1)?, row.get(2)?))
+                Ok((
+                    row.get::<_, i64>(0)? as u64,
+                    decode_kept(row.get_ref(1)?)?,
+                    decode_kept(row.get_ref(2)?)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(settings)
@@ -523,8 +642,8 @@ mod tests {
                 ("tools[t].p.q", Some("changed")),
             ]
         );
-        // Lists and mappings are kept (for questions below them); scalars are not.
-        assert_eq!(rows["model.s"].new.as_deref(), Some(r#"["x"]"#));
+        // The shapes of lists and mappings are kept (for questions below them); scalars are not.
+        assert_eq!(rows["model.s"].new.as_deref(), Some("[null]"));
         assert_eq!(
             rows["tools[t].p.q"],
             Row {
@@ -532,6 +651,73 @@ mod tests {
                 ..Row::default()
             }
         );
+    }
+
+    #[test]
+    fn a_shape_holds_what_its_value_holds() {
+        let value = json!([
+            {"name": "web", "description": "d", "parameters": {"q": {"type": "string", "enum": ["a", "b"]}}},
+            {"id": "by_id", "n": 0, "name_like": "kept as null"},
+            {"name": 7, "id": "shadowed"},
+            "plain",
+            [1, {"name": "inner"}],
+            null
+        ]);
+        let shape = shape(&value);
+        assert_eq!(
+            shape,
+            json!([
+                {"name": "web", "description": null, "parameters": {"q": {"type": null, "enum": [null, null]}}},
+                {"id": "by_id", "n": null, "name_like": null},
+                {"name": null, "id": "shadowed"},
+                null,
+                [null, {"name": "inner"}],
+                null
+            ])
+        );
+        for path in [
+            "tools[web]",
+            "tools[web].description",
+            "tools[web].parameters.q.enum[1]",
+            "tools[web].parameters.q.enum[2]",
+            "tools[web].parameters.q.type.deeper",
+            "tools[web].missing",
+            "tools[by_id].n",
+            "tools[by_id].name_like",
+            "tools[shadowed]",
+            "tools[7]",
+            "tools[3]",
+            "tools[3].below_a_string",
+            "tools[4][1]",
+            "tools[5]",
+            "tools[6]",
+            "tools[gone]",
+        ] {
+            let below = &Path::parse(path).unwrap().0[1..];
+            assert_eq!(
+                value_at(&shape, below).is_some(),
+                value_at(&value, below).is_some(),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn kept_values_are_compressed_only_when_that_is_shorter() {
+        let small = r#"[null]"#.to_owned();
+        let large = Value::Array(vec![json!({"name": "a", "b": null}); 100]).to_string();
+        for text in [small.clone(), large.clone()] {
+            let stored = encode_kept(Some(text.clone())).unwrap().unwrap();
+            match &stored {
+                SqlValue::Text(kept) => assert_eq!(*kept, small),
+                SqlValue::Blob(frame) => assert!(text == large && frame.len() < 100),
+                other => panic!("{other:?}"),
+            }
+            let read = decode_kept(rusqlite::types::ValueRef::from(&stored)).unwrap();
+            assert_eq!(read, Some(text));
+        }
+        assert_eq!(encode_kept(None).unwrap(), None);
+        assert!(decode_kept(ValueRef::Blob(b"not zstd")).is_err());
     }
 
     /// Version `v` (1-based) rewrites line `v % 50` of a 50-line text.

@@ -80,6 +80,8 @@ const MIGRATIONS: &[Migration] = &[
     // 4: snapshots compressed, most as deltas against an earlier snapshot of the same agent,
     // their frames in a table of their own; the plain texts of older stores are re-encoded.
     Migration::SqlThen(super::snapshots::MIGRATION, super::snapshots::reencode),
+    // 5: the values kept with recorded changes shrink to their shapes, compressed when large.
+    Migration::SqlThen(super::changes::RESHAPE, super::changes::reshape),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

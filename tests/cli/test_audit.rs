@@ -8,8 +8,9 @@ use serde_json::Value;
 use crate::common::{AUTHOR, TestEnv, on_both_stores};
 
 // Scenarios run on both stores. The plain #[test]s stay SQLite-only:
-// `a_store_from_before_is_migrated_and_answers_the_same` builds an old SQLite store file and
-// migrates it; PostgreSQL stores never had that older schema.
+// `a_store_from_before_is_migrated_and_answers_the_same` and
+// `a_store_keeping_whole_values_is_migrated_and_answers_the_same` build old SQLite store
+// files and migrate them; PostgreSQL stores never had those older schemas.
 on_both_stores!(
     touching_lists_the_publishes_that_changed_a_field_an_item_or_a_section,
     touching_a_path_nothing_touched_is_an_empty_history,
@@ -561,6 +562,155 @@ fn a_store_from_before_is_migrated_and_answers_the_same() {
     env.run(&publish).success();
     let entries = env.log_entries(&["--store", old, "bot", "--touching", "model.temperature"]);
     assert_eq!(versions(&entries), [8, 6, 2, 1]);
+}
+
+/// The recorded changes of the store at `path`, every column with its SQLite type.
+fn recorded_changes(path: &Path) -> Vec<Vec<String>> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT agent, version, path, kind, typeof(old), quote(old), typeof(new), quote(new),
+                    quote(lines)
+             FROM changes ORDER BY agent, path, version",
+        )
+        .unwrap();
+    stmt.query_map([], |row| {
+        (0..9)
+            .map(|i| Ok(format!("{:?}", row.get::<_, rusqlite::types::Value>(i)?)))
+            .collect()
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// A store at schema version 4 kept the values a change set whole (and a reorder's names):
+/// migrated, it keeps what a new store keeps, and answers every question the same.
+#[test]
+fn a_store_keeping_whole_values_is_migrated_and_answers_the_same() {
+    use agentctl::store::{DEFAULT_LOCK_TIMEOUT, SCHEMA_VERSION, Store};
+    let env = TestEnv::new();
+    audited_history(&env);
+    // v8 puts web_search first: a reorder.
+    let v7 = Agent {
+        temperature: 0.4,
+        web_search: Some("Search the public web"),
+        guardrails: &[("pii", "block")],
+        instructions: "You are a helpful agent.\nBe brief and polite.\nNever guess.\n",
+    }
+    .yaml();
+    let lookup = "  - name: lookup_invoice\n    description: Find an invoice\n";
+    let web = "  - name: web_search\n    description: Search the public web\n";
+    env.write_agent(
+        "bot",
+        &v7.replace(&format!("{lookup}{web}"), &format!("{web}{lookup}")),
+    );
+    env.publish_json(&["bot", "--author", AUTHOR]);
+
+    // The same history as version 4 kept it: each container a change set, whole.
+    let old = env.tmp.path().join("old.db");
+    std::fs::copy(env.store(), &old).unwrap();
+    let conn = rusqlite::Connection::open(&old).unwrap();
+    conn.execute_batch("PRAGMA user_version = 4; DROP TRIGGER changes_update_refused;")
+        .unwrap();
+    let store = Store::open(&env.store(), DEFAULT_LOCK_TIMEOUT).unwrap();
+    let mut before = agentctl::agent::Config::new();
+    for entry in store.log(Some("bot"), None).unwrap().iter().rev() {
+        let after = store.snapshot(entry).unwrap();
+        for change in agentctl::change::diff(&before, &after) {
+            let whole =
+                |value: &Value| (value.is_object() || value.is_array()).then(|| value.to_string());
+            let updated = conn
+                .execute(
+                    "UPDATE changes SET old = ?1, new = ?2 WHERE agent = 'bot' AND version = ?3 AND path = ?4",
+                    rusqlite::params![whole(&change.old), whole(&change.new), entry.version as i64, change.path.to_string()],
+                )
+                .unwrap();
+            assert_eq!(updated, 1);
+        }
+        before = after;
+    }
+    drop(store);
+    conn.execute_batch(
+        "CREATE TRIGGER changes_update_refused BEFORE UPDATE ON changes
+         BEGIN SELECT RAISE(ABORT, 'recorded changes are append-only'); END;",
+    )
+    .unwrap();
+    let whole: String = conn
+        .query_row(
+            "SELECT new FROM changes WHERE version = 1 AND path = 'tools'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(whole.contains("Find an invoice"), "{whole}");
+    let names: String = conn
+        .query_row(
+            "SELECT new FROM changes WHERE version = 8 AND kind = 'reordered'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(names, r#"["web_search","lookup_invoice"]"#);
+    drop(conn);
+
+    let old = old.to_str().unwrap();
+    let queries: [&[&str]; 11] = [
+        &["blame", "bot", "--json"],
+        &["blame", "bot", "v4", "--json"],
+        &["blame", "bot"],
+        &["log", "bot", "--json", "--touching", "model.temperature"],
+        &[
+            "log",
+            "bot",
+            "--json",
+            "--touching",
+            "tools[web_search].description",
+        ],
+        &[
+            "log",
+            "bot",
+            "--json",
+            "--touching",
+            "tools[lookup_invoice].description",
+        ],
+        &["log", "bot", "--json", "--touching", "tools"],
+        &[
+            "log",
+            "bot",
+            "--json",
+            "--touching",
+            "guardrails[toxicity].action",
+        ],
+        &["show", "bot", "v1", "--json"],
+        &["show", "bot", "--json"],
+        &["verify", "--json"],
+    ];
+    for query in queries {
+        let fresh = env.run(query);
+        fresh.success();
+        let mut with_old = vec!["--store", old];
+        with_old.extend_from_slice(query);
+        let migrated = env.run(&with_old);
+        migrated.success();
+        let store = env.store();
+        let fresh = fresh.stdout.replace(store.to_str().unwrap(), old);
+        assert_eq!(migrated.stdout, fresh, "{query:?}");
+        assert!(!fresh.is_empty(), "{query:?}");
+    }
+    let conn = rusqlite::Connection::open(old).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    // Kept as a new store keeps them: shapes, the large ones compressed; no reorder's names.
+    let migrated = recorded_changes(Path::new(old));
+    assert_eq!(migrated, recorded_changes(&env.store()));
+    // And still append-only.
+    assert!(
+        conn.execute("UPDATE changes SET old = NULL", []).is_err(),
+        "the trigger is back"
+    );
 }
 
 /// Every blame row fits the width, wide characters counted as two columns.

@@ -327,6 +327,27 @@ fn store_copy_round_trips_and_refuses_a_disagreeing_destination() {
     env.run(&["store", "copy", &url, &back]).success();
     assert_eq!(log(&back), original);
     env.run(&["--store", &back, "verify"]).success();
+    // The changes recorded by path (kept values: shapes) answer the same in every copy.
+    for query in [
+        &[
+            "log",
+            "bot",
+            "--json",
+            "--touching",
+            "tools[lookup_invoice].parameters.properties.id",
+        ][..],
+        &["blame", "bot", "--json"],
+    ] {
+        let answer = |store: &str| {
+            let run = env.run(&[&["--store", store][..], query].concat());
+            run.success();
+            run.stdout.clone()
+        };
+        let expected = answer(&sqlite);
+        assert!(expected.contains("\"version\": 1"), "{expected}");
+        assert_eq!(answer(&url), expected, "{query:?}");
+        assert_eq!(answer(&back), expected, "{query:?}");
+    }
     // Again: nothing left to copy, nothing changed.
     env.run(&["store", "copy", &sqlite, &url])
         .success()
