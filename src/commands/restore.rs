@@ -60,8 +60,8 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
     let shown_file = workspace.display(&staging.path);
     if !unchanged {
         let text = match (&previous, &current) {
-            (Some(bytes), Some(current)) => {
-                let rewrite = edit::rewrite(&String::from_utf8_lossy(bytes), current, &target);
+            (Some(bytes), Some(_)) => {
+                let rewrite = edit::rewrite(&String::from_utf8_lossy(bytes), &applied, &target);
                 if !rewrite.faithful {
                     ctx.ui.warn(&format!(
                         "{shown_file} could not be edited in place; it was written afresh, without its comments and layout"
