@@ -531,12 +531,11 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         self.ctx.spend(0)?;
-        let mut seen = HashSet::new();
         let mut entries = Map::new();
         let mut merged = Vec::new();
         while let Some(key) = map.next_key_seed(KeySeed {
             ctx: self.ctx,
-            seen: &mut seen,
+            seen: &entries,
         })? {
             let key = match key {
                 Key::Name(name) => name,
@@ -609,7 +608,8 @@ enum Key {
 
 struct KeySeed<'c, 'a, 's> {
     ctx: &'c Ctx<'a>,
-    seen: &'s mut HashSet<String>,
+    /// The mapping's keys so far (merged keys come in only after the last one).
+    seen: &'s Map<String, Value>,
 }
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_, '_> {
@@ -647,7 +647,7 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_, '_> {
             return Err(self.ctx.fail("mapping key is over the 1 MiB limit"));
         }
         self.ctx.spend(v.len())?;
-        if !self.seen.insert(v.to_owned()) {
+        if self.seen.contains_key(v) {
             return Err(self.ctx.fail(format!(
                 "duplicate key `{v}`; each key may appear once in a mapping"
             )));
