@@ -14,6 +14,17 @@ use crate::agent::{self, Config};
 use crate::error::{Error, Location, Result};
 
 pub const STATE_DIR: &str = ".agentctl";
+
+/// `.agentctl/.gitignore`: what agentctl keeps there for this checkout alone, for a team that
+/// commits the folder (the store itself is theirs to commit or not).
+const STATE_GITIGNORE: &str = "\
+# Written by `agentctl init`: files agentctl keeps for this checkout only.
+staging-index
+lock
+store.db-wal
+store.db-shm
+.tmp*
+";
 pub const STORE_FILE: &str = "store.db";
 pub const AGENTS_DIR: &str = "agents";
 /// Taken by commands that rewrite staging files (revert, restore, undo).
@@ -68,6 +79,8 @@ impl Workspace {
             .tempdir_in(dir)
             .with_context(|| format!("cannot create a folder in {}", dir.display()))?;
         create_store(&staging_dir.path().join(STORE_FILE))?;
+        fs::write(staging_dir.path().join(".gitignore"), STATE_GITIGNORE)
+            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
         let state = dir.join(STATE_DIR);
         fs::rename(staging_dir.path(), &state)
             .with_context(|| format!("cannot create {}", state.display()))?;

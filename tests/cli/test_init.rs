@@ -108,6 +108,40 @@ fn a_file_that_is_not_a_store_is_refused_and_left_alone() {
     assert_eq!(std::fs::read(&text).unwrap(), before);
 }
 
+/// A team that commits `.agentctl/` commits its store, never this checkout's caches and locks.
+#[test]
+fn a_committed_workspace_shows_git_only_the_store() {
+    let env = TestEnv::bare();
+    let git = |args: &[&str]| {
+        let output = env
+            .std_command(std::path::Path::new("git"))
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    git(&["init", "-q"]);
+    env.run(&["init"]).success();
+    env.write_agent("bot", &crate::common::agent_yaml("bot", 0.2));
+    env.run(&["publish", "-m", "first"]).success();
+    env.write_agent("bot", &crate::common::agent_yaml("bot", 0.4));
+    env.run(&["status"]).success();
+    env.run(&["restore", "bot"]).success();
+    assert!(env.root.join(".agentctl/staging-index").is_file());
+    assert!(env.root.join(".agentctl/lock").is_file());
+    let untracked = git(&[
+        "status",
+        "--porcelain",
+        "--untracked-files=all",
+        ".agentctl",
+    ]);
+    assert_eq!(
+        untracked, "?? .agentctl/.gitignore\n?? .agentctl/store.db\n",
+        "only the store and the ignore file are for git"
+    );
+}
+
 #[test]
 fn help_and_version() {
     let env = TestEnv::bare();
