@@ -7,7 +7,7 @@
 //! Long human output on a terminal goes through a pager ([`Ui::page`], [`Ui::paged_stdout`]):
 //! `AGENTCTL_PAGER`, else `PAGER`, else the user config's `pager`, else `less -FRX`; never with
 //! `--no-pager`, never when stdout is not a terminal, and only when the output is taller than
-//! the screen.
+//! the screen. While the pager runs, Ctrl-C is the pager's.
 use std::io::{self, IsTerminal, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
@@ -253,6 +253,8 @@ impl Paged<'_> {
                     return Ok(());
                 }
                 let held = std::mem::take(held);
+                // Before the pager can start and the user can press anything.
+                leave_keyboard_signals_to_the_pager();
                 self.state = match spawn_pager(command) {
                     Ok((child, stdin)) => State::Pager(child, stdin),
                     Err(e) => {
@@ -318,6 +320,19 @@ fn screen_rows() -> usize {
         .or_else(|| terminal_size::terminal_size().map(|(_, h)| usize::from(h.0)))
         .filter(|&rows| rows > 0)
         .unwrap_or(1)
+}
+
+/// Ctrl-C and Ctrl-\ on the terminal reach every process on it, the pager included, which
+/// handles them (less stops a search). From here on agentctl ignores them, as git does, and
+/// keeps waiting for the pager: dying under it would hand the terminal back to the shell while
+/// the pager still draws on it.
+fn leave_keyboard_signals_to_the_pager() {
+    #[cfg(unix)]
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGQUIT] {
+        // The flag is never read: registering only replaces the default action, termination.
+        // A failure leaves that default, which is how it was before.
+        let _ = signal_hook::flag::register(signal, Default::default());
+    }
 }
 
 /// The pager as the shell would run it (it may carry options), with less told to pass colours

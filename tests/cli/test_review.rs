@@ -24,7 +24,8 @@ on_both_stores!(
     long_output_on_a_terminal_goes_through_the_pager,
     the_user_configs_pager_comes_after_the_environment,
     no_pager_for_short_output_with_no_pager_or_an_empty_pager,
-    piped_output_never_goes_through_the_pager
+    piped_output_never_goes_through_the_pager,
+    an_interrupt_while_paging_is_left_to_the_pager
 );
 
 const ESCAPE: &str = "\u{1b}[";
@@ -371,4 +372,35 @@ fn piped_output_never_goes_through_the_pager(env: TestEnv) {
     );
     run.success().stdout_has("support-bot");
     assert!(!env.root.join("paged.txt").exists());
+}
+
+/// Ctrl-C on the terminal while the pager runs is the pager's: agentctl, which gets it too, keeps
+/// waiting for the pager and ends normally, as git does, instead of dying under it.
+fn an_interrupt_while_paging_is_left_to_the_pager(env: TestEnv) {
+    let env = review_env(env);
+    let paged = env.root.join("paged.txt");
+    // The pager interrupts agentctl (its parent) as the terminal would, then reads everything.
+    let pager = format!("kill -INT $PPID; sleep 0.2; cat > '{}'", paged.display());
+    let bin = assert_cmd::cargo::cargo_bin!("agentctl")
+        .display()
+        .to_string();
+    let output = env
+        .std_command(Path::new("script"))
+        .args([
+            "-qec",
+            &format!("'{bin}' diff; echo \"exit=$?\""),
+            "/dev/null",
+        ])
+        .env("LINES", "3")
+        .env("AGENTCTL_PAGER", &pager)
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux `script` runs: it gives agentctl a terminal");
+    let terminal = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        terminal.contains("exit=0"),
+        "agentctl did not end normally:\n{terminal}"
+    );
+    let paged = std::fs::read_to_string(&paged).unwrap_or_default();
+    assert!(paged.contains("support-bot"), "the pager got: {paged:?}");
 }
