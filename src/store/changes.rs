@@ -501,12 +501,19 @@ pub(super) fn reshape(tx: &Transaction<'_>) -> anyhow::Result<()> {
         let (kind, old, new) = select.query_row(params![agent, path, version], |row| {
             Ok((
                 row.get::<_, Option<String>>(0)?,
-                decode_kept(row.get_ref(1)?)?,
-                decode_kept(row.get_ref(2)?)?,
+                decode_kept(row.get_ref(1)?),
+                decode_kept(row.get_ref(2)?),
             ))
         })?;
-        let old = reshaped(kind.clone(), old).map_err(|e| anyhow::anyhow!(e.message))?;
-        let new = reshaped(kind, new).map_err(|e| anyhow::anyhow!(e.message))?;
+        // A value that does not read is left as it was: it costs `log --touching` at this
+        // path what it cost before, where failing here would close the whole store.
+        let reshape = |kept: rusqlite::Result<Option<String>>| match kept {
+            Ok(kept) => reshaped(kind.clone(), kept).ok(),
+            Err(_) => None,
+        };
+        let (Some(old), Some(new)) = (reshape(old), reshape(new)) else {
+            continue;
+        };
         update
             .execute(params![agent, path, version, old, new])
             .with_context(|| {

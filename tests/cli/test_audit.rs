@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{AUTHOR, TestEnv, on_both_stores};
+use crate::common::{AUTHOR, TestEnv, agent_yaml, on_both_stores};
 
 // Scenarios run on both stores. The plain #[test]s stay SQLite-only:
 // `a_store_from_before_is_migrated_and_answers_the_same` and
@@ -586,6 +586,60 @@ fn recorded_changes(path: &Path) -> Vec<Vec<String>> {
 
 /// A store at schema version 4 kept the values a change set whole (and a reorder's names):
 /// migrated, it keeps what a new store keeps, and answers every question the same.
+/// A kept value that no longer reads (a damaged row of an old store) is left as it was by
+/// migration 5: the store stays usable, where failing the migration would close it to every
+/// command.
+#[test]
+fn a_damaged_kept_value_does_not_stop_the_migration() {
+    let env = TestEnv::new();
+    env.write_agent("bot", &agent_yaml("bot", 0.2));
+    env.publish_json(&["-m", "first"]);
+    env.write_agent("bot", &agent_yaml("bot", 0.5));
+    env.publish_json(&["-m", "second"]);
+    let conn = rusqlite::Connection::open(env.store()).unwrap();
+    conn.execute_batch(
+        "PRAGMA user_version = 4; DROP TRIGGER changes_update_refused;
+         UPDATE changes SET new = 'not json' WHERE version = 1 AND path = 'tools';
+         UPDATE changes SET new = '{\"provider\":\"openai\",\"name\":\"gpt-4.1\",\"temperature\":0.2}'
+             WHERE version = 1 AND path = 'model';
+         CREATE TRIGGER changes_update_refused BEFORE UPDATE ON changes
+         BEGIN SELECT RAISE(ABORT, 'recorded changes are append-only'); END;",
+    )
+    .unwrap();
+    drop(conn);
+
+    env.run(&["status"]).success().stdout_has("clean");
+    assert_eq!(env.log_entries(&["bot"]).len(), 2);
+    env.run(&["log", "bot", "--touching", "model.temperature"])
+        .success()
+        .stdout_has("second");
+    // Under the damaged row, the question still cannot be answered, as before the migration.
+    env.run(&["log", "bot", "--touching", "tools[web_search].description"])
+        .code(2)
+        .stderr_has("damaged");
+    let conn = rusqlite::Connection::open(env.store()).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, agentctl::store::SCHEMA_VERSION);
+    let damaged: String = conn
+        .query_row(
+            "SELECT new FROM changes WHERE version = 1 AND path = 'tools'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(damaged, "not json", "a damaged value is left as it was");
+    let reshaped: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM changes WHERE version = 1 AND path = 'model' AND new = '{\"provider\":null,\"name\":\"gpt-4.1\",\"temperature\":null}'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(reshaped, 1, "the other values are reshaped");
+}
+
 #[test]
 fn a_store_keeping_whole_values_is_migrated_and_answers_the_same() {
     use agentctl::store::{DEFAULT_LOCK_TIMEOUT, SCHEMA_VERSION, Store};
