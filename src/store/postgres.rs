@@ -112,25 +112,7 @@ impl Postgres {
         {
             config.password(password.as_encoded_bytes());
         }
-        if !url.contains("sslmode=") {
-            // Loopback and local sockets need no TLS, unless the URL names a CA to verify the
-            // server with; anything else must not go in clear.
-            let local = config.get_hosts().iter().all(|host| match host {
-                postgres::config::Host::Tcp(name) => {
-                    name == "localhost"
-                        || name
-                            .parse::<std::net::IpAddr>()
-                            .is_ok_and(|ip| ip.is_loopback())
-                }
-                #[cfg(unix)]
-                postgres::config::Host::Unix(_) => true,
-            }) && config.get_hostaddrs().iter().all(|ip| ip.is_loopback());
-            config.ssl_mode(if local && root_cert.is_none() {
-                postgres::config::SslMode::Disable
-            } else {
-                postgres::config::SslMode::Require
-            });
-        }
+        decide_tls(&mut config, url.contains("sslmode="), root_cert.is_some());
         config
             .connect_timeout(CONNECT_TIMEOUT)
             .keepalives(true)
@@ -574,14 +556,25 @@ impl PostgresPublishing<'_> {
         let shown = self.shown;
         let mut tx = self.tx.borrow_mut();
         if !self.dry_run {
-            // Inserted on the first publish, else "updated" to itself: either way the row is
-            // locked when this returns (a publisher holding it is waited for), in one statement.
-            tx.rows(
-                "INSERT INTO heads (agent) VALUES ($1)
-                 ON CONFLICT (agent) DO UPDATE SET agent = excluded.agent",
-                &[(&agent, Type::TEXT)],
-            )
-            .map_err(|e| failed(shown, e))?;
+            // The agent's row, locked: a publisher holding it is waited for. The agent's first
+            // publish makes the row (a concurrent first publisher's insert is waited for by
+            // ours, which then does nothing) and locks it then.
+            let lock = |tx: &mut Transaction<'_>| {
+                tx.rows(
+                    "SELECT agent FROM heads WHERE agent = $1 FOR UPDATE",
+                    &[(&agent, Type::TEXT)],
+                )
+                .map(|rows| !rows.is_empty())
+                .map_err(|e| failed(shown, e))
+            };
+            if !lock(&mut tx)? {
+                tx.rows(
+                    "INSERT INTO heads (agent) VALUES ($1) ON CONFLICT DO NOTHING",
+                    &[(&agent, Type::TEXT)],
+                )
+                .map_err(|e| failed(shown, e))?;
+                lock(&mut tx)?;
+            }
         }
         head(&mut *tx, agent).map_err(|e| failed(shown, e))?
     }
@@ -942,9 +935,40 @@ fn cannot_connect(shown: &str, error: &postgres::Error) -> Error {
         }
         Some(tls) => Error::new(format!("{failed}: TLS failed: {tls}"))
             .hint("check sslmode and sslrootcert in the URL, and the server's certificate"),
+        None if error.to_string().contains("does not support TLS") => {
+            Error::new(format!("{failed}: the server does not offer TLS")).hint(
+                "enable TLS on the server; sslmode=disable sends everything, the password included, in clear",
+            )
+        }
         None => Error::new(format!("{failed}: {}", reason(error))).hint(
             "check the server is running, and the user, password (or PGPASSWORD) and database in the URL",
         ),
+    }
+}
+
+/// Loopback and local sockets need no TLS, unless the URL names a CA to verify the server
+/// with; anything else must not go in clear: only an explicit `sslmode=disable` does, and
+/// `prefer` (TLS if the server offers it) means `require` there.
+fn decide_tls(config: &mut postgres::Config, explicit: bool, root_cert: bool) {
+    use postgres::config::{Host, SslMode};
+    let local = config.get_hosts().iter().all(|host| match host {
+        Host::Tcp(name) => {
+            name == "localhost"
+                || name
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        #[cfg(unix)]
+        Host::Unix(_) => true,
+    }) && config.get_hostaddrs().iter().all(|ip| ip.is_loopback());
+    if !explicit {
+        config.ssl_mode(if local && !root_cert {
+            SslMode::Disable
+        } else {
+            SslMode::Require
+        });
+    } else if !local && config.get_ssl_mode() == SslMode::Prefer {
+        config.ssl_mode(SslMode::Require);
     }
 }
 
@@ -1003,6 +1027,39 @@ fn failed(shown: &str, error: postgres::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_is_required_off_loopback_unless_disabled() {
+        use postgres::config::SslMode::{Disable, Prefer, Require};
+        let decided = |url: &str, root_cert: bool| {
+            let mut config = postgres::Config::from_str(url).unwrap();
+            decide_tls(&mut config, url.contains("sslmode="), root_cert);
+            config.get_ssl_mode()
+        };
+        for (url, root_cert, mode) in [
+            ("postgres://u@127.0.0.1/db", false, Disable),
+            ("postgres://u@localhost/db", true, Require),
+            ("postgres://u@localhost/db?sslmode=prefer", false, Prefer),
+            ("postgres://u@db.example.com/db", false, Require),
+            (
+                "postgres://u@db.example.com/db?sslmode=prefer",
+                false,
+                Require,
+            ),
+            (
+                "postgres://u@db.example.com/db?hostaddr=127.0.0.1",
+                false,
+                Require,
+            ),
+            (
+                "postgres://u@db.example.com/db?sslmode=disable",
+                false,
+                Disable,
+            ),
+        ] {
+            assert_eq!(decided(url, root_cert), mode, "{url}");
+        }
+    }
 
     #[test]
     fn own_parameters_are_taken_out_of_the_url() {
