@@ -253,10 +253,11 @@ impl Paged<'_> {
                     return Ok(());
                 }
                 let held = std::mem::take(held);
-                // Before the pager can start and the user can press anything.
-                leave_keyboard_signals_to_the_pager();
                 self.state = match spawn_pager(command) {
-                    Ok((child, stdin)) => State::Pager(child, stdin),
+                    Ok((child, stdin)) => {
+                        leave_keyboard_signals_to_the_pager();
+                        State::Pager(child, stdin)
+                    }
                     Err(e) => {
                         self.ui
                             .warn(&format!("cannot start the pager `{command}`: {e}"));

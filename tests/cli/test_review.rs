@@ -379,8 +379,12 @@ fn piped_output_never_goes_through_the_pager(env: TestEnv) {
 fn an_interrupt_while_paging_is_left_to_the_pager(env: TestEnv) {
     let env = review_env(env);
     let paged = env.root.join("paged.txt");
-    // The pager interrupts agentctl (its parent) as the terminal would, then reads everything.
-    let pager = format!("kill -INT $PPID; sleep 0.2; cat > '{}'", paged.display());
+    // The pager, once running, interrupts agentctl (its parent) as the terminal would, then
+    // reads everything.
+    let pager = format!(
+        "sleep 0.2; kill -INT $PPID; sleep 0.2; cat > '{}'",
+        paged.display()
+    );
     let bin = assert_cmd::cargo::cargo_bin!("agentctl")
         .display()
         .to_string();
@@ -403,4 +407,38 @@ fn an_interrupt_while_paging_is_left_to_the_pager(env: TestEnv) {
     );
     let paged = std::fs::read_to_string(&paged).unwrap_or_default();
     assert!(paged.contains("support-bot"), "the pager got: {paged:?}");
+}
+
+/// Without a pager, Ctrl-C still ends agentctl at once: here a restore waiting for the
+/// workspace lock, which another process holds.
+#[test]
+fn an_interrupt_without_a_pager_still_ends_agentctl() {
+    use std::os::unix::process::ExitStatusExt;
+    let env = TestEnv::new();
+    env.write_agent("bot", &crate::common::agent_yaml("bot", 0.2));
+    env.run(&["publish", "-m", "first"]).success();
+    let mut holder = std::process::Command::new("flock")
+        .arg(env.root.join(".agentctl/lock"))
+        .args(["sleep", "10"])
+        .spawn()
+        .expect("util-linux `flock` runs");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut restore = env
+        .std_command(assert_cmd::cargo::cargo_bin!("agentctl"))
+        .args(["restore", "bot", "--lock-timeout", "10s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    std::process::Command::new("kill")
+        .args(["-INT", &restore.id().to_string()])
+        .status()
+        .unwrap();
+    let status = restore.wait().unwrap();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(status.signal(), Some(2), "{status:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
