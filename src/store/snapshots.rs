@@ -12,6 +12,10 @@
 //! Rows written before schema version 4 hold their plain JSON text in `content` and no frame;
 //! migration 4 re-encodes them (leaving `content` empty), and they stay readable as they are.
 //!
+//! PostgreSQL stores keep snapshots the same way since their schema version 2, through the same
+//! code ([`text`] and [`encode`] read stored forms through [`Frames`]); their plain rows from
+//! before are not re-encoded.
+//!
 //! The snapshot's hash is unchanged by all this: SHA-256 of the canonical JSON of the
 //! configuration, checked by whoever reads it (`verify`).
 
