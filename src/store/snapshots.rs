@@ -73,7 +73,7 @@ pub(super) struct Recent(RefCell<Vec<(String, Rc<str>)>>);
 impl Recent {
     const KEPT: usize = 2;
 
-    pub(super) fn get(&self, hash: &str) -> Option<Rc<str>> {
+    fn get(&self, hash: &str) -> Option<Rc<str>> {
         let recent = self.0.borrow();
         recent
             .iter()
