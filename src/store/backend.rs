@@ -19,7 +19,7 @@ use super::postgres::{Postgres, PostgresPublishing, PostgresStagingWrite};
 pub enum Store {
     Sqlite(Sqlite),
     #[cfg(feature = "postgres")]
-    Postgres(Postgres),
+    Postgres(Box<Postgres>),
 }
 
 /// The same call on whichever store it is.
@@ -47,7 +47,7 @@ impl Store {
     /// Open the PostgreSQL store at `url`, creating its schema if missing.
     pub fn connect(url: &str, lock_timeout: Duration) -> Result<Store> {
         #[cfg(feature = "postgres")]
-        return Postgres::connect(url, lock_timeout).map(Store::Postgres);
+        return Postgres::connect(url, lock_timeout).map(|s| Store::Postgres(Box::new(s)));
         #[cfg(not(feature = "postgres"))]
         {
             let _ = lock_timeout;

@@ -1,5 +1,6 @@
 //! The shared store on a PostgreSQL server (SPEC 11): the same tables as SQLite in a schema of
-//! their own (`?schema=NAME`, default `agentctl`), snapshots as plain JSON text.
+//! their own (`?schema=NAME`, default `agentctl`), snapshots as zstd frames, mostly deltas, as
+//! in SQLite (see `snapshots`; rows written before schema version 2 keep their plain JSON text).
 //!
 //! Publishing is one READ COMMITTED transaction that locks the agent's row in `heads`
 //! (`SELECT … FOR UPDATE`) before reading its production, so concurrent publishers of one agent
@@ -22,6 +23,7 @@ use serde_json::Value;
 
 use super::changes::{Recorded, Setting, line_versions, lines_as_of, rows};
 use super::redact;
+use super::snapshots::{self, Frames, Recent, Stored};
 use super::{BACKUPS_KEPT, Backup, COLUMNS, Entry, NewEntry, RawEntry, Report};
 use super::{decode_entry, decode_snapshot};
 use crate::agent::Config;
@@ -29,7 +31,8 @@ use crate::change::{Change, Path};
 use crate::error::{Error, Result};
 
 /// The schema's version; [`MIGRATIONS`] are applied in order, never edited once released.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE agentctl_schema (version INTEGER NOT NULL);
     INSERT INTO agentctl_schema VALUES (0);
     CREATE TABLE heads (agent TEXT PRIMARY KEY);
@@ -78,7 +81,16 @@ const MIGRATIONS: &[&str] = &[r#"
         agent   TEXT PRIMARY KEY,
         reverts TEXT NOT NULL REFERENCES history (change_track_id)
     );
-"#];
+"#,
+    r#"
+    CREATE TABLE snapshot_frames (id BIGSERIAL PRIMARY KEY, frame BYTEA NOT NULL);
+    -- zstd frames do not compress further: no point in TOAST trying.
+    ALTER TABLE snapshot_frames ALTER COLUMN frame SET STORAGE EXTERNAL;
+    ALTER TABLE snapshots
+        ADD COLUMN frame BIGINT REFERENCES snapshot_frames (id),
+        ADD COLUMN base TEXT REFERENCES snapshots (hash);
+"#,
+];
 
 const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
@@ -94,6 +106,8 @@ pub struct Postgres {
     /// Each agent's production as first read by this command, so that asking again (a survey,
     /// then REF `production`) costs no round trip; forgotten when a publish starts.
     heads: RefCell<HashMap<String, Option<Entry>>>,
+    /// The snapshot texts decoded or written last.
+    recent: Recent,
 }
 
 impl Postgres {
@@ -155,6 +169,7 @@ impl Postgres {
             client: RefCell::new(client),
             shown,
             heads: RefCell::default(),
+            recent: Recent::default(),
         })
     }
 
@@ -234,8 +249,11 @@ impl Postgres {
     }
 
     pub fn snapshot(&self, entry: &Entry) -> Result<Config> {
-        snapshot(&mut *self.client.borrow_mut(), &entry.snapshot)
-            .map_err(|e| failed(&self.shown, e))?
+        snapshot(
+            &Chains::new(&self.client, &self.shown),
+            &self.recent,
+            &entry.snapshot,
+        )
     }
 
     pub fn by_prefix(&self, agent: &str, prefix: &str, limit: usize) -> Result<Vec<Entry>> {
@@ -340,9 +358,16 @@ impl Postgres {
             .read_only(true)
             .start()
             .map_err(|e| failed(&shown, e))?;
-        let snapshots = tx
-            .rows("SELECT hash, content FROM snapshots", &[])
+        // Every stored form at once, frames in the order they were written: a delta's base
+        // comes before it, and is usually still among the texts just decoded.
+        let rows = tx
+            .rows(
+                &format!("SELECT {STORED} FROM snapshots s {FRAME} ORDER BY s.frame NULLS FIRST"),
+                &[],
+            )
             .map_err(|e| failed(&shown, e))?;
+        let stored = Fetched::default();
+        let hashes: Vec<String> = rows.iter().map(|row| stored.add(row)).collect();
         let entries = tx
             .rows(
                 &format!("SELECT {COLUMNS} FROM history ORDER BY agent, version"),
@@ -350,9 +375,13 @@ impl Postgres {
             )
             .map_err(|e| failed(&shown, e))?;
         let mut report = Report::default();
+        let recent = Recent::default();
         super::verify::check(
             &mut report,
-            snapshots.iter().map(|row| (row.get(0), Ok(row.get(1)))),
+            hashes.into_iter().map(|hash| {
+                let text = snapshots::text(&stored, &recent, &hash).map(|t| t.to_string());
+                (hash, text)
+            }),
             entries.iter().map(|row| Ok(entry_from_row(row))),
         )?;
         Ok(report)
@@ -364,11 +393,13 @@ impl Postgres {
             client,
             shown,
             heads,
+            recent,
         } = self;
         heads.get_mut().clear();
         Ok(PostgresPublishing {
             tx: RefCell::new(read_committed(client.get_mut(), shown)?),
             shown,
+            recent,
             dry_run,
         })
     }
@@ -446,17 +477,104 @@ fn by_id(db: &mut impl Query, change_track_id: &str) -> Pg<Result<Option<Entry>>
         .transpose())
 }
 
-fn snapshot(db: &mut impl Query, hash: &str) -> Pg<Result<Config>> {
-    let rows = db.rows(
-        "SELECT content FROM snapshots WHERE hash = $1",
-        &[(&hash, Type::TEXT)],
-    )?;
-    Ok(match rows.first() {
-        Some(row) => decode_snapshot(hash, row.get(0)),
-        None => Err(Error::new(format!(
-            "snapshot {hash} is missing from the store"
-        ))),
-    })
+fn snapshot<D: Query>(chains: &Chains<'_, D>, recent: &Recent, hash: &str) -> Result<Config> {
+    decode_snapshot(hash, &snapshots::text(chains, recent, hash)?)
+}
+
+/// The columns [`Fetched::add`] reads, from `snapshots s` [`FRAME`].
+const STORED: &str = "s.hash, s.content, s.frame IS NOT NULL, f.frame, s.base";
+const FRAME: &str = "LEFT JOIN snapshot_frames f ON f.id = s.frame";
+
+/// Stored forms of snapshots read from the server, by hash (`None`: the row's frame is gone).
+#[derive(Default)]
+struct Fetched(RefCell<HashMap<String, Option<Stored>>>);
+
+impl Fetched {
+    /// Keep the stored form in a row of [`STORED`]; its hash.
+    fn add(&self, row: &Row) -> String {
+        let hash: String = row.get(0);
+        let stored = match (row.get::<_, bool>(2), row.get::<_, Option<Vec<u8>>>(3)) {
+            (true, Some(frame)) => Some(Stored::Frame(frame, row.get(4))),
+            (true, None) => None,
+            (false, _) => Some(Stored::Plain(row.get(1))),
+        };
+        self.0.borrow_mut().insert(hash.clone(), stored);
+        hash
+    }
+
+    fn has(&self, hash: &str) -> bool {
+        self.0.borrow().contains_key(hash)
+    }
+}
+
+impl Frames for Fetched {
+    fn stored(&self, hash: &str) -> Result<Option<Stored>> {
+        match self.0.borrow().get(hash) {
+            None => Ok(None),
+            Some(None) => Err(snapshots::damaged(hash, "its frame is missing")),
+            Some(Some(stored)) => Ok(Some(stored.clone())),
+        }
+    }
+}
+
+/// Snapshots read from the server a chain at a time: asked for one it has not fetched, it
+/// fetches that snapshot and its bases back to a full copy in one round trip.
+struct Chains<'a, D> {
+    db: &'a RefCell<D>,
+    shown: &'a str,
+    fetched: Fetched,
+}
+
+impl<'a, D: Query> Chains<'a, D> {
+    fn new(db: &'a RefCell<D>, shown: &'a str) -> Self {
+        Chains {
+            db,
+            shown,
+            fetched: Fetched::default(),
+        }
+    }
+
+    /// Fetch the chain of the snapshot `seed` selects (a query giving one hash); its hash.
+    fn fetch(&self, seed: &str, params: Params<'_>) -> Result<Option<String>> {
+        // A damaged store may hold a cycle: the depth bounds the walk as the decoder does.
+        let rows = self
+            .db
+            .borrow_mut()
+            .rows(
+                &format!(
+                    "WITH RECURSIVE chain (hash, depth) AS (
+                         SELECT hash, 0 FROM snapshots WHERE hash = ({seed})
+                         UNION ALL
+                         SELECT s.base, c.depth + 1 FROM chain c JOIN snapshots s ON s.hash = c.hash
+                         WHERE s.base IS NOT NULL AND c.depth < {}
+                     )
+                     SELECT {STORED} FROM chain c JOIN snapshots s ON s.hash = c.hash {FRAME}
+                     ORDER BY c.depth",
+                    snapshots::MAX_CHAIN
+                ),
+                params,
+            )
+            .map_err(|e| failed(self.shown, e))?;
+        let hashes: Vec<String> = rows.iter().map(|row| self.fetched.add(row)).collect();
+        Ok(hashes.into_iter().next())
+    }
+
+    /// The hash of `agent`'s snapshot at `version`, with its chain fetched.
+    fn fetch_at(&self, agent: &str, version: u64) -> Result<Option<String>> {
+        self.fetch(
+            "SELECT snapshot FROM history WHERE agent = $1 AND version = $2",
+            &[(&agent, Type::TEXT), (&(version as i64), Type::INT8)],
+        )
+    }
+}
+
+impl<D: Query> Frames for Chains<'_, D> {
+    fn stored(&self, hash: &str) -> Result<Option<Stored>> {
+        if !self.fetched.has(hash) {
+            self.fetch("SELECT $1::TEXT", &[(&hash, Type::TEXT)])?;
+        }
+        self.fetched.stored(hash)
+    }
 }
 
 fn pending_revert(db: &mut impl Query, agent: &str) -> Pg<Result<Option<Entry>>> {
@@ -546,6 +664,7 @@ impl<D: Query> Recorded for Session<'_, D> {
 pub struct PostgresPublishing<'s> {
     tx: RefCell<Transaction<'s>>,
     shown: &'s str,
+    recent: &'s Recent,
     dry_run: bool,
 }
 
@@ -580,7 +699,11 @@ impl PostgresPublishing<'_> {
     }
 
     pub fn snapshot(&self, entry: &Entry) -> Result<Config> {
-        snapshot(&mut *self.tx.borrow_mut(), &entry.snapshot).map_err(|e| failed(self.shown, e))?
+        snapshot(
+            &Chains::new(&self.tx, self.shown),
+            self.recent,
+            &entry.snapshot,
+        )
     }
 
     pub fn pending_revert(&self, agent: &str) -> Result<Option<Entry>> {
@@ -594,6 +717,17 @@ impl PostgresPublishing<'_> {
         }
         let lines = self.lines(&entry, new.changes)?;
         let content = Value::Object(new.config.clone()).to_string();
+        // A delta against the snapshot of an earlier version, as in SQLite (see `snapshots`):
+        // usually the parent's, whose text the publish has just read.
+        let chains = Chains::new(&self.tx, self.shown);
+        let base = match snapshots::base_version(entry.version) {
+            None => None,
+            Some(version) => match parent {
+                Some(parent) if parent.version == version => Some(parent.snapshot.clone()),
+                _ => chains.fetch_at(&entry.agent, version)?,
+            },
+        };
+        let frame = snapshots::encode(&chains, self.recent, &content, base.as_deref())?;
         let summary = serde_json::to_string(&entry.summary)
             .map_err(|e| Error::new(format!("cannot encode the summary: {e}")))?;
         let version = entry.version as i64;
@@ -621,7 +755,11 @@ impl PostgresPublishing<'_> {
             .borrow_mut()
             .rows(
                 "WITH snapshot AS (
-                     INSERT INTO snapshots (hash, content) VALUES ($8, $12) ON CONFLICT DO NOTHING
+                     INSERT INTO snapshots (hash, content, frame, base)
+                     VALUES ($8, '', nextval('snapshot_frames_id_seq'), $18)
+                     ON CONFLICT DO NOTHING RETURNING frame
+                 ), frame AS (
+                     INSERT INTO snapshot_frames (id, frame) SELECT frame, $12 FROM snapshot
                  ), entry AS (
                      INSERT INTO history (agent, version, change_track_id, parent, author,
                          published_at, message, snapshot, summary, reverts, git_commit)
@@ -645,15 +783,17 @@ impl PostgresPublishing<'_> {
                     (&summary, Type::TEXT),
                     (&entry.reverts, Type::TEXT),
                     (&entry.git_commit, Type::TEXT),
-                    (&content, Type::TEXT),
+                    (&frame, Type::BYTEA),
                     (&paths, Type::TEXT_ARRAY),
                     (&kinds, Type::TEXT_ARRAY),
                     (&olds, Type::TEXT_ARRAY),
                     (&news, Type::TEXT_ARRAY),
                     (&kept, Type::TEXT_ARRAY),
+                    (&base, Type::TEXT),
                 ],
             )
             .map_err(|e| failed(self.shown, e))?;
+        self.recent.put(&entry.snapshot, content.into());
         Ok(entry)
     }
 

@@ -12,6 +12,10 @@
 //! Rows written before schema version 4 hold their plain JSON text in `content` and no frame;
 //! migration 4 re-encodes them (leaving `content` empty), and they stay readable as they are.
 //!
+//! PostgreSQL stores keep snapshots the same way since their schema version 2, through the same
+//! code ([`text`] and [`encode`] read stored forms through [`Frames`]); their plain rows from
+//! before are not re-encoded.
+//!
 //! The snapshot's hash is unchanged by all this: SHA-256 of the canonical JSON of the
 //! configuration, checked by whoever reads it (`verify`).
 
@@ -40,7 +44,7 @@ const FULL_LEVEL: i32 = 9;
 /// Deltas are written at every publish; at level 3 a small edit costs tens of bytes already.
 const DELTA_LEVEL: i32 = 3;
 /// No chain the version rule makes is this long; a longer one is a damaged (cyclic) store.
-const MAX_CHAIN: usize = 64;
+pub(super) const MAX_CHAIN: usize = 64;
 /// Decoded texts beyond this are refused: a damaged frame header must not allocate gigabytes.
 /// (Agent files are at most 16 MiB; their JSON is of the same order.)
 const MAX_TEXT: u64 = 256 << 20;
@@ -77,7 +81,7 @@ impl Recent {
             .map(|(_, text)| text.clone())
     }
 
-    fn put(&self, hash: &str, text: Rc<str>) {
+    pub(super) fn put(&self, hash: &str, text: Rc<str>) {
         let mut recent = self.0.borrow_mut();
         recent.retain(|(h, _)| h != hash);
         recent.insert(0, (hash.to_owned(), text));
@@ -86,9 +90,22 @@ impl Recent {
 }
 
 /// What a row holds: a zstd frame (against `base`, or alone), or a legacy plain text.
-enum Stored {
+#[derive(Clone)]
+pub(super) enum Stored {
     Frame(Vec<u8>, Option<String>),
     Plain(String),
+}
+
+/// Where the stored forms of snapshots are read from: SQLite, or PostgreSQL (which fetches a
+/// whole chain in one round trip). `None`: no snapshot `hash` is stored.
+pub(super) trait Frames {
+    fn stored(&self, hash: &str) -> Result<Option<Stored>>;
+}
+
+impl Frames for Connection {
+    fn stored(&self, hash: &str) -> Result<Option<Stored>> {
+        read(self, hash)
+    }
 }
 
 fn read(conn: &Connection, hash: &str) -> Result<Option<Stored>> {
@@ -131,7 +148,7 @@ fn write(conn: &Connection, hash: &str, frame: &[u8], base: Option<&str>) -> Res
 
 /// The text of the snapshot `hash`: its frames decoded from the nearest full copy (or a
 /// recently decoded text) forward.
-pub(super) fn text(conn: &Connection, recent: &Recent, hash: &str) -> Result<Rc<str>> {
+pub(super) fn text(store: &impl Frames, recent: &Recent, hash: &str) -> Result<Rc<str>> {
     if let Some(text) = recent.get(hash) {
         return Ok(text);
     }
@@ -143,7 +160,7 @@ pub(super) fn text(conn: &Connection, recent: &Recent, hash: &str) -> Result<Rc<
         if frames.len() > MAX_CHAIN {
             return Err(damaged(hash, "its chain of deltas does not end"));
         }
-        let stored = read(conn, &at)?.ok_or_else(|| match frames.last() {
+        let stored = store.stored(&at)?.ok_or_else(|| match frames.last() {
             None => Error::new(format!("snapshot {hash} is missing from the store")),
             Some((child, _)) => damaged(child, &format!("its base {at} is missing from the store")),
         })?;
@@ -208,11 +225,17 @@ pub(super) fn insert(
     Ok(())
 }
 
-fn encode(conn: &Connection, recent: &Recent, text: &str, base: Option<&str>) -> Result<Vec<u8>> {
+/// The frame of `text`, compressed against the snapshot `base` (decoded through its chain).
+pub(super) fn encode(
+    frames: &impl Frames,
+    recent: &Recent,
+    text: &str,
+    base: Option<&str>,
+) -> Result<Vec<u8>> {
     let frame = match base {
         Some(base) => compress(
             text.as_bytes(),
-            self::text(conn, recent, base)?.as_bytes(),
+            self::text(frames, recent, base)?.as_bytes(),
             DELTA_LEVEL,
         ),
         None => compress(text.as_bytes(), b"", FULL_LEVEL),
@@ -273,7 +296,7 @@ fn decompress_into(
     Ok(())
 }
 
-fn damaged(hash: &str, why: &str) -> Error {
+pub(super) fn damaged(hash: &str, why: &str) -> Error {
     Error::new(format!("snapshot {hash} in the store is damaged: {why}"))
         .hint("`agentctl verify` checks the whole store; restore it from a backup")
 }
@@ -301,7 +324,7 @@ pub(super) fn reencode(tx: &Transaction<'_>) -> anyhow::Result<()> {
         let base = base_version(version as u64)
             .and_then(|base| hashes.get(base as usize - 1))
             .filter(|base| **base != hash);
-        let frame = encode(tx, &recent, &plain, base.map(String::as_str))
+        let frame = encode(&**tx, &recent, &plain, base.map(String::as_str))
             .map_err(|e| anyhow::anyhow!(e.message))?;
         write(tx, &hash, &frame, base.map(String::as_str))
             .map_err(|e| anyhow::anyhow!(e.message))?;

@@ -102,7 +102,7 @@ fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
         .query_map([], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let texts = hashes.into_iter().map(|hash| {
-        let text = super::snapshots::text(tx, &recent, &hash).map(|t| t.to_string());
+        let text = super::snapshots::text(&**tx, &recent, &hash).map(|t| t.to_string());
         (hash, text)
     });
     let mut stmt = tx.prepare(&format!(

@@ -14,6 +14,7 @@ mod test_kill;
 mod test_log_show;
 mod test_names_paths;
 mod test_new_export;
+mod test_pg_snapshots;
 mod test_publish;
 mod test_restore_undo;
 mod test_revert;
