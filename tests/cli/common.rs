@@ -373,6 +373,36 @@ fn postgres_state(client: &mut postgres::Client) -> Vec<u8> {
     state.into_bytes()
 }
 
+/// Record `config` as `agent`'s next version after `head` in `publishing`, through the library
+/// (hundreds of binary runs would be slow), with the changes against `before` that a
+/// `publish -m MESSAGE` would record.
+pub fn append_version(
+    publishing: &agentctl::store::Publishing<'_>,
+    head: Option<&agentctl::store::Entry>,
+    before: &agentctl::agent::Config,
+    config: &agentctl::agent::Config,
+    message: &str,
+) -> agentctl::store::Entry {
+    use agentctl::change::{Summary, diff};
+    let changes = diff(before, config);
+    publishing
+        .append(
+            head,
+            &agentctl::store::NewEntry {
+                agent: config["name"].as_str().expect("the config names its agent"),
+                author: "Library <library@example.com>",
+                published_at: "2026-11-28T12:00:00Z",
+                message,
+                config,
+                summary: &Summary::of(&changes),
+                changes: &changes,
+                reverts: None,
+                git_commit: None,
+            },
+        )
+        .expect("the version is appended")
+}
+
 /// The binary under test.
 pub fn agentctl() -> &'static Path {
     assert_cmd::cargo::cargo_bin!("agentctl")

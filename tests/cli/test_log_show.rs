@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use serde_json::{Value, json};
 
-use crate::common::{AUTHOR, TestEnv, agent_yaml, on_both_stores};
+use crate::common::{AUTHOR, TestEnv, agent_yaml, append_version, on_both_stores};
 
 on_both_stores!(
     log_of_a_fresh_workspace_is_empty,
@@ -602,31 +602,19 @@ fn show_works_for_an_agent_whose_staging_file_is_gone(env: TestEnv) {
 /// Publishes of one agent until two ids share their first four hex digits, made through the
 /// library (hundreds of binary runs would be slow); returns that shared prefix.
 fn history_with_a_shared_prefix(env: &TestEnv) -> String {
-    use agentctl::change::Summary;
-    use agentctl::store::NewEntry;
     let mut store = env.open_store();
     let mut seen = std::collections::HashSet::new();
+    let mut before = agentctl::agent::Config::new();
     for i in 0.. {
-        let config = json!({"name": "a", "model": {"max_tokens": i}});
+        let config = json!({"name": "a", "model": {"max_tokens": i}})
+            .as_object()
+            .cloned()
+            .unwrap();
         let publishing = store.publishing(false).unwrap();
         let head = publishing.head("a").unwrap();
-        let entry = publishing
-            .append(
-                head.as_ref(),
-                &NewEntry {
-                    agent: "a",
-                    author: "me",
-                    published_at: "2026-01-01T00:00:00Z",
-                    message: "m",
-                    config: config.as_object().unwrap(),
-                    summary: &Summary::default(),
-                    changes: &[],
-                    reverts: None,
-                    git_commit: None,
-                },
-            )
-            .unwrap();
+        let entry = append_version(&publishing, head.as_ref(), &before, &config, "m");
         publishing.commit().unwrap();
+        before = config;
         let prefix = entry.change_track_id[..4].to_owned();
         if !seen.insert(prefix.clone()) {
             return prefix;

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{StoreKind, TestEnv, agent_yaml};
+use crate::common::{StoreKind, TestEnv, agent_yaml, append_version};
 
 /// A workspace on the test server; `None` (skipped) without one.
 fn on_postgres() -> Option<TestEnv> {
@@ -47,8 +47,6 @@ fn big_config(i: usize) -> agentctl::agent::Config {
 /// Publish `count` versions of the big agent into `store` as `publish` does: one transaction
 /// each, reading production's snapshot to diff against.
 fn publish_big(store: &mut agentctl::store::Store, count: usize) -> Vec<String> {
-    use agentctl::change::{self, Summary};
-    use agentctl::store::NewEntry;
     let mut texts = Vec::new();
     for i in 0..count {
         let config = big_config(i);
@@ -58,23 +56,13 @@ fn publish_big(store: &mut agentctl::store::Store, count: usize) -> Vec<String> 
             Some(head) => publishing.snapshot(head).unwrap(),
             None => Default::default(),
         };
-        let changes = change::diff(&before, &config);
-        publishing
-            .append(
-                head.as_ref(),
-                &NewEntry {
-                    agent: "big",
-                    author: "Sizer <size@example.com>",
-                    published_at: "2026-11-28T12:00:00Z",
-                    message: &format!("publish {i}"),
-                    config: &config,
-                    summary: &Summary::of(&changes),
-                    changes: &changes,
-                    reverts: None,
-                    git_commit: None,
-                },
-            )
-            .unwrap();
+        append_version(
+            &publishing,
+            head.as_ref(),
+            &before,
+            &config,
+            &format!("publish {i}"),
+        );
         publishing.commit().unwrap();
         texts.push(Value::Object(config).to_string());
     }

@@ -8,7 +8,9 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{StoreKind, TestEnv, agent_yaml, fresh_schema, on_both_stores, test_postgres};
+use crate::common::{
+    StoreKind, TestEnv, agent_yaml, append_version, fresh_schema, on_both_stores, test_postgres,
+};
 
 on_both_stores!(
     publish_log_show_diff_status,
@@ -485,8 +487,7 @@ fn a_server_stopped_mid_session_is_a_clear_error_and_the_command_works_after_a_r
 /// records them) goes SQLite → PostgreSQL → SQLite with every id kept and verified each step.
 #[test]
 fn store_copy_round_trips_a_thousand_entry_history() {
-    use agentctl::change::{self, Summary};
-    use agentctl::store::{DEFAULT_LOCK_TIMEOUT, NewEntry, Store};
+    use agentctl::store::{DEFAULT_LOCK_TIMEOUT, Store};
 
     let Some(server) = test_postgres() else {
         return;
@@ -509,23 +510,13 @@ fn store_copy_round_trips_a_thousand_entry_history() {
             .cloned()
             .unwrap();
             let before = configs.remove(agent).unwrap_or_default();
-            let changes = change::diff(&before, &config);
-            let entry = publishing
-                .append(
-                    heads.get(agent),
-                    &NewEntry {
-                        agent,
-                        author: "Copier <copy@example.com>",
-                        published_at: "2026-11-28T12:00:00Z",
-                        message: &format!("publish {i}"),
-                        config: &config,
-                        summary: &Summary::of(&changes),
-                        changes: &changes,
-                        reverts: None,
-                        git_commit: None,
-                    },
-                )
-                .unwrap();
+            let entry = append_version(
+                &publishing,
+                heads.get(agent),
+                &before,
+                &config,
+                &format!("publish {i}"),
+            );
             heads.insert(agent, entry);
             configs.insert(agent, config);
         }
