@@ -24,6 +24,7 @@ lock
 store.db-wal
 store.db-shm
 .tmp*
+*.agentctl-tmp
 ";
 pub const STORE_FILE: &str = "store.db";
 pub const AGENTS_DIR: &str = "agents";
@@ -357,7 +358,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8], replace: Replace) -> std::io:
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    // Named after the file it becomes, so that one left behind by a killed process says whose
+    // it is (`.support-bot.yaml.Xy12Ab.agentctl-tmp`) and can be deleted.
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".agentctl-tmp")
+        .tempfile_in(dir)?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
     match fs::metadata(path) {

@@ -215,6 +215,14 @@ fn revert_restore_and_undo_survive_kill_9_without_losing_a_file() {
         }
     }
     env.run(&["validate", "r"]).success();
+    // A write a kill cut short may leave its temporary file, named after the file it was for.
+    for entry in std::fs::read_dir(env.root.join("agents")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            name == "r.yaml" || (name.starts_with(".r.yaml.") && name.ends_with(".agentctl-tmp")),
+            "{name} in agents/ (seed {seed})"
+        );
+    }
     eprintln!(
         "kill -9 of revert/restore/undo: {rounds} rounds, {killed} killed mid-run (seed {seed})"
     );
