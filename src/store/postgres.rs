@@ -444,37 +444,44 @@ impl Query for Transaction<'_> {
 
 type Pg<T> = std::result::Result<T, postgres::Error>;
 
-fn head(db: &mut impl Query, agent: &str) -> Pg<Result<Option<Entry>>> {
+/// The history entry `condition` selects (at most one row), decoded.
+fn entry_where(
+    db: &mut impl Query,
+    condition: &str,
+    params: Params<'_>,
+) -> Pg<Result<Option<Entry>>> {
     let rows = db.rows(
-        &format!("SELECT {COLUMNS} FROM history WHERE agent = $1 ORDER BY version DESC LIMIT 1"),
-        &[(&agent, Type::TEXT)],
+        &format!("SELECT {COLUMNS} FROM history WHERE {condition}"),
+        params,
     )?;
     Ok(rows
         .first()
         .map(|row| decode_entry(entry_from_row(row)))
         .transpose())
+}
+
+fn head(db: &mut impl Query, agent: &str) -> Pg<Result<Option<Entry>>> {
+    entry_where(
+        db,
+        "agent = $1 ORDER BY version DESC LIMIT 1",
+        &[(&agent, Type::TEXT)],
+    )
 }
 
 fn entry_at(db: &mut impl Query, agent: &str, version: u64) -> Pg<Result<Option<Entry>>> {
-    let rows = db.rows(
-        &format!("SELECT {COLUMNS} FROM history WHERE agent = $1 AND version = $2"),
+    entry_where(
+        db,
+        "agent = $1 AND version = $2",
         &[(&agent, Type::TEXT), (&(version as i64), Type::INT8)],
-    )?;
-    Ok(rows
-        .first()
-        .map(|row| decode_entry(entry_from_row(row)))
-        .transpose())
+    )
 }
 
 fn by_id(db: &mut impl Query, change_track_id: &str) -> Pg<Result<Option<Entry>>> {
-    let rows = db.rows(
-        &format!("SELECT {COLUMNS} FROM history WHERE change_track_id = $1"),
+    entry_where(
+        db,
+        "change_track_id = $1",
         &[(&change_track_id, Type::TEXT)],
-    )?;
-    Ok(rows
-        .first()
-        .map(|row| decode_entry(entry_from_row(row)))
-        .transpose())
+    )
 }
 
 fn snapshot<D: Query>(chains: &Chains<'_, D>, recent: &Recent, hash: &str) -> Result<Config> {
