@@ -12,13 +12,15 @@
 //! Prints one line per command and history length. Not a test: figures, not assertions.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use agentctl::agent::Config;
-use agentctl::change::{self, Summary};
-use agentctl::store::{DEFAULT_LOCK_TIMEOUT, NewEntry, Store};
+use agentctl::change;
+use agentctl::store::{DEFAULT_LOCK_TIMEOUT, Store};
 use serde_json::{Value, json};
 
 const RUNS: usize = 15;
@@ -99,22 +101,14 @@ fn seed(path: &Path, publishes: usize) {
         }
         let config = state.config();
         let changes = change::diff(&before, &config);
-        let entry = publishing
-            .append(
-                head.as_ref(),
-                &NewEntry {
-                    agent: "support-bot",
-                    author: "Bench <bench@example.com>",
-                    published_at: "2026-01-01T00:00:00Z",
-                    message: "Tune",
-                    config: &config,
-                    summary: &Summary::of(&changes),
-                    changes: &changes,
-                    reverts: None,
-                    git_commit: None,
-                },
-            )
-            .expect("append");
+        let entry = support::append(
+            &publishing,
+            head.as_ref(),
+            "support-bot",
+            &config,
+            &changes,
+            ("Bench <bench@example.com>", "2026-01-01T00:00:00Z", "Tune"),
+        );
         head = Some(entry);
         before = config;
     }

@@ -7,12 +7,14 @@
 //! Prints one line per command and history length. Not a test: figures, not assertions.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use agentctl::change::{self, Summary};
-use agentctl::store::{DEFAULT_LOCK_TIMEOUT, NewEntry, Store};
+use agentctl::change;
+use agentctl::store::{DEFAULT_LOCK_TIMEOUT, Store};
 use serde_json::json;
 
 const RUNS: usize = 30;
@@ -33,22 +35,18 @@ fn seed(path: &Path, publishes: usize) -> String {
         });
         let config = config.as_object().cloned().unwrap();
         let changes = change::diff(&previous, &config);
-        let entry = publishing
-            .append(
-                heads.get(agent),
-                &NewEntry {
-                    agent,
-                    author: "Bench <bench@example.com>",
-                    published_at: "2026-01-01T00:00:00Z",
-                    message: "Tune temperature",
-                    config: &config,
-                    summary: &Summary::of(&changes),
-                    changes: &changes,
-                    reverts: None,
-                    git_commit: None,
-                },
-            )
-            .expect("append");
+        let entry = support::append(
+            &publishing,
+            heads.get(agent),
+            agent,
+            &config,
+            &changes,
+            (
+                "Bench <bench@example.com>",
+                "2026-01-01T00:00:00Z",
+                "Tune temperature",
+            ),
+        );
         if agent == "support-bot" && middle.is_empty() && i >= publishes / 2 {
             middle = entry.change_track_id[..8].to_owned();
         }

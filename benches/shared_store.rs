@@ -23,13 +23,15 @@
 //! Not a test: figures, not assertions (beyond each command succeeding).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use agentctl::agent::Config;
-use agentctl::change::{self, Summary};
-use agentctl::store::{DEFAULT_LOCK_TIMEOUT, NewEntry, Store};
+use agentctl::change;
+use agentctl::store::{DEFAULT_LOCK_TIMEOUT, Store};
 use serde_json::{Value, json};
 
 const AUTHOR: &str = "Bench <bench@example.com>";
@@ -130,24 +132,14 @@ fn build(store_path: &Path, history: usize) {
         let published_at = jiff::Timestamp::from_second(1_767_225_600 + i as i64 * 60)
             .expect("a time")
             .to_string();
-        head = Some(
-            publishing
-                .append(
-                    head.as_ref(),
-                    &NewEntry {
-                        agent: "support-bot",
-                        author: AUTHOR,
-                        published_at: &published_at,
-                        message: &message,
-                        config: &config,
-                        summary: &Summary::of(&changes),
-                        changes: &changes,
-                        reverts: None,
-                        git_commit: None,
-                    },
-                )
-                .expect("append"),
-        );
+        head = Some(support::append(
+            &publishing,
+            head.as_ref(),
+            "support-bot",
+            &config,
+            &changes,
+            (AUTHOR, &published_at, &message),
+        ));
         before = config;
     }
     publishing.commit().expect("commit");

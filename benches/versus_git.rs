@@ -19,14 +19,16 @@
 //! Not a test: figures, not assertions (beyond each command succeeding).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use agentctl::agent::Config;
-use agentctl::change::{self, Summary};
-use agentctl::store::{DEFAULT_LOCK_TIMEOUT, NewEntry, Store};
+use agentctl::change;
+use agentctl::store::{DEFAULT_LOCK_TIMEOUT, Store};
 use serde_json::{Value, json};
 
 const AUTHOR: &str = "Bench <bench@example.com>";
@@ -395,22 +397,14 @@ fn build(root: &Path, publishes: usize) -> Histories {
             };
             let seconds = EPOCH + i as i64 * 60;
             let published_at = jiff::Timestamp::from_second(seconds).unwrap().to_string();
-            let entry = publishing
-                .append(
-                    head.as_ref(),
-                    &NewEntry {
-                        agent: "support-bot",
-                        author: AUTHOR,
-                        published_at: &published_at,
-                        message: &message,
-                        config: &config,
-                        summary: &Summary::of(&changes),
-                        changes: &changes,
-                        reverts: None,
-                        git_commit: None,
-                    },
-                )
-                .expect("append");
+            let entry = support::append(
+                &publishing,
+                head.as_ref(),
+                "support-bot",
+                &config,
+                &changes,
+                (AUTHOR, &published_at, &message),
+            );
             head = Some(entry);
             before = config;
 
