@@ -289,6 +289,21 @@ impl TestEnv {
         bytes
     }
 
+    /// `status --json`, which must succeed: each agent with its state, in its order.
+    pub fn states(&self) -> Vec<(String, String)> {
+        let run = self.run(&["status", "--json"]);
+        run.success();
+        run.json()["agents"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no agents array:\n{}", run.show()))
+            .iter()
+            .map(|a| {
+                let field = |name: &str| a[name].as_str().unwrap_or_default().to_owned();
+                (field("agent"), field("state"))
+            })
+            .collect()
+    }
+
     /// `publish --json ARGS`, which must succeed; the JSON document it printed.
     pub fn publish_json(&self, args: &[&str]) -> Value {
         let mut all = vec!["publish", "--json"];

@@ -65,19 +65,7 @@ fn a_file_whose_name_is_not_an_id_is_reported_not_published(env: TestEnv) {
         agent_yaml("C", 0.1),
     )
     .unwrap();
-    let run = env.run(&["status", "--json"]);
-    run.success();
-    let states: Vec<(String, String)> = run.json()["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["agent"].as_str().unwrap().to_owned(),
-                a["state"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let states = env.states();
     assert!(
         states.contains(&("bad\u{7}name".into(), "invalid".into())),
         "{states:?}"

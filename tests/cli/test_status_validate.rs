@@ -615,18 +615,11 @@ fn bad_agent_file_names_are_invalid_in_status(env: TestEnv) {
     env.write_agent("has space", BASE);
     env.write_agent("ok", BASE);
 
-    let run = env.run(&["status", "--json"]);
-    run.success();
-    let doc = run.json();
-    let states: Vec<(&str, &str)> = doc["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| (a["agent"].as_str().unwrap(), a["state"].as_str().unwrap()))
-        .collect();
-    assert!(states.contains(&("-bad", "invalid")), "{}", run.show());
-    assert!(states.contains(&("has space", "invalid")), "{}", run.show());
-    assert!(states.contains(&("ok", "new")), "{}", run.show());
+    let states = env.states();
+    let has = |agent: &str, state: &str| states.contains(&(agent.into(), state.into()));
+    assert!(has("-bad", "invalid"), "{states:?}");
+    assert!(has("has space", "invalid"), "{states:?}");
+    assert!(has("ok", "new"), "{states:?}");
 
     let run = env.run(&["status"]);
     run.success();
@@ -723,35 +716,12 @@ fn special_files_are_refused_without_reading_them(env: TestEnv) {
     std::os::unix::fs::symlink("/dev/zero", env.root.join("agents/zero.yaml")).unwrap();
     let fifo = env.root.join("agents/pipe.yaml");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-    let run = env.run(&["status", "--json"]);
-    run.success();
-    let states: Vec<(String, String)> = run.json()["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["agent"].as_str().unwrap().into(),
-                a["state"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    assert!(
-        states.contains(&("zero".into(), "invalid".into())),
-        "{}",
-        run.show()
-    );
-    assert!(
-        states.contains(&("ok".into(), "new".into())),
-        "{}",
-        run.show()
-    );
+    let states = env.states();
+    let has = |agent: &str, state: &str| states.contains(&(agent.into(), state.into()));
+    assert!(has("zero", "invalid"), "{states:?}");
+    assert!(has("ok", "new"), "{states:?}");
     if made.is_ok_and(|s| s.success()) {
-        assert!(
-            states.contains(&("pipe".into(), "invalid".into())),
-            "{}",
-            run.show()
-        );
+        assert!(has("pipe", "invalid"), "{states:?}");
     }
     // A link to a device is refused before it is opened: it leads outside the workspace.
     env.run(&["validate", "zero"])
