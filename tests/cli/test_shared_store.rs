@@ -255,6 +255,58 @@ fn twenty_concurrent_publishers_on_postgres() {
     envs[0].run(&["verify"]).success();
 }
 
+/// Eight processes open a schema nobody has made yet, at once: the advisory lock lets one
+/// create it while the others wait, and every one of them then publishes. Another schema on
+/// the same server (another team) keeps a history of its own.
+#[test]
+fn a_new_schema_is_made_once_by_concurrent_first_users_and_teams_stay_apart() {
+    let Some(server) = test_postgres() else {
+        return;
+    };
+    let team_a = fresh_schema(&server);
+    let envs: Vec<TestEnv> = (0..8)
+        .map(|i| {
+            let mut env = TestEnv::bare();
+            env.postgres = Some(team_a.clone());
+            env.write_agent(&format!("bot-{i}"), &agent_yaml(&format!("bot-{i}"), 0.5));
+            env
+        })
+        .collect();
+    let all = |args: &[&str]| {
+        let children: Vec<_> = envs
+            .iter()
+            .map(|env| {
+                env.std_command(crate::common::agentctl())
+                    .args(args)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
+    all(&["init"]);
+    all(&["publish", "-m", "first"]);
+    assert_eq!(envs[0].log_entries(&[]).len(), 8);
+
+    let mut team_b = TestEnv::bare();
+    team_b.postgres = Some(fresh_schema(&server));
+    team_b.run(&["init"]).success();
+    team_b.write_agent("bot-0", &agent_yaml("bot-0", 0.9));
+    team_b.run(&["publish", "-m", "b"]).success();
+    assert_eq!(team_b.log_entries(&[]).len(), 1, "team B sees only its own");
+    assert_eq!(envs[0].log_entries(&[]).len(), 8, "team A is untouched");
+    envs[0].run(&["verify"]).success();
+}
+
 /// Publishers killed with SIGKILL at moments spread over their run (inside the transaction
 /// among them) leave no lock: the next publish, with a short lock timeout, proceeds.
 #[test]
