@@ -234,7 +234,7 @@ impl Sqlite {
 /// A failed start of a write transaction: "busy" once the lock timeout has passed.
 fn locked_or(error: rusqlite::Error, path: &Path, waited: Duration) -> Error {
     if is_busy(&error) {
-        return busy(Some(path), Some(waited));
+        return busy(Some(&path.display()), Some(waited));
     }
     Error::from(
         anyhow::Error::from(error).context(format!("cannot write to the store {}", path.display())),
@@ -282,10 +282,8 @@ pub(crate) fn write_failed(error: rusqlite::Error, what: &str) -> Error {
 
 /// The error for a store another process kept locked for longer than we wait: never SQLite's
 /// bare "database is locked".
-pub fn busy(path: Option<&Path>, waited: Option<Duration>) -> Error {
-    let store = path.map_or("the store".to_owned(), |p| {
-        format!("the store {}", p.display())
-    });
+pub fn busy(store: Option<&dyn std::fmt::Display>, waited: Option<Duration>) -> Error {
+    let store = store.map_or("the store".to_owned(), |s| format!("the store {s}"));
     let waited = waited.map_or(String::new(), |w| {
         format!(" for more than {}", show_duration(w))
     });

@@ -101,8 +101,8 @@ const STATEMENT_SLACK: Duration = Duration::from_secs(60);
 
 pub struct Postgres {
     client: RefCell<Client>,
-    /// The URL as shown to people: without its password.
-    shown: String,
+    /// The store as shown to people.
+    shown: Shown,
     /// Each agent's production as first read by this command, so that asking again (a survey,
     /// then REF `production`) costs no round trip; forgotten when a publish starts.
     heads: RefCell<HashMap<String, Option<Entry>>>,
@@ -113,7 +113,10 @@ pub struct Postgres {
 impl Postgres {
     /// Connect, set the session's timeouts, and create or migrate the schema.
     pub fn connect(url: &str, lock_timeout: Duration) -> Result<Postgres> {
-        let shown = redact(url);
+        let shown = Shown {
+            url: redact(url),
+            lock_timeout,
+        };
         let (url, Own { schema, root_cert }) = own_params(url);
         let mut config = postgres::Config::from_str(&url).map_err(|e| {
             Error::new(format!(
@@ -413,7 +416,7 @@ impl Postgres {
     }
 }
 
-fn read_committed<'c>(client: &'c mut Client, shown: &str) -> Result<Transaction<'c>> {
+fn read_committed<'c>(client: &'c mut Client, shown: &Shown) -> Result<Transaction<'c>> {
     client
         .build_transaction()
         .isolation_level(IsolationLevel::ReadCommitted)
@@ -528,12 +531,12 @@ impl Frames for Fetched {
 /// fetches that snapshot and its bases back to a full copy in one round trip.
 struct Chains<'a, D> {
     db: &'a RefCell<D>,
-    shown: &'a str,
+    shown: &'a Shown,
     fetched: Fetched,
 }
 
 impl<'a, D: Query> Chains<'a, D> {
-    fn new(db: &'a RefCell<D>, shown: &'a str) -> Self {
+    fn new(db: &'a RefCell<D>, shown: &'a Shown) -> Self {
         Chains {
             db,
             shown,
@@ -615,7 +618,7 @@ fn entry_from_row(row: &Row) -> RawEntry {
 }
 
 /// The connection (or a transaction) as the changes module asks it about earlier records.
-struct Session<'a, D>(&'a RefCell<D>, &'a str);
+struct Session<'a, D>(&'a RefCell<D>, &'a Shown);
 
 impl<D: Query> Recorded for Session<'_, D> {
     fn settings(
@@ -670,7 +673,7 @@ impl<D: Query> Recorded for Session<'_, D> {
 /// An open publish transaction on the server.
 pub struct PostgresPublishing<'s> {
     tx: RefCell<Transaction<'s>>,
-    shown: &'s str,
+    shown: &'s Shown,
     recent: &'s Recent,
     dry_run: bool,
 }
@@ -830,7 +833,7 @@ impl PostgresPublishing<'_> {
 /// An open write transaction over the staging tables on the server.
 pub struct PostgresStagingWrite<'s> {
     tx: RefCell<Transaction<'s>>,
-    shown: &'s str,
+    shown: &'s Shown,
 }
 
 impl PostgresStagingWrite<'_> {
@@ -923,7 +926,7 @@ impl PostgresStagingWrite<'_> {
 
 /// Create or migrate the schema under a transaction-scoped advisory lock keyed by its name,
 /// so two first commands of a team do not both create it; a newer schema is refused.
-fn migrate(client: &mut Client, schema: &str, shown: &str) -> Result<()> {
+fn migrate(client: &mut Client, schema: &str, shown: &Shown) -> Result<()> {
     let run = |client: &mut Client| -> Pg<std::result::Result<(), Error>> {
         let mut tx = client.transaction()?;
         tx.execute(
@@ -1066,7 +1069,7 @@ fn tls(root_cert: Option<&std::path::Path>) -> Result<tokio_postgres_rustls::Mak
 
 /// A failed connection, said plainly: a certificate agentctl does not trust, or one for
 /// another host, each with what to do; else the driver's or server's reason.
-fn cannot_connect(shown: &str, error: &postgres::Error) -> Error {
+fn cannot_connect(shown: &Shown, error: &postgres::Error) -> Error {
     use rustls::CertificateError::{NotValidForName, NotValidForNameContext, UnknownIssuer};
     let failed = format!("cannot connect to the store {shown}");
     match tls_error(error) {
@@ -1146,14 +1149,25 @@ fn reason(error: &postgres::Error) -> String {
     }
 }
 
+/// The store as errors name it: its URL without the password, and how long its locks are
+/// waited for (`--lock-timeout`), for the message when that ran out.
+#[derive(Clone)]
+struct Shown {
+    url: String,
+    lock_timeout: Duration,
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
 /// A failed statement, said plainly: a lock waited for too long, a lost server, or the error.
-fn failed(shown: &str, error: postgres::Error) -> Error {
+fn failed(shown: &Shown, error: postgres::Error) -> Error {
     match error.code() {
         Some(code) if *code == SqlState::LOCK_NOT_AVAILABLE => {
-            return Error::new(format!(
-                "the store {shown} is busy: another agentctl has been writing to it for longer than the lock timeout"
-            ))
-            .hint("try again when the other command has finished, or wait longer with --lock-timeout");
+            return super::busy(Some(shown), Some(shown.lock_timeout));
         }
         Some(code) if *code == SqlState::QUERY_CANCELED => {
             return Error::new(format!(

@@ -115,7 +115,9 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
             ))
             .hint("restore the store from a backup; it was left as it is"));
         }
-        Err(e) if super::is_busy(&e) => return Err(super::busy(Some(path), Some(busy_timeout))),
+        Err(e) if super::is_busy(&e) => {
+            return Err(super::busy(Some(&path.display()), Some(busy_timeout)));
+        }
         Err(e) => {
             return Err(Error::from(
                 anyhow::Error::from(e).context(format!("cannot read the store {shown}")),
@@ -138,7 +140,9 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
     }
 
     match switch_to_wal(&conn, busy_timeout) {
-        Err(e) if super::is_busy(&e) => return Err(super::busy(Some(path), Some(busy_timeout))),
+        Err(e) if super::is_busy(&e) => {
+            return Err(super::busy(Some(&path.display()), Some(busy_timeout)));
+        }
         other => other.with_context(|| format!("cannot switch the store {shown} to WAL mode"))?,
     }
     conn.pragma_update(None, "synchronous", "FULL")
@@ -148,7 +152,7 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
     if version < SCHEMA_VERSION {
         match migrate(&mut conn) {
             Err(e) if e.downcast_ref().is_some_and(super::is_busy) => {
-                return Err(super::busy(Some(path), Some(busy_timeout)));
+                return Err(super::busy(Some(&path.display()), Some(busy_timeout)));
             }
             other => other.with_context(|| format!("cannot migrate the store {shown}"))?,
         }

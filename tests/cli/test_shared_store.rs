@@ -307,6 +307,29 @@ fn a_new_schema_is_made_once_by_concurrent_first_users_and_teams_stay_apart() {
     envs[0].run(&["verify"]).success();
 }
 
+/// A publisher kept waiting for the agent's row longer than `--lock-timeout` gives up with
+/// the message SQLite's store gives, and records nothing.
+#[test]
+fn a_publisher_gives_up_after_the_lock_timeout_on_postgres() {
+    let Some(env) = TestEnv::on(StoreKind::Postgres) else {
+        return;
+    };
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish"]).success();
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    let mut holder = env.postgres_session().unwrap();
+    let mut lock = holder.transaction().unwrap();
+    lock.query("SELECT agent FROM heads WHERE agent = 'a' FOR UPDATE", &[])
+        .unwrap();
+    env.run(&["--lock-timeout", "700ms", "publish"])
+        .code(2)
+        .stderr_has("is busy: another agentctl has been writing to it for more than 700ms")
+        .stderr_has("--lock-timeout");
+    lock.rollback().unwrap();
+    assert_eq!(env.log_entries(&["a"]).len(), 1);
+    env.run(&["publish"]).success();
+}
+
 /// Publishers killed with SIGKILL at moments spread over their run (inside the transaction
 /// among them) leave no lock: the next publish, with a short lock timeout, proceeds.
 #[test]
