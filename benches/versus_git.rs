@@ -441,6 +441,14 @@ fn build(root: &Path, publishes: usize) -> Histories {
     }
 }
 
+fn run_agentctl(dir: &Path, args: &[&str]) {
+    let output = agentctl(dir, args).output().expect("agentctl runs");
+    assert!(
+        output.status.success(),
+        "agentctl {args:?} failed: {output:?}"
+    );
+}
+
 fn run_git(dir: &Path, args: &[&str]) {
     let output = git(dir, args).output().expect("git runs");
     assert!(output.status.success(), "git {args:?} failed: {output:?}");
@@ -622,8 +630,7 @@ fn compare(histories: &mut Histories, entries: usize) -> Vec<Row> {
     // Clean staging for the reverts, whichever version the last run published.
     std::fs::write(a.join(file), &clean).unwrap();
     std::fs::write(g.join(file), &clean).unwrap();
-    let status = agentctl(&a, &["publish", "-m", "Clean"]).output().unwrap();
-    assert!(status.status.success(), "{status:?}");
+    run_agentctl(&a, &["publish", "-m", "Clean"]);
     // Nothing to commit when the last run already committed the clean file.
     git(&g, &["commit", "-q", "-a", "-m", "Clean"])
         .output()
@@ -794,32 +801,14 @@ fn scaling(root: &Path) {
         let file = dir.join("agents/support-bot.yaml");
         let mut agent = Agent::new(scale, seed);
         let first = agent.yaml();
-        assert!(
-            agentctl(&dir, &["init", "."])
-                .output()
-                .unwrap()
-                .status
-                .success()
-        );
+        run_agentctl(&dir, &["init", "."]);
         std::fs::write(&file, &first).unwrap();
-        assert!(
-            agentctl(&dir, &["publish"])
-                .output()
-                .unwrap()
-                .status
-                .success()
-        );
+        run_agentctl(&dir, &["publish"]);
         // v2: a tool's description; staging then gets a line of the instructions.
         while agent.edit() != Edit::ToolDescription {}
         let second = agent.yaml();
         std::fs::write(&file, &second).unwrap();
-        assert!(
-            agentctl(&dir, &["publish"])
-                .output()
-                .unwrap()
-                .status
-                .success()
-        );
+        run_agentctl(&dir, &["publish"]);
         while agent.edit() != Edit::InstructionLine {}
         let staged = agent.yaml();
         std::fs::write(&file, &staged).unwrap();
@@ -832,13 +821,7 @@ fn scaling(root: &Path) {
         );
         std::fs::write(&file, &second).unwrap();
         // Production is `second` again (nothing to publish when the last run left it so).
-        assert!(
-            agentctl(&dir, &["publish", "-m", "Bench"])
-                .output()
-                .unwrap()
-                .status
-                .success()
-        );
+        run_agentctl(&dir, &["publish", "-m", "Bench"]);
         let revert = time(
             || agentctl(&dir, &["revert", "support-bot", "v2"]),
             |_| std::fs::write(&file, &second).unwrap(),
