@@ -25,7 +25,7 @@ use std::time::Duration;
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
-use crate::store::{Backup, DEFAULT_LOCK_TIMEOUT, Store, sha256_hex};
+use crate::store::{Backup, DEFAULT_LOCK_TIMEOUT, Location, Store, sha256_hex};
 use crate::ui::Ui;
 use crate::workspace::{Staging, Workspace};
 
@@ -50,33 +50,23 @@ impl Context<'_> {
         workspace.lock(self.lock_timeout())
     }
 
-    /// `--store`, else a non-empty `AGENTCTL_STORE`.
-    pub fn explicit_store(&self) -> Option<PathBuf> {
-        self.global.store.clone().or_else(|| {
-            std::env::var_os("AGENTCTL_STORE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        })
+    /// `--store`, else a non-empty `AGENTCTL_STORE`, parsed once into file or URL.
+    pub fn explicit_store(&self) -> Option<Location> {
+        self.global
+            .store
+            .clone()
+            .or_else(|| {
+                std::env::var_os("AGENTCTL_STORE")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+            .map(|store| Location::from_path(&store))
     }
 
-    /// The explicit store when it is a PostgreSQL URL (SPEC 11) rather than a file.
-    pub fn store_url(&self) -> Option<String> {
-        let store = self.explicit_store()?;
-        let store = store.to_str()?;
-        crate::store::is_url(store).then(|| store.to_owned())
-    }
-
-    /// The store as shown to people: a file's path, or a URL without its password.
-    pub fn store_shown(&self, workspace: &Workspace) -> String {
-        match self.store_url() {
-            Some(url) => crate::store::redact(&url),
-            None => self.store_path(workspace).display().to_string(),
-        }
-    }
-
-    pub fn store_path(&self, workspace: &Workspace) -> PathBuf {
+    /// The store this command uses: the explicit one, else the workspace's own file.
+    pub fn store_location(&self, workspace: &Workspace) -> Location {
         self.explicit_store()
-            .unwrap_or_else(|| workspace.default_store())
+            .unwrap_or_else(|| Location::File(workspace.default_store()))
     }
 
     /// Open the store to read it. The workspace's own store is made by `init`, so its absence
@@ -84,34 +74,32 @@ impl Context<'_> {
     /// yet is read as an empty history, with a warning, and not created: a typo must not
     /// leave files behind, and CI's first `diff` before any publish must still work.
     pub fn open_store(&self, workspace: &Workspace) -> Result<Store> {
-        if let Some(url) = self.store_url() {
-            return Store::connect(&url, self.lock_timeout());
+        let explicit = self.explicit_store().is_some();
+        match self.store_location(workspace) {
+            Location::File(path) if !path.exists() => {
+                if !explicit {
+                    return Err(missing_workspace_store(workspace, &path));
+                }
+                self.ui.warn(&format!(
+                    "the store {} does not exist yet; reading it as an empty history (the first publish creates it)",
+                    path.display()
+                ));
+                Store::empty()
+            }
+            location => Store::at(&location, self.lock_timeout()),
         }
-        let path = self.store_path(workspace);
-        if path.exists() {
-            return Store::open(&path, self.lock_timeout());
-        }
-        if self.explicit_store().is_none() {
-            return Err(missing_workspace_store(workspace, &path));
-        }
-        self.ui.warn(&format!(
-            "the store {} does not exist yet; reading it as an empty history (the first publish creates it)",
-            path.display()
-        ));
-        Store::empty()
     }
 
     /// Open the store to publish to it: a `--store` file that does not exist yet is created
     /// (a CI cache's first run).
     pub fn open_store_for_writing(&self, workspace: &Workspace) -> Result<Store> {
-        if let Some(url) = self.store_url() {
-            return Store::connect(&url, self.lock_timeout());
+        let explicit = self.explicit_store().is_some();
+        match self.store_location(workspace) {
+            Location::File(path) if !explicit && !path.exists() => {
+                Err(missing_workspace_store(workspace, &path))
+            }
+            location => Store::at(&location, self.lock_timeout()),
         }
-        let path = self.store_path(workspace);
-        if self.explicit_store().is_none() && !path.exists() {
-            return Err(missing_workspace_store(workspace, &path));
-        }
-        Store::open(&path, self.lock_timeout())
     }
 }
 

@@ -233,19 +233,7 @@ fn unchanged(agent: &str, head: Option<&Entry>, author: &str) -> json::PublishRe
 
 /// `--expect REF`: production must still be what the caller last saw.
 fn check_expectation(agent: &str, head: Option<&Entry>, expected: &str) -> Result<()> {
-    let matches = match head {
-        None => false,
-        Some(head) => match expected {
-            "production" | "prod" => true,
-            _ if expected.starts_with('v') => expected[1..].parse() == Ok(head.version),
-            _ => {
-                expected.len() >= 4
-                    && head
-                        .change_track_id
-                        .starts_with(&expected.to_ascii_lowercase())
-            }
-        },
-    };
+    let matches = head.is_some_and(|head| crate::store::names_head(expected, head));
     if matches {
         return Ok(());
     }

@@ -4,6 +4,7 @@ use crate::edit;
 use crate::error::{EXIT_FOUND, Error, Result};
 use crate::merge::{self, Merge};
 use crate::render::{self, Style, json};
+use crate::store::require_publish;
 use crate::store::{Entry, Store};
 use crate::survey;
 
@@ -163,12 +164,11 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
 }
 
 fn reverted_entry(store: &Store, args: &Args) -> Result<Entry> {
-    if args.reference == "staging" {
-        return Err(
-            Error::new("staging is not a publish; only publishes can be reverted")
-                .hint(format!("`agentctl log {}` lists them", args.agent)),
-        );
-    }
+    require_publish(
+        &args.reference,
+        "only publishes can be reverted",
+        format!("`agentctl log {}` lists them", args.agent),
+    )?;
     store.resolve(&args.agent, &args.reference)
 }
 
