@@ -65,6 +65,28 @@ pub(super) const MIGRATIONS: &[&str] = &[
         ADD COLUMN frame BIGINT REFERENCES snapshot_frames (id),
         ADD COLUMN base TEXT REFERENCES snapshots (hash);
 "#,
+    // 3: history is append-only, as SQLite's triggers make it: an UPDATE or DELETE of an
+    // entry, a snapshot (or its frame) or a recorded change is refused. (Dropped first: a
+    // store rolled back to an older version number re-runs this.)
+    r#"
+    CREATE OR REPLACE FUNCTION agentctl_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation';
+    END
+    $$;
+    DROP TRIGGER IF EXISTS history_append_only ON history;
+    CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE ON history
+        FOR EACH ROW EXECUTE FUNCTION agentctl_append_only('publish history is append-only');
+    DROP TRIGGER IF EXISTS snapshots_append_only ON snapshots;
+    CREATE TRIGGER snapshots_append_only BEFORE UPDATE OR DELETE ON snapshots
+        FOR EACH ROW EXECUTE FUNCTION agentctl_append_only('snapshots are append-only');
+    DROP TRIGGER IF EXISTS snapshot_frames_append_only ON snapshot_frames;
+    CREATE TRIGGER snapshot_frames_append_only BEFORE UPDATE OR DELETE ON snapshot_frames
+        FOR EACH ROW EXECUTE FUNCTION agentctl_append_only('snapshots are append-only');
+    DROP TRIGGER IF EXISTS changes_append_only ON changes;
+    CREATE TRIGGER changes_append_only BEFORE UPDATE OR DELETE ON changes
+        FOR EACH ROW EXECUTE FUNCTION agentctl_append_only('recorded changes are append-only');
+"#,
 ];
 
 pub(super) const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
