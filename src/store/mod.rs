@@ -39,7 +39,6 @@ use sqlite::{Sqlite, SqlitePublishing, SqliteStagingWrite};
 pub use chain::{change_track_id, sha256_hex, short, snapshot_hash};
 pub use location::{Location, redact};
 pub use sqlite::{APPLICATION_ID, BACKUPS_KEPT, Backup, SCHEMA_VERSION};
-pub(crate) use sqlite::{is_busy, is_damage, write_failed};
 pub use verify::{Problem, ProblemKind, Report};
 
 /// How long a writer waits for another one before giving up.

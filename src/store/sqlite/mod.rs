@@ -98,3 +98,22 @@ pub(crate) fn write_failed(error: rusqlite::Error, what: &str) -> Error {
         Error::from(anyhow::Error::from(error).context(format!("cannot write {what} to the store")))
     }
 }
+
+/// What a SQLite error means to the user: decided here, beside the store that raises it, so
+/// the error module knows nothing of SQLite.
+impl From<rusqlite::Error> for Error {
+    fn from(error: rusqlite::Error) -> Error {
+        if is_busy(&error) {
+            return busy(None, None);
+        }
+        if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            return write_failed(error, "data");
+        }
+        if is_damage(&error) {
+            return Error::new(format!("the store is damaged: {error}")).hint(
+                "restore the store from a backup; `agentctl verify` lists what no longer reads",
+            );
+        }
+        Error::from(anyhow::Error::from(error).context("store query failed"))
+    }
+}
