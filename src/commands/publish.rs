@@ -1,4 +1,4 @@
-use super::{Context, now};
+use super::Context;
 use crate::agent::Config;
 use crate::change::{self, Summary};
 use crate::error::{EXIT_ERROR, Error, Result};
@@ -110,7 +110,7 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     let mut results = Vec::new();
     let publishing = store.publishing(args.dry_run)?;
     // Taken once the write lock is held, so that publish times follow history order.
-    let published_at = now();
+    let published_at = ctx.now_recorded()?;
     for (agent, config) in &ready {
         let head = publishing.head(agent)?;
         if let Some(expected) = &args.expect {

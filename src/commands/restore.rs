@@ -1,8 +1,9 @@
-use super::{Context, Overwrite, overwrite_staging};
+use super::Context;
 use crate::agent::Config;
 use crate::change;
 use crate::edit;
 use crate::error::Result;
+use crate::overwrite::{Overwrite, overwrite_staging};
 use crate::render::{self, Style, json};
 use crate::store::require_publish;
 use crate::survey;
@@ -80,6 +81,7 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
                 previous: previous.as_deref(),
                 new: text.as_bytes(),
                 pending_revert: None,
+                created_at: ctx.now_recorded()?,
             },
         )?;
     }

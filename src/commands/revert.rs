@@ -1,8 +1,9 @@
-use super::{Context, Overwrite, overwrite_staging};
+use super::Context;
 use crate::change::{self, Change};
 use crate::edit;
 use crate::error::{EXIT_FOUND, Error, Result};
 use crate::merge::{self, Merge};
+use crate::overwrite::{Overwrite, overwrite_staging};
 use crate::render::{self, Style, json};
 use crate::store::require_publish;
 use crate::store::{Entry, Store};
@@ -94,6 +95,7 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
                 previous: Some(&bytes),
                 new: rewrite.text.as_bytes(),
                 pending_revert: Some(&reverted.change_track_id),
+                created_at: ctx.now_recorded()?,
             },
         )?;
         written = true;

@@ -69,7 +69,7 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
         Style::text(ctx.ui, args.show_secrets, args.unified)
     };
     let config = args.config.then_some(snapshot);
-    let text = render::show_text(&entry, &changes, config, style, jiff::Timestamp::now());
+    let text = render::show_text(&entry, &changes, config, style, ctx.now()?);
     ctx.ui.page(&text)?;
     Ok(0)
 }
