@@ -11,7 +11,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::{COLUMNS, Entry, Sqlite, change_track_id, decode_entry, entry_from_row, sha256_hex};
+use super::sqlite::{Sqlite, entry_from_row};
+use super::{COLUMNS, Entry, change_track_id, decode_entry, sha256_hex};
 use crate::agent::canonical_json;
 use crate::error::Result;
 
@@ -313,7 +314,7 @@ mod tests {
     use super::*;
     use crate::store::DEFAULT_LOCK_TIMEOUT;
     use crate::store::Store;
-    use crate::store::tests::publish;
+    use crate::store::sqlite::history::tests::publish;
 
     fn damage(store: &Store, sql: &str) {
         store
