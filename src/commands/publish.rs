@@ -147,7 +147,7 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
                 git_commit: git_commit.as_deref(),
             },
         )?;
-        results.push(published(entry));
+        results.push(published(entry, args.dry_run));
     }
     publishing.commit()?;
 
@@ -173,12 +173,14 @@ fn report(ctx: &Context, results: &[json::PublishResult], dry_run: bool) {
     let mut unchanged = Vec::new();
     for result in results {
         match (&result.version, &result.change_track_id) {
-            (Some(version), Some(id)) if result.has_changes => ctx.ui.status(
+            (Some(version), id) if result.has_changes => ctx.ui.status(
                 verb,
                 &format!(
-                    "{} v{version} ({}): {}",
+                    "{} v{version}{}: {}",
                     result.agent,
-                    short(id),
+                    id.as_deref()
+                        .map(|id| format!(" ({})", short(id)))
+                        .unwrap_or_default(),
                     result.message.as_deref().unwrap_or_default()
                 ),
             ),
@@ -205,14 +207,16 @@ fn report(ctx: &Context, results: &[json::PublishResult], dry_run: bool) {
     }
 }
 
-fn published(entry: Entry) -> json::PublishResult {
+/// A dry run shows no id and no time: the id covers the publish time, so the real publish gets
+/// another one (issue 14, item 4).
+fn published(entry: Entry, dry_run: bool) -> json::PublishResult {
     json::PublishResult {
         agent: entry.agent,
         has_changes: true,
         version: Some(entry.version),
-        change_track_id: Some(entry.change_track_id),
+        change_track_id: (!dry_run).then_some(entry.change_track_id),
         author: entry.author,
-        published_at: Some(entry.published_at),
+        published_at: (!dry_run).then_some(entry.published_at),
         message: Some(entry.message),
         summary: entry.summary,
     }

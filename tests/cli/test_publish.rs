@@ -459,7 +459,7 @@ fn dry_run_reports_but_records_nothing(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
 
     let run = env.run(&["publish", "--dry-run"]);
-    run.success().stderr_has("a v1");
+    run.success().stderr_has("Would publish a v1: Create a");
     assert_eq!(env.history_len(None), 0);
 
     let run = env.run(&["publish", "--dry-run", "--json"]);
@@ -479,6 +479,13 @@ fn dry_run_reports_but_records_nothing(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.7));
     let json = env.publish_json(&["--dry-run", "a"]);
     assert_eq!(only_result(&json)["version"], 2, "{json:#}");
+    // No id and no time: the real publish's id covers its own publish time (issue 14, item 4).
+    assert_eq!(
+        only_result(&json)["change_track_id"],
+        Value::Null,
+        "{json:#}"
+    );
+    assert_eq!(only_result(&json)["published_at"], Value::Null, "{json:#}");
     assert_eq!(env.history_len(Some("a")), 1);
     // And the real publish afterwards gets that same version.
     let json = env.publish_json(&["a"]);
