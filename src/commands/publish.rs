@@ -75,7 +75,7 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     };
 
     // Validate everything before writing anything.
-    let mut ready: Vec<(String, Config)> = Vec::new();
+    let mut ready: Vec<(String, Config, Option<String>)> = Vec::new();
     let mut invalid = 0;
     for agent in agents {
         match (agent.state, agent.config) {
@@ -90,7 +90,13 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
                 );
                 invalid += 1;
             }
-            (_, Some(config)) => ready.push((agent.agent, config)),
+            (_, Some(config)) => {
+                let git_commit = agent
+                    .staging
+                    .as_ref()
+                    .and_then(|staging| git::commit_of(&workspace.root, &staging.path));
+                ready.push((agent.agent, config, git_commit));
+            }
             (state, None) => {
                 return Err(Error::new(format!(
                     "{} is {} but its staging file could not be read",
@@ -106,12 +112,11 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     }
 
     let author = author(ctx, &workspace, args.author.as_deref());
-    let git_commit = git::head_commit(&workspace.root);
     let mut results = Vec::new();
     let publishing = store.publishing(args.dry_run)?;
     // Taken once the write lock is held, so that publish times follow history order.
     let published_at = ctx.now_recorded()?;
-    for (agent, config) in &ready {
+    for (agent, config, git_commit) in &ready {
         let head = publishing.head(agent)?;
         if let Some(expected) = &args.expect {
             check_expectation(agent, head.as_ref(), expected)?;

@@ -427,7 +427,7 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
         fields.push(("Reverts:   ", crate::store::short(reverted).to_owned()));
     }
     if let Some(commit) = &entry.git_commit {
-        fields.push(("Commit:    ", crate::store::short(commit).to_owned()));
+        fields.push(("Commit:    ", short_commit(commit)));
     }
     for (label, value) in fields {
         out.push_str(&wrapped(label, &value, style.width));
@@ -527,7 +527,7 @@ fn entry_markdown(entry: &Entry, now: jiff::Timestamp) -> String {
     if let Some(commit) = &entry.git_commit {
         out.push_str(&format!(
             "- Commit: {}\n",
-            markdown::code(crate::store::short(commit))
+            markdown::code(&short_commit(commit))
         ));
     }
     out.push('\n');
@@ -683,4 +683,12 @@ mod tests {
     fn an_emptied_string_is_shown_as_empty_quotes() {
         assert_eq!(value_text(&json!("")), "\"\"");
     }
+}
+
+/// A recorded git commit, short, with `-dirty` when the agent file was not committed as
+/// published.
+fn short_commit(recorded: &str) -> String {
+    let (commit, dirty) = crate::git::split_commit(recorded);
+    let dirty = if dirty { crate::git::DIRTY } else { "" };
+    format!("{}{dirty}", crate::store::short(commit))
 }
