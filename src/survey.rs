@@ -10,8 +10,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::agent::Config;
+use crate::agent::{sha256_hex, snapshot_hash};
 use crate::error::{Error, Result};
-use crate::store::{Entry, Store, sha256_hex, snapshot_hash};
+use crate::store::{Entry, Store};
 use crate::workspace::{STATE_DIR, Staging, Workspace, validate_id};
 
 #[derive(Debug)]

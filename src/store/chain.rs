@@ -1,31 +1,13 @@
 //! The hash chain: how an entry's id follows from its parent's id and its content, and how a
 //! snapshot is named by its content. `verify` recomputes exactly these.
 
-use sha2::{Digest, Sha256};
-
 use super::Entry;
-use crate::agent::{Config, canonical_config, canonical_json};
+use crate::agent::{canonical_json, sha256_hex};
 
 /// The first 8 hex digits of an id, as shown to people.
 pub fn short(id: &str) -> &str {
     // `get` rather than slicing: an id edited into something odd must not panic.
     id.get(..8).unwrap_or(id)
-}
-
-/// The hash a snapshot of `config` is stored under: SHA-256 of its canonical JSON. Two
-/// configurations are equal exactly when their hashes are.
-pub fn snapshot_hash(config: &Config) -> String {
-    sha256_hex(canonical_config(config).as_bytes())
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest.iter() {
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
-    }
-    hex
 }
 
 /// SHA-256 over the parent's id and the entry's content: changing any stored field of any

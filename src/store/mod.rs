@@ -24,7 +24,7 @@ use std::time::Duration;
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::agent::Config;
+use crate::agent::{Config, snapshot_hash};
 use crate::change::Path as ConfigPath;
 use crate::change::{Change, Summary};
 use crate::error::{Error, Result};
@@ -36,7 +36,7 @@ use reference::{check_reference, is_version};
 pub use reference::{names_head, require_publish};
 use sqlite::{Sqlite, SqlitePublishing, SqliteStagingWrite};
 
-pub use chain::{change_track_id, sha256_hex, short, snapshot_hash};
+pub use chain::{change_track_id, short};
 pub use location::{Location, redact};
 pub use sqlite::{APPLICATION_ID, BACKUPS_KEPT, Backup, SCHEMA_VERSION};
 pub use verify::{Problem, ProblemKind, Report};
