@@ -92,6 +92,20 @@ pub fn item_identity(item: &Value) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// Whether the list under the top-level key `key` is matched item by item by identity rather
+/// than aligned by position: it is one of the keyed lists, and in every version given each item
+/// has an identity and no identity repeats. Diff and revert both ask this one question, so they
+/// can never disagree on how a list is matched.
+pub fn is_keyed_list(key: &str, versions: &[&[Value]]) -> bool {
+    KEYED_LISTS.contains(&key)
+        && versions.iter().all(|items| {
+            let mut seen = std::collections::HashSet::new();
+            items
+                .iter()
+                .all(|item| item_identity(item).is_some_and(|id| seen.insert(id)))
+        })
+}
+
 /// Why a document was refused, and where (1-based; `None` when the problem has no position,
 /// such as a second document or an empty file).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -948,6 +962,26 @@ fn into_text(bytes: Vec<u8>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_is_keyed_only_when_every_version_names_each_item_once() {
+        let named = [
+            serde_json::json!({"name": "a"}),
+            serde_json::json!({"id": "b"}),
+        ];
+        let repeated = [
+            serde_json::json!({"name": "a"}),
+            serde_json::json!({"id": "a"}),
+        ];
+        let unnamed = [
+            serde_json::json!({"name": "a"}),
+            serde_json::json!({"kind": "b"}),
+        ];
+        assert!(is_keyed_list("tools", &[&named, &named]));
+        assert!(!is_keyed_list("tools", &[&named, &repeated]));
+        assert!(!is_keyed_list("guardrails", &[&unnamed]));
+        assert!(!is_keyed_list("plugins", &[&named]));
+    }
 
     #[test]
     fn canonical_json_sorts_keys_and_writes_as_serde_json_does() {
