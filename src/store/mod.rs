@@ -16,12 +16,12 @@ mod postgres;
 mod reference;
 mod snapshots;
 mod sqlite;
+mod summary;
 mod verify;
 
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Context;
 use serde_json::Value;
 
 use crate::agent::{Config, snapshot_hash};
@@ -138,11 +138,11 @@ pub(crate) type RawEntry = (Entry, String);
 
 /// A row's entry with its summary decoded: the same on both stores.
 pub(crate) fn decode_entry((entry, summary): RawEntry) -> Result<Entry> {
-    let summary = serde_json::from_str(&summary).with_context(|| {
-        format!(
-            "the summary of {} v{} in the store is damaged",
+    let summary = summary::decode(&summary).map_err(|why| {
+        Error::new(format!(
+            "the summary of {} v{} in the store is damaged: {why}",
             entry.agent, entry.version
-        )
+        ))
     })?;
     Ok(Entry { summary, ..entry })
 }
