@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+use sha2::{Digest, Sha256};
 
 mod prescan;
 
@@ -908,6 +909,22 @@ pub fn canonical_json(value: &Value) -> String {
     let mut out = Vec::new();
     write_canonical(value, &mut out);
     into_text(out)
+}
+
+/// The hash a snapshot of `config` is stored under: SHA-256 of its canonical JSON. Two
+/// configurations are equal exactly when their hashes are.
+pub fn snapshot_hash(config: &Config) -> String {
+    sha256_hex(canonical_config(config).as_bytes())
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
+    }
+    hex
 }
 
 /// [`canonical_json`] of a whole configuration, without copying it into a [`Value`].

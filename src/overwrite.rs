@@ -1,8 +1,9 @@
 //! Overwriting a staging file so that nothing is lost whenever the process dies (`revert`,
 //! `restore`): backup first, then an atomic write, then the pending revert.
 
+use crate::agent::sha256_hex;
 use crate::error::Result;
-use crate::store::{Backup, Store, sha256_hex};
+use crate::store::{Backup, Store};
 use crate::workspace::{Staging, Workspace};
 
 /// A staging file about to be overwritten by `revert` or `restore`.

@@ -16,15 +16,15 @@ mod postgres;
 mod reference;
 mod snapshots;
 mod sqlite;
+mod summary;
 mod verify;
 
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Context;
 use serde_json::Value;
 
-use crate::agent::Config;
+use crate::agent::{Config, snapshot_hash};
 use crate::change::Path as ConfigPath;
 use crate::change::{Change, Summary};
 use crate::error::{Error, Result};
@@ -36,7 +36,7 @@ use reference::{check_reference, is_version};
 pub use reference::{names_head, require_publish};
 use sqlite::{Sqlite, SqlitePublishing, SqliteStagingWrite};
 
-pub use chain::{change_track_id, sha256_hex, short, snapshot_hash};
+pub use chain::{change_track_id, short};
 pub use location::{Location, redact};
 pub use sqlite::{APPLICATION_ID, BACKUPS_KEPT, Backup, SCHEMA_VERSION};
 pub use verify::{Problem, ProblemKind, Report};
@@ -138,11 +138,11 @@ pub(crate) type RawEntry = (Entry, String);
 
 /// A row's entry with its summary decoded: the same on both stores.
 pub(crate) fn decode_entry((entry, summary): RawEntry) -> Result<Entry> {
-    let summary = serde_json::from_str(&summary).with_context(|| {
-        format!(
-            "the summary of {} v{} in the store is damaged",
+    let summary = summary::decode(&summary).map_err(|why| {
+        Error::new(format!(
+            "the summary of {} v{} in the store is damaged: {why}",
             entry.agent, entry.version
-        )
+        ))
     })?;
     Ok(Entry { summary, ..entry })
 }

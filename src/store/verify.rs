@@ -12,8 +12,9 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::sqlite::{Sqlite, entry_from_row};
-use super::{COLUMNS, Entry, change_track_id, decode_entry, sha256_hex};
+use super::{COLUMNS, Entry, change_track_id, decode_entry};
 use crate::agent::canonical_json;
+use crate::agent::sha256_hex;
 use crate::error::Result;
 
 /// What kind of damage a [`Problem`] is; the names are part of the JSON contract.

@@ -787,7 +787,7 @@ fn status_remembers_the_files_it_parsed_and_notices_every_edit(env: TestEnv) {
     let file = env.write_agent("a", BASE);
     publish(&env, "a");
     assert_eq!(status_of(&env, "a")["state"], "clean");
-    let digest = agentctl::store::sha256_hex(&std::fs::read(&file).unwrap());
+    let digest = agentctl::agent::sha256_hex(&std::fs::read(&file).unwrap());
     let index = staging_index(&env);
     assert!(index.starts_with("agentctl staging index "), "{index}");
     assert!(index.contains(&format!("\na {digest} ")), "{index}");

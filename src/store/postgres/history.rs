@@ -71,7 +71,7 @@ impl PostgresPublishing<'_> {
             },
         };
         let frame = snapshots::encode(&chains, self.recent, &content, base.as_deref())?;
-        let summary = serde_json::to_string(&entry.summary)
+        let summary = crate::store::summary::encode(&entry.summary)
             .map_err(|e| Error::new(format!("cannot encode the summary: {e}")))?;
         let version = entry.version as i64;
         // The recorded changes go as parallel arrays, one element per path.

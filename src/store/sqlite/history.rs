@@ -155,7 +155,8 @@ impl SqlitePublishing<'_> {
             &serde_json::to_string(new.config).context("cannot encode the snapshot")?,
             base.as_deref(),
         )?;
-        let summary = serde_json::to_string(&entry.summary).context("cannot encode the summary")?;
+        let summary =
+            crate::store::summary::encode(&entry.summary).context("cannot encode the summary")?;
         self.tx
             .prepare_cached(
                 "INSERT INTO history (agent, version, change_track_id, parent, author,
