@@ -556,6 +556,14 @@ pub fn entry_oneline(entry: &Entry, with_agent: bool, style: Style) -> String {
     )
 }
 
+/// A recorded git commit, short, with `-dirty` when the agent file was not committed as
+/// published.
+fn short_commit(recorded: &str) -> String {
+    let (commit, dirty) = crate::git::split_commit(recorded);
+    let dirty = if dirty { crate::git::DIRTY } else { "" };
+    format!("{}{dirty}", crate::store::short(commit))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -683,12 +691,4 @@ mod tests {
     fn an_emptied_string_is_shown_as_empty_quotes() {
         assert_eq!(value_text(&json!("")), "\"\"");
     }
-}
-
-/// A recorded git commit, short, with `-dirty` when the agent file was not committed as
-/// published.
-fn short_commit(recorded: &str) -> String {
-    let (commit, dirty) = crate::git::split_commit(recorded);
-    let dirty = if dirty { crate::git::DIRTY } else { "" };
-    format!("{}{dirty}", crate::store::short(commit))
 }
