@@ -90,6 +90,32 @@ pub enum Command {
     Store(commands::store::Args),
 }
 
+impl Command {
+    /// Whether the command was asked for JSON (`--json`, `--format json`): then every exit
+    /// path prints one JSON document on stdout, errors included.
+    pub fn wants_json(&self) -> bool {
+        match self {
+            Command::Status(a) => a.json,
+            Command::Validate(a) => a.json,
+            Command::Diff(a) => a.json || a.format == commands::diff::Format::Json,
+            Command::Publish(a) => a.json,
+            Command::Log(a) => a.json,
+            Command::Blame(a) => a.json,
+            Command::Show(a) => a.json || a.format == commands::diff::Format::Json,
+            Command::RevertPreview(a) | Command::Revert(a) => a.json,
+            Command::Restore(a) => a.json,
+            Command::Undo(a) => a.json,
+            Command::Verify(a) => a.json,
+            Command::Init(_)
+            | Command::New(_)
+            | Command::Export(_)
+            | Command::Schema(_)
+            | Command::Completions(_)
+            | Command::Store(_) => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;

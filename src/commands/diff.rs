@@ -83,6 +83,14 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
         }
     }
     if invalid > 0 {
+        if args.json || args.format == Format::Json {
+            let error = Error::new(format!(
+                "{} not valid; nothing was compared",
+                super::agents_count(invalid)
+            ))
+            .hint("`agentctl validate` shows each error with its file:line:column");
+            ctx.ui.json(&error.body(u16::from(EXIT_ERROR)))?;
+        }
         return Ok(EXIT_ERROR);
     }
 

@@ -73,3 +73,11 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         Command::Store(args) => store::cmd_store(&ctx, args),
     }
 }
+
+/// "1 agent is", "3 agents are": for messages about several agents.
+pub(crate) fn agents_count(n: usize) -> String {
+    match n {
+        1 => "1 agent is".to_owned(),
+        n => format!("{n} agents are"),
+    }
+}

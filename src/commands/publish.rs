@@ -108,6 +108,14 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     }
     if invalid > 0 {
         ctx.ui.note("Nothing was published.");
+        if args.json {
+            let error = Error::new(format!(
+                "{} not valid; nothing was published",
+                super::agents_count(invalid)
+            ))
+            .hint("`agentctl validate` shows each error with its file:line:column");
+            ctx.ui.json(&error.body(u16::from(EXIT_ERROR)))?;
+        }
         return Ok(EXIT_ERROR);
     }
 

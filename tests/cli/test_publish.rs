@@ -41,6 +41,7 @@ on_both_stores!(
     empty_message_or_author_is_refused,
     nothing_to_publish_is_said_on_stderr_with_json_too,
     dry_run_does_not_touch_the_store,
+    every_failure_under_json_prints_one_json_error_on_stdout,
     a_multi_line_message_keeps_oneline_to_one_line,
     floats_round_trip_through_the_store_exactly,
     author_falls_back_to_git_user_in_a_git_workspace,
@@ -558,12 +559,7 @@ fn expect_mismatch_refuses_and_publishes_nothing(env: TestEnv) {
         .stderr_has("v2");
     assert_eq!(env.history_len(None), before);
     let run = env.run(&["publish", "a", "--expect", "v1", "--json"]);
-    run.code(2);
-    assert!(
-        run.stdout.trim().is_empty(),
-        "no JSON on error:\n{}",
-        run.show()
-    );
+    run.code(2).no_output_but_a_json_error(true);
     assert_eq!(env.history_len(None), before);
 
     // An agent never published cannot match an expectation.
@@ -958,4 +954,51 @@ fn agentctl_now_pins_the_clock() {
         env.store_state() == before,
         "a bad clock recorded something"
     );
+}
+
+/// Issue 14, item 6 (and its class): a `--json` command that fails still prints one JSON
+/// document on stdout, `{"error": {"code", "message", "hint"?}}`.
+fn every_failure_under_json_prints_one_json_error_on_stdout(env: TestEnv) {
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.publish_json(&[]);
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    let error = |args: &[&str]| {
+        let run = env.run(args);
+        run.code(2);
+        let json = run.json();
+        assert_eq!(json["error"]["code"], 2, "{}", run.show());
+        assert!(json["error"]["message"].is_string(), "{}", run.show());
+        json
+    };
+    let json = error(&["publish", "a", "--expect", "v9", "--json"]);
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not `v9`"),
+        "{json}"
+    );
+    assert!(json["error"]["hint"].is_string(), "{json}");
+    for args in [
+        &["diff", "ghost", "--json"][..],
+        &["diff", "--from", "v9", "--format", "json"],
+        &["log", "ghost", "--json"],
+        &["show", "a", "v9", "--json"],
+        &["blame", "ghost", "--json"],
+        &["revert", "a", "v9", "--json"],
+        &["restore", "a", "v9", "--json"],
+    ] {
+        error(args);
+    }
+    // An invalid file: the errors on stderr, one JSON document on stdout.
+    env.write_agent("a", "name: [unclosed\n");
+    let json = error(&["publish", "--json"]);
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 agent is not valid"),
+        "{json}"
+    );
+    error(&["diff", "--json"]);
 }
