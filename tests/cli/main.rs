@@ -19,6 +19,7 @@ mod test_publish;
 mod test_restore_undo;
 mod test_revert;
 mod test_review;
+mod test_secrets;
 mod test_shared_store;
 mod test_status_validate;
 mod test_store_faults;
