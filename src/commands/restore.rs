@@ -12,6 +12,8 @@ use crate::survey;
 /// change; `agentctl undo` puts the previous file back.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// The agent whose staging file to restore: its id, the name of agents/<AGENT>.yaml
+    #[arg(value_name = "AGENT")]
     pub agent: String,
 
     /// The publish to restore: production, vN or a change_track_id prefix
@@ -22,7 +24,8 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Show values of keys that look like secrets (api_key, token, …) instead of ********
+    /// Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords
+    /// inside values) instead of ********
     #[arg(long)]
     pub show_secrets: bool,
 

@@ -484,6 +484,7 @@ pub fn show_text(
     changes: &[Change],
     config: Option<crate::agent::Config>,
     style: Style,
+    stat: bool,
     now: jiff::Timestamp,
 ) -> String {
     let markdown = style.layout == Layout::Markdown;
@@ -499,7 +500,11 @@ pub fn show_text(
             version => format!("v{}", version - 1),
         };
         let after = format!("v{}", entry.version);
-        out.push_str(&changes_text(changes, style, (&before, &after)));
+        if stat {
+            out.push_str(&stat_text(changes, style));
+        } else {
+            out.push_str(&changes_text(changes, style, (&before, &after)));
+        }
     }
     if let Some(config) = config {
         let config = Value::Object(config);

@@ -9,6 +9,7 @@ mod test_corpus;
 mod test_diff;
 mod test_fuzz;
 mod test_generated;
+mod test_help;
 mod test_init;
 mod test_kill;
 mod test_log_show;
