@@ -167,10 +167,7 @@ impl Out {
     /// A hunk of a line diff: `@@ -old +new @@`, then unchanged lines, and each edit's removed
     /// lines above its added ones.
     fn hunk(&mut self, hunk: &Hunk) {
-        let header = format!(
-            "@@ -{},{} +{},{} @@",
-            hunk.old_start, hunk.old_len, hunk.new_start, hunk.new_len
-        );
+        let header = hunk.header();
         self.lines(VALUE_INDENT, &[Span::new(header, Some(Tone::Dim))]);
         for block in &hunk.blocks {
             match block {
