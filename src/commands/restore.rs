@@ -96,11 +96,20 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
         })?;
     } else if current.is_some() && !applied.is_empty() {
         let style = Style::text(ctx.ui, args.show_secrets, args.unified);
-        ctx.ui.page(&render::changes_text(
+        // Headed like revert's report: which agent, and which publish staging goes back to.
+        let mut text = format!(
+            "{}: restore v{} ({}) \"{}\"\n",
+            entry.agent,
+            entry.version,
+            entry.short_id(),
+            render::clean(entry.message.lines().next().unwrap_or_default())
+        );
+        text.push_str(&render::changes_text(
             &applied,
             style,
             ("Staging was", &format!("v{}", entry.version)),
-        ))?;
+        ));
+        ctx.ui.page(&text)?;
     }
     let agent = &args.agent;
     if unchanged {
