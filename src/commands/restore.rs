@@ -87,6 +87,8 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
                 created_at: ctx.now_recorded()?,
             },
         )?;
+    } else {
+        end_pending_revert(&mut store, &args.agent)?;
     }
 
     if args.json {
@@ -129,4 +131,15 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
         ));
     }
     Ok(0)
+}
+
+/// SPEC 6: a restore ends the "came from a revert" state even when it writes nothing, so the
+/// next publish is not recorded as the revert. (A restore that writes does so in
+/// `overwrite_staging`.)
+fn end_pending_revert(store: &mut crate::store::Store, agent: &str) -> Result<()> {
+    let tx = store.staging_write()?;
+    if tx.pending_revert(agent)?.is_some() {
+        tx.set_pending_revert(agent, None)?;
+    }
+    tx.commit()
 }

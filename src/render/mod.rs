@@ -439,7 +439,7 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
         fields.push(("Reverts:   ", crate::store::short(reverted).to_owned()));
     }
     if let Some(commit) = &entry.git_commit {
-        fields.push(("Commit:    ", crate::store::short(commit).to_owned()));
+        fields.push(("Commit:    ", short_commit(commit)));
     }
     for (label, value) in fields {
         out.push_str(&wrapped(label, &value, style.width));
@@ -554,7 +554,7 @@ fn entry_markdown(entry: &Entry) -> String {
     if let Some(commit) = &entry.git_commit {
         out.push_str(&format!(
             "- Commit: {}\n",
-            markdown::code(crate::store::short(commit))
+            markdown::code(&short_commit(commit))
         ));
     }
     out.push('\n');
@@ -581,6 +581,14 @@ pub fn entry_oneline(entry: &Entry, with_agent: bool, style: Style) -> String {
         style.paint(&format!("v{}", entry.version), Tone::Changed),
         clean(entry.message.lines().next().unwrap_or_default())
     )
+}
+
+/// A recorded git commit, short, with `-dirty` when the agent file was not committed as
+/// published.
+fn short_commit(recorded: &str) -> String {
+    let (commit, dirty) = crate::git::split_commit(recorded);
+    let dirty = if dirty { crate::git::DIRTY } else { "" };
+    format!("{}{dirty}", crate::store::short(commit))
 }
 
 #[cfg(test)]
