@@ -12,7 +12,7 @@
 //!   is false exactly when `problems` is not empty (exit 1). `agent` and `version` are null for
 //!   damage that belongs to no entry; `kind` is one of `corrupt`, `snapshot_hash`,
 //!   `snapshot_unreadable`, `snapshot_missing`, `change_track_id`, `parent`, `version_gap`,
-//!   `summary`, `reverts`.
+//!   `summary`, `reverts`, `recorded_changes`.
 
 use serde::Serialize;
 use serde_json::Value;

@@ -167,7 +167,7 @@ fn encode_kept(text: Option<String>) -> Result<Option<SqlValue>> {
 }
 
 /// A kept value as read back: JSON text, from a frame or as it was stored.
-fn decode_kept(value: ValueRef<'_>) -> rusqlite::Result<Option<String>> {
+pub(super) fn decode_kept(value: ValueRef<'_>) -> rusqlite::Result<Option<String>> {
     let damaged = |why: String| {
         rusqlite::Error::FromSqlConversionFailure(
             0,

@@ -257,6 +257,12 @@ pub(crate) mod tests {
         let summary = Summary::default();
         let publishing = store.publishing(false).unwrap();
         let head = publishing.head(agent).unwrap();
+        // The changes a real publish records, so that `verify` finds them sound.
+        let production = match &head {
+            Some(head) => publishing.snapshot(head).unwrap(),
+            None => crate::agent::Config::new(),
+        };
+        let changes = crate::change::diff(&production, &config);
         let entry = publishing
             .append(
                 head.as_ref(),
@@ -267,7 +273,7 @@ pub(crate) mod tests {
                     message: "m",
                     config: &config,
                     summary: &summary,
-                    changes: &[],
+                    changes: &changes,
                     reverts: None,
                     git_commit: None,
                 },
