@@ -38,7 +38,7 @@ on_both_stores!(
 );
 
 /// The exact fields of a history entry in `log --json`.
-const ENTRY_FIELDS: [&str; 10] = [
+const ENTRY_FIELDS: [&str; 11] = [
     "agent",
     "version",
     "change_track_id",
@@ -49,6 +49,7 @@ const ENTRY_FIELDS: [&str; 10] = [
     "summary",
     "reverts",
     "git_commit",
+    "git_dirty",
 ];
 
 fn publish(env: &TestEnv, args: &[&str]) {
