@@ -23,13 +23,15 @@ pub struct Cli {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Run as if started in DIR
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
 
-    /// Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]
-    #[arg(long, global = true, value_name = "PATH")]
+    /// The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for
+    /// a shared store [env: AGENTCTL_STORE]
+    #[arg(long, global = true, value_name = "FILE|URL")]
     pub store: Option<PathBuf>,
 
     /// When to use colour [default: auto]

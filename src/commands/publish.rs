@@ -77,7 +77,12 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     // Validate everything before writing anything.
     let mut ready: Vec<(String, Config, Option<String>)> = Vec::new();
     let mut invalid = 0;
+    // The valid agents that have something to publish, to name in the hint.
+    let mut publishable = Vec::new();
     for agent in agents {
+        if matches!(agent.state, AgentState::Modified | AgentState::New) {
+            publishable.push(agent.agent.clone());
+        }
         match (agent.state, agent.config) {
             (AgentState::Invalid(error), _) => {
                 ctx.ui.error(&error);
@@ -108,6 +113,12 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     }
     if invalid > 0 {
         ctx.ui.note("Nothing was published.");
+        if !publishable.is_empty() {
+            ctx.ui.hint(&format!(
+                "fix the file above, or publish the valid ones by name: `agentctl publish {}`",
+                publishable.join(" ")
+            ));
+        }
         if args.json {
             let error = Error::new(format!(
                 "{} not valid; nothing was published",
@@ -135,7 +146,7 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
         };
         let changes = change::diff(&production, config);
         if changes.is_empty() {
-            results.push(unchanged(agent, head.as_ref(), &author));
+            results.push(unchanged(agent, head.as_ref()));
             continue;
         }
         let reverts = publishing.pending_revert(agent)?;
@@ -228,20 +239,20 @@ fn published(entry: Entry, dry_run: bool) -> json::PublishResult {
         has_changes: true,
         version: Some(entry.version),
         change_track_id: (!dry_run).then_some(entry.change_track_id),
-        author: entry.author,
+        author: Some(entry.author),
         published_at: (!dry_run).then_some(entry.published_at),
         message: Some(entry.message),
         summary: entry.summary,
     }
 }
 
-fn unchanged(agent: &str, head: Option<&Entry>, author: &str) -> json::PublishResult {
+fn unchanged(agent: &str, head: Option<&Entry>) -> json::PublishResult {
     json::PublishResult {
         agent: agent.to_owned(),
         has_changes: false,
         version: head.map(|h| h.version),
         change_track_id: head.map(|h| h.change_track_id.clone()),
-        author: author.to_owned(),
+        author: None,
         published_at: None,
         message: None,
         summary: Summary::default(),

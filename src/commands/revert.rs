@@ -17,6 +17,8 @@ use crate::survey;
 /// With conflicts nothing is written and the exit code is 1.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// The agent whose staging file to revert in: its id, the name of agents/<AGENT>.yaml
+    #[arg(value_name = "AGENT")]
     pub agent: String,
 
     /// The publish to revert: vN, a change_track_id prefix, or production
@@ -27,7 +29,8 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Show values of keys that look like secrets (api_key, token, …) instead of ********
+    /// Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords
+    /// inside values) instead of ********
     #[arg(long)]
     pub show_secrets: bool,
 

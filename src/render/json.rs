@@ -129,7 +129,8 @@ pub struct PublishResult {
     pub has_changes: bool,
     pub version: Option<u64>,
     pub change_track_id: Option<String>,
-    pub author: String,
+    /// Who published; `null` for an agent left alone (nobody published anything).
+    pub author: Option<String>,
     pub published_at: Option<String>,
     pub message: Option<String>,
     pub summary: Summary,

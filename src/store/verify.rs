@@ -126,8 +126,8 @@ fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
                 row.get::<_, i64>(1)? as u64,
                 row.get(2)?,
                 row.get(3)?,
-                super::changes::decode_kept(row.get_ref(4)?)?,
-                super::changes::decode_kept(row.get_ref(5)?)?,
+                super::sqlite::changes::decode_kept(row.get_ref(4)?)?,
+                super::sqlite::changes::decode_kept(row.get_ref(5)?)?,
             ))
         })?
         .map(|row| row.map_err(crate::error::Error::from));

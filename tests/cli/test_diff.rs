@@ -989,3 +989,25 @@ fn a_changed_multi_line_secret_is_shown_masked(env: TestEnv) {
             .stdout_lacks("line 2");
     }
 }
+
+/// A multi-line string added where there was none: the hunk header `diff -u` prints,
+/// `@@ -0,0 +1,N @@`, never `@@ -1,0`.
+#[test]
+fn an_added_text_has_the_hunk_header_of_diff_u() {
+    let env = TestEnv::new();
+    env.write_agent("bot", "name: Bot\n");
+    env.run(&["publish", "-m", "one"]).success();
+    env.write_agent(
+        "bot",
+        "name: Bot\ninstructions: |\n  Be brief.\n  Be kind.\n",
+    );
+    for args in [
+        &["diff", "--format", "markdown"][..],
+        &["diff", "--unified"][..],
+    ] {
+        let run = env.run(args);
+        run.success()
+            .stdout_has("@@ -0,0 +1,2 @@")
+            .stdout_lacks("@@ -1,0");
+    }
+}

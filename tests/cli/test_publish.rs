@@ -235,6 +235,8 @@ fn publishing_the_same_staging_twice_records_nothing_the_second_time(env: TestEn
     assert_eq!(json["has_changes"], false, "{json:#}");
     for result in json["results"].as_array().unwrap() {
         assert_eq!(result["has_changes"], false, "{json:#}");
+        // Nobody published anything: no author to name.
+        assert_eq!(result["author"], Value::Null, "{json:#}");
     }
 
     // Named explicitly: still nothing, still exit 0.
@@ -603,7 +605,9 @@ fn an_invalid_agent_stops_the_whole_publish(env: TestEnv) {
         run.code(2)
             .stderr_has("error: ")
             .stderr_has("b.yaml:")
-            .stderr_has("-->");
+            .stderr_has("-->")
+            // How to go ahead with the rest.
+            .stderr_has("publish the valid ones by name: `agentctl publish a`");
         assert!(
             !run.stderr.contains("a.yaml"),
             "the valid agent is not reported as an error:\n{}",

@@ -68,6 +68,15 @@ fn restore_discards_staging_edits_and_undo_brings_them_back(env: TestEnv) {
         .success()
         .stderr_has("Undone the `restore` of bot");
     assert_eq!(staging(&env), edited.as_bytes(), "the exact bytes are back");
+
+    // The human view names the agent and the publish first, as revert's does.
+    let run = env.run(&["restore", AGENT]);
+    run.success();
+    assert!(
+        run.stdout.starts_with("bot: restore v2 ("),
+        "{}",
+        run.show()
+    );
 }
 
 fn restore_to_an_older_publish_keeps_comments_and_can_recreate_a_missing_file(env: TestEnv) {
