@@ -131,7 +131,8 @@ fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
             ))
         })?
         .map(|row| row.map_err(crate::error::Error::from));
-    check(report, texts, entries, recorded)
+    let snapshot = |hash: &str| super::snapshots::text(&**tx, &recent, hash);
+    check(report, texts, snapshot, entries, recorded)
 }
 
 /// The checks themselves, on every snapshot (hash and decoded text) and every history entry
@@ -139,20 +140,18 @@ fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
 pub(super) fn check(
     report: &mut Report,
     snapshots: impl Iterator<Item = (String, Result<String>)>,
+    snapshot: impl Fn(&str) -> Result<std::rc::Rc<str>>,
     entries: impl Iterator<Item = Result<super::RawEntry>>,
     recorded: impl Iterator<Item = Result<RecordedRow>>,
 ) -> Result<()> {
     let mut recorded = group_recorded(recorded)?;
-    // The configuration of each sound snapshot, kept while the entries are walked, so that
-    // each entry's changes can be recomputed from its parent's snapshot and its own.
-    let mut configs: HashMap<String, String> = HashMap::new();
     // Snapshots: the hash of each, recomputed. Bad ones are remembered so that every entry
     // using one is named too.
     let mut present = HashSet::new();
     let mut damaged: HashMap<String, (ProblemKind, String)> = HashMap::new();
     for (hash, text) in snapshots {
-        let problem = match &text {
-            Ok(content) => check_snapshot(&hash, content),
+        let problem = match text {
+            Ok(content) => check_snapshot(&hash, &content),
             Err(e) => Some((
                 ProblemKind::SnapshotUnreadable,
                 format!(
@@ -162,15 +161,8 @@ pub(super) fn check(
                 ),
             )),
         };
-        match problem {
-            Some(problem) => {
-                damaged.insert(hash.clone(), problem);
-            }
-            None => {
-                if let Ok(content) = text {
-                    configs.insert(hash.clone(), content);
-                }
-            }
+        if let Some(problem) = problem {
+            damaged.insert(hash.clone(), problem);
         }
         present.insert(hash);
     }
@@ -286,10 +278,15 @@ pub(super) fn check(
             );
         }
 
-        // After a gap the parent's snapshot is not at hand: the gap is the problem there.
-        let config = configs
-            .get(&entry.snapshot)
-            .and_then(|text| super::decode_snapshot(&entry.snapshot, text).ok());
+        // Each entry's snapshot is read again as the walk reaches it rather than kept from the
+        // pass above, so memory stays that of the recent texts however long the history; a
+        // damaged or missing one is already a problem of its own. After a gap the parent's
+        // snapshot is not at hand: the gap is the problem there.
+        let sound = present.contains(&entry.snapshot) && !damaged.contains_key(&entry.snapshot);
+        let config = sound
+            .then(|| snapshot(&entry.snapshot).ok())
+            .flatten()
+            .and_then(|text| super::decode_snapshot(&entry.snapshot, &text).ok());
         let rows = recorded
             .remove(&(entry.agent.clone(), entry.version))
             .unwrap_or_default();

@@ -337,6 +337,7 @@ impl Postgres {
                 let text = snapshots::text(&stored, &recent, &hash).map(|t| t.to_string());
                 (hash, text)
             }),
+            |hash| snapshots::text(&stored, &recent, hash),
             entries.iter().map(|row| Ok(entry_from_row(row))),
             recorded.iter().map(|row| {
                 Ok((
