@@ -242,7 +242,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__diff)
-            opts="-C -h --from --to --stat --exit-code --unified --format --json --show-secrets --store --color --no-pager --lock-timeout --help"
+            opts="-C -h --from --to --stat --exit-code --format --unified --show-secrets --json --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -772,7 +772,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__restore)
-            opts="-C -h --json --show-secrets --unified --store --color --no-pager --lock-timeout --help"
+            opts="-C -h --unified --show-secrets --json --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -802,7 +802,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__revert)
-            opts="-C -h --json --show-secrets --unified --store --color --no-pager --lock-timeout --help"
+            opts="-C -h --unified --show-secrets --json --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -832,7 +832,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__revert__subcmd__preview)
-            opts="-C -h --json --show-secrets --unified --store --color --no-pager --lock-timeout --help"
+            opts="-C -h --unified --show-secrets --json --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -892,7 +892,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__show)
-            opts="-C -h --config --stat --unified --format --json --show-secrets --store --color --no-pager --lock-timeout --help"
+            opts="-C -h --config --stat --format --unified --show-secrets --json --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -100,8 +100,8 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l lock-timeout 
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l stat -d 'Only count changes per section and list their paths, without values'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l exit-code -d 'Exit with 1 when there are differences, 0 when there are none'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l unified -d 'Stacked view: the old value above the new one (the default below 80 columns)'
-complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l json -d 'Same as --format json: {"agents": [{agent, from, to, has_changes, changes}]}'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l show-secrets -d 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
+complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l json -d 'Same as --format json: {"agents": [{agent, from, to, has_changes, changes}]}'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -s m -l message -d 'The message recorded with the publish [default: a summary of the changes]' -r
@@ -150,9 +150,9 @@ never\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l config -d 'Also print the whole snapshot'
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l stat -d 'Only count the changes per section and list their paths, without values (as diff --stat)'
-complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l unified -d 'Stacked view of the changes: the old value above the new one (the default below 80 columns)'
-complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l json -d 'Same as --format json: the log entry plus `changes` (and `config` with --config)'
+complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l unified -d 'Stacked view: the old value above the new one (the default below 80 columns)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l show-secrets -d 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
+complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l json -d 'Same as --format json: the log entry plus `changes` (and `config` with --config)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -s C -d 'Run as if started in DIR' -r -F
@@ -161,9 +161,9 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l col
 always\t''
 never\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
-complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l json -d 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`'
+complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l unified -d 'Stacked view: the old value above the new one (the default below 80 columns)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l show-secrets -d 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
-complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l unified -d 'Stack the values (old above new) instead of side by side'
+complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l json -d 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -s C -d 'Run as if started in DIR' -r -F
@@ -172,9 +172,9 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l color -d 'W
 always\t''
 never\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
-complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l json -d 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`'
+complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l unified -d 'Stacked view: the old value above the new one (the default below 80 columns)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l show-secrets -d 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
-complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l unified -d 'Stack the values (old above new) instead of side by side'
+complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l json -d 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -s C -d 'Run as if started in DIR' -r -F
@@ -183,9 +183,9 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l color -d '
 always\t''
 never\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
-complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l json -d 'Print JSON: `agent`, `restored`, `applied`, `written`'
+complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l unified -d 'Stacked view: the old value above the new one (the default below 80 columns)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l show-secrets -d 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
-complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l unified -d 'Stack the values (old above new) instead of side by side'
+complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l json -d 'Print JSON: `agent`, `restored`, `applied`, `written`'
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand undo" -s C -d 'Run as if started in DIR' -r -F

@@ -99,13 +99,13 @@ impl Command {
         match self {
             Command::Status(a) => a.json,
             Command::Validate(a) => a.json,
-            Command::Diff(a) => a.json || a.format == commands::diff::Format::Json,
+            Command::Diff(a) => a.view.json || a.format == commands::diff::Format::Json,
             Command::Publish(a) => a.json,
             Command::Log(a) => a.json,
             Command::Blame(a) => a.json,
-            Command::Show(a) => a.json || a.format == commands::diff::Format::Json,
-            Command::RevertPreview(a) | Command::Revert(a) => a.json,
-            Command::Restore(a) => a.json,
+            Command::Show(a) => a.view.json || a.format == commands::diff::Format::Json,
+            Command::RevertPreview(a) | Command::Revert(a) => a.view.json,
+            Command::Restore(a) => a.view.json,
             Command::Undo(a) => a.json,
             Command::Verify(a) => a.json,
             Command::Init(_)

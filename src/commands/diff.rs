@@ -1,6 +1,7 @@
 use clap::ValueEnum;
 
 use super::Context;
+use super::view::ViewArgs;
 use crate::agent::Config;
 use crate::change;
 use crate::error::{EXIT_ERROR, EXIT_FOUND, Error, Result};
@@ -14,6 +15,9 @@ use crate::workspace::Workspace;
 /// Only differences are shown, grouped by section: agent settings, instructions, knowledge
 /// sources, tools, guardrails. Without AGENT, every agent whose staging differs is shown.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("json", |a| a.help(
+    r#"Same as --format json: {"agents": [{agent, from, to, has_changes, changes}]}"#
+)))]
 pub struct Args {
     /// Agents to compare [default: every agent that differs]
     pub agents: Vec<String>,
@@ -34,22 +38,12 @@ pub struct Args {
     #[arg(long)]
     pub exit_code: bool,
 
-    /// Stacked view: the old value above the new one (the default below 80 columns)
-    #[arg(long)]
-    pub unified: bool,
-
     /// Output format: side-by-side text, JSON, or markdown for a pull-request comment
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: Format,
 
-    /// Same as --format json: {"agents": [{agent, from, to, has_changes, changes}]}
-    #[arg(long)]
-    pub json: bool,
-
-    /// Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords
-    /// inside values) instead of ********
-    #[arg(long)]
-    pub show_secrets: bool,
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -84,7 +78,7 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
         }
     }
     if invalid > 0 {
-        if args.json || args.format == Format::Json {
+        if args.view.json || args.format == Format::Json {
             let error = Error::new(format!(
                 "{} not valid; nothing was compared",
                 super::agents_count(invalid)
@@ -167,7 +161,7 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
     }
 
     let differs = diffs.iter().any(|d| d.has_changes);
-    if args.json || args.format == Format::Json {
+    if args.view.json || args.format == Format::Json {
         ctx.ui.json(&json::Diff { agents: diffs })?;
     } else if !differs {
         ctx.ui.note(&format!(
@@ -176,9 +170,9 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
         ));
     } else {
         let style = if args.format == Format::Markdown {
-            Style::markdown(args.show_secrets)
+            Style::markdown(args.view.show_secrets)
         } else {
-            Style::text(ctx.ui, args.show_secrets, args.unified)
+            args.view.text_style(ctx.ui)
         };
         ctx.ui.page(&render::diff_text(&diffs, style, args.stat))?;
     }

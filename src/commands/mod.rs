@@ -19,6 +19,7 @@ pub mod store;
 pub mod undo;
 pub mod validate;
 pub mod verify;
+pub mod view;
 
 mod context;
 
@@ -35,30 +36,42 @@ pub fn unique(agents: &[String]) -> Vec<&String> {
     agents.iter().filter(|a| seen.insert(*a)).collect()
 }
 
-/// `schema` and `completions` need no workspace and no store: `--store` and `--lock-timeout`
-/// would do nothing there, so they are refused rather than silently ignored.
-fn refuse_store_options(global: &GlobalArgs, command: &Command) -> Result<()> {
+/// `schema` and `completions` need no workspace, no store and print no colour: `-C`,
+/// `--store`, `--lock-timeout` and `--color` would do nothing there, so they are refused rather
+/// than silently ignored. (`--no-pager` is kept: their output is paged on a terminal.)
+fn refuse_options_that_do_nothing(global: &GlobalArgs, command: &Command) -> Result<()> {
     let name = match command {
         Command::Schema(_) => "schema",
         _ => "completions",
     };
     let given = [
-        ("--store", global.store.is_some()),
-        ("--lock-timeout", global.lock_timeout.is_some()),
+        ("-C", global.directory.is_some(), "it reads no workspace"),
+        ("--store", global.store.is_some(), "it reads no store"),
+        (
+            "--lock-timeout",
+            global.lock_timeout.is_some(),
+            "it reads no store",
+        ),
+        (
+            "--color",
+            global.color.is_some(),
+            "its output has no colour",
+        ),
     ];
-    match given.iter().find(|(_, given)| *given) {
-        Some((option, _)) => Err(Error::new(format!(
-            "{option} does nothing for `agentctl {name}`: it reads no store"
+    match given.iter().find(|(_, given, _)| *given) {
+        Some((option, _, why)) => Err(Error::new(format!(
+            "{option} does nothing for `agentctl {name}`: {why}"
         ))
-        .hint(format!(
-            "leave {option} out: `agentctl {name}` needs no workspace or store"
-        ))),
+        .hint(format!("leave {option} out"))),
         None => Ok(()),
     }
 }
 
 /// Run a parsed command line; the result is the exit code.
 pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
+    if let Command::Schema(_) | Command::Completions(_) = &cli.command {
+        refuse_options_that_do_nothing(&cli.global, &cli.command)?;
+    }
     if let Some(dir) = &cli.global.directory {
         // `-C DIR` behaves like git's: as if agentctl had been started in DIR, so relative
         // paths given with other options are relative to DIR too.
@@ -68,9 +81,6 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
                 dir.display()
             ))
         })?;
-    }
-    if let Command::Schema(_) | Command::Completions(_) = &cli.command {
-        refuse_store_options(&cli.global, &cli.command)?;
     }
     let ctx = Context {
         global: cli.global,

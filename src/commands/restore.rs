@@ -1,10 +1,11 @@
 use super::Context;
+use super::view::ViewArgs;
 use crate::agent::Config;
 use crate::change;
 use crate::edit;
 use crate::error::Result;
 use crate::overwrite::{Overwrite, overwrite_staging};
-use crate::render::{self, Style, json};
+use crate::render::{self, json};
 use crate::store::require_publish;
 use crate::survey;
 
@@ -13,6 +14,7 @@ use crate::survey;
 /// The file is edited in place where it parses, so comments survive in the parts that do not
 /// change; `agentctl undo` puts the previous file back.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("json", |a| a.help("Print JSON: `agent`, `restored`, `applied`, `written`")))]
 pub struct Args {
     /// The agent whose staging file to restore: its id, the name of agents/<AGENT>.yaml
     #[arg(value_name = "AGENT")]
@@ -22,18 +24,8 @@ pub struct Args {
     #[arg(default_value = "production", value_name = "REF")]
     pub reference: String,
 
-    /// Print JSON: `agent`, `restored`, `applied`, `written`
-    #[arg(long)]
-    pub json: bool,
-
-    /// Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords
-    /// inside values) instead of ********
-    #[arg(long)]
-    pub show_secrets: bool,
-
-    /// Stack the values (old above new) instead of side by side
-    #[arg(long)]
-    pub unified: bool,
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
@@ -91,7 +83,7 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
         end_pending_revert(&mut store, &args.agent)?;
     }
 
-    if args.json {
+    if args.view.json {
         ctx.ui.json(&json::Restore {
             agent: args.agent.clone(),
             restored: json::EntryRef::from(&entry),
@@ -99,7 +91,7 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
             written: !unchanged,
         })?;
     } else if current.is_some() && !applied.is_empty() {
-        let style = Style::text(ctx.ui, args.show_secrets, args.unified);
+        let style = args.view.text_style(ctx.ui);
         // Headed like revert's report: which agent, and which publish staging goes back to.
         let mut text = format!(
             "{}: restore v{} ({}) \"{}\"\n",

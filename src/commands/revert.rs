@@ -1,4 +1,5 @@
 use super::Context;
+use super::view::ViewArgs;
 use crate::agent::Config;
 use crate::change::{self, Change};
 use crate::edit;
@@ -16,6 +17,9 @@ use crate::survey;
 /// publish; every other staging edit stays. Production is untouched until the next publish.
 /// With conflicts nothing is written and the exit code is 1.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("json", |a| a.help(
+    "Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`"
+)))]
 pub struct Args {
     /// The agent whose staging file to revert in: its id, the name of agents/<AGENT>.yaml
     #[arg(value_name = "AGENT")]
@@ -25,18 +29,8 @@ pub struct Args {
     #[arg(value_name = "REF")]
     pub reference: String,
 
-    /// Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`
-    #[arg(long)]
-    pub json: bool,
-
-    /// Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords
-    /// inside values) instead of ********
-    #[arg(long)]
-    pub show_secrets: bool,
-
-    /// Stack the values (old above new) instead of side by side
-    #[arg(long)]
-    pub unified: bool,
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +99,7 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
         written = true;
     }
 
-    if args.json {
+    if args.view.json {
         ctx.ui.json(&json::Revert {
             agent: args.agent.clone(),
             reverted: json::EntryRef::from(&reverted),
@@ -114,7 +108,7 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
             written,
         })?;
     } else {
-        let style = Style::text(ctx.ui, args.show_secrets, args.unified);
+        let style = args.view.text_style(ctx.ui);
         ctx.ui
             .page(&report(&reverted, &applied, &conflicts, style))?;
     }

@@ -1,4 +1,5 @@
 use super::Context;
+use super::view::ViewArgs;
 use crate::agent::Config;
 use crate::change;
 use crate::commands::diff::Format;
@@ -9,6 +10,9 @@ use crate::survey;
 
 /// Show one publish: who, when, its message, and its changes against the publish before it
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("json", |a| a.help(
+    "Same as --format json: the log entry plus `changes` (and `config` with --config)"
+)))]
 pub struct Args {
     /// The agent whose publish to show: its id, the name of agents/<AGENT>.yaml
     #[arg(value_name = "AGENT")]
@@ -26,23 +30,12 @@ pub struct Args {
     #[arg(long)]
     pub stat: bool,
 
-    /// Stacked view of the changes: the old value above the new one (the default below 80
-    /// columns)
-    #[arg(long)]
-    pub unified: bool,
-
     /// Output format: side-by-side text, JSON, or markdown for a pull-request comment
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: Format,
 
-    /// Same as --format json: the log entry plus `changes` (and `config` with --config)
-    #[arg(long)]
-    pub json: bool,
-
-    /// Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords
-    /// inside values) instead of ********
-    #[arg(long)]
-    pub show_secrets: bool,
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
@@ -62,7 +55,7 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
     };
     let changes = change::diff(&parent, &snapshot);
 
-    if args.json || args.format == Format::Json {
+    if args.view.json || args.format == Format::Json {
         let view = json::Show {
             entry: json::EntryView::new(&entry, &store)?,
             changes,
@@ -71,9 +64,9 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
         return ctx.ui.json(&view).map(|()| 0);
     }
     let style = if args.format == Format::Markdown {
-        Style::markdown(args.show_secrets)
+        Style::markdown(args.view.show_secrets)
     } else {
-        Style::text(ctx.ui, args.show_secrets, args.unified)
+        args.view.text_style(ctx.ui)
     };
     let config = args.config.then_some(snapshot);
     let text = render::show_text(&entry, &changes, config, style, args.stat, ctx.now()?);

@@ -36,9 +36,13 @@ fn global_options_have_their_own_heading_in_every_command() {
     let env = TestEnv::bare();
     for command in COMMANDS {
         let text = help(&env, command);
-        let (own, global) = text
+        let (about, global) = text
             .split_once("\nGlobal options:\n")
             .unwrap_or_else(|| panic!("{command}: no Global options heading:\n{text}"));
+        // The command's own options, not its description (which may name a global option).
+        let own = about
+            .split_once("\nOptions:\n")
+            .map_or(about, |(_, own)| own);
         for option in [
             "--store",
             "--color",
@@ -84,16 +88,21 @@ fn store_option_says_it_takes_a_file_or_a_url() {
 }
 
 #[test]
-fn schema_and_completions_refuse_the_store_options_that_do_nothing_there() {
+fn schema_and_completions_refuse_the_global_options_that_do_nothing_there() {
     let env = TestEnv::bare();
     for command in [&["schema"][..], &["completions", "bash"][..]] {
-        for option in [&["--store", "x.db"][..], &["--lock-timeout", "5s"][..]] {
+        for option in [
+            &["--store", "x.db"][..],
+            &["--lock-timeout", "5s"][..],
+            &["-C", "."][..],
+            &["--color", "never"][..],
+        ] {
             let mut args = command.to_vec();
             args.extend_from_slice(option);
             let run = env.run(&args);
             run.code(2)
                 .stderr_has(&format!("{} does nothing", option[0]))
-                .stderr_has("leave");
+                .stderr_has(&format!("leave {} out", option[0]));
             assert!(run.stdout.is_empty(), "{}", run.show());
         }
         env.run(command).success();
@@ -113,4 +122,28 @@ fn show_has_the_stat_view_of_diff() {
         .stdout_has("0 added, 0 removed, 1 changed")
         .stdout_has("model.temperature")
         .stdout_lacks("0.7");
+}
+
+#[test]
+fn the_shared_view_options_keep_each_commands_own_json_help() {
+    let env = TestEnv::bare();
+    let own = [
+        (
+            "diff",
+            "{\"agents\": [{agent, from, to, has_changes, changes}]}",
+        ),
+        ("show", "the log entry plus `changes`"),
+        (
+            "revert",
+            "`agent`, `reverted`, `applied`, `conflicts`, `written`",
+        ),
+        ("restore", "`agent`, `restored`, `applied`, `written`"),
+    ];
+    for (command, json_help) in own {
+        let text = help(&env, command);
+        assert!(text.contains(json_help), "{command}: {text}");
+        for option in ["--unified", "--show-secrets", "--json"] {
+            assert!(text.contains(option), "{command} lacks {option}");
+        }
+    }
 }
