@@ -11,8 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::sqlite::{Sqlite, entry_from_row};
-use super::{COLUMNS, Entry, change_track_id, decode_entry};
+use super::{Entry, change_track_id, decode_entry};
 use crate::agent::sha256_hex;
 use crate::agent::{Config, canonical_json};
 use crate::error::Result;
@@ -63,81 +62,9 @@ pub struct Report {
     pub problems: Vec<Problem>,
 }
 
-impl Sqlite {
-    /// Check every snapshot and every history of the store. Reads everything once, in one
-    /// read transaction, so a publish running meanwhile is either wholly seen or not at all.
-    pub fn verify(&mut self) -> Result<Report> {
-        let tx = self.conn.transaction()?;
-        let mut report = Report::default();
-
-        let quick_check: Vec<String> = tx
-            .prepare("PRAGMA quick_check")?
-            .query_map([], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        if quick_check != ["ok"] {
-            report.problems.push(Problem {
-                agent: None,
-                version: None,
-                kind: ProblemKind::Corrupt,
-                message: format!("SQLite reports damage: {}", quick_check.join("; ")),
-            });
-        }
-
-        // Damage SQLite does not see (text that is not UTF-8, a number where text belongs)
-        // stops the walk; it is reported like any other problem.
-        if let Err(error) = walk(&tx, &mut report) {
-            report.problems.push(Problem {
-                agent: None,
-                version: None,
-                kind: ProblemKind::Corrupt,
-                message: format!("the store cannot be read to the end: {}", error.message),
-            });
-        }
-        Ok(report)
-    }
-}
-
-/// Check every snapshot and every history entry, adding what is wrong to `report`.
-fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
-    // Stored compressed, most as deltas: each is decoded through its chain (the texts
-    // decoded last are reused), and a frame that does not decode is damage too.
-    let recent = super::snapshots::Recent::default();
-    let mut stmt = tx.prepare("SELECT hash FROM snapshots")?;
-    let hashes: Vec<String> = stmt
-        .query_map([], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let texts = hashes.into_iter().map(|hash| {
-        let text = super::snapshots::text(&**tx, &recent, &hash).map(|t| t.to_string());
-        (hash, text)
-    });
-    let mut stmt = tx.prepare(&format!(
-        "SELECT {COLUMNS} FROM history ORDER BY agent, version"
-    ))?;
-    let entries = stmt
-        .query_map([], entry_from_row)?
-        .map(|row| row.map_err(crate::error::Error::from));
-    let mut stmt = tx.prepare(
-        "SELECT agent, version, path, kind, old, new FROM changes ORDER BY agent, version, path",
-    )?;
-    let recorded = stmt
-        .query_map([], |row| {
-            Ok((
-                row.get(0)?,
-                row.get::<_, i64>(1)? as u64,
-                row.get(2)?,
-                row.get(3)?,
-                super::sqlite::changes::decode_kept(row.get_ref(4)?)?,
-                super::sqlite::changes::decode_kept(row.get_ref(5)?)?,
-            ))
-        })?
-        .map(|row| row.map_err(crate::error::Error::from));
-    let snapshot = |hash: &str| super::snapshots::text(&**tx, &recent, hash);
-    check(report, texts, snapshot, entries, recorded)
-}
-
 /// The checks themselves, on every snapshot (hash and decoded text) and every history entry
 /// in (agent, version) order, whichever store they come from.
-pub(super) fn check(
+pub(crate) fn check(
     report: &mut Report,
     snapshots: impl Iterator<Item = (String, Result<String>)>,
     snapshot: impl Fn(&str) -> Result<std::rc::Rc<str>>,

@@ -7,6 +7,7 @@ pub(super) mod history;
 mod schema;
 mod snapshots;
 mod staging;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
