@@ -118,6 +118,35 @@ impl Command {
     }
 }
 
+/// Whether a command line clap refused asked for JSON (`--json`, `--format json`): then the
+/// refusal is printed as one JSON document on stdout too (SPEC 6: on every exit path).
+pub fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
+    let args: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_str().unwrap_or_default())
+        .take_while(|a| *a != "--")
+        .collect();
+    args.iter().enumerate().any(|(i, arg)| {
+        *arg == "--json"
+            || *arg == "--format=json"
+            || (*arg == "--format" && args.get(i + 1) == Some(&"json"))
+    })
+}
+
+/// clap's refusal as an [`Error`](crate::error::Error): its first line the message, its
+/// `tip:` lines the hint.
+pub fn usage_error(refusal: &clap::Error) -> crate::error::Error {
+    let text = refusal.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let message = lines.next().unwrap_or("invalid command line");
+    let mut error = crate::error::Error::new(message.strip_prefix("error: ").unwrap_or(message));
+    for tip in lines.filter_map(|l| l.strip_prefix("tip: ")) {
+        error = error.hint(tip);
+    }
+    error
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -125,6 +154,21 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_refused_command_line_asks_for_json_by_its_options_before_a_double_dash() {
+        let asks = |line: &str| {
+            let args: Vec<std::ffi::OsString> = line.split(' ').map(Into::into).collect();
+            super::asks_for_json(&args)
+        };
+        assert!(asks("agentctl log --json --bogus"));
+        assert!(asks("agentctl diff --format json --from"));
+        assert!(asks("agentctl diff --format=json --bogus"));
+        assert!(!asks("agentctl diff --format markdown --bogus"));
+        assert!(!asks("agentctl new -- --json"));
+        // The program's own name is not an option.
+        assert!(!asks("--json log"));
     }
 
     #[test]

@@ -2,13 +2,23 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use agentctl::cli::Cli;
+use agentctl::cli::{self, Cli};
 use agentctl::error::EXIT_ERROR;
-use agentctl::ui::Ui;
+use agentctl::ui::{ColorChoice, Ui};
 use agentctl::{commands, config};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(refusal) => {
+            if refusal.use_stderr() && cli::asks_for_json(&args) {
+                let body = cli::usage_error(&refusal).body(u16::from(EXIT_ERROR));
+                let _ = Ui::new(Some(ColorChoice::Never), None).json(&body);
+            }
+            refusal.exit()
+        }
+    };
     let user = config::load();
     let mut ui = Ui::new(cli.global.color, user.as_ref().ok().and_then(|u| u.color))
         .with_configured_pager(user.as_ref().ok().and_then(|u| u.pager.clone()));

@@ -1005,4 +1005,22 @@ fn every_failure_under_json_prints_one_json_error_on_stdout(env: TestEnv) {
         "{json}"
     );
     error(&["diff", "--json"]);
+    // A command line clap refuses: its message as JSON too, clap's own text on stderr.
+    for args in [
+        &["log", "--json", "--bogus"][..],
+        &["diff", "--format", "json", "--from"],
+        &["publish", "--json", "--lock-timeout", "soon"],
+    ] {
+        let json = error(args);
+        assert!(
+            !json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("error:"),
+            "{json}"
+        );
+    }
+    let run = env.run(&["log", "--bogus"]);
+    run.code(2).stderr_has("unexpected argument '--bogus'");
+    assert!(run.stdout.is_empty(), "{}", run.show());
 }
