@@ -15,16 +15,17 @@ use crate::agent::{is_keyed_list, item_identity};
 use crate::change::{Path, Segment, top_level_key};
 
 /// A field where staging holds neither N's value nor the parent's, so the revert cannot decide.
-/// Absent values are `null`.
+/// `None` where the field is absent (the JSON view writes it as `null`; the human one says
+/// "deleted", so an explicit `null` and a deleted field read differently).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conflict {
     pub path: Path,
     /// What the reverted publish set there.
-    pub reverted_value: Value,
+    pub reverted_value: Option<Value>,
     /// What staging holds now.
-    pub staging_value: Value,
+    pub staging_value: Option<Value>,
     /// What the revert would set: the value before the reverted publish.
-    pub would_set: Value,
+    pub would_set: Option<Value>,
 }
 
 /// The outcome of a merge: the new document, and the conflicts (where `merged` keeps staging's
@@ -93,9 +94,9 @@ fn merge_value(
     }
     conflicts.push(Conflict {
         path: path.clone(),
-        reverted_value: base.cloned().unwrap_or(Value::Null),
-        staging_value: ours.cloned().unwrap_or(Value::Null),
-        would_set: theirs.cloned().unwrap_or(Value::Null),
+        reverted_value: base.cloned(),
+        staging_value: ours.cloned(),
+        would_set: theirs.cloned(),
     });
     ours.cloned()
 }
@@ -239,7 +240,7 @@ fn merge_keyed(
                 merged[slot] = item;
             }
         } else {
-            let names = |order: &[String]| Value::from(order.to_vec());
+            let names = |order: &[String]| Some(Value::from(order.to_vec()));
             conflicts.push(Conflict {
                 path: path.clone(),
                 reverted_value: names(&base_order),
@@ -301,9 +302,9 @@ mod tests {
             merge.conflicts,
             vec![Conflict {
                 path: Path::parse("model.temperature").unwrap(),
-                reverted_value: json!(0.5),
-                staging_value: json!(0.9),
-                would_set: json!(0.2),
+                reverted_value: Some(json!(0.5)),
+                staging_value: Some(json!(0.9)),
+                would_set: Some(json!(0.2)),
             }]
         );
         assert_eq!(
@@ -373,7 +374,7 @@ mod tests {
         let staging = json!({"name": "a", "tools": [{"name": "t", "description": "2"}]});
         let merge = revert_of(before, after, staging);
         assert_eq!(conflict_paths(&merge), ["tools[t]"]);
-        assert_eq!(merge.conflicts[0].would_set, Value::Null);
+        assert_eq!(merge.conflicts[0].would_set, None);
     }
 
     #[test]

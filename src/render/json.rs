@@ -166,9 +166,9 @@ impl From<&Conflict> for ConflictView {
     fn from(conflict: &Conflict) -> ConflictView {
         ConflictView {
             path: conflict.path.clone(),
-            reverted_value: conflict.reverted_value.clone(),
-            staging_value: conflict.staging_value.clone(),
-            would_set: conflict.would_set.clone(),
+            reverted_value: conflict.reverted_value.clone().unwrap_or(Value::Null),
+            staging_value: conflict.staging_value.clone().unwrap_or(Value::Null),
+            would_set: conflict.would_set.clone().unwrap_or(Value::Null),
         }
     }
 }

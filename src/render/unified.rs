@@ -84,18 +84,19 @@ pub fn conflicts(conflicts: &[Conflict], version: u64, style: Style) -> String {
             Some(Tone::Path),
         )];
         out.marked(PATH_INDENT, Span::new("!", Some(Tone::Changed)), &path);
+        // An absent field is said in words: `null` would read as a value someone set.
         let values = [
-            (&conflict.reverted_value, Tone::Removed),
-            (&conflict.staging_value, Tone::Changed),
-            (&conflict.would_set, Tone::Added),
+            (&conflict.reverted_value, Tone::Removed, "(removed it)"),
+            (&conflict.staging_value, Tone::Changed, "(deleted)"),
+            (&conflict.would_set, Tone::Added, "(removes it)"),
         ];
-        for (label, (value, tone)) in labels.iter().zip(values) {
-            let value = if style.show_secrets {
-                value.clone()
-            } else {
-                mask(&conflict.path, value)
+        for (label, (value, tone, absent)) in labels.iter().zip(values) {
+            let text = match value {
+                None => absent.to_owned(),
+                Some(value) if style.show_secrets => value_text(value),
+                Some(value) => value_text(&mask(&conflict.path, value)),
             };
-            out.value(label, label_width, &value_text(&value), tone);
+            out.value(label, label_width, &text, tone);
         }
     }
     out.text

@@ -143,8 +143,16 @@ fn a_field_deleted_in_staging_is_a_conflict_that_says_so(env: TestEnv) {
         env.run(&[command, AGENT, "v2"])
             .code(1)
             .stderr_has("1 field deleted in staging since v2")
-            .stderr_lacks("changed again");
+            .stderr_lacks("changed again")
+            // The three values say the field is gone in words; JSON keeps `null`.
+            .stdout_has("staging holds:    (deleted)")
+            .stdout_lacks("null");
     }
+    let json = env.run(&["revert-preview", AGENT, "v2", "--json"]).json();
+    assert_eq!(
+        json["conflicts"][0]["staging_value"],
+        serde_json::Value::Null
+    );
     // Both reasons at once are both named.
     let v3 = v2
         .replace("temperature: 0.5", "temperature: 0.7")
