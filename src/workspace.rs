@@ -27,6 +27,9 @@ store.db-shm
 *.agentctl-tmp
 ";
 pub const STORE_FILE: &str = "store.db";
+/// Written by `init --store`: where that store is (a URL's password redacted), so a later
+/// command without `--store` can say so instead of reporting a lost local store.
+pub const STORE_ELSEWHERE_FILE: &str = "store-elsewhere";
 pub const AGENTS_DIR: &str = "agents";
 /// Taken by commands that rewrite staging files (revert, restore, undo).
 pub const LOCK_FILE: &str = "lock";
@@ -101,6 +104,13 @@ impl Workspace {
 
     pub fn default_store(&self) -> PathBuf {
         self.root.join(STATE_DIR).join(STORE_FILE)
+    }
+
+    /// The store `init --store` was given, as shown (see [`STORE_ELSEWHERE_FILE`]).
+    pub fn store_elsewhere(&self) -> Option<String> {
+        let text = fs::read_to_string(self.root.join(STATE_DIR).join(STORE_ELSEWHERE_FILE)).ok()?;
+        let shown = text.lines().find(|l| !l.starts_with('#'))?.trim();
+        (!shown.is_empty()).then(|| shown.to_owned())
     }
 
     /// A path as shown to people: relative to the workspace root when inside it.

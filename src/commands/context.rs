@@ -103,6 +103,12 @@ impl Context<'_> {
 }
 
 fn missing_workspace_store(workspace: &Workspace, path: &std::path::Path) -> Error {
+    if let Some(elsewhere) = workspace.store_elsewhere() {
+        return Error::new(format!(
+            "this workspace keeps its history in another store ({elsewhere}), and no --store was given"
+        ))
+        .hint("pass --store with that store, or set AGENTCTL_STORE, as at `agentctl init`");
+    }
     Error::new(format!(
         "the workspace's store {} is missing",
         workspace.display(path)

@@ -1,9 +1,11 @@
 use std::path::PathBuf;
 
 use super::Context;
+use anyhow::Context as _;
+
 use crate::error::Result;
 use crate::store::Store;
-use crate::workspace::{AGENTS_DIR, Workspace};
+use crate::workspace::{AGENTS_DIR, STORE_ELSEWHERE_FILE, Workspace};
 
 /// Create a workspace: .agentctl/ holding an empty store, and agents/ for staging files
 #[derive(Debug, clap::Args)]
@@ -20,13 +22,18 @@ pub fn cmd_init(ctx: &Context, args: Args) -> Result<u8> {
     }
     // With --store (or AGENTCTL_STORE) the history lives there: a local store would only be
     // an unused, misleading second one.
-    let explicit = ctx.explicit_store().is_some();
-    let workspace = Workspace::init(&dir, |path| {
-        if explicit {
+    let explicit = ctx.explicit_store();
+    let workspace = Workspace::init(&dir, |path| match &explicit {
+        Some(location) => {
+            let note = format!(
+                "# Written by `agentctl init --store`: this workspace's history is in this store.\n{}\n",
+                location.shown()
+            );
+            std::fs::write(path.with_file_name(STORE_ELSEWHERE_FILE), note)
+                .with_context(|| format!("cannot create a file in {}", dir.display()))?;
             Ok(())
-        } else {
-            Store::open(path, ctx.lock_timeout()).map(drop)
         }
+        None => Store::open(path, ctx.lock_timeout()).map(drop),
     })?;
     ctx.ui.status(
         "Created",

@@ -182,6 +182,25 @@ fn a_missing_workspace_store_is_an_error_not_an_empty_history() {
     );
 }
 
+/// Issue 14, item 12: a workspace made with `init --store` has no local store by design, so a
+/// later command without `--store` says where the history is, not that it was lost.
+#[test]
+fn a_workspace_made_with_another_store_names_it_when_store_is_left_out() {
+    let env = TestEnv::bare();
+    env.run(&["init", "--store", "shared.db"]).success();
+    assert!(!env.store().exists(), "no unused local store");
+    env.run(&["status"])
+        .code(2)
+        .stderr_has("keeps its history in another store (shared.db)")
+        .stderr_has("--store")
+        .stderr_lacks("backup");
+    env.write_agent("a", &crate::common::agent_yaml("A", 0.1));
+    env.run(&["--store", "shared.db", "publish"]).success();
+    env.run(&["--store", "shared.db", "log"])
+        .success()
+        .stdout_has("v1");
+}
+
 #[test]
 fn init_with_a_bad_store_leaves_no_workspace_behind() {
     let env = TestEnv::bare();
