@@ -127,5 +127,29 @@ pub fn cmd_undo(ctx: &Context, args: Args) -> Result<u8> {
             backup.operation, backup.file
         ),
     );
+    // Undoing an overwrite that has since been published leaves staging apart from
+    // production by exactly what was undone; said here, or a later `diff` looks like a stray
+    // edit. (A check that cannot be made says nothing: the undo itself is done.)
+    if let Some(version) = published(&workspace, &store, &staging, now.as_deref()) {
+        ctx.ui.warn(&format!(
+            "the `{}` you undid was published: production (v{version}) still holds it, so staging now differs from production",
+            backup.operation
+        ));
+        ctx.ui.hint(&format!(
+            "`agentctl diff {agent}` shows the difference; the next publish makes it live"
+        ));
+    }
     Ok(0)
+}
+
+/// The version of production, when production holds exactly the file the undo replaced.
+fn published(
+    workspace: &workspace::Workspace,
+    store: &crate::store::Store,
+    staging: &Staging,
+    undone: Option<&[u8]>,
+) -> Option<u64> {
+    let head = store.head(&staging.agent).ok()??;
+    let undone = workspace.parse(staging, undone?).ok()?;
+    (store.snapshot(&head).ok()? == undone).then_some(head.version)
 }

@@ -18,6 +18,7 @@ on_both_stores!(
     restore_errors_change_nothing,
     undo_refuses_when_the_file_was_edited_since,
     undo_of_a_revert_forgets_the_pending_revert,
+    undo_after_publishing_the_revert_says_staging_now_differs_from_production,
     a_restore_that_changes_nothing_still_ends_a_pending_revert,
     undo_steps_back_one_overwrite_at_a_time_and_names_the_agent,
     a_staging_link_leading_outside_the_workspace_is_not_replaced,
@@ -179,6 +180,25 @@ fn undo_of_a_revert_forgets_the_pending_revert(env: TestEnv) {
         env.log_entries(&[AGENT, "-n", "1"])[0]["reverts"],
         json!(null)
     );
+}
+
+// Issue 14, item 12: `undo` after the revert was published puts staging apart from production;
+// it says so (before, it did that silently).
+fn undo_after_publishing_the_revert_says_staging_now_differs_from_production(env: TestEnv) {
+    let (env, _, v2) = two_publishes(env);
+    // Not yet published: nothing to warn about.
+    env.run(&["revert", AGENT, "v2"]).success();
+    env.run(&["undo", AGENT])
+        .success()
+        .stderr_lacks("was published");
+    env.run(&["revert", AGENT, "v2"]).success();
+    env.run(&["publish", AGENT]).success();
+    env.run(&["undo", AGENT])
+        .success()
+        .stderr_has("warning: the `revert` you undid was published: production (v3) still holds it")
+        .stderr_has("agentctl diff bot");
+    assert_eq!(staging(&env), v2.as_bytes());
+    env.run(&["diff", AGENT, "--exit-code"]).code(1);
 }
 
 // SPEC 6: a restore ends the "came from a revert" state, even one that finds nothing to write
