@@ -142,6 +142,21 @@ fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
+/// Whether a prefixed run reads as a key rather than prose: it has a digit, or one stretch of
+/// 16 or more letters in mixed case (a base62 key that happens to hold no digit,
+/// `sk-proj-AbCdEfGhIjKlMnOpQr`). `sk-this-is-not-a-key-at-all` is prose.
+fn key_like(tail: &[u8]) -> bool {
+    let mixed_case = |part: &&[u8]| {
+        part.len() >= 16
+            && part.iter().any(u8::is_ascii_uppercase)
+            && part.iter().any(u8::is_ascii_lowercase)
+    };
+    tail.iter().any(u8::is_ascii_digit)
+        || tail
+            .split(|b| *b == b'-' || *b == b'_')
+            .any(|p| mixed_case(&p))
+}
+
 fn prefixed_keys(text: &str, found: &mut Vec<Range<usize>>) {
     let bytes = text.as_bytes();
     for at in 0..bytes.len() {
@@ -151,9 +166,8 @@ fn prefixed_keys(text: &str, found: &mut Vec<Range<usize>>) {
         for &(prefix, least, keep) in PREFIXED {
             if bytes[at..].starts_with(prefix.as_bytes()) {
                 let end = run_end(bytes, at + prefix.len(), keep);
-                // A key has digits in it: `sk-this-is-not-a-key-at-all` is prose.
                 let tail = &bytes[at + prefix.len()..end];
-                if tail.len() >= least && tail.iter().any(u8::is_ascii_digit) {
+                if tail.len() >= least && key_like(tail) {
                     found.push(at..end);
                 }
             }
@@ -248,6 +262,11 @@ mod tests {
         assert_eq!(masked("xoxb-1234567890-abcdefghij"), "********");
         assert_eq!(masked("id AKIAIOSFODNN7EXAMPLE, ok"), "id ********, ok");
         assert_eq!(masked("ASIAIOSFODNN7EXAMPLE"), "********");
+        // A base62 key can hold no digit at all; its mixed-case run still gives it away.
+        assert_eq!(
+            masked("OPENAI_API_KEY=sk-proj-AbCdEfGhIjKlMnOpQrStUv"),
+            "OPENAI_API_KEY=********"
+        );
     }
 
     #[test]
@@ -270,6 +289,8 @@ mod tests {
             "task-runner-0123456789abcdef",
             "ask-0123456789abcdefgh",
             "sk-this-is-not-a-key-at-all",
+            "sk-Learn-More-About-Our-Pricing-Plans",
+            "sk-internationalization-guide",
             "ghp_short1",
             "myghp_1234567890abcdefghijABCD",
             "xoxb-short",
