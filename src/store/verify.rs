@@ -102,6 +102,7 @@ pub(crate) fn check(
     // The configuration `previous` published, when its snapshot is sound.
     let mut previous_config: Option<Config> = None;
     let mut ids: HashSet<String> = HashSet::new();
+    let mut replayed = Replayed::default();
     for raw in entries {
         let raw = raw?;
         report.entries += 1;
@@ -111,6 +112,7 @@ pub(crate) fn check(
             previous = None;
             previous_config = Some(Config::new());
             ids.clear();
+            replayed = Replayed::default();
         }
         let name = raw.0.agent.clone();
         let version = raw.0.version;
@@ -218,10 +220,11 @@ pub(crate) fn check(
             .remove(&(entry.agent.clone(), entry.version))
             .unwrap_or_default();
         if let (true, Some(before), Some(after)) = (consecutive, &previous_config, &config)
-            && let Some(message) = compare_recorded(before, after, &rows)
+            && let Some(message) = compare_recorded(&entry, before, after, &rows, &replayed)
         {
             problem(ProblemKind::RecordedChanges, message);
         }
+        replayed.add(entry.version, &rows);
         previous_config = config;
 
         ids.insert(entry.change_track_id.clone());
@@ -259,19 +262,76 @@ pub(crate) fn check(
     Ok(())
 }
 
-/// One recorded change as stored: agent, version, path, kind, and the kept old and new values
-/// as JSON text (decoded from their stored form).
-pub(super) type RecordedRow = (
-    String,
-    u64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// One recorded change as stored, decoded from its stored form: the kept old and new values
+/// as JSON text, the per-line versions of a multi-line string it set.
+pub(crate) struct RecordedRow {
+    pub agent: String,
+    pub version: u64,
+    pub path: String,
+    pub kind: Option<String>,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub lines: Option<Vec<u64>>,
+}
 
-/// One entry's recorded changes, by path: kind, kept old and new values.
-type Recorded = BTreeMap<String, (Option<String>, Option<Value>, Option<Value>)>;
+/// One recorded change as compared: kind, kept old and new values, per-line versions.
+struct RecordedChange {
+    kind: Option<String>,
+    old: Option<Value>,
+    new: Option<Value>,
+    lines: Option<Vec<u64>>,
+}
+
+/// One entry's recorded changes, by path.
+type Recorded = BTreeMap<String, RecordedChange>;
+
+/// What one agent's earlier recorded changes say, as publish read them to record the next:
+/// the newest version that set each path, and the per-line versions it recorded there. The
+/// per-line versions of each entry are recomputed from this, exactly as publish does.
+#[derive(Default)]
+struct Replayed {
+    settings: HashMap<String, u64>,
+    lines: HashMap<String, (u64, Vec<u64>)>,
+}
+
+impl Replayed {
+    /// Take in the recorded changes of the entry just checked.
+    fn add(&mut self, version: u64, recorded: &Recorded) {
+        for (path, change) in recorded {
+            if matches!(
+                change.kind.as_deref(),
+                Some("added" | "removed" | "changed")
+            ) {
+                self.settings.insert(path.clone(), version);
+            }
+            if let Some(lines) = &change.lines {
+                self.lines.insert(path.clone(), (version, lines.clone()));
+            }
+        }
+    }
+}
+
+impl super::changes::Recorded for Replayed {
+    fn settings(
+        &self,
+        _agent: &str,
+        path: &crate::change::Path,
+        upto: u64,
+        _limit: Option<usize>,
+    ) -> Result<Vec<u64>> {
+        // Only the agent's entries before the one being checked are in: the newest is the answer.
+        let newest = self.settings.get(&path.to_string()).copied();
+        Ok(newest.filter(|v| *v <= upto).into_iter().collect())
+    }
+
+    fn recorded_lines(&self, _agent: &str, path: &str, version: u64) -> Result<Option<Vec<u64>>> {
+        Ok(self
+            .lines
+            .get(path)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, lines)| lines.clone()))
+    }
+}
 
 /// The recorded changes of the whole store, by (agent, version).
 fn group_recorded(
@@ -279,10 +339,15 @@ fn group_recorded(
 ) -> Result<HashMap<(String, u64), Recorded>> {
     let mut grouped: HashMap<(String, u64), Recorded> = HashMap::new();
     for row in rows {
-        let (agent, version, path, kind, old, new) = row?;
-        grouped.entry((agent, version)).or_default().insert(
-            path,
-            (kind, old.as_deref().map(kept), new.as_deref().map(kept)),
+        let row = row?;
+        grouped.entry((row.agent, row.version)).or_default().insert(
+            row.path,
+            RecordedChange {
+                kind: row.kind,
+                old: row.old.as_deref().map(kept),
+                new: row.new.as_deref().map(kept),
+                lines: row.lines,
+            },
         );
     }
     Ok(grouped)
@@ -294,20 +359,37 @@ fn kept(text: &str) -> Value {
 }
 
 /// Whether an entry's recorded changes are the ones its parent's configuration and its own
-/// make, recomputed as publish records them; `Some(what is wrong)` when not. The per-line
-/// versions of multi-line texts are not compared.
-fn compare_recorded(before: &Config, after: &Config, recorded: &Recorded) -> Option<String> {
-    let expected = super::changes::rows(&crate::change::diff(before, after));
+/// make, recomputed as publish records them (per-line versions from the agent's earlier
+/// records, as publish carried them over); `Some(what is wrong)` when not.
+fn compare_recorded(
+    entry: &Entry,
+    before: &Config,
+    after: &Config,
+    recorded: &Recorded,
+    replayed: &Replayed,
+) -> Option<String> {
+    let changes = crate::change::diff(before, after);
+    let expected = super::changes::rows(&changes);
+    let mut expected_lines: HashMap<String, Vec<u64>> = HashMap::new();
+    for change in &changes {
+        // `Replayed` answers from memory: it cannot fail.
+        let lines = super::changes::line_versions(replayed, &entry.agent, entry.version, change);
+        if let Ok(Some(lines)) = lines {
+            expected_lines.insert(change.path.to_string(), lines);
+        }
+    }
     let mut wrong = Vec::new();
     for (path, row) in &expected {
         match recorded.get(path) {
             None => wrong.push(format!("`{path}` is missing")),
-            Some((kind, old, new)) => {
-                let same = kind.as_deref() == row.kind
-                    && *old == row.old.as_deref().map(kept)
-                    && *new == row.new.as_deref().map(kept);
+            Some(change) => {
+                let same = change.kind.as_deref() == row.kind
+                    && change.old == row.old.as_deref().map(kept)
+                    && change.new == row.new.as_deref().map(kept);
                 if !same {
                     wrong.push(format!("`{path}` was edited"));
+                } else if change.lines.as_ref() != expected_lines.get(path) {
+                    wrong.push(format!("the per-line versions of `{path}` were edited"));
                 }
             }
         }

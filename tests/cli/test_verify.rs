@@ -15,6 +15,7 @@ on_both_stores!(
     an_edited_author_message_or_time_is_named,
     history_edits_are_refused_and_verify_still_passes,
     an_edited_missing_or_added_recorded_change_is_named,
+    edited_per_line_versions_are_named,
 );
 
 /// A workspace with three publishes of `a` and one of `b`.
@@ -266,4 +267,35 @@ fn an_edited_missing_or_added_recorded_change_is_named(env: TestEnv) {
             at("b", 1, "recorded_changes"),
         ]
     );
+}
+
+/// Issue 14, item 8: the per-line versions per-line blame reads are recomputed too, from the
+/// agent's earlier records as publish carried them over.
+fn edited_per_line_versions_are_named(env: TestEnv) {
+    let text =
+        |b: &str, c: &str| format!("name: M\ninstructions: |\n  line a\n  line {b}\n  line {c}\n");
+    for (b, c) in [("b", "c"), ("B", "c"), ("B", "C")] {
+        env.write_agent("m", &text(b, c));
+        env.run(&["publish", "m"]).success();
+    }
+    let lines = env.run(&["blame", "m", "--json"]).json()["lines"]["instructions"].clone();
+    let versions: Vec<_> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["version"].clone())
+        .collect();
+    assert_eq!(versions, [1, 2, 3], "{lines}");
+    env.run(&["verify"]).success();
+
+    // Line C said to come from v1: blame would give v1 the credit.
+    tamper(
+        &env,
+        "UPDATE changes SET lines = '[1,2,1]'
+         WHERE agent = 'm' AND version = 3 AND path = 'instructions'",
+    );
+    assert_eq!(problems(&env), [at("m", 3, "recorded_changes")]);
+    env.run(&["verify"])
+        .code(1)
+        .stdout_has("the per-line versions of `instructions` were edited");
 }

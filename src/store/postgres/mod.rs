@@ -29,6 +29,7 @@ use serde_json::Value;
 use super::changes::{Recorded, Setting, line_versions, lines_as_of, rows};
 use super::location::redact;
 use super::snapshots::{self, Frames, Recent, Stored};
+use super::verify::RecordedRow;
 use super::{BACKUPS_KEPT, Backup, COLUMNS, Entry, NewEntry, RawEntry, Report};
 use super::{decode_entry, decode_snapshot};
 use crate::agent::Config;
@@ -324,7 +325,7 @@ impl Postgres {
             .map_err(|e| failed(&shown, e))?;
         let recorded = tx
             .rows(
-                "SELECT agent, version, path, kind, old, new FROM changes
+                "SELECT agent, version, path, kind, old, new, lines FROM changes
                  ORDER BY agent, version, path",
                 &[],
             )
@@ -340,14 +341,25 @@ impl Postgres {
             |hash| snapshots::text(&stored, &recent, hash),
             entries.iter().map(|row| Ok(entry_from_row(row))),
             recorded.iter().map(|row| {
-                Ok((
-                    row.get(0),
-                    row.get::<_, i64>(1) as u64,
-                    row.get(2),
-                    row.get(3),
-                    row.get(4),
-                    row.get(5),
-                ))
+                let lines = row
+                    .get::<_, Option<&str>>(6)
+                    .map(|text| {
+                        serde_json::from_str(text).map_err(|e| {
+                            Error::new(format!(
+                                "the per-line versions recorded in the store are damaged: {e}"
+                            ))
+                        })
+                    })
+                    .transpose()?;
+                Ok(RecordedRow {
+                    agent: row.get(0),
+                    version: row.get::<_, i64>(1) as u64,
+                    path: row.get(2),
+                    kind: row.get(3),
+                    old: row.get(4),
+                    new: row.get(5),
+                    lines,
+                })
             }),
         )?;
         Ok(report)

@@ -3,7 +3,7 @@
 //! queries of `log --touching` and `blame`. What the rows hold is decided at the top, in
 //! `store::changes`, for both stores.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;
 use rusqlite::types::{Value as SqlValue, ValueRef};
@@ -184,6 +184,42 @@ fn recorded_lines(
     let versions = serde_json::from_str(&text)
         .map_err(|e| Error::new(format!("a recorded change in the store is damaged: {e}")))?;
     Ok(Some(versions))
+}
+
+/// Per-line versions read row by row in (agent, version) order, as `verify` reads them: each
+/// delta is against the row before it at the same path, which such a walk has just read.
+#[derive(Default)]
+pub(in crate::store) struct LinesInOrder(HashMap<(String, String), String>);
+
+impl LinesInOrder {
+    pub(in crate::store) fn decode(
+        &mut self,
+        agent: &str,
+        path: &str,
+        stored: ValueRef<'_>,
+    ) -> Result<Option<Vec<u64>>> {
+        let damaged = |why: &str| {
+            Error::new(format!(
+                "the per-line versions of {agent}'s {path} recorded in the store are damaged: {why}"
+            ))
+        };
+        let key = (agent.to_owned(), path.to_owned());
+        let text = match stored {
+            ValueRef::Null => return Ok(None),
+            ValueRef::Text(text) => String::from_utf8_lossy(text).into_owned(),
+            ValueRef::Blob(delta) => {
+                let base = self
+                    .0
+                    .get(&key)
+                    .ok_or_else(|| damaged("a delta has nothing before it"))?;
+                decompress(delta, base.as_bytes()).map_err(|e| damaged(&e))?
+            }
+            _ => return Err(damaged("neither text nor a delta")),
+        };
+        let versions = serde_json::from_str(&text).map_err(|e| damaged(&e.to_string()))?;
+        self.0.insert(key, text);
+        Ok(Some(versions))
+    }
 }
 
 /// The JSON text of the newest per-line versions at `path` up to version `upto`, and how

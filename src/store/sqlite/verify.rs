@@ -5,7 +5,7 @@
 use super::{Sqlite, entry_from_row};
 use crate::error::Result;
 use crate::store::COLUMNS;
-use crate::store::verify::{Problem, ProblemKind, Report, check};
+use crate::store::verify::{Problem, ProblemKind, RecordedRow, Report, check};
 
 impl Sqlite {
     /// Check every snapshot and every history of the store. Reads everything once, in one
@@ -61,20 +61,33 @@ fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
         .query_map([], entry_from_row)?
         .map(|row| row.map_err(crate::error::Error::from));
     let mut stmt = tx.prepare(
-        "SELECT agent, version, path, kind, old, new FROM changes ORDER BY agent, version, path",
+        "SELECT agent, version, path, kind, old, new, lines FROM changes
+         ORDER BY agent, version, path",
     )?;
-    let recorded = stmt
-        .query_map([], |row| {
-            Ok((
-                row.get(0)?,
-                row.get::<_, i64>(1)? as u64,
-                row.get(2)?,
-                row.get(3)?,
-                super::changes::decode_kept(row.get_ref(4)?)?,
-                super::changes::decode_kept(row.get_ref(5)?)?,
-            ))
-        })?
-        .map(|row| row.map_err(crate::error::Error::from));
+    let mut lines = super::changes::LinesInOrder::default();
+    let mut rows = stmt.query([])?;
+    // Read row by row: the per-line versions of a row are a delta against the row before.
+    let recorded = std::iter::from_fn(move || {
+        let row = match rows.next() {
+            Ok(Some(row)) => row,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(e.into())),
+        };
+        let mut read = || -> Result<RecordedRow> {
+            let (agent, path): (String, String) = (row.get(0)?, row.get(2)?);
+            let versions = lines.decode(&agent, &path, row.get_ref(6)?)?;
+            Ok(RecordedRow {
+                version: row.get::<_, i64>(1)? as u64,
+                kind: row.get(3)?,
+                old: super::changes::decode_kept(row.get_ref(4)?)?,
+                new: super::changes::decode_kept(row.get_ref(5)?)?,
+                lines: versions,
+                agent,
+                path,
+            })
+        };
+        Some(read())
+    });
     let snapshot = |hash: &str| crate::store::snapshots::text(&**tx, &recent, hash);
     check(report, texts, snapshot, entries, recorded)
 }
