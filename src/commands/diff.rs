@@ -111,13 +111,15 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
         let ((from, old), (to, new)) = match (from, to) {
             (Some(from), Some(to)) => (from, to),
             (from, to) => {
-                let missing = [
+                let mut missing: Vec<&str> = [
                     (from.is_none(), args.from.as_str()),
                     (to.is_none(), &args.to),
                 ]
                 .into_iter()
                 .filter_map(|(missing, reference)| missing.then_some(reference))
                 .collect();
+                // `--from v1 --to v1`: one REF, named once.
+                missing.dedup();
                 skipped.push((agent.agent.clone(), missing));
                 continue;
             }

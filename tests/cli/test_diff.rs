@@ -814,6 +814,10 @@ fn without_names_agents_lacking_the_ref_are_skipped(env: TestEnv) {
     let agents = run.json()["agents"].as_array().unwrap().clone();
     assert_eq!(agents.len(), 1, "{}", run.show());
     assert_eq!(agents[0]["agent"], "old");
+    // The same REF on both sides is named once.
+    env.run(&["diff", "--from", "v2", "--to", "v2"])
+        .success()
+        .stderr_has("newbie skipped: it has no publish matching v2\n");
     // A malformed REF is still an error, not "everything skipped".
     env.run(&["diff", "--from", "nonsense"])
         .code(2)
