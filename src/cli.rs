@@ -134,14 +134,16 @@ pub fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
     })
 }
 
-/// clap's refusal as an [`Error`](crate::error::Error): its first line the message, its
-/// `tip:` lines the hint.
+/// clap's refusal as an [`Error`](crate::error::Error): its first paragraph the message (with
+/// the lines that name what is missing, `<AGENT>`), its `tip:` lines the hint.
 pub fn usage_error(refusal: &clap::Error) -> crate::error::Error {
     let text = refusal.render().to_string();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let message = lines.next().unwrap_or("invalid command line");
-    let mut error = crate::error::Error::new(message.strip_prefix("error: ").unwrap_or(message));
-    for tip in lines.filter_map(|l| l.strip_prefix("tip: ")) {
+    let mut paragraphs = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty());
+    let first = paragraphs.next().unwrap_or("invalid command line");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let message = first.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    let mut error = crate::error::Error::new(message);
+    for tip in paragraphs.filter_map(|p| p.strip_prefix("tip: ")) {
         error = error.hint(tip);
     }
     error

@@ -2,10 +2,12 @@
 //!
 //! `revert` and `restore` decide the new value of a staging file; this module turns it into text.
 //! It edits the file's lossless syntax tree (yaml-edit) only where the value changed, so comments,
-//! blank lines, quoting and key order of every untouched part stay byte for byte. The result is
-//! parsed again and must equal the intended value; if it does not (anchors, flow styles or other
-//! layouts the editor cannot change faithfully), the file is written afresh from the value and the
-//! caller says so.
+//! blank lines, quoting and key order of every untouched part stay byte for byte. A plain list
+//! is edited item by item too: a removed entry takes its line with it, nothing else. The result
+//! is parsed again and must equal the intended value; if it does not, a plain list is tried again
+//! replaced whole, and if that fails too (anchors, flow styles or other layouts the editor cannot
+//! change faithfully) the file is written afresh from the value. Either way the caller says so
+//! before writing ([`Rewrite::warnings`]).
 
 use std::panic::{self, AssertUnwindSafe};
 use std::str::FromStr;
@@ -24,6 +26,33 @@ pub struct Rewrite {
     pub text: String,
     /// `false` when the file had to be written afresh, losing comments and layout.
     pub faithful: bool,
+    /// The lists and items written whole (a reordered list, a renamed item, a plain list the
+    /// item-by-item edit could not change): comments inside them are not kept.
+    pub whole: Vec<String>,
+}
+
+impl Rewrite {
+    /// What the caller must say on stderr before writing `file`: where its layout is not kept.
+    pub fn warnings(&self, file: &str) -> Vec<String> {
+        if !self.faithful {
+            return vec![format!(
+                "{file} could not be edited in place; it was written afresh, without its comments and layout"
+            )];
+        }
+        self.whole
+            .iter()
+            .map(|path| {
+                format!("{file}: `{path}` is written whole; comments inside it are not kept")
+            })
+            .collect()
+    }
+}
+
+/// How a plain list is edited: item by item, or (when that does not give the target) whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlainLists {
+    ByItem,
+    Whole,
 }
 
 /// Turn `text` into text whose value is `to`, given the `changes` that lead from the text's
@@ -34,13 +63,17 @@ pub fn rewrite(text: &str, changes: &[Change], to: &Config) -> Rewrite {
         Some(body) => ("\u{feff}", body),
         None => ("", text),
     };
-    if let Some(edited) = edit_quietly(body, changes, to) {
-        let holds_target = |text: &str| agent::parse(text.as_bytes()).is_ok_and(|v| v == *to);
+    let holds_target = |text: &str| agent::parse(text.as_bytes()).is_ok_and(|v| v == *to);
+    for plain in [PlainLists::ByItem, PlainLists::Whole] {
+        let Some((edited, whole)) = edit_quietly(body, changes, to, plain) else {
+            continue;
+        };
         for candidate in [keep_blank_lines(body, &edited), edited] {
             if holds_target(&candidate) {
                 return Rewrite {
                     text: format!("{bom}{candidate}"),
                     faithful: true,
+                    whole: whole.iter().map(ToString::to_string).collect(),
                 };
             }
         }
@@ -48,6 +81,7 @@ pub fn rewrite(text: &str, changes: &[Change], to: &Config) -> Rewrite {
     Rewrite {
         text: fresh(to),
         faithful: false,
+        whole: Vec::new(),
     }
 }
 
@@ -89,15 +123,25 @@ pub fn fresh(config: &Config) -> String {
 
 /// yaml-edit is young: a panic inside it must cost the user the layout, never the revert. The
 /// panic hook is silenced meanwhile so that nothing is printed.
-fn edit_quietly(text: &str, changes: &[Change], to: &Config) -> Option<String> {
+fn edit_quietly(
+    text: &str,
+    changes: &[Change],
+    to: &Config,
+    plain: PlainLists,
+) -> Option<(String, Vec<change::Path>)> {
     let hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| edit(text, changes, to)));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| edit(text, changes, to, plain)));
     panic::set_hook(hook);
     result.ok().flatten()
 }
 
-fn edit(text: &str, changes: &[Change], to: &Config) -> Option<String> {
+fn edit(
+    text: &str,
+    changes: &[Change],
+    to: &Config,
+    plain: PlainLists,
+) -> Option<(String, Vec<change::Path>)> {
     let document = Document::from_str(text).ok()?;
     let root = document.as_mapping()?;
     // Removals first, then changes, then additions in list order: an added item's position is
@@ -107,9 +151,24 @@ fn edit(text: &str, changes: &[Change], to: &Config) -> Option<String> {
         ordered.extend(changes.iter().filter(|c| c.kind == kind));
     }
     let mut replaced: Vec<change::Path> = Vec::new();
+    // Plain lists edited item by item: done as one group each, like a replaced node.
+    let mut by_item: Vec<change::Path> = Vec::new();
     for change in ordered {
-        if replaced.iter().any(|r| change.path.0.starts_with(&r.0)) {
+        if replaced
+            .iter()
+            .chain(&by_item)
+            .any(|r| change.path.0.starts_with(&r.0))
+        {
             continue; // already holds its new value
+        }
+        if let (PlainLists::ByItem, Some(list)) = (plain, plain_list(change)) {
+            let group: Vec<&Change> = changes
+                .iter()
+                .filter(|c| plain_list(c).as_ref() == Some(&list))
+                .collect();
+            edit_plain_list(&root, &list, &group, to)?;
+            by_item.push(list);
+            continue;
         }
         if let Some(whole) = replaced_whole(change) {
             let value = value_at(to, &whole)?;
@@ -131,60 +190,16 @@ fn edit(text: &str, changes: &[Change], to: &Config) -> Option<String> {
     }
     // The green tree prints in one pass; `Document`'s own Display walks the edited tree
     // token by token, recomputing offsets, and took a seventh of a revert's time.
-    Some(document.syntax().green().to_string())
+    Some((document.syntax().green().to_string(), replaced))
 }
 
-/// The node to replace whole instead of editing inside it: a plain list, whose positions shift
-/// as items come and go; a reordered keyed list; a keyed item whose `name`/`id` changed (items
-/// are found by that field).
-fn replaced_whole(change: &Change) -> Option<change::Path> {
+/// The plain list a change is inside: its path up to the first list position.
+fn plain_list(change: &Change) -> Option<change::Path> {
     let segments = &change.path.0;
-    if let Some(i) = segments.iter().position(|s| matches!(s, Segment::Index(_))) {
-        return Some(change::Path(segments[..i].to_vec()));
-    }
-    if change.is_reorder() {
-        return Some(change.path.clone());
-    }
-    match segments.as_slice() {
-        [_, Segment::Item(_), Segment::Key(key), ..] if key == "name" || key == "id" => {
-            Some(change::Path(segments[..2].to_vec()))
-        }
-        _ => None,
-    }
-}
-
-/// The key before the last one of `path` in its mapping in `config`: where an added key goes.
-fn key_before<'c>(config: &'c Config, path: &change::Path) -> Option<&'c str> {
-    let (Segment::Key(key), parent) = path.0.split_last()? else {
-        return None;
-    };
-    let siblings = if parent.is_empty() {
-        config
-    } else {
-        value_at(config, &change::Path(parent.to_vec()))?.as_object()?
-    };
-    let at = siblings.keys().position(|k| k == key)?;
-    siblings.keys().nth(at.checked_sub(1)?).map(String::as_str)
-}
-
-/// The value at `path` in `config`.
-fn value_at<'v>(config: &'v Config, path: &change::Path) -> Option<&'v Value> {
-    let (first, rest) = path.0.split_first()?;
-    let Segment::Key(key) = first else {
-        return None;
-    };
-    let mut value = config.get(key)?;
-    for segment in rest {
-        value = match segment {
-            Segment::Key(key) => value.get(key)?,
-            Segment::Item(name) => value
-                .as_array()?
-                .iter()
-                .find(|item| item_identity(item) == Some(name.as_str()))?,
-            Segment::Index(i) => value.get(i)?,
-        };
-    }
-    Some(value)
+    let i = segments
+        .iter()
+        .position(|s| matches!(s, Segment::Index(_)))?;
+    Some(change::Path(segments[..i].to_vec()))
 }
 
 /// Call `$apply` with `$value` as something yaml-edit can write: scalars as themselves (so a
@@ -305,6 +320,134 @@ fn find_item(sequence: &Sequence, name: &str) -> Option<usize> {
                 .is_some_and(|v| v == name)
         })
     })
+}
+
+/// Edit the plain list at `list` entry by entry, as `change::apply` replays `group` (every
+/// change inside it): removals at their old positions, last first; additions at their new
+/// positions, first first; an entry changed inside is replaced as a whole entry.
+fn edit_plain_list(
+    root: &Mapping,
+    list: &change::Path,
+    group: &[&Change],
+    to: &Config,
+) -> Option<()> {
+    let node = node_at(root, &list.0)?;
+    let sequence = node.as_sequence()?;
+    let depth = list.0.len();
+    let position = |c: &Change| match c.path.0[depth] {
+        Segment::Index(i) => Some(i),
+        _ => None,
+    };
+    let at_entry = |c: &&&Change| c.path.0.len() == depth + 1;
+    let mut removed: Vec<usize> = group
+        .iter()
+        .filter(|c| at_entry(c) && c.kind == Kind::Removed)
+        .map(|c| position(c))
+        .collect::<Option<_>>()?;
+    removed.sort_unstable();
+    for i in removed.into_iter().rev() {
+        sequence.remove(i)?;
+    }
+    let mut added: Vec<usize> = group
+        .iter()
+        .filter(|c| at_entry(c) && c.kind == Kind::Added)
+        .map(|c| position(c))
+        .collect::<Option<_>>()?;
+    added.sort_unstable();
+    let mut changed: Vec<usize> = group
+        .iter()
+        .filter(|c| !(at_entry(c) && c.kind != Kind::Changed))
+        .map(|c| position(c))
+        .collect::<Option<_>>()?;
+    changed.sort_unstable();
+    changed.dedup();
+    let entry = |j: usize| {
+        let mut path = list.clone();
+        path.0.push(Segment::Index(j));
+        value_at(to, &path)
+    };
+    for j in added {
+        if j > sequence.len() {
+            return None;
+        }
+        with_yaml!(entry(j)?, |v| sequence.insert(j, v));
+    }
+    for j in changed {
+        with_yaml!(entry(j)?, |v| sequence.set(j, v)).then_some(())?;
+    }
+    Some(())
+}
+
+/// The node at `path` (which starts with a key) below `root`.
+fn node_at(root: &Mapping, path: &[Segment]) -> Option<yaml_edit::YamlNode> {
+    let (Segment::Key(key), rest) = path.split_first()? else {
+        return None;
+    };
+    let mut node = root.get(key.as_str())?;
+    for segment in rest {
+        node = match segment {
+            Segment::Key(key) => node.as_mapping()?.get(key.as_str())?,
+            Segment::Item(name) => {
+                let sequence = node.as_sequence()?;
+                sequence.get(find_item(sequence, name)?)?
+            }
+            Segment::Index(i) => node.as_sequence()?.get(*i)?,
+        };
+    }
+    Some(node)
+}
+
+/// The node to replace whole instead of editing inside it: a plain list, whose positions shift
+/// as items come and go; a reordered keyed list; a keyed item whose `name`/`id` changed (items
+/// are found by that field).
+fn replaced_whole(change: &Change) -> Option<change::Path> {
+    let segments = &change.path.0;
+    if let Some(i) = segments.iter().position(|s| matches!(s, Segment::Index(_))) {
+        return Some(change::Path(segments[..i].to_vec()));
+    }
+    if change.is_reorder() {
+        return Some(change.path.clone());
+    }
+    match segments.as_slice() {
+        [_, Segment::Item(_), Segment::Key(key), ..] if key == "name" || key == "id" => {
+            Some(change::Path(segments[..2].to_vec()))
+        }
+        _ => None,
+    }
+}
+
+/// The key before the last one of `path` in its mapping in `config`: where an added key goes.
+fn key_before<'c>(config: &'c Config, path: &change::Path) -> Option<&'c str> {
+    let (Segment::Key(key), parent) = path.0.split_last()? else {
+        return None;
+    };
+    let siblings = if parent.is_empty() {
+        config
+    } else {
+        value_at(config, &change::Path(parent.to_vec()))?.as_object()?
+    };
+    let at = siblings.keys().position(|k| k == key)?;
+    siblings.keys().nth(at.checked_sub(1)?).map(String::as_str)
+}
+
+/// The value at `path` in `config`.
+fn value_at<'v>(config: &'v Config, path: &change::Path) -> Option<&'v Value> {
+    let (first, rest) = path.0.split_first()?;
+    let Segment::Key(key) = first else {
+        return None;
+    };
+    let mut value = config.get(key)?;
+    for segment in rest {
+        value = match segment {
+            Segment::Key(key) => value.get(key)?,
+            Segment::Item(name) => value
+                .as_array()?
+                .iter()
+                .find(|item| item_identity(item) == Some(name.as_str()))?,
+            Segment::Index(i) => value.get(i)?,
+        };
+    }
+    Some(value)
 }
 
 #[cfg(test)]
@@ -434,6 +577,61 @@ guardrails:
         let result = rewrite_to(text, target);
         assert!(result.faithful);
         assert_eq!(parse(&result.text), parse(target));
+        // Said, so the caller can warn: comments inside the reordered list are not kept.
+        assert!(
+            result.whole.contains(&"tools".to_owned()),
+            "{:?}",
+            result.whole
+        );
+    }
+
+    #[test]
+    fn a_plain_list_entry_removed_takes_its_line_and_nothing_else() {
+        let text = "\
+name: a
+functions:
+  # memory
+  - send_message
+  - 'pause_heartbeats'   # quoted, with a note
+  - core_memory_append
+  - \"archival_memory_search\"
+";
+        let target =
+            "name: a\nfunctions: [send_message, pause_heartbeats, archival_memory_search]\n";
+        let result = rewrite_to(text, target);
+        assert!(result.faithful);
+        assert_eq!(result.text, text.replace("  - core_memory_append\n", ""));
+        assert!(result.whole.is_empty(), "{:?}", result.whole);
+        assert!(result.warnings("agents/a.yaml").is_empty());
+    }
+
+    #[test]
+    fn plain_list_entries_added_and_changed_keep_the_other_lines() {
+        let text = "name: a\nsub_agents:\n  # the first\n  - config_path: one.yaml\n  - config_path: two.yaml  # keep\n";
+        let target = "name: a\nsub_agents:\n  - config_path: one.yaml\n  - config_path: 2.yaml\n  - config_path: three.yaml\n";
+        let result = rewrite_to(text, target);
+        assert!(result.faithful);
+        assert_eq!(parse(&result.text), parse(target));
+        assert!(
+            result
+                .text
+                .contains("  # the first\n  - config_path: one.yaml\n"),
+            "{}",
+            result.text
+        );
+        assert!(result.whole.is_empty(), "{:?}", result.whole);
+    }
+
+    #[test]
+    fn a_file_written_afresh_is_one_warning() {
+        let rewrite = Rewrite {
+            text: String::new(),
+            faithful: false,
+            whole: vec!["tools".to_owned()],
+        };
+        let warnings = rewrite.warnings("agents/a.yaml");
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("written afresh"), "{warnings:?}");
     }
 
     #[test]

@@ -58,10 +58,8 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
         let text = match (&previous, &current) {
             (Some(bytes), Some(_)) => {
                 let rewrite = edit::rewrite(&String::from_utf8_lossy(bytes), &applied, &target);
-                if !rewrite.faithful {
-                    ctx.ui.warn(&format!(
-                        "{shown_file} could not be edited in place; it was written afresh, without its comments and layout"
-                    ));
+                for warning in rewrite.warnings(&shown_file) {
+                    ctx.ui.warn(&warning);
                 }
                 rewrite.text
             }

@@ -79,10 +79,8 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
     if mode == Mode::Write && conflicts.is_empty() && !nothing_to_do {
         let text = String::from_utf8_lossy(&bytes);
         let rewrite = edit::rewrite(&text, &applied, &merged);
-        if !rewrite.faithful {
-            ctx.ui.warn(&format!(
-                "{shown_file} could not be edited in place; it was written afresh, without its comments and layout"
-            ));
+        for warning in rewrite.warnings(&shown_file) {
+            ctx.ui.warn(&warning);
         }
         overwrite_staging(
             &workspace,

@@ -135,10 +135,13 @@ pub fn cmd_store(ctx: &Context, args: Args) -> Result<u8> {
     ctx.ui.status(
         "Copied",
         &format!(
-            "{copied} of {} entries from {from_shown} to {to_shown}; verified {} entries of {} agents",
+            "{copied} of {} entries from {from_shown} to {to_shown}; verified {} entries of {}",
             entries.len(),
             report.entries,
-            report.agents
+            match report.agents {
+                1 => "1 agent".to_owned(),
+                n => format!("{n} agents"),
+            }
         ),
     );
     Ok(0)

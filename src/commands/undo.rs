@@ -130,7 +130,7 @@ pub fn cmd_undo(ctx: &Context, args: Args) -> Result<u8> {
     // Undoing an overwrite that has since been published leaves staging apart from
     // production by exactly what was undone; said here, or a later `diff` looks like a stray
     // edit. (A check that cannot be made says nothing: the undo itself is done.)
-    if let Some(version) = published(&workspace, &store, &staging, now.as_deref()) {
+    if let Some(version) = published_since(&workspace, &store, &staging, &backup, now.as_deref()) {
         ctx.ui.warn(&format!(
             "the `{}` you undid was published: production (v{version}) still holds it, so staging now differs from production",
             backup.operation
@@ -142,14 +142,21 @@ pub fn cmd_undo(ctx: &Context, args: Args) -> Result<u8> {
     Ok(0)
 }
 
-/// The version of production, when production holds exactly the file the undo replaced.
-fn published(
+/// The version of production, when it was published after the overwrite being undone and
+/// holds exactly the file that overwrite wrote. (A `restore` to production writes what
+/// production already held: undoing it, before any publish, is no cause for a warning.) Times
+/// are whole seconds; a publish in the overwrite's own second is not counted as after it.
+fn published_since(
     workspace: &workspace::Workspace,
     store: &crate::store::Store,
     staging: &Staging,
+    backup: &crate::store::Backup,
     undone: Option<&[u8]>,
 ) -> Option<u64> {
     let head = store.head(&staging.agent).ok()??;
+    if head.published_at <= backup.created_at {
+        return None;
+    }
     let undone = workspace.parse(staging, undone?).ok()?;
     (store.snapshot(&head).ok()? == undone).then_some(head.version)
 }

@@ -234,9 +234,13 @@ pub fn diff_text(diffs: &[json::AgentDiff], style: Style, stat: bool) -> String 
     out
 }
 
-/// "production (v3 1a2b3c4d)", "staging".
+/// "production (v3 1a2b3c4d)", "v2 (26938922)", "staging".
 fn side_label(side: &json::Side) -> String {
     match (&side.version, &side.change_track_id) {
+        // A REF that is the version already is not said twice.
+        (Some(version), Some(id)) if side.reference == format!("v{version}") => {
+            format!("v{version} ({})", crate::store::short(id))
+        }
         (Some(version), Some(id)) => {
             format!(
                 "{} (v{version} {})",

@@ -557,8 +557,10 @@ fn from_and_to_references(env: TestEnv) {
     // The text view names both sides.
     env.run(&["diff", "a", "--from", "v1", "--to", "v2"])
         .success()
-        .stdout_has("v1")
-        .stdout_has("v2")
+        .stdout_has("a: v1 (")
+        .stdout_has(") → v2 (")
+        // A version REF is not said twice, `v1 (v1 …)`.
+        .stdout_lacks("(v1 ")
         .stdout_has("0.2")
         .stdout_has("0.5")
         .stdout_lacks("0.9");

@@ -1020,6 +1020,15 @@ fn every_failure_under_json_prints_one_json_error_on_stdout(env: TestEnv) {
             "{json}"
         );
     }
+    // What is missing is named, not cut off after a colon.
+    let json = error(&["log", "--touching", "tools", "--json"]);
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("<AGENT>"),
+        "{json}"
+    );
     let run = env.run(&["log", "--bogus"]);
     run.code(2).stderr_has("unexpected argument '--bogus'");
     assert!(run.stdout.is_empty(), "{}", run.show());

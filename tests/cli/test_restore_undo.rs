@@ -186,13 +186,26 @@ fn undo_of_a_revert_forgets_the_pending_revert(env: TestEnv) {
 // it says so (before, it did that silently).
 fn undo_after_publishing_the_revert_says_staging_now_differs_from_production(env: TestEnv) {
     let (env, _, v2) = two_publishes(env);
+    // A restore to production writes what production holds already: undoing it (the edits
+    // come back) is the ordinary "changed my mind", not a published overwrite.
+    env.write_agent(AGENT, &v2.replace("Be brief.", "Be terse."));
+    env.run(&["restore", AGENT]).success();
+    env.run(&["undo", AGENT])
+        .success()
+        .stderr_lacks("was published");
+    env.run(&["restore", AGENT]).success();
     // Not yet published: nothing to warn about.
     env.run(&["revert", AGENT, "v2"]).success();
     env.run(&["undo", AGENT])
         .success()
         .stderr_lacks("was published");
     env.run(&["revert", AGENT, "v2"]).success();
-    env.run(&["publish", AGENT]).success();
+    env.run_with(
+        env.command()
+            .env("AGENTCTL_NOW", "2030-01-01T00:00:00Z")
+            .args(["publish", AGENT]),
+    )
+    .success();
     env.run(&["undo", AGENT])
         .success()
         .stderr_has("warning: the `revert` you undid was published: production (v3) still holds it")

@@ -26,7 +26,9 @@ on_both_stores!(
     secrets_are_masked_in_the_preview_unless_asked,
     a_file_that_cannot_be_edited_in_place_is_rewritten_with_a_warning,
     instructions_merge_by_paragraph,
-    reverting_an_instructions_edit_of_the_example_gives_back_its_exact_bytes
+    reverting_an_instructions_edit_of_the_example_gives_back_its_exact_bytes,
+    a_plain_list_entry_reverted_out_takes_its_line_and_keeps_every_comment,
+    a_list_written_whole_is_said_before_writing,
 );
 
 const AGENT: &str = "bot";
@@ -544,4 +546,39 @@ fn reverting_an_instructions_edit_of_the_example_gives_back_its_exact_bytes(env:
         reverted, example,
         "blank lines after the instructions block stay"
     );
+}
+
+/// Issue 15 / SPEC 13 writes: reverting the publish that added one entry of a plain list
+/// removes that entry's line, and every comment and quote around it stays.
+fn a_plain_list_entry_reverted_out_takes_its_line_and_keeps_every_comment(env: TestEnv) {
+    let v1 = "name: Bot\nfunctions:\n  - send_message\n  - 'pause_heartbeats'\n";
+    let v2 =
+        "name: Bot\nfunctions:\n  - send_message\n  - core_memory_append\n  - 'pause_heartbeats'\n";
+    let env = history(env, &[v1, v2]);
+    // Staging gains comments after the publish; the revert must not take them.
+    let edited = "name: Bot\nfunctions:\n  # talking\n  - send_message\n  - core_memory_append  # memory\n  - 'pause_heartbeats'   # quoted\n";
+    env.write_agent(AGENT, edited);
+    env.run(&["revert", AGENT, "v2"])
+        .success()
+        .stderr_lacks("written whole")
+        .stderr_lacks("afresh");
+    assert_eq!(
+        std::fs::read_to_string(env.root.join("agents/bot.yaml")).unwrap(),
+        edited.replace("  - core_memory_append  # memory\n", "")
+    );
+}
+
+/// Where a list must be written whole (a reorder of named items), the command says so on
+/// stderr before writing.
+fn a_list_written_whole_is_said_before_writing(env: TestEnv) {
+    let v1 = "name: Bot\ntools:\n  - name: a\n  - name: b\n";
+    let v2 = "name: Bot\ntools:\n  - name: b\n  - name: a\n";
+    let env = history(env, &[v1, v2]);
+    env.write_agent(
+        AGENT,
+        "name: Bot\ntools:\n  # second\n  - name: b\n  - name: a\n",
+    );
+    env.run(&["revert", AGENT, "v2"])
+        .success()
+        .stderr_has("`tools` is written whole; comments inside it are not kept");
 }

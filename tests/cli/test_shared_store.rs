@@ -397,7 +397,8 @@ fn store_copy_round_trips_and_refuses_a_disagreeing_destination() {
     let url = fresh_schema(&server);
     env.run(&["store", "copy", &sqlite, &url])
         .success()
-        .stderr_has("Copied");
+        .stderr_has("Copied")
+        .stderr_has("entries of 2 agents");
     assert_eq!(log(&url), original);
     env.run(&["--store", &url, "verify"]).success();
     let back = env.root.join("back.db").display().to_string();
