@@ -112,7 +112,9 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
     }
 
     let production = store.head(&args.agent)?;
-    let still = production.map_or(String::new(), |p| format!(" (still v{})", p.version));
+    let still = production
+        .as_ref()
+        .map_or(String::new(), |p| format!(" (still v{})", p.version));
     let agent = &args.agent;
     let version = reverted.version;
     if !conflicts.is_empty() {
@@ -124,9 +126,24 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
             "{outcome}: {}.",
             conflict_reasons(&conflicts, &current, version)
         ));
-        ctx.ui.hint(&format!(
-            "edit those fields in {shown_file} by hand, or revert the later publishes that changed them first"
-        ));
+        // Reverting later publishes first helps only where a later publish changed the field;
+        // a field changed in staging alone is the user's own edit to settle.
+        let published_later = match &production {
+            Some(head) if head.version > version => {
+                let production = serde_json::Value::Object(store.snapshot(head)?);
+                conflicts
+                    .iter()
+                    .any(|c| change::value_at(&production, &c.path.0) != c.reverted_value.as_ref())
+            }
+            _ => false,
+        };
+        ctx.ui.hint(&if published_later {
+            format!(
+                "edit those fields in {shown_file} by hand, or revert the later publishes that changed them first"
+            )
+        } else {
+            format!("edit those fields in {shown_file} by hand: they changed in staging only, since the last publish")
+        });
         return Ok(EXIT_FOUND);
     }
     if nothing_to_do {

@@ -132,7 +132,9 @@ fn a_field_changed_again_later_is_a_conflict_and_nothing_is_written(env: TestEnv
         .stdout_has("v2 set:           0.5")
         .stdout_has("staging holds:    0.9")
         .stdout_has("revert would set: 0.2")
-        .stderr_has("Nothing was written");
+        .stderr_has("Nothing was written")
+        // v3 changed it again: reverting v3 first is a way out.
+        .stderr_has("revert the later publishes that changed them first");
 }
 
 // Issue 14, item 13: the note names the real reason, not "changed again".
@@ -145,6 +147,9 @@ fn a_field_deleted_in_staging_is_a_conflict_that_says_so(env: TestEnv) {
         env.run(&[command, AGENT, "v2"])
             .code(1)
             .stderr_has("1 field deleted in staging since v2")
+            // No later publish touched it: reverting one would not help.
+            .stderr_has("they changed in staging only")
+            .stderr_lacks("revert the later publishes")
             .stderr_lacks("changed again")
             // The three values say the field is gone in words; JSON keeps `null`.
             .stdout_has("staging holds:    (deleted)")
