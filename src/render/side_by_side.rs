@@ -112,11 +112,24 @@ fn values(out: &mut String, old: Option<String>, new: Option<String>, grid: Grid
 /// One hunk of a multi-line string's line diff: where it starts, unchanged lines on both
 /// sides, and each edit's removed lines beside its added ones.
 fn text_hunk(out: &mut String, hunk: &Hunk, grid: Grid, style: Style) {
-    let start = |line| Cell::plain(vec![Span::new(format!("⋯ line {line}"), Some(Tone::Dim))]);
+    // A side with no lines in the hunk (a text added or emptied) has no line to start at.
+    let holds = |side: fn(&Block) -> bool| hunk.blocks.iter().any(side);
+    let start = |line, held: bool| match held {
+        true => Cell::plain(vec![Span::new(format!("⋯ line {line}"), Some(Tone::Dim))]),
+        false => Cell::default(),
+    };
+    let old_held = holds(|b| match b {
+        Block::Same(lines) => !lines.is_empty(),
+        Block::Edit { old, .. } => !old.is_empty(),
+    });
+    let new_held = holds(|b| match b {
+        Block::Same(lines) => !lines.is_empty(),
+        Block::Edit { new, .. } => !new.is_empty(),
+    });
     row(
         out,
-        &start(hunk.old_start),
-        &start(hunk.new_start),
+        &start(hunk.old_start, old_held),
+        &start(hunk.new_start, new_held),
         grid,
         style,
     );

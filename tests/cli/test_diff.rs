@@ -1017,3 +1017,23 @@ fn an_added_text_has_the_hunk_header_of_diff_u() {
             .stdout_lacks("@@ -1,0");
     }
 }
+
+/// An added multi-line text: Production has no lines, so no "⋯ line 1" on its side.
+#[test]
+fn an_added_text_starts_a_line_only_on_the_side_that_has_lines() {
+    let env = TestEnv::new();
+    env.write_agent("a", "name: A\n");
+    env.run(&["publish"]).success();
+    env.write_agent("a", "name: A\ninstructions: |\n  one\n  two\n");
+    let run = env.run_with(env.command().env("COLUMNS", "100").args(["diff", "a"]));
+    run.success().stdout_has("+ one");
+    let starts: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("⋯ line"))
+        .collect();
+    assert_eq!(starts.len(), 1, "{}", run.show());
+    let (production, staging) = starts[0].split_once('│').expect("side by side");
+    assert!(production.trim().is_empty(), "{}", run.show());
+    assert!(staging.contains("⋯ line 1"), "{}", run.show());
+}
