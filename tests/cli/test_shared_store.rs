@@ -711,3 +711,26 @@ fn tls_with_a_certificate_for_another_host_is_refused() {
             .stderr_has(says);
     }
 }
+
+/// A role that may not create agentctl's schema in the database is told what to grant, not
+/// left with PostgreSQL's bare "permission denied".
+#[test]
+fn a_role_without_create_on_the_database_is_told_what_to_grant() {
+    let Some(server) = test_postgres() else {
+        return;
+    };
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("test server");
+    // Roles are cluster-wide: one name per run, dropped at the end.
+    let role = format!("agentctl_noperm_{}", std::process::id());
+    admin
+        .batch_execute(&format!("CREATE ROLE {role} LOGIN"))
+        .unwrap();
+    let url = fresh_schema(&server.replacen("postgres@", &format!("{role}@"), 1));
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let run = env.run(&["--store", &url, "publish"]);
+    admin.batch_execute(&format!("DROP ROLE {role}")).unwrap();
+    run.code(2)
+        .stderr_has("permission denied")
+        .stderr_has("GRANT CREATE ON DATABASE");
+}

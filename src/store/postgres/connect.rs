@@ -216,6 +216,12 @@ pub(super) fn failed(shown: &Shown, error: postgres::Error) -> Error {
             ))
             .hint("nothing was recorded; check the server's load and run the command again");
         }
+        // The role may not create the store's schema or tables in this database.
+        Some(code) if *code == SqlState::INSUFFICIENT_PRIVILEGE => {
+            return Error::new(format!("the store {shown} failed: {}", reason(&error))).hint(
+                "the role needs to own the database or have CREATE on it (`createdb --owner ROLE DB`, or `GRANT CREATE ON DATABASE DB TO ROLE`): agentctl creates its schema and tables on first use",
+            );
+        }
         _ => {}
     }
     if error.is_closed() || error.as_db_error().is_none() {
