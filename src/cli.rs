@@ -21,7 +21,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
     /// Run as if started in DIR
     #[arg(short = 'C', global = true, value_name = "DIR")]
@@ -95,6 +95,8 @@ pub enum Command {
     Completions(commands::completions::Args),
     Verify(commands::verify::Args),
     Store(commands::store::Args),
+    #[cfg(feature = "serve")]
+    Serve(commands::serve::Args),
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ pub mod git;
 pub mod merge;
 pub mod render;
 pub mod schema;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod store;
 pub mod survey;
 pub mod ui;
