@@ -15,11 +15,11 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
-use crate::cli::{ColorChoice, GlobalArgs};
+use crate::cli::GlobalArgs;
 use crate::commands::Context;
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
-use crate::ui::Ui;
+use crate::ui::{ColorChoice, Ui};
 
 pub use error::ApiError;
 
