@@ -22,7 +22,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
     $completions = @(switch ($command) {
         'agentctl' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
@@ -54,7 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;init' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
@@ -64,7 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;new' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
@@ -74,7 +74,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;status' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"agents": [{agent, state, production}]}')
@@ -85,7 +85,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;validate' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"agents": [{agent, valid, errors: [{message, file, line, column}]}]}')
@@ -99,14 +99,14 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The new side: production, staging, vN or a change_track_id prefix')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: side-by-side text, JSON, or markdown for a pull-request comment')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--stat', '--stat', [CompletionResultType]::ParameterName, 'Only count changes per section and list their paths, without values')
             [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 1 when there are differences, 0 when there are none')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'Stacked view: the old value above the new one (the default below 80 columns)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json: {"agents": [{agent, from, to, has_changes, changes}]}')
-            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show values of keys that look like secrets (api_key, token, …) instead of ********')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -118,7 +118,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('--author', '--author', [CompletionResultType]::ParameterName, 'Who publishes [default: AGENTCTL_AUTHOR, the user config, git''s user, the login name]')
             [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Publish only if production is still REF (one agent only); protects against publishing over a change you have not seen')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be published without recording anything')
@@ -133,7 +133,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('--max-count', '--max-count', [CompletionResultType]::ParameterName, 'Show at most N entries')
             [CompletionResult]::new('--touching', '--touching', [CompletionResultType]::ParameterName, 'Only the entries whose changes touch PATH (model.temperature, tools[web_search], guardrails): at it, under it, or above it holding it; needs an agent')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--oneline', '--oneline', [CompletionResultType]::ParameterName, 'One line per entry: short id, version, message')
@@ -145,11 +145,11 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;blame' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"agent", "ref", "fields": [{path, version, …}], "lines": {"instructions": […]}}')
-            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show values of keys that look like secrets (api_key, token, …) instead of ********')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -158,13 +158,14 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         'agentctl;show' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: side-by-side text, JSON, or markdown for a pull-request comment')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Also print the whole snapshot')
+            [CompletionResult]::new('--stat', '--stat', [CompletionResultType]::ParameterName, 'Only count the changes per section and list their paths, without values (as diff --stat)')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'Stacked view of the changes: the old value above the new one (the default below 80 columns)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json: the log entry plus `changes` (and `config` with --config)')
-            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show values of keys that look like secrets (api_key, token, …) instead of ********')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -172,11 +173,11 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;revert-preview' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`')
-            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show values of keys that look like secrets (api_key, token, …) instead of ********')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'Stack the values (old above new) instead of side by side')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -185,11 +186,11 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;revert' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`')
-            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show values of keys that look like secrets (api_key, token, …) instead of ********')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'Stack the values (old above new) instead of side by side')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -198,11 +199,11 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;restore' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: `agent`, `restored`, `applied`, `written`')
-            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show values of keys that look like secrets (api_key, token, …) instead of ********')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'Stack the values (old above new) instead of side by side')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -211,7 +212,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;undo' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: `agent`, `undone`, `file`, `written`')
@@ -226,7 +227,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write DIR/AGENT.yaml (or .json) for each agent, creating DIR if missing')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write DIR/AGENT.yaml (or .json) for each agent, creating DIR if missing')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
@@ -236,7 +237,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;schema' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
@@ -246,7 +247,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;completions' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
@@ -256,7 +257,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;verify' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: {"ok", "agents", "entries", "snapshots", "problems": [{agent, version, kind, message}]}')
@@ -267,7 +268,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;store' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')
@@ -279,7 +280,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentctl' -ScriptBlock {
         }
         'agentctl;store;copy' {
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour [default: auto]')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]')
             [CompletionResult]::new('--no-pager', '--no-pager', [CompletionResultType]::ParameterName, 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]')

@@ -950,7 +950,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__show)
-            opts="-C -h --config --unified --format --json --show-secrets --store --color --no-pager --lock-timeout --help"
+            opts="-C -h --config --stat --unified --format --json --show-secrets --store --color --no-pager --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -19,7 +19,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
     var completions = [
         &'agentctl'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
@@ -50,7 +50,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;init'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
@@ -59,7 +59,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;new'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
@@ -68,7 +68,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;status'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --json 'Print JSON: {"agents": [{agent, state, production}]}'
@@ -78,7 +78,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;validate'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --json 'Print JSON: {"agents": [{agent, valid, errors: [{message, file, line, column}]}]}'
@@ -91,14 +91,14 @@ set edit:completion:arg-completer[agentctl] = {|@words|
             cand --to 'The new side: production, staging, vN or a change_track_id prefix'
             cand --format 'Output format: side-by-side text, JSON, or markdown for a pull-request comment'
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --stat 'Only count changes per section and list their paths, without values'
             cand --exit-code 'Exit with 1 when there are differences, 0 when there are none'
             cand --unified 'Stacked view: the old value above the new one (the default below 80 columns)'
             cand --json 'Same as --format json: {"agents": [{agent, from, to, has_changes, changes}]}'
-            cand --show-secrets 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+            cand --show-secrets 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -109,7 +109,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
             cand --author 'Who publishes [default: AGENTCTL_AUTHOR, the user config, git''s user, the login name]'
             cand --expect 'Publish only if production is still REF (one agent only); protects against publishing over a change you have not seen'
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --dry-run 'Show what would be published without recording anything'
@@ -123,7 +123,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
             cand --max-count 'Show at most N entries'
             cand --touching 'Only the entries whose changes touch PATH (model.temperature, tools[web_search], guardrails): at it, under it, or above it holding it; needs an agent'
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --oneline 'One line per entry: short id, version, message'
@@ -134,11 +134,11 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;blame'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --json 'Print JSON: {"agent", "ref", "fields": [{path, version, …}], "lines": {"instructions": […]}}'
-            cand --show-secrets 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+            cand --show-secrets 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -146,24 +146,25 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         &'agentctl;show'= {
             cand --format 'Output format: side-by-side text, JSON, or markdown for a pull-request comment'
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --config 'Also print the whole snapshot'
+            cand --stat 'Only count the changes per section and list their paths, without values (as diff --stat)'
             cand --unified 'Stacked view of the changes: the old value above the new one (the default below 80 columns)'
             cand --json 'Same as --format json: the log entry plus `changes` (and `config` with --config)'
-            cand --show-secrets 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+            cand --show-secrets 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'agentctl;revert-preview'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --json 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`'
-            cand --show-secrets 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+            cand --show-secrets 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
             cand --unified 'Stack the values (old above new) instead of side by side'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
             cand -h 'Print help (see more with ''--help'')'
@@ -171,11 +172,11 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;revert'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --json 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`'
-            cand --show-secrets 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+            cand --show-secrets 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
             cand --unified 'Stack the values (old above new) instead of side by side'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
             cand -h 'Print help (see more with ''--help'')'
@@ -183,11 +184,11 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;restore'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --json 'Print JSON: `agent`, `restored`, `applied`, `written`'
-            cand --show-secrets 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+            cand --show-secrets 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
             cand --unified 'Stack the values (old above new) instead of side by side'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
             cand -h 'Print help (see more with ''--help'')'
@@ -195,7 +196,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;undo'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --json 'Print JSON: `agent`, `undone`, `file`, `written`'
@@ -209,7 +210,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
             cand -o 'Write DIR/AGENT.yaml (or .json) for each agent, creating DIR if missing'
             cand --output 'Write DIR/AGENT.yaml (or .json) for each agent, creating DIR if missing'
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
@@ -218,7 +219,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;schema'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
@@ -227,7 +228,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;completions'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
@@ -236,7 +237,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;verify'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --json 'Print JSON: {"ok", "agents", "entries", "snapshots", "problems": [{agent, version, kind, message}]}'
@@ -246,7 +247,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;store'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
@@ -257,7 +258,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;store;copy'= {
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'

@@ -25,7 +25,7 @@ function __fish_agentctl_using_subcommand
 end
 
 complete -c agentctl -n "__fish_agentctl_needs_command" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_needs_command" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_needs_command" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_needs_command" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -54,7 +54,7 @@ complete -c agentctl -n "__fish_agentctl_needs_command" -f -a "store" -d 'Manage
 complete -c agentctl -n "__fish_agentctl_needs_command" -f -a "serve" -d 'Serve the agents over HTTP: the JSON API (SPEC 12) and the review page at `/`'
 complete -c agentctl -n "__fish_agentctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand init" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand init" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand init" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand init" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -62,7 +62,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand init" -l lock-timeout 
 complete -c agentctl -n "__fish_agentctl_using_subcommand init" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand new" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand new" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand new" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand new" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -70,7 +70,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand new" -l lock-timeout -
 complete -c agentctl -n "__fish_agentctl_using_subcommand new" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand new" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -79,7 +79,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l json -d 'Pr
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -93,7 +93,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l format -d 'Ou
 json\t''
 markdown\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -102,14 +102,14 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l stat -d 'Only
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l exit-code -d 'Exit with 1 when there are differences, 0 when there are none'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l unified -d 'Stacked view: the old value above the new one (the default below 80 columns)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l json -d 'Same as --format json: {"agents": [{agent, from, to, has_changes, changes}]}'
-complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l show-secrets -d 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l show-secrets -d 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -s m -l message -d 'The message recorded with the publish [default: a summary of the changes]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -l author -d 'Who publishes [default: AGENTCTL_AUTHOR, the user config, git\'s user, the login name]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -l expect -d 'Publish only if production is still REF (one agent only); protects against publishing over a change you have not seen' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -121,7 +121,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand publish" -s h -l help 
 complete -c agentctl -n "__fish_agentctl_using_subcommand log" -s n -l max-count -d 'Show at most N entries' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l touching -d 'Only the entries whose changes touch PATH (model.temperature, tools[web_search], guardrails): at it, under it, or above it holding it; needs an agent' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand log" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -131,65 +131,66 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l json -d 'Print
 complete -c agentctl -n "__fish_agentctl_using_subcommand log" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l json -d 'Print JSON: {"agent", "ref", "fields": [{path, version, …}], "lines": {"instructions": […]}}'
-complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l show-secrets -d 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l show-secrets -d 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
 complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand blame" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l format -d 'Output format: side-by-side text, JSON, or markdown for a pull-request comment' -r -f -a "text\t''
 json\t''
 markdown\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l config -d 'Also print the whole snapshot'
+complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l stat -d 'Only count the changes per section and list their paths, without values (as diff --stat)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l unified -d 'Stacked view of the changes: the old value above the new one (the default below 80 columns)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l json -d 'Same as --format json: the log entry plus `changes` (and `config` with --config)'
-complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l show-secrets -d 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l show-secrets -d 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l json -d 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`'
-complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l show-secrets -d 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l show-secrets -d 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l unified -d 'Stack the values (old above new) instead of side by side'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert-preview" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l json -d 'Print JSON: `agent`, `reverted`, `applied`, `conflicts`, `written`'
-complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l show-secrets -d 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l show-secrets -d 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l unified -d 'Stack the values (old above new) instead of side by side'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand revert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l json -d 'Print JSON: `agent`, `restored`, `applied`, `written`'
-complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l show-secrets -d 'Show values of keys that look like secrets (api_key, token, …) instead of ********'
+complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l show-secrets -d 'Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords inside values) instead of ********'
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l unified -d 'Stack the values (old above new) instead of side by side'
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand undo" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand undo" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand undo" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand undo" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -202,7 +203,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand export" -l format -d '
 json\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand export" -s o -l output -d 'Write DIR/AGENT.yaml (or .json) for each agent, creating DIR if missing' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand export" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand export" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand export" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand export" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -210,7 +211,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand export" -l lock-timeou
 complete -c agentctl -n "__fish_agentctl_using_subcommand export" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -218,7 +219,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -l lock-timeou
 complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -226,7 +227,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -l lock-t
 complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -235,7 +236,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -l json -d 'Pr
 complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand store; and not __fish_seen_subcommand_from copy help" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand store; and not __fish_seen_subcommand_from copy help" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand store; and not __fish_seen_subcommand_from copy help" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand store; and not __fish_seen_subcommand_from copy help" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"
@@ -245,7 +246,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand store; and not __fish_
 complete -c agentctl -n "__fish_agentctl_using_subcommand store; and not __fish_seen_subcommand_from copy help" -f -a "copy" -d 'Copy a whole history from one store to another (SQLite ↔ PostgreSQL), every change_track_id kept, then verify the copy'
 complete -c agentctl -n "__fish_agentctl_using_subcommand store; and not __fish_seen_subcommand_from copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentctl -n "__fish_agentctl_using_subcommand store; and __fish_seen_subcommand_from copy" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand store; and __fish_seen_subcommand_from copy" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand store; and __fish_seen_subcommand_from copy" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand store; and __fish_seen_subcommand_from copy" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"

@@ -23,13 +23,15 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Run as if started in DIR
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
 
-    /// Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]
-    #[arg(long, global = true, value_name = "PATH")]
+    /// The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for
+    /// a shared store [env: AGENTCTL_STORE]
+    #[arg(long, global = true, value_name = "FILE|URL")]
     pub store: Option<PathBuf>,
 
     /// When to use colour [default: auto]
@@ -90,6 +92,34 @@ pub enum Command {
     Store(commands::store::Args),
     #[cfg(feature = "serve")]
     Serve(commands::serve::Args),
+}
+
+impl Command {
+    /// Whether the command was asked for JSON (`--json`, `--format json`): then every exit
+    /// path prints one JSON document on stdout, errors included.
+    pub fn wants_json(&self) -> bool {
+        match self {
+            Command::Status(a) => a.json,
+            Command::Validate(a) => a.json,
+            Command::Diff(a) => a.json || a.format == commands::diff::Format::Json,
+            Command::Publish(a) => a.json,
+            Command::Log(a) => a.json,
+            Command::Blame(a) => a.json,
+            Command::Show(a) => a.json || a.format == commands::diff::Format::Json,
+            Command::RevertPreview(a) | Command::Revert(a) => a.json,
+            Command::Restore(a) => a.json,
+            Command::Undo(a) => a.json,
+            Command::Verify(a) => a.json,
+            Command::Init(_)
+            | Command::New(_)
+            | Command::Export(_)
+            | Command::Schema(_)
+            | Command::Completions(_)
+            | Command::Store(_) => false,
+            #[cfg(feature = "serve")]
+            Command::Serve(_) => false,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -85,6 +85,45 @@ impl Error {
     }
 }
 
+/// An error as one JSON document, `{"error": {"code", "message", "hint"?, …}}` (SPEC 12's shape):
+/// what every `--json` command prints on stdout when it fails, and what the HTTP API answers.
+#[derive(Debug, serde::Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct ErrorDetail {
+    /// The exit code on the command line; the HTTP status in the API.
+    pub code: u16,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl Error {
+    /// This error as the JSON document `--json` commands print, with `code`.
+    pub fn body(&self, code: u16) -> ErrorBody {
+        let hint = (!self.hints.is_empty()).then(|| self.hints.join("; "));
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.message.clone(),
+                hint,
+                file: self.location.as_ref().map(|l| l.file.clone()),
+                line: self.location.as_ref().and_then(|l| l.line),
+                column: self.location.as_ref().and_then(|l| l.column),
+            },
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

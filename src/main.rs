@@ -15,12 +15,17 @@ fn main() -> ExitCode {
     if cli.global.no_pager {
         ui = ui.without_pager();
     }
+    let json = cli.command.wants_json();
     let result = user.and_then(|user| commands::run(cli, &ui, user));
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
         Err(error) => {
             ui.error(&error);
+            // SPEC 6: one JSON document on stdout on every exit path of a --json command.
+            if json {
+                let _ = ui.json(&error.body(u16::from(EXIT_ERROR)));
+            }
             ExitCode::from(EXIT_ERROR)
         }
     }

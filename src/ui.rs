@@ -240,15 +240,68 @@ enum State {
         held: String,
         lines: usize,
     },
-    Pager(Child, ChildStdin),
+    Pager(Pager),
     Done,
+}
+
+/// A running pager, with everything handed to it: if it turns out it never started (the
+/// shell's 126/127, or it died at once), that text goes to stdout instead of being lost.
+struct Pager {
+    command: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    started: std::time::Instant,
+    sent: String,
+}
+
+/// A pager that failed within this long of starting is taken as one that never started.
+const PAGER_STARTUP: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Pager {
+    /// Close its input and wait for it. `Some(why)` when it never really ran: the shell could
+    /// not find or run it (126, 127), or it failed at once.
+    fn close(&mut self) -> Option<String> {
+        drop(self.stdin.take());
+        match self.child.wait() {
+            Ok(status) => {
+                failed_to_start(&status, self.started.elapsed()).then(|| match status.code() {
+                    Some(code) => format!("it exited with status {code}"),
+                    None => "it was killed at once".to_owned(),
+                })
+            }
+            Err(e) => Some(e.to_string()),
+        }
+    }
+}
+
+/// Whether a pager's exit says it never ran: `sh -c` answers 126 (not executable) or 127 (not
+/// found); any other failure counts only when it came at once (a reader who quits late with a
+/// failing status has seen the output).
+fn failed_to_start(status: &std::process::ExitStatus, after: std::time::Duration) -> bool {
+    !status.success() && (matches!(status.code(), Some(126 | 127)) || after < PAGER_STARTUP)
 }
 
 impl Paged<'_> {
     pub fn write(&mut self, text: &str) -> Result<(), Error> {
         match &mut self.state {
             State::Direct => self.ui.stdout(text),
-            State::Pager(_, stdin) => Ok(stdin.write_all(text.as_bytes())?),
+            State::Pager(pager) => {
+                pager.sent.push_str(text);
+                let written = match pager.stdin.as_mut() {
+                    Some(stdin) => stdin.write_all(text.as_bytes()),
+                    None => Ok(()),
+                };
+                match written {
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                        // Gone: quit by its reader (quietly, as a closed pipe), or never ran.
+                        match pager.close() {
+                            Some(why) => self.fall_back(&why),
+                            None => Err(e.into()),
+                        }
+                    }
+                    other => Ok(other?),
+                }
+            }
             State::Holding {
                 command,
                 rows,
@@ -265,7 +318,13 @@ impl Paged<'_> {
                 self.state = match spawn_pager(command) {
                     Ok((child, stdin)) => {
                         leave_keyboard_signals_to_the_pager();
-                        State::Pager(child, stdin)
+                        State::Pager(Pager {
+                            command: command.clone(),
+                            child,
+                            stdin: Some(stdin),
+                            started: std::time::Instant::now(),
+                            sent: String::new(),
+                        })
                     }
                     Err(e) => {
                         self.ui
@@ -284,13 +343,28 @@ impl Paged<'_> {
     pub fn finish(mut self) -> Result<(), Error> {
         match std::mem::replace(&mut self.state, State::Done) {
             State::Holding { held, .. } => self.ui.stdout(&held),
-            State::Pager(mut child, stdin) => {
-                drop(stdin);
-                child.wait()?;
-                Ok(())
-            }
+            State::Pager(mut pager) => match pager.close() {
+                Some(why) => {
+                    self.state = State::Pager(pager);
+                    self.fall_back(&why)
+                }
+                None => Ok(()),
+            },
             State::Direct | State::Done => Ok(()),
         }
+    }
+
+    /// The pager never ran: say so, and print everything it was given to stdout, as if there
+    /// had been no pager (README: "print to stdout with a warning").
+    fn fall_back(&mut self, why: &str) -> Result<(), Error> {
+        let State::Pager(pager) = std::mem::replace(&mut self.state, State::Direct) else {
+            return Ok(());
+        };
+        self.ui.warn(&format!(
+            "cannot start the pager `{}`: {why}; printing here instead",
+            pager.command
+        ));
+        self.ui.stdout(&pager.sent)
     }
 }
 
@@ -302,9 +376,11 @@ impl Drop for Paged<'_> {
             State::Holding { held, .. } => {
                 let _ = self.ui.stdout(&held);
             }
-            State::Pager(mut child, stdin) => {
-                drop(stdin);
-                let _ = child.wait();
+            State::Pager(mut pager) => {
+                if let Some(why) = pager.close() {
+                    self.state = State::Pager(pager);
+                    let _ = self.fall_back(&why);
+                }
             }
             State::Direct | State::Done => {}
         }

@@ -14,6 +14,8 @@ use crate::survey;
 /// line of each multi-line string (the instructions), like `git blame`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// The agent to blame: its id, the name of agents/<AGENT>.yaml
+    #[arg(value_name = "AGENT")]
     pub agent: String,
 
     /// The publish to blame: production, vN or a change_track_id prefix
@@ -24,7 +26,8 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Show values of keys that look like secrets (api_key, token, …) instead of ********
+    /// Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords
+    /// inside values) instead of ********
     #[arg(long)]
     pub show_secrets: bool,
 }

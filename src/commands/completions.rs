@@ -12,7 +12,8 @@ use crate::error::Result;
 ///
 /// Needs no workspace. Save the output where your shell looks for completions, e.g.
 /// `agentctl completions bash > ~/.local/share/bash-completion/completions/agentctl`. The same
-/// files, and the man page, are in the repository's completions/ folder.
+/// files, and the man page, are in the repository's completions/ folder. It reads no store:
+/// --store and --lock-timeout are refused here.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The shell to complete for

@@ -3,7 +3,7 @@ use clap::ValueEnum;
 use super::Context;
 use crate::agent::Config;
 use crate::change;
-use crate::error::{EXIT_ERROR, EXIT_FOUND, Result};
+use crate::error::{EXIT_ERROR, EXIT_FOUND, Error, Result};
 use crate::render::{self, Style, json};
 use crate::store::Store;
 use crate::survey::{self, Agent, AgentState};
@@ -46,7 +46,8 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Show values of keys that look like secrets (api_key, token, …) instead of ********
+    /// Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords
+    /// inside values) instead of ********
     #[arg(long)]
     pub show_secrets: bool,
 }
@@ -83,10 +84,23 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
         }
     }
     if invalid > 0 {
+        if args.json || args.format == Format::Json {
+            let error = Error::new(format!(
+                "{} not valid; nothing was compared",
+                super::agents_count(invalid)
+            ))
+            .hint("`agentctl validate` shows each error with its file:line:column");
+            ctx.ui.json(&error.body(u16::from(EXIT_ERROR)))?;
+        }
         return Ok(EXIT_ERROR);
     }
 
+    let surveyed = agents.len();
     let mut diffs = Vec::new();
+    // Without names, an agent that lacks a REF (a newer agent has no v5) is skipped; a REF
+    // that no agent has is an error, not "no differences" (issue 14, item 2).
+    let mut skipped: Vec<(String, Vec<&str>)> = Vec::new();
+    let (mut from_found, mut to_found) = (false, false);
     for mut agent in agents {
         // Taken, not copied: a large staging configuration is compared once.
         let mut staging = agent.config.take();
@@ -96,21 +110,24 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
                 agent.agent
             ));
         }
-        // Without names, an agent that lacks a REF (a newer agent has no v5) is skipped.
-        let sides = match (
-            side(&workspace, &store, &agent, &mut staging, &args.from, named)?,
-            side(&workspace, &store, &agent, &mut staging, &args.to, named)?,
-        ) {
+        let from = side(&workspace, &store, &agent, &mut staging, &args.from, named)?;
+        let to = side(&workspace, &store, &agent, &mut staging, &args.to, named)?;
+        from_found |= from.is_some();
+        to_found |= to.is_some();
+        let ((from, old), (to, new)) = match (from, to) {
             (Some(from), Some(to)) => (from, to),
-            _ => {
-                ctx.ui.warn(&format!(
-                    "{} skipped: it has no publish matching {} or {}",
-                    agent.agent, args.from, args.to
-                ));
+            (from, to) => {
+                let missing = [
+                    (from.is_none(), args.from.as_str()),
+                    (to.is_none(), &args.to),
+                ]
+                .into_iter()
+                .filter_map(|(missing, reference)| missing.then_some(reference))
+                .collect();
+                skipped.push((agent.agent.clone(), missing));
                 continue;
             }
         };
-        let ((from, old), (to, new)) = sides;
         let changes = change::diff(&old, &new);
         if changes.is_empty() && !named {
             continue;
@@ -122,6 +139,31 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
             has_changes: !changes.is_empty(),
             changes,
         });
+    }
+    if !skipped.is_empty() {
+        let nowhere: Vec<&str> = [(from_found, args.from.as_str()), (to_found, &args.to)]
+            .into_iter()
+            .filter_map(|(found, reference)| (!found).then_some(reference))
+            .collect();
+        if let Some(reference) = nowhere.first() {
+            return Err(
+                Error::new(format!("no agent has a publish matching `{reference}`"))
+                    .hint("`agentctl log` lists every agent's publishes"),
+            );
+        }
+        if skipped.len() == surveyed {
+            return Err(Error::new(format!(
+                "no agent has publishes matching both `{}` and `{}`",
+                args.from, args.to
+            ))
+            .hint("name the agent, or pick REFs of one agent: `agentctl log AGENT` lists them"));
+        }
+        for (agent, missing) in &skipped {
+            ctx.ui.warn(&format!(
+                "{agent} skipped: it has no publish matching {}",
+                missing.join(" or ")
+            ));
+        }
     }
 
     let differs = diffs.iter().any(|d| d.has_changes);

@@ -18,7 +18,16 @@ pub fn cmd_init(ctx: &Context, args: Args) -> Result<u8> {
     if let Some(location) = ctx.explicit_store() {
         Store::at(&location, ctx.lock_timeout())?;
     }
-    let workspace = Workspace::init(&dir, |path| Store::open(path, ctx.lock_timeout()).map(drop))?;
+    // With --store (or AGENTCTL_STORE) the history lives there: a local store would only be
+    // an unused, misleading second one.
+    let explicit = ctx.explicit_store().is_some();
+    let workspace = Workspace::init(&dir, |path| {
+        if explicit {
+            Ok(())
+        } else {
+            Store::open(path, ctx.lock_timeout()).map(drop)
+        }
+    })?;
     ctx.ui.status(
         "Created",
         &format!(
@@ -28,7 +37,7 @@ pub fn cmd_init(ctx: &Context, args: Args) -> Result<u8> {
         ),
     );
     ctx.ui.hint(&format!(
-        "add {AGENTS_DIR}/<agent>.yaml files, review them with `agentctl diff`, then `agentctl publish`"
+        "start an agent with `agentctl new <agent>` (or add {AGENTS_DIR}/<agent>.yaml files), review with `agentctl diff`, then `agentctl publish`"
     ));
     Ok(0)
 }

@@ -24,7 +24,7 @@ pub mod verify;
 
 mod context;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, GlobalArgs};
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
 use crate::ui::Ui;
@@ -35,6 +35,28 @@ pub use context::Context;
 pub fn unique(agents: &[String]) -> Vec<&String> {
     let mut seen = std::collections::HashSet::new();
     agents.iter().filter(|a| seen.insert(*a)).collect()
+}
+
+/// `schema` and `completions` need no workspace and no store: `--store` and `--lock-timeout`
+/// would do nothing there, so they are refused rather than silently ignored.
+fn refuse_store_options(global: &GlobalArgs, command: &Command) -> Result<()> {
+    let name = match command {
+        Command::Schema(_) => "schema",
+        _ => "completions",
+    };
+    let given = [
+        ("--store", global.store.is_some()),
+        ("--lock-timeout", global.lock_timeout.is_some()),
+    ];
+    match given.iter().find(|(_, given)| *given) {
+        Some((option, _)) => Err(Error::new(format!(
+            "{option} does nothing for `agentctl {name}`: it reads no store"
+        ))
+        .hint(format!(
+            "leave {option} out: `agentctl {name}` needs no workspace or store"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Run a parsed command line; the result is the exit code.
@@ -48,6 +70,9 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
                 dir.display()
             ))
         })?;
+    }
+    if let Command::Schema(_) | Command::Completions(_) = &cli.command {
+        refuse_store_options(&cli.global, &cli.command)?;
     }
     let ctx = Context {
         global: cli.global,
@@ -75,5 +100,13 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         Command::Store(args) => store::cmd_store(&ctx, args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve::cmd_serve(&ctx, args),
+    }
+}
+
+/// "1 agent is", "3 agents are": for messages about several agents.
+pub(crate) fn agents_count(n: usize) -> String {
+    match n {
+        1 => "1 agent is".to_owned(),
+        n => format!("{n} agents are"),
     }
 }

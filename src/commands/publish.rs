@@ -75,9 +75,14 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     };
 
     // Validate everything before writing anything.
-    let mut ready: Vec<(String, Config)> = Vec::new();
+    let mut ready: Vec<(String, Config, Option<String>)> = Vec::new();
     let mut invalid = 0;
+    // The valid agents that have something to publish, to name in the hint.
+    let mut publishable = Vec::new();
     for agent in agents {
+        if matches!(agent.state, AgentState::Modified | AgentState::New) {
+            publishable.push(agent.agent.clone());
+        }
         match (agent.state, agent.config) {
             (AgentState::Invalid(error), _) => {
                 ctx.ui.error(&error);
@@ -90,7 +95,13 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
                 );
                 invalid += 1;
             }
-            (_, Some(config)) => ready.push((agent.agent, config)),
+            (_, Some(config)) => {
+                let git_commit = agent
+                    .staging
+                    .as_ref()
+                    .and_then(|staging| git::commit_of(&workspace.root, &staging.path));
+                ready.push((agent.agent, config, git_commit));
+            }
             (state, None) => {
                 return Err(Error::new(format!(
                     "{} is {} but its staging file could not be read",
@@ -102,16 +113,29 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     }
     if invalid > 0 {
         ctx.ui.note("Nothing was published.");
+        if !publishable.is_empty() {
+            ctx.ui.hint(&format!(
+                "fix the file above, or publish the valid ones by name: `agentctl publish {}`",
+                publishable.join(" ")
+            ));
+        }
+        if args.json {
+            let error = Error::new(format!(
+                "{} not valid; nothing was published",
+                super::agents_count(invalid)
+            ))
+            .hint("`agentctl validate` shows each error with its file:line:column");
+            ctx.ui.json(&error.body(u16::from(EXIT_ERROR)))?;
+        }
         return Ok(EXIT_ERROR);
     }
 
     let author = author(ctx, &workspace, args.author.as_deref());
-    let git_commit = git::head_commit(&workspace.root);
     let mut results = Vec::new();
     let publishing = store.publishing(args.dry_run)?;
     // Taken once the write lock is held, so that publish times follow history order.
     let published_at = ctx.now_recorded()?;
-    for (agent, config) in &ready {
+    for (agent, config, git_commit) in &ready {
         let head = publishing.head(agent)?;
         if let Some(expected) = &args.expect {
             check_expectation(agent, head.as_ref(), expected)?;
@@ -122,7 +146,7 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
         };
         let changes = change::diff(&production, config);
         if changes.is_empty() {
-            results.push(unchanged(agent, head.as_ref(), &author));
+            results.push(unchanged(agent, head.as_ref()));
             continue;
         }
         let reverts = publishing.pending_revert(agent)?;
@@ -147,7 +171,7 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
                 git_commit: git_commit.as_deref(),
             },
         )?;
-        results.push(published(entry));
+        results.push(published(entry, args.dry_run));
     }
     publishing.commit()?;
 
@@ -173,12 +197,14 @@ fn report(ctx: &Context, results: &[json::PublishResult], dry_run: bool) {
     let mut unchanged = Vec::new();
     for result in results {
         match (&result.version, &result.change_track_id) {
-            (Some(version), Some(id)) if result.has_changes => ctx.ui.status(
+            (Some(version), id) if result.has_changes => ctx.ui.status(
                 verb,
                 &format!(
-                    "{} v{version} ({}): {}",
+                    "{} v{version}{}: {}",
                     result.agent,
-                    short(id),
+                    id.as_deref()
+                        .map(|id| format!(" ({})", short(id)))
+                        .unwrap_or_default(),
                     result.message.as_deref().unwrap_or_default()
                 ),
             ),
@@ -205,26 +231,28 @@ fn report(ctx: &Context, results: &[json::PublishResult], dry_run: bool) {
     }
 }
 
-fn published(entry: Entry) -> json::PublishResult {
+/// A dry run shows no id and no time: the id covers the publish time, so the real publish gets
+/// another one (issue 14, item 4).
+fn published(entry: Entry, dry_run: bool) -> json::PublishResult {
     json::PublishResult {
         agent: entry.agent,
         has_changes: true,
         version: Some(entry.version),
-        change_track_id: Some(entry.change_track_id),
-        author: entry.author,
-        published_at: Some(entry.published_at),
+        change_track_id: (!dry_run).then_some(entry.change_track_id),
+        author: Some(entry.author),
+        published_at: (!dry_run).then_some(entry.published_at),
         message: Some(entry.message),
         summary: entry.summary,
     }
 }
 
-fn unchanged(agent: &str, head: Option<&Entry>, author: &str) -> json::PublishResult {
+fn unchanged(agent: &str, head: Option<&Entry>) -> json::PublishResult {
     json::PublishResult {
         agent: agent.to_owned(),
         has_changes: false,
         version: head.map(|h| h.version),
         change_track_id: head.map(|h| h.change_track_id.clone()),
-        author: author.to_owned(),
+        author: None,
         published_at: None,
         message: None,
         summary: Summary::default(),

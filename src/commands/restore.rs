@@ -14,6 +14,8 @@ use crate::survey;
 /// change; `agentctl undo` puts the previous file back.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// The agent whose staging file to restore: its id, the name of agents/<AGENT>.yaml
+    #[arg(value_name = "AGENT")]
     pub agent: String,
 
     /// The publish to restore: production, vN or a change_track_id prefix
@@ -24,7 +26,8 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Show values of keys that look like secrets (api_key, token, …) instead of ********
+    /// Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords
+    /// inside values) instead of ********
     #[arg(long)]
     pub show_secrets: bool,
 
@@ -84,6 +87,8 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
                 created_at: ctx.now_recorded()?,
             },
         )?;
+    } else {
+        end_pending_revert(&mut store, &args.agent)?;
     }
 
     if args.json {
@@ -95,11 +100,20 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
         })?;
     } else if current.is_some() && !applied.is_empty() {
         let style = Style::text(ctx.ui, args.show_secrets, args.unified);
-        ctx.ui.page(&render::changes_text(
+        // Headed like revert's report: which agent, and which publish staging goes back to.
+        let mut text = format!(
+            "{}: restore v{} ({}) \"{}\"\n",
+            entry.agent,
+            entry.version,
+            entry.short_id(),
+            render::clean(entry.message.lines().next().unwrap_or_default())
+        );
+        text.push_str(&render::changes_text(
             &applied,
             style,
             ("Staging was", &format!("v{}", entry.version)),
-        ))?;
+        ));
+        ctx.ui.page(&text)?;
     }
     let agent = &args.agent;
     if unchanged {
@@ -117,4 +131,15 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
         ));
     }
     Ok(0)
+}
+
+/// SPEC 6: a restore ends the "came from a revert" state even when it writes nothing, so the
+/// next publish is not recorded as the revert. (A restore that writes does so in
+/// `overwrite_staging`.)
+fn end_pending_revert(store: &mut crate::store::Store, agent: &str) -> Result<()> {
+    let tx = store.staging_write()?;
+    if tx.pending_revert(agent)?.is_some() {
+        tx.set_pending_revert(agent, None)?;
+    }
+    tx.commit()
 }

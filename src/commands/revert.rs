@@ -1,4 +1,5 @@
 use super::Context;
+use crate::agent::Config;
 use crate::change::{self, Change};
 use crate::edit;
 use crate::error::{EXIT_FOUND, Error, Result};
@@ -16,6 +17,8 @@ use crate::survey;
 /// With conflicts nothing is written and the exit code is 1.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// The agent whose staging file to revert in: its id, the name of agents/<AGENT>.yaml
+    #[arg(value_name = "AGENT")]
     pub agent: String,
 
     /// The publish to revert: vN, a change_track_id prefix, or production
@@ -26,7 +29,8 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Show values of keys that look like secrets (api_key, token, …) instead of ********
+    /// Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords
+    /// inside values) instead of ********
     #[arg(long)]
     pub show_secrets: bool,
 
@@ -124,12 +128,9 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
             Mode::Preview => "The revert would conflict",
             Mode::Write => "Nothing was written",
         };
-        let fields = match conflicts.len() {
-            1 => "1 field".to_owned(),
-            n => format!("{n} fields"),
-        };
         ctx.ui.note(&format!(
-            "{outcome}: {fields} changed again since v{version}."
+            "{outcome}: {}.",
+            conflict_reasons(&conflicts, &current, version)
         ));
         ctx.ui.hint(&format!(
             "edit those fields in {shown_file} by hand, or revert the later publishes that changed them first"
@@ -207,4 +208,27 @@ fn report(
         out.push_str(&render::conflicts_text(conflicts, reverted.version, style));
     }
     out
+}
+
+/// Why the revert conflicts, by the real reason: a field staging deleted is not one that
+/// "changed again" (issue 14, item 13).
+fn conflict_reasons(conflicts: &[merge::Conflict], staging: &Config, version: u64) -> String {
+    let staging = serde_json::Value::Object(staging.clone());
+    let deleted = conflicts
+        .iter()
+        .filter(|c| change::value_at(&staging, &c.path.0).is_none())
+        .count();
+    let changed = conflicts.len() - deleted;
+    let fields = |n: usize| match n {
+        1 => "1 field".to_owned(),
+        n => format!("{n} fields"),
+    };
+    match (changed, deleted) {
+        (_, 0) => format!("{} changed again since v{version}", fields(changed)),
+        (0, _) => format!("{} deleted in staging since v{version}", fields(deleted)),
+        _ => format!(
+            "{} conflict since v{version}: {changed} changed again, {deleted} deleted in staging",
+            fields(conflicts.len())
+        ),
+    }
 }

@@ -10,6 +10,8 @@ use crate::survey;
 /// Show one publish: who, when, its message, and its changes against the publish before it
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// The agent whose publish to show: its id, the name of agents/<AGENT>.yaml
+    #[arg(value_name = "AGENT")]
     pub agent: String,
 
     /// The publish: production, vN or a change_track_id prefix
@@ -19,6 +21,10 @@ pub struct Args {
     /// Also print the whole snapshot
     #[arg(long)]
     pub config: bool,
+
+    /// Only count the changes per section and list their paths, without values (as diff --stat)
+    #[arg(long)]
+    pub stat: bool,
 
     /// Stacked view of the changes: the old value above the new one (the default below 80
     /// columns)
@@ -33,7 +39,8 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Show values of keys that look like secrets (api_key, token, …) instead of ********
+    /// Show secrets (values of keys such as api_key or token, and keys, tokens and URL passwords
+    /// inside values) instead of ********
     #[arg(long)]
     pub show_secrets: bool,
 }
@@ -69,7 +76,7 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
         Style::text(ctx.ui, args.show_secrets, args.unified)
     };
     let config = args.config.then_some(snapshot);
-    let text = render::show_text(&entry, &changes, config, style, ctx.now()?);
+    let text = render::show_text(&entry, &changes, config, style, args.stat, ctx.now()?);
     ctx.ui.page(&text)?;
     Ok(0)
 }

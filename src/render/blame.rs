@@ -1,20 +1,29 @@
-//! The text view of `blame`: one row per field, and per line of each multi-line string, with
-//! the publish that last set it, in aligned columns fitted to the width:
+//! The text view of `blame`, like `git blame`: per section a header, then one row per field,
+//! and per line of each multi-line string, with the publish that last set it, the metadata
+//! columns first and then the whole path and value:
 //!
 //! ```text
+//! Agent settings
 //! v3  9a8b7c6d  Bob          2026-01-03  model.temperature  0.7
+//!
+//! Instructions
 //! v1  3f2a9c1d  Alice        2026-01-01  instructions       (2 lines)
-//! v1  3f2a9c1d  Alice        2026-01-01       1             You are a helpful agent.
+//! v1  3f2a9c1d  Alice        2026-01-01    1                You are a helpful agent that
+//!                                                           ↪ answers in full sentences.
 //! ```
 //!
-//! A cell too long for its column ends in `…`; secrets are masked unless `--show-secrets`.
+//! Nothing is cut: a path or value wider than its column wraps inside it (value continuation
+//! lines marked `↪`, tabs expanded as `diff` does), so the text attributed is all there and
+//! sibling paths stay distinguishable. Secrets are masked unless `--show-secrets`.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{MASK, Style, clean, columns, mask, value_text};
+use super::columns::{Line, Span};
+use super::{Style, clean, columns, mask, mask_line, value_text};
 use crate::agent::Config;
+use crate::agent::Section;
 use crate::blame::Blame;
 use crate::change::{Segment, is_multiline, value_at};
 use crate::store::Entry;
@@ -22,6 +31,7 @@ use crate::ui::Tone;
 
 /// One row before it is fitted: the publish's columns, then what was set and its value.
 struct Row<'a> {
+    section: Section,
     publish: &'a Entry,
     what: String,
     value: String,
@@ -51,23 +61,24 @@ pub fn blame_text(
             Value::Array(_) | Value::Object(_) => clean(&shown.to_string()),
             _ => value_text(&shown),
         };
+        let section = field.path.section();
         rows.push(Row {
+            section,
             publish: &publishes[&field.version],
             what: clean(&field.path.to_string()),
             value: text,
         });
         if let Some((_, field_lines)) = lines.next_if(|(path, _)| *path == field.path) {
-            // A masked text is masked line by line too.
-            let masked = shown != *value;
             let number_width = field_lines.len().to_string().len();
             for (i, line) in field_lines.iter().enumerate() {
                 rows.push(Row {
+                    section,
                     publish: &publishes[&line.version],
                     what: format!("  {:>number_width$}", i + 1),
-                    value: if masked {
-                        MASK.to_owned()
-                    } else {
+                    value: if style.show_secrets {
                         clean(&line.text)
+                    } else {
+                        clean(&mask_line(&field.path, &line.text))
                     },
                 });
             }
@@ -76,8 +87,8 @@ pub fn blame_text(
     fit(&rows, style, width)
 }
 
-/// Lay the rows out in columns whose widths fit `width` where they can: the author and the
-/// path give way first to the value, down to a floor below which the row is left longer.
+/// Lay the rows out in columns fitted to `width`: the author and the path give way first to
+/// the value, down to a floor; every cell wider than its column wraps inside it.
 fn fit(rows: &[Row<'_>], style: Style, width: usize) -> String {
     let widest = |cell: &dyn Fn(&Row<'_>) -> usize| rows.iter().map(cell).max().unwrap_or(0);
     let version_width = widest(&|r| format!("v{}", r.publish.version).len());
@@ -86,25 +97,31 @@ fn fit(rows: &[Row<'_>], style: Style, width: usize) -> String {
     const ID: usize = 8;
     const DATE: usize = 10;
     const GAPS: usize = 2 * 5;
-    const VALUE_FLOOR: usize = 16;
+    const VALUE_FLOOR: usize = 24;
     let room = width.saturating_sub(version_width + ID + DATE + GAPS);
-    // The value keeps at least VALUE_FLOOR; the path at least 16, the author at least 8.
-    let what_width = what_width.min(
-        room.saturating_sub(author_width.min(8) + VALUE_FLOOR)
-            .max(16),
-    );
-    let author_width = author_width.min(room.saturating_sub(what_width + VALUE_FLOOR).max(8));
+    // The value keeps at least VALUE_FLOOR where it can, the path at least 16.
+    let widest_what = what_width;
+    let what_width = widest_what.min(room.saturating_sub(author_width + VALUE_FLOOR).max(16));
     // On a narrow terminal the floors give way too: a row never runs past the width.
     let (author_width, what_width) = if author_width + what_width + VALUE_FLOOR > room {
         let author = author_width.min(room / 6).max(1);
-        (author, what_width.min(room / 3).max(1))
+        (author, widest_what.min(room / 2).max(1))
     } else {
         (author_width, what_width)
     };
-    let value_width = room.saturating_sub(author_width + what_width).max(1);
+    let value_width = room.saturating_sub(author_width + what_width).max(2);
 
     let mut out = String::new();
+    let mut section = None;
     for row in rows {
+        if section != Some(row.section) {
+            if section.is_some() {
+                out.push('\n');
+            }
+            section = Some(row.section);
+            out.push_str(&style.paint(row.section.title(), Tone::Header));
+            out.push('\n');
+        }
         let version = format!("{:<version_width$}", format!("v{}", row.publish.version));
         let id = format!("{:<ID$}", row.publish.short_id());
         let date = row
@@ -112,20 +129,93 @@ fn fit(rows: &[Row<'_>], style: Style, width: usize) -> String {
             .published_at
             .get(..DATE)
             .unwrap_or(&row.publish.published_at);
-        let (version, id) = (
-            style.paint(&version, Tone::Changed),
-            style.paint(&id, Tone::Dim),
-        );
-        let line = format!(
-            "{version}  {id}  {}  {date:<DATE$}  {}  {}",
-            cut(&author_name(row.publish), author_width),
-            cut(&row.what, what_width),
-            cut(&row.value, value_width),
-        );
-        out.push_str(line.trim_end());
-        out.push('\n');
+        let authors = columns::wrap(&[Span::plain(author_name(row.publish))], author_width);
+        let whats = wrap_path(&row.what, what_width);
+        let values = wrap_value(&row.value, value_width);
+        let height = authors.len().max(whats.len()).max(values.len());
+        let cell = |lines: &[Line], i: usize, width: usize| match lines.get(i) {
+            Some(line) => columns::draw_padded(line, width, false),
+            None => " ".repeat(width),
+        };
+        for i in 0..height {
+            let line = if i == 0 {
+                format!(
+                    "{}  {}  {}  {date:<DATE$}  {}  {}",
+                    style.paint(&version, Tone::Changed),
+                    style.paint(&id, Tone::Dim),
+                    cell(&authors, i, author_width),
+                    cell(&whats, i, what_width),
+                    cell(&values, i, value_width),
+                )
+            } else {
+                format!(
+                    "{:blank$}  {}  {:DATE$}  {}  {}",
+                    "",
+                    cell(&authors, i, author_width),
+                    "",
+                    cell(&whats, i, what_width),
+                    values
+                        .get(i)
+                        .map(|l| columns::draw(l, style.color))
+                        .unwrap_or_default(),
+                    blank = version_width + 2 + ID,
+                )
+            };
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
     }
     out
+}
+
+/// A path wrapped to `width` columns before its segments (`.key`, `[item]`) where it can,
+/// between characters only where one segment alone is too wide.
+fn wrap_path(path: &str, width: usize) -> Vec<Line> {
+    let mut lines: Vec<String> = vec![String::new()];
+    let mut segment_start = 0;
+    let mut segments = Vec::new();
+    for (i, c) in path.char_indices() {
+        if i > 0 && (c == '.' || c == '[') && !path[..i].ends_with(['.', '[']) {
+            segments.push(&path[segment_start..i]);
+            segment_start = i;
+        }
+    }
+    segments.push(&path[segment_start..]);
+    for segment in segments {
+        let last = lines.last_mut().expect("at least one line");
+        if columns::width(last) + columns::width(segment) <= width {
+            last.push_str(segment);
+        } else if columns::width(segment) <= width {
+            lines.push(segment.to_owned());
+        } else {
+            for piece in columns::wrap(&[Span::plain(segment)], width) {
+                let piece: String = piece.iter().map(|s| s.text.as_str()).collect();
+                let last = lines.last_mut().expect("at least one line");
+                if last.is_empty() {
+                    last.push_str(&piece);
+                } else {
+                    lines.push(piece);
+                }
+            }
+        }
+    }
+    lines.into_iter().map(|l| vec![Span::plain(l)]).collect()
+}
+
+/// A value wrapped to `width` columns, its continuation lines marked `↪` so they do not pass
+/// for rows of their own (every line is wrapped two columns short to leave room for the mark).
+fn wrap_value(value: &str, width: usize) -> Vec<Line> {
+    let continued = Span::new(columns::CONTINUED, Some(Tone::Dim));
+    columns::wrap(&[Span::plain(value)], width.saturating_sub(2))
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut line)| {
+            if i > 0 {
+                line.splice(0..0, [continued.clone(), Span::plain(" ")]);
+            }
+            line
+        })
+        .collect()
 }
 
 /// The author without the e-mail address, as `git blame` shows it: "Alice" for
@@ -139,41 +229,58 @@ fn author_name(publish: &Entry) -> String {
     clean(name)
 }
 
-/// `text` in exactly `width` display columns: padded, or shortened to end in `…`. Wide
-/// characters (CJK, emoji) count two columns.
-fn cut(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    if columns::width(text) <= width {
-        out.push_str(text);
-        used = columns::width(text);
-    } else {
-        for c in text.chars() {
-            let w = columns::width(c.encode_utf8(&mut [0; 4]));
-            if used + w + 1 > width {
-                break;
-            }
-            out.push(c);
-            used += w;
-        }
-        out.push('…');
-        used += 1;
-    }
-    out.push_str(&" ".repeat(width.saturating_sub(used)));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn texts(lines: &[Line]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.iter().map(|s| s.text.as_str()).collect())
+            .collect()
+    }
+
     #[test]
-    fn cut_marks_what_it_shortens() {
-        assert_eq!(cut("abcdef", 6), "abcdef");
-        assert_eq!(cut("abc", 6), "abc   ");
-        assert_eq!(cut("abcdefg", 6), "abcde…");
-        assert_eq!(cut("ééééé", 3), "éé…");
-        assert_eq!(cut("日本語のテキスト", 7), "日本語…");
-        assert_eq!(columns::width(&cut("日本語のテキスト", 6)), 6);
+    fn paths_wrap_at_their_segments() {
+        assert_eq!(
+            texts(&wrap_path("model.temperature", 40)),
+            ["model.temperature"]
+        );
+        assert_eq!(
+            texts(&wrap_path("tools[lookup_invoice].description", 22)),
+            ["tools[lookup_invoice]", ".description"]
+        );
+        let lines = texts(&wrap_path("tools[a_very_long_tool_name].x", 10));
+        assert!(lines.iter().all(|l| columns::width(l) <= 10), "{lines:?}");
+        assert_eq!(lines.concat(), "tools[a_very_long_tool_name].x");
+        // A path with a space in a key is not changed either.
+        assert_eq!(
+            texts(&wrap_path("a b.c", 3)).concat().replace(' ', ""),
+            "ab.c"
+        );
+    }
+
+    #[test]
+    fn values_wrap_with_marked_continuations_and_lose_nothing() {
+        assert_eq!(texts(&wrap_value("short", 10)), ["short"]);
+        let lines = texts(&wrap_value("Never promise refunds or credits.", 12));
+        assert_eq!(lines[0], "Never");
+        // A word wider than the column is broken, not cut.
+        let lines = texts(&wrap_value("stdio_server_params.command", 12));
+        assert_eq!(
+            lines.concat().replace("↪ ", ""),
+            "stdio_server_params.command"
+        );
+        let lines = texts(&wrap_value("Never promise refunds or credits.", 12));
+        assert!(lines[1..].iter().all(|l| l.starts_with("↪ ")), "{lines:?}");
+        assert!(lines.iter().all(|l| columns::width(l) <= 12), "{lines:?}");
+        let rejoined: Vec<String> = lines
+            .iter()
+            .flat_map(|l| l.trim_start_matches("↪ ").split(' '))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(rejoined.join(" "), "Never promise refunds or credits.");
+        // A tab is expanded as diff expands it.
+        assert_eq!(texts(&wrap_value("a\tb", 20)), ["a    b"]);
     }
 }

@@ -98,20 +98,44 @@ pub fn wrap(spans: &[Span], columns: usize) -> Vec<Line> {
 /// own.
 pub const CONTINUED: &str = "↪";
 
-/// A diff line wrapped: a one-column mark and a space, then the text, whose continuation
-/// lines stay under the text and are marked [`CONTINUED`].
-pub fn wrap_marked(mark: Span, text: &[Span], columns: usize) -> Vec<Line> {
+/// A line of YAML or text wrapped so that its shape survives: continuation lines keep the
+/// line's indentation and are marked [`CONTINUED`], so a wrapped `description:` does not pass
+/// for a key at another level. With a `mark` (a diff line's `+`, `-` or space), the mark
+/// column holds `↪` on continuation lines; without, `↪ ` follows the indentation.
+pub fn wrap_hanging(mark: Option<Span>, text: &[Span], columns: usize) -> Vec<Line> {
+    let columns = columns.max(1);
+    let plain_text = plain(text);
+    let indent = (plain_text.len() - plain_text.trim_start_matches(' ').len()).min(columns / 2);
+    let mut rest: Line = Vec::new();
+    let mut skip = indent;
+    for span in text {
+        let kept = span.text.len() - span.text[..skip.min(span.text.len())].len();
+        let taken = span.text.len() - kept;
+        skip -= taken;
+        if kept > 0 {
+            rest.push(Span::new(&span.text[taken..], span.tone));
+        }
+    }
+    let pad = Span::plain(" ".repeat(indent));
     let continued = Span::new(CONTINUED, Some(Tone::Dim));
-    wrap(text, columns.saturating_sub(width(&mark.text) + 1))
+    let mark_width = mark.as_ref().map_or(0, |m| width(&m.text) + 1);
+    let room = columns.saturating_sub(mark_width + indent).max(1);
+    let mut lines = wrap(&rest, room);
+    if lines.len() > 1 && mark.is_none() {
+        // Room for the `↪ ` after the indentation.
+        lines = wrap(&rest, room.saturating_sub(2).max(1));
+    }
+    lines
         .into_iter()
         .enumerate()
         .map(|(i, mut line)| {
-            let mark = if i == 0 {
-                mark.clone()
-            } else {
-                continued.clone()
+            let prefix = match (&mark, i) {
+                (Some(mark), 0) => vec![mark.clone(), Span::plain(" "), pad.clone()],
+                (Some(_), _) => vec![continued.clone(), Span::plain(" "), pad.clone()],
+                (None, 0) => vec![pad.clone()],
+                (None, _) => vec![pad.clone(), continued.clone(), Span::plain(" ")],
             };
-            line.splice(0..0, [mark, Span::plain(" ")]);
+            line.splice(0..0, prefix.into_iter().filter(|s| !s.text.is_empty()));
             trim_end(&mut line);
             line
         })
@@ -209,6 +233,39 @@ mod tests {
 
     fn texts(lines: &[Line]) -> Vec<String> {
         lines.iter().map(|l| plain(l)).collect()
+    }
+
+    #[test]
+    fn wrapped_yaml_keeps_its_indentation_and_marks_continuations() {
+        let text = [Span::plain(
+            "    description: Search the public web for news",
+        )];
+        assert_eq!(
+            texts(&wrap_hanging(None, &text, 24)),
+            [
+                "    description:",
+                "    ↪ Search the public",
+                "    ↪ web for news"
+            ]
+        );
+        assert_eq!(
+            texts(&wrap_hanging(Some(Span::plain("+")), &text, 24)),
+            [
+                "+     description:",
+                "↪     Search the public",
+                "↪     web for news"
+            ]
+        );
+        // What fits is left alone.
+        assert_eq!(texts(&wrap_hanging(None, &text, 80)), [plain(&text)]);
+        assert_eq!(
+            texts(&wrap_hanging(
+                Some(Span::plain(" ")),
+                &[Span::plain("  a: 1")],
+                80
+            )),
+            ["    a: 1"]
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //!   is false exactly when `problems` is not empty (exit 1). `agent` and `version` are null for
 //!   damage that belongs to no entry; `kind` is one of `corrupt`, `snapshot_hash`,
 //!   `snapshot_unreadable`, `snapshot_missing`, `change_track_id`, `parent`, `version_gap`,
-//!   `summary`, `reverts`.
+//!   `summary`, `reverts`, `recorded_changes`.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -51,6 +51,9 @@ pub struct EntryView {
     pub summary: Summary,
     pub reverts: Option<EntryRef>,
     pub git_commit: Option<String>,
+    /// The agent file was not committed as published (`git_commit` does not hold it); `null`
+    /// without a commit.
+    pub git_dirty: Option<bool>,
 }
 
 impl EntryView {
@@ -69,7 +72,14 @@ impl EntryView {
             message: entry.message.clone(),
             summary: entry.summary.clone(),
             reverts,
-            git_commit: entry.git_commit.clone(),
+            git_commit: entry
+                .git_commit
+                .as_deref()
+                .map(|c| crate::git::split_commit(c).0.to_owned()),
+            git_dirty: entry
+                .git_commit
+                .as_deref()
+                .map(|c| crate::git::split_commit(c).1),
         })
     }
 }
@@ -119,7 +129,8 @@ pub struct PublishResult {
     pub has_changes: bool,
     pub version: Option<u64>,
     pub change_track_id: Option<String>,
-    pub author: String,
+    /// Who published; `null` for an agent left alone (nobody published anything).
+    pub author: Option<String>,
     pub published_at: Option<String>,
     pub message: Option<String>,
     pub summary: Summary,

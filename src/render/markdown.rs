@@ -98,10 +98,7 @@ pub fn longest_run(text: &str, c: char) -> usize {
 fn fenced_diff(hunks: &[Hunk]) -> String {
     let mut body = String::new();
     for hunk in hunks {
-        body.push_str(&format!(
-            "@@ -{},{} +{},{} @@\n",
-            hunk.old_start, hunk.old_len, hunk.new_start, hunk.new_len
-        ));
+        body.push_str(&format!("{}\n", hunk.header()));
         for block in &hunk.blocks {
             match block {
                 Block::Same(lines) => {

@@ -12,6 +12,7 @@ pub mod json;
 mod markdown;
 #[cfg(test)]
 mod review_tests;
+mod secrets;
 mod side_by_side;
 mod text_diff;
 mod unified;
@@ -89,6 +90,15 @@ impl Style {
 
 const MASK: &str = "********";
 
+/// One line of a multi-line text at `path`, as a human view shows it: masked whole under a
+/// secret key, else its secret-shaped parts masked.
+pub fn mask_line(path: &Path, line: &str) -> String {
+    match mask(path, &Value::String(line.to_owned())) {
+        Value::String(text) => text,
+        _ => MASK.to_owned(),
+    }
+}
+
 /// Whether a mapping key names a secret: it is, or ends in, api_key, token, secret, password
 /// or authorization (any case, `-` counted as `_`).
 pub fn is_secret_key(key: &str) -> bool {
@@ -98,8 +108,9 @@ pub fn is_secret_key(key: &str) -> bool {
         .any(|secret| key.ends_with(secret))
 }
 
-/// The value with every secret-looking field replaced by `********`; a value that itself sits
-/// under a secret key is masked whole.
+/// The value with every secret-looking field replaced by `********`, and every secret-shaped
+/// part of a string (`Bearer …`, `sk-…`, `user:password@`; see [`secrets`]); a value that
+/// itself sits under a secret key is masked whole. The one place human views mask.
 pub fn mask(path: &Path, value: &Value) -> Value {
     let under_secret = path
         .0
@@ -126,6 +137,7 @@ fn mask_inside(value: &Value) -> Value {
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(mask_inside).collect()),
+        Value::String(text) => Value::String(secrets::mask_text(text).into_owned()),
         other => other.clone(),
     }
 }
@@ -427,7 +439,7 @@ pub fn entry_text(entry: &Entry, with_agent: bool, style: Style, now: jiff::Time
         fields.push(("Reverts:   ", crate::store::short(reverted).to_owned()));
     }
     if let Some(commit) = &entry.git_commit {
-        fields.push(("Commit:    ", crate::store::short(commit).to_owned()));
+        fields.push(("Commit:    ", short_commit(commit)));
     }
     for (label, value) in fields {
         out.push_str(&wrapped(label, &value, style.width));
@@ -472,11 +484,12 @@ pub fn show_text(
     changes: &[Change],
     config: Option<crate::agent::Config>,
     style: Style,
+    stat: bool,
     now: jiff::Timestamp,
 ) -> String {
     let markdown = style.layout == Layout::Markdown;
     let mut out = if markdown {
-        entry_markdown(entry, now)
+        entry_markdown(entry)
     } else {
         entry_text(entry, true, style, now)
     };
@@ -487,7 +500,11 @@ pub fn show_text(
             version => format!("v{}", version - 1),
         };
         let after = format!("v{}", entry.version);
-        out.push_str(&changes_text(changes, style, (&before, &after)));
+        if stat {
+            out.push_str(&stat_text(changes, style));
+        } else {
+            out.push_str(&changes_text(changes, style, (&before, &after)));
+        }
     }
     if let Some(config) = config {
         let config = Value::Object(config);
@@ -507,8 +524,17 @@ pub fn show_text(
     out
 }
 
+/// An RFC 3339 instant as UTC to the second: `2026-01-09 23:57:00 UTC`; as stored when it
+/// does not parse.
+fn utc_time(published_at: &str) -> String {
+    match published_at.parse::<jiff::Timestamp>() {
+        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Err(_) => published_at.to_owned(),
+    }
+}
+
 /// One history entry in markdown, for `show --format markdown`.
-fn entry_markdown(entry: &Entry, now: jiff::Timestamp) -> String {
+fn entry_markdown(entry: &Entry) -> String {
     let mut out = format!(
         "### {} v{} {}\n\n",
         markdown::text(&entry.agent),
@@ -519,15 +545,16 @@ fn entry_markdown(entry: &Entry, now: jiff::Timestamp) -> String {
         "- Author: {}\n",
         markdown::text(&clean(&entry.author))
     ));
+    // A pull-request comment is read long after it is posted: an absolute UTC time, never
+    // "2 minutes ago".
     out.push_str(&format!(
-        "- Published: {} ({})\n",
-        markdown::text(&entry.published_at),
-        relative_time(&entry.published_at, now)
+        "- Published: {}\n",
+        markdown::text(&utc_time(&entry.published_at))
     ));
     if let Some(commit) = &entry.git_commit {
         out.push_str(&format!(
             "- Commit: {}\n",
-            markdown::code(crate::store::short(commit))
+            markdown::code(&short_commit(commit))
         ));
     }
     out.push('\n');
@@ -554,6 +581,14 @@ pub fn entry_oneline(entry: &Entry, with_agent: bool, style: Style) -> String {
         style.paint(&format!("v{}", entry.version), Tone::Changed),
         clean(entry.message.lines().next().unwrap_or_default())
     )
+}
+
+/// A recorded git commit, short, with `-dirty` when the agent file was not committed as
+/// published.
+fn short_commit(recorded: &str) -> String {
+    let (commit, dirty) = crate::git::split_commit(recorded);
+    let dirty = if dirty { crate::git::DIRTY } else { "" };
+    format!("{}{dirty}", crate::store::short(commit))
 }
 
 #[cfg(test)]

@@ -269,7 +269,7 @@ fn log_and_show_snapshots() {
         } else {
             Layout::SideBySide
         };
-        let out = show_text(&entry, &review(), None, style(layout, width), now());
+        let out = show_text(&entry, &review(), None, style(layout, width), false, now());
         insta::assert_snapshot!(format!("show_{width}"), out);
     }
     let out = show_text(
@@ -277,6 +277,7 @@ fn log_and_show_snapshots() {
         &review(),
         Some(fixture("staging")),
         Style::markdown(false),
+        false,
         now(),
     );
     insta::assert_snapshot!("show_markdown", out);

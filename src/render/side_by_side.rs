@@ -187,10 +187,7 @@ impl Cell {
     }
 
     fn lines(&self, columns: usize) -> Vec<Line> {
-        match &self.mark {
-            Some(mark) => columns::wrap_marked(mark.clone(), &self.text, columns),
-            None => columns::wrap(&self.text, columns),
-        }
+        columns::wrap_hanging(self.mark.clone(), &self.text, columns)
     }
 }
 

@@ -21,6 +21,26 @@ pub struct Hunk {
     pub blocks: Vec<Block>,
 }
 
+impl Hunk {
+    /// The header `diff -u` prints: `@@ -3,2 +3,4 @@`. An empty side is numbered by the line
+    /// it follows, as in `diff -u`: text added to nothing is `@@ -0,0 +1,N @@`.
+    pub fn header(&self) -> String {
+        let side = |start: usize, len: usize| {
+            let start = if len == 0 {
+                start.saturating_sub(1)
+            } else {
+                start
+            };
+            format!("{start},{len}")
+        };
+        format!(
+            "@@ -{} +{} @@",
+            side(self.old_start, self.old_len),
+            side(self.new_start, self.new_len)
+        )
+    }
+}
+
 #[derive(Debug)]
 pub enum Block {
     /// Lines on both sides.
@@ -110,6 +130,16 @@ pub fn hunks(old: &str, new: &str) -> Vec<Hunk> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_are_those_of_diff_u() {
+        let added = hunks("", "a\nb\n");
+        assert_eq!(added[0].header(), "@@ -0,0 +1,2 @@");
+        let removed = hunks("a\nb\n", "");
+        assert_eq!(removed[0].header(), "@@ -1,2 +0,0 @@");
+        let changed = hunks("a\nb\n", "a\nc\n");
+        assert_eq!(changed[0].header(), "@@ -1,2 +1,2 @@");
+    }
 
     #[test]
     fn an_edited_line_is_one_edit_block_with_its_changed_word_marked() {

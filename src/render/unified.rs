@@ -116,10 +116,11 @@ impl Out {
         self.text.push('\n');
     }
 
-    /// Text after `indent`, wrapped to the width.
+    /// Text after `indent`, wrapped to the width, keeping its own indentation (`↪` on
+    /// continuation lines).
     fn lines(&mut self, indent: usize, spans: &[Span]) {
         let room = self.style.width.saturating_sub(indent);
-        for line in columns::wrap(spans, room) {
+        for line in columns::wrap_hanging(None, spans, room) {
             self.push(indent, &line);
         }
     }
@@ -127,7 +128,7 @@ impl Out {
     /// A mark, then text that wraps under itself.
     fn marked(&mut self, indent: usize, mark: Span, spans: &[Span]) {
         let room = self.style.width.saturating_sub(indent);
-        for line in columns::wrap_marked(mark, spans, room) {
+        for line in columns::wrap_hanging(Some(mark), spans, room) {
             self.push(indent, &line);
         }
     }
@@ -166,10 +167,7 @@ impl Out {
     /// A hunk of a line diff: `@@ -old +new @@`, then unchanged lines, and each edit's removed
     /// lines above its added ones.
     fn hunk(&mut self, hunk: &Hunk) {
-        let header = format!(
-            "@@ -{},{} +{},{} @@",
-            hunk.old_start, hunk.old_len, hunk.new_start, hunk.new_len
-        );
+        let header = hunk.header();
         self.lines(VALUE_INDENT, &[Span::new(header, Some(Tone::Dim))]);
         for block in &hunk.blocks {
             match block {

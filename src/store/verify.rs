@@ -7,14 +7,14 @@
 //! edit onwards leaves it consistent again, as with git; production ids kept elsewhere (CI
 //! logs, deploy records) are what catch that.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
 use super::sqlite::{Sqlite, entry_from_row};
 use super::{COLUMNS, Entry, change_track_id, decode_entry};
-use crate::agent::canonical_json;
 use crate::agent::sha256_hex;
+use crate::agent::{Config, canonical_json};
 use crate::error::Result;
 
 /// What kind of damage a [`Problem`] is; the names are part of the JSON contract.
@@ -39,6 +39,9 @@ pub enum ProblemKind {
     Summary,
     /// An entry's `reverts` names no earlier publish of the same agent.
     Reverts,
+    /// The recorded changes (what `blame` and `log --touching` read) of an entry are not the
+    /// ones its snapshot and its parent's make: a row edited, missing or added.
+    RecordedChanges,
 }
 
 /// One thing `verify` found wrong, and where.
@@ -113,7 +116,23 @@ fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
     let entries = stmt
         .query_map([], entry_from_row)?
         .map(|row| row.map_err(crate::error::Error::from));
-    check(report, texts, entries)
+    let mut stmt = tx.prepare(
+        "SELECT agent, version, path, kind, old, new FROM changes ORDER BY agent, version, path",
+    )?;
+    let recorded = stmt
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get::<_, i64>(1)? as u64,
+                row.get(2)?,
+                row.get(3)?,
+                super::sqlite::changes::decode_kept(row.get_ref(4)?)?,
+                super::sqlite::changes::decode_kept(row.get_ref(5)?)?,
+            ))
+        })?
+        .map(|row| row.map_err(crate::error::Error::from));
+    let snapshot = |hash: &str| super::snapshots::text(&**tx, &recent, hash);
+    check(report, texts, snapshot, entries, recorded)
 }
 
 /// The checks themselves, on every snapshot (hash and decoded text) and every history entry
@@ -121,8 +140,11 @@ fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
 pub(super) fn check(
     report: &mut Report,
     snapshots: impl Iterator<Item = (String, Result<String>)>,
+    snapshot: impl Fn(&str) -> Result<std::rc::Rc<str>>,
     entries: impl Iterator<Item = Result<super::RawEntry>>,
+    recorded: impl Iterator<Item = Result<RecordedRow>>,
 ) -> Result<()> {
+    let mut recorded = group_recorded(recorded)?;
     // Snapshots: the hash of each, recomputed. Bad ones are remembered so that every entry
     // using one is named too.
     let mut present = HashSet::new();
@@ -150,6 +172,8 @@ pub(super) fn check(
     // The ids of the agent being walked so far, for `reverts`.
     let mut agent: Option<String> = None;
     let mut previous: Option<Entry> = None;
+    // The configuration `previous` published, when its snapshot is sound.
+    let mut previous_config: Option<Config> = None;
     let mut ids: HashSet<String> = HashSet::new();
     for raw in entries {
         let raw = raw?;
@@ -158,6 +182,7 @@ pub(super) fn check(
             agent = Some(raw.0.agent.clone());
             report.agents += 1;
             previous = None;
+            previous_config = Some(Config::new());
             ids.clear();
         }
         let name = raw.0.agent.clone();
@@ -184,7 +209,12 @@ pub(super) fn check(
         };
 
         let expected_version = previous.as_ref().map_or(1, |p| p.version + 1);
-        if entry.version != expected_version {
+        let consecutive = entry.version == expected_version;
+        if !consecutive {
+            // The rows of the missing versions are theirs: the gap is the problem.
+            for version in expected_version..entry.version {
+                recorded.remove(&(entry.agent.clone(), version));
+            }
             let missing = if entry.version == expected_version + 1 {
                 format!("v{expected_version} is missing")
             } else {
@@ -248,8 +278,41 @@ pub(super) fn check(
             );
         }
 
+        // Each entry's snapshot is read again as the walk reaches it rather than kept from the
+        // pass above, so memory stays that of the recent texts however long the history; a
+        // damaged or missing one is already a problem of its own. After a gap the parent's
+        // snapshot is not at hand: the gap is the problem there.
+        let sound = present.contains(&entry.snapshot) && !damaged.contains_key(&entry.snapshot);
+        let config = sound
+            .then(|| snapshot(&entry.snapshot).ok())
+            .flatten()
+            .and_then(|text| super::decode_snapshot(&entry.snapshot, &text).ok());
+        let rows = recorded
+            .remove(&(entry.agent.clone(), entry.version))
+            .unwrap_or_default();
+        if let (true, Some(before), Some(after)) = (consecutive, &previous_config, &config)
+            && let Some(message) = compare_recorded(before, after, &rows)
+        {
+            problem(ProblemKind::RecordedChanges, message);
+        }
+        previous_config = config;
+
         ids.insert(entry.change_track_id.clone());
         previous = Some(entry);
+    }
+
+    // Rows for a publish the history does not have.
+    let mut orphans: Vec<_> = recorded.into_keys().collect();
+    orphans.sort();
+    for (agent, version) in orphans {
+        report.problems.push(Problem {
+            agent: Some(agent),
+            version: Some(version),
+            kind: ProblemKind::RecordedChanges,
+            message: "recorded changes (what blame and log --touching read) for a publish \
+                      that is not in the history"
+                .to_owned(),
+        });
     }
 
     // Damaged snapshots no entry uses still count: the store is not what it claims.
@@ -267,6 +330,77 @@ pub(super) fn check(
         });
     }
     Ok(())
+}
+
+/// One recorded change as stored: agent, version, path, kind, and the kept old and new values
+/// as JSON text (decoded from their stored form).
+pub(super) type RecordedRow = (
+    String,
+    u64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// One entry's recorded changes, by path: kind, kept old and new values.
+type Recorded = BTreeMap<String, (Option<String>, Option<Value>, Option<Value>)>;
+
+/// The recorded changes of the whole store, by (agent, version).
+fn group_recorded(
+    rows: impl Iterator<Item = Result<RecordedRow>>,
+) -> Result<HashMap<(String, u64), Recorded>> {
+    let mut grouped: HashMap<(String, u64), Recorded> = HashMap::new();
+    for row in rows {
+        let (agent, version, path, kind, old, new) = row?;
+        grouped.entry((agent, version)).or_default().insert(
+            path,
+            (kind, old.as_deref().map(kept), new.as_deref().map(kept)),
+        );
+    }
+    Ok(grouped)
+}
+
+/// A kept value as JSON; text that is not JSON stays text, so that it compares unequal.
+fn kept(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+/// Whether an entry's recorded changes are the ones its parent's configuration and its own
+/// make, recomputed as publish records them; `Some(what is wrong)` when not. The per-line
+/// versions of multi-line texts are not compared.
+fn compare_recorded(before: &Config, after: &Config, recorded: &Recorded) -> Option<String> {
+    let expected = super::changes::rows(&crate::change::diff(before, after));
+    let mut wrong = Vec::new();
+    for (path, row) in &expected {
+        match recorded.get(path) {
+            None => wrong.push(format!("`{path}` is missing")),
+            Some((kind, old, new)) => {
+                let same = kind.as_deref() == row.kind
+                    && *old == row.old.as_deref().map(kept)
+                    && *new == row.new.as_deref().map(kept);
+                if !same {
+                    wrong.push(format!("`{path}` was edited"));
+                }
+            }
+        }
+    }
+    for path in recorded.keys().filter(|path| !expected.contains_key(*path)) {
+        wrong.push(format!("`{path}` was added"));
+    }
+    if wrong.is_empty() {
+        return None;
+    }
+    let more = match wrong.len() {
+        n if n > 3 => format!(" and {} more", n - 3),
+        _ => String::new(),
+    };
+    wrong.truncate(3);
+    Some(format!(
+        "its recorded changes (what blame and log --touching read) are not the ones its \
+         snapshots make: {}{more}",
+        wrong.join(", ")
+    ))
 }
 
 /// Whether a snapshot's content is a mapping whose canonical JSON hashes to `hash`.

@@ -69,6 +69,27 @@ impl Run {
         self
     }
 
+    /// A failed command's stdout: nothing, or with `--json` one JSON error document (SPEC 6).
+    #[track_caller]
+    pub fn no_output_but_a_json_error(&self, json: bool) -> &Run {
+        if json {
+            assert_eq!(self.json()["error"]["code"], 2, "{}", self.show());
+        } else {
+            assert_eq!(self.stdout, "", "{}", self.show());
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_lacks(&self, needle: &str) -> &Run {
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr has {needle:?}:\n{}",
+            self.show()
+        );
+        self
+    }
+
     #[track_caller]
     pub fn stdout_lacks(&self, needle: &str) -> &Run {
         assert!(

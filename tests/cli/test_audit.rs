@@ -376,8 +376,17 @@ fn blame_text_is_aligned_fitted_and_masks_secrets(env: TestEnv) {
         "{}",
         run.show()
     );
-    // One row per field and per line of the instructions.
-    assert_eq!(out.lines().count(), 15 + 3, "{}", run.show());
+    // One row per field and per line of the instructions, grouped by section under headers.
+    let rows = out.lines().filter(|l| l.starts_with('v')).count();
+    assert_eq!(rows, 15 + 3, "{}", run.show());
+    for header in [
+        "Agent settings\n",
+        "\nInstructions\n",
+        "\nTools\n",
+        "\nGuardrails\n",
+    ] {
+        assert!(out.contains(header), "no {header:?}:\n{out}");
+    }
     let row = |needle: &str| {
         out.lines()
             .find(|l| l.contains(needle))
@@ -411,7 +420,8 @@ fn blame_text_is_aligned_fitted_and_masks_secrets(env: TestEnv) {
     let shown = env.run(&["blame", "bot", "--show-secrets"]);
     assert!(shown.success().stdout.contains("sk-live-123"));
 
-    // Narrow: long cells end in `…` rather than pushing the row wider.
+    // Narrow: long cells wrap inside their column, marked `↪`, rather than being cut or
+    // pushing the row wider; the whole value and the whole path are still there.
     let run = env.run_with(env.command().env("COLUMNS", "72").args(["blame", "bot"]));
     run.success();
     assert!(
@@ -419,7 +429,15 @@ fn blame_text_is_aligned_fitted_and_masks_secrets(env: TestEnv) {
         "{}",
         run.show()
     );
-    assert!(run.stdout.contains("Search the publ…"), "{}", run.show());
+    assert!(!run.stdout.contains('…'), "{}", run.show());
+    assert!(run.stdout.contains("↪ "), "{}", run.show());
+    // "Search the public web", wrapped in the value column.
+    assert!(run.stdout.contains("  Search the\n"), "{}", run.show());
+    assert!(run.stdout.contains("  ↪ public web\n"), "{}", run.show());
+    // Paths wrap at their segments, so siblings stay whole and distinguishable.
+    for segment in ["tools[lookup_invoice]", "tools[web_search]", ".description"] {
+        assert!(run.stdout.contains(segment), "{segment}:\n{}", run.show());
+    }
 }
 
 fn blame_errors(env: TestEnv) {

@@ -28,6 +28,7 @@ on_both_stores!(
     secrets_are_masked_in_the_text_view_only,
     changed_secrets_and_secret_like_key_names_are_masked,
     without_names_agents_lacking_the_ref_are_skipped,
+    without_names_a_ref_no_agent_has_is_an_error,
     control_characters_never_reach_the_terminal,
     unified_shows_the_old_value_above_the_new_one,
     colour_follows_the_flag_then_the_environment,
@@ -603,7 +604,7 @@ fn unknown_version_says_which_publishes_exist(env: TestEnv) {
             .stderr_has("v1")
             // The newest publish is named: the message lists what exists, not just the syntax.
             .stderr_has("v2");
-        assert_eq!(run.stdout, "", "{}", run.show());
+        run.no_output_but_a_json_error(args.contains(&"--json"));
     }
 }
 
@@ -646,7 +647,7 @@ fn invalid_staging_shows_the_located_error_and_no_diff(env: TestEnv) {
         run.code(2)
             .stderr_has("error:")
             .stderr_has("--> agents/a.yaml:3:16");
-        assert_eq!(run.stdout, "", "a diff was printed:\n{}", run.show());
+        run.no_output_but_a_json_error(args.contains(&"--json"));
     }
     // Comparing two publishes does not need the staging file.
     env.run(&["diff", "a", "--from", "v1", "--to", "production", "--json"])
@@ -807,7 +808,9 @@ fn without_names_agents_lacking_the_ref_are_skipped(env: TestEnv) {
     env.run(&["publish"]).success();
     env.write_agent("newbie", &agent_yaml("Newbie", 0.1));
     let run = env.run(&["diff", "--from", "v1", "--to", "production", "--json"]);
-    run.success().stderr_has("newbie skipped");
+    // The warning names the REF that is missing, not both.
+    run.success()
+        .stderr_has("newbie skipped: it has no publish matching v1\n");
     let agents = run.json()["agents"].as_array().unwrap().clone();
     assert_eq!(agents.len(), 1, "{}", run.show());
     assert_eq!(agents[0]["agent"], "old");
@@ -815,6 +818,38 @@ fn without_names_agents_lacking_the_ref_are_skipped(env: TestEnv) {
     env.run(&["diff", "--from", "nonsense"])
         .code(2)
         .stderr_has("not a reference to a publish");
+}
+
+// Issue 14, item 2: "skipped" must not turn into "no differences", exit 0.
+fn without_names_a_ref_no_agent_has_is_an_error(env: TestEnv) {
+    for temperature in [0.1, 0.2, 0.3] {
+        env.write_agent("a", &agent_yaml("A", temperature));
+        env.run(&["publish"]).success();
+    }
+    env.run(&["diff", "--from", "v1", "--to", "v9", "--exit-code"])
+        .code(2)
+        .stderr_has("no agent has a publish matching `v9`")
+        .stderr_lacks("No differences");
+    let run = env.run(&["diff", "--from", "v9", "--json"]);
+    run.code(2).stderr_has("`v9`");
+    assert!(!run.stdout.contains("\"agents\""), "{}", run.show());
+    // Each REF held by some agent, but never both by one: still nothing was compared.
+    env.write_agent("b", &agent_yaml("B", 0.1));
+    env.run(&["publish", "b"]).success();
+    let id = |agent: &str| {
+        env.log_entries(&[agent, "-n", "1"])[0]["change_track_id"]
+            .as_str()
+            .unwrap()[..12]
+            .to_owned()
+    };
+    let (a3, b1) = (id("a"), id("b"));
+    env.run(&["diff", "--from", &a3, "--to", &b1])
+        .code(2)
+        .stderr_has("no agent has publishes matching both");
+    // A REF some agent has still compares those agents.
+    env.run(&["diff", "--from", "v1", "--to", "v3", "--exit-code"])
+        .code(1)
+        .stderr_has("b skipped: it has no publish matching v3");
 }
 
 fn control_characters_never_reach_the_terminal(env: TestEnv) {
@@ -952,5 +987,27 @@ fn a_changed_multi_line_secret_is_shown_masked(env: TestEnv) {
             .stdout_has("********")
             .stdout_lacks("line one")
             .stdout_lacks("line 2");
+    }
+}
+
+/// A multi-line string added where there was none: the hunk header `diff -u` prints,
+/// `@@ -0,0 +1,N @@`, never `@@ -1,0`.
+#[test]
+fn an_added_text_has_the_hunk_header_of_diff_u() {
+    let env = TestEnv::new();
+    env.write_agent("bot", "name: Bot\n");
+    env.run(&["publish", "-m", "one"]).success();
+    env.write_agent(
+        "bot",
+        "name: Bot\ninstructions: |\n  Be brief.\n  Be kind.\n",
+    );
+    for args in [
+        &["diff", "--format", "markdown"][..],
+        &["diff", "--unified"][..],
+    ] {
+        let run = env.run(args);
+        run.success()
+            .stdout_has("@@ -0,0 +1,2 @@")
+            .stdout_lacks("@@ -1,0");
     }
 }

@@ -22,15 +22,24 @@ fn init_creates_store_and_agents_folder(env: TestEnv) {
     env.run(&["init"])
         .success()
         .stderr_has("Created")
+        .stderr_has("agentctl new <agent>")
         .stderr_has("agentctl diff");
-    assert!(env.store().is_file());
+    // A local store only when there is no other one (PostgreSQL here is AGENTCTL_STORE).
+    assert_eq!(
+        env.store().is_file(),
+        env.kind() == crate::common::StoreKind::Sqlite
+    );
     assert!(env.root.join("agents").is_dir());
     env.run(&["status", "--json"]).success();
 }
 
 fn init_takes_a_folder_and_creates_it(env: TestEnv) {
     env.run(&["init", "sub/dir"]).success();
-    assert!(env.root.join("sub/dir/.agentctl/store.db").is_file());
+    assert!(env.root.join("sub/dir/.agentctl").is_dir());
+    assert_eq!(
+        env.root.join("sub/dir/.agentctl/store.db").is_file(),
+        env.kind() == crate::common::StoreKind::Sqlite
+    );
     assert!(env.root.join("sub/dir/agents").is_dir());
 }
 
@@ -190,12 +199,18 @@ fn init_with_a_bad_store_leaves_no_workspace_behind() {
 }
 
 #[test]
-fn init_with_a_store_option_also_creates_the_workspace_store() {
+fn init_with_another_store_creates_no_unused_local_one() {
     let env = TestEnv::bare();
     env.run(&["init", "--store", "elsewhere.db"]).success();
     assert!(env.root.join("elsewhere.db").is_file());
-    assert!(env.store().is_file());
-    env.run(&["status"]).success();
+    assert!(!env.store().exists());
+    env.run(&["--store", "elsewhere.db", "status"]).success();
+    let env = TestEnv::bare();
+    env.run_with(env.command().env("AGENTCTL_STORE", "ci.db").arg("init"))
+        .success();
+    assert!(env.root.join("ci.db").is_file());
+    assert!(!env.store().exists());
+    assert!(env.root.join(".agentctl/.gitignore").is_file());
 }
 
 #[test]

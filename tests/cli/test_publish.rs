@@ -23,6 +23,7 @@ on_both_stores!(
     author_falls_back_to_the_user_config,
     git_commit_is_recorded_in_a_git_workspace,
     git_commit_is_null_outside_git,
+    an_agent_file_not_committed_as_published_is_git_dirty,
     git_commit_is_recorded_when_the_repository_is_above_the_workspace,
     git_commit_is_null_in_a_repository_without_commits,
     dry_run_reports_but_records_nothing,
@@ -40,6 +41,7 @@ on_both_stores!(
     empty_message_or_author_is_refused,
     nothing_to_publish_is_said_on_stderr_with_json_too,
     dry_run_does_not_touch_the_store,
+    every_failure_under_json_prints_one_json_error_on_stdout,
     a_multi_line_message_keeps_oneline_to_one_line,
     floats_round_trip_through_the_store_exactly,
     author_falls_back_to_git_user_in_a_git_workspace,
@@ -233,6 +235,8 @@ fn publishing_the_same_staging_twice_records_nothing_the_second_time(env: TestEn
     assert_eq!(json["has_changes"], false, "{json:#}");
     for result in json["results"].as_array().unwrap() {
         assert_eq!(result["has_changes"], false, "{json:#}");
+        // Nobody published anything: no author to name.
+        assert_eq!(result["author"], Value::Null, "{json:#}");
     }
 
     // Named explicitly: still nothing, still exit 0.
@@ -424,6 +428,33 @@ fn git_commit_is_recorded_in_a_git_workspace(env: TestEnv) {
     assert_eq!(entry["git_commit"], head.as_str(), "{entry:#}");
 }
 
+// Issue 14, item 5: HEAD alone does not hold a config whose file is not committed as published.
+fn an_agent_file_not_committed_as_published_is_git_dirty(env: TestEnv) {
+    git_init(&env);
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    git(&env.root, &["add", "agents"]);
+    git(&env.root, &["commit", "-q", "-m", "add agent a"]);
+    let head = git(&env.root, &["rev-parse", "HEAD"]);
+    env.publish_json(&[]);
+    let entry = &env.log_entries(&["a"])[0];
+    assert_eq!(entry["git_commit"], head.as_str(), "{entry:#}");
+    assert_eq!(entry["git_dirty"], false, "{entry:#}");
+
+    // Modified since HEAD; and a new agent never added to git.
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    env.write_agent("b", &agent_yaml("B", 0.2));
+    env.publish_json(&[]);
+    for agent in ["a", "b"] {
+        let entry = &env.log_entries(&[agent, "-n", "1"])[0];
+        assert_eq!(entry["git_commit"], head.as_str(), "{entry:#}");
+        assert_eq!(entry["git_dirty"], true, "{entry:#}");
+    }
+    env.run(&["log", "a", "-n", "1"])
+        .success()
+        .stdout_has(&format!("{}-dirty", &head[..8]));
+    // Outside git there is no commit to be dirty against.
+}
+
 fn git_commit_is_null_outside_git(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
     env.publish_json(&[]);
@@ -432,6 +463,7 @@ fn git_commit_is_null_outside_git(env: TestEnv) {
     let entry = entries[0].as_object().unwrap();
     assert!(entry.contains_key("git_commit"), "{entry:#?}");
     assert_eq!(entry["git_commit"], Value::Null);
+    assert_eq!(entry["git_dirty"], Value::Null);
 }
 
 fn git_commit_is_recorded_when_the_repository_is_above_the_workspace(env: TestEnv) {
@@ -459,7 +491,7 @@ fn dry_run_reports_but_records_nothing(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.1));
 
     let run = env.run(&["publish", "--dry-run"]);
-    run.success().stderr_has("a v1");
+    run.success().stderr_has("Would publish a v1: Create a");
     assert_eq!(env.history_len(None), 0);
 
     let run = env.run(&["publish", "--dry-run", "--json"]);
@@ -479,6 +511,13 @@ fn dry_run_reports_but_records_nothing(env: TestEnv) {
     env.write_agent("a", &agent_yaml("A", 0.7));
     let json = env.publish_json(&["--dry-run", "a"]);
     assert_eq!(only_result(&json)["version"], 2, "{json:#}");
+    // No id and no time: the real publish's id covers its own publish time (issue 14, item 4).
+    assert_eq!(
+        only_result(&json)["change_track_id"],
+        Value::Null,
+        "{json:#}"
+    );
+    assert_eq!(only_result(&json)["published_at"], Value::Null, "{json:#}");
     assert_eq!(env.history_len(Some("a")), 1);
     // And the real publish afterwards gets that same version.
     let json = env.publish_json(&["a"]);
@@ -522,12 +561,7 @@ fn expect_mismatch_refuses_and_publishes_nothing(env: TestEnv) {
         .stderr_has("v2");
     assert_eq!(env.history_len(None), before);
     let run = env.run(&["publish", "a", "--expect", "v1", "--json"]);
-    run.code(2);
-    assert!(
-        run.stdout.trim().is_empty(),
-        "no JSON on error:\n{}",
-        run.show()
-    );
+    run.code(2).no_output_but_a_json_error(true);
     assert_eq!(env.history_len(None), before);
 
     // An agent never published cannot match an expectation.
@@ -571,7 +605,9 @@ fn an_invalid_agent_stops_the_whole_publish(env: TestEnv) {
         run.code(2)
             .stderr_has("error: ")
             .stderr_has("b.yaml:")
-            .stderr_has("-->");
+            .stderr_has("-->")
+            // How to go ahead with the rest.
+            .stderr_has("publish the valid ones by name: `agentctl publish a`");
         assert!(
             !run.stderr.contains("a.yaml"),
             "the valid agent is not reported as an error:\n{}",
@@ -922,4 +958,51 @@ fn agentctl_now_pins_the_clock() {
         env.store_state() == before,
         "a bad clock recorded something"
     );
+}
+
+/// Issue 14, item 6 (and its class): a `--json` command that fails still prints one JSON
+/// document on stdout, `{"error": {"code", "message", "hint"?}}`.
+fn every_failure_under_json_prints_one_json_error_on_stdout(env: TestEnv) {
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.publish_json(&[]);
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    let error = |args: &[&str]| {
+        let run = env.run(args);
+        run.code(2);
+        let json = run.json();
+        assert_eq!(json["error"]["code"], 2, "{}", run.show());
+        assert!(json["error"]["message"].is_string(), "{}", run.show());
+        json
+    };
+    let json = error(&["publish", "a", "--expect", "v9", "--json"]);
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not `v9`"),
+        "{json}"
+    );
+    assert!(json["error"]["hint"].is_string(), "{json}");
+    for args in [
+        &["diff", "ghost", "--json"][..],
+        &["diff", "--from", "v9", "--format", "json"],
+        &["log", "ghost", "--json"],
+        &["show", "a", "v9", "--json"],
+        &["blame", "ghost", "--json"],
+        &["revert", "a", "v9", "--json"],
+        &["restore", "a", "v9", "--json"],
+    ] {
+        error(args);
+    }
+    // An invalid file: the errors on stderr, one JSON document on stdout.
+    env.write_agent("a", "name: [unclosed\n");
+    let json = error(&["publish", "--json"]);
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 agent is not valid"),
+        "{json}"
+    );
+    error(&["diff", "--json"]);
 }

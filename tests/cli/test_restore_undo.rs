@@ -18,6 +18,7 @@ on_both_stores!(
     restore_errors_change_nothing,
     undo_refuses_when_the_file_was_edited_since,
     undo_of_a_revert_forgets_the_pending_revert,
+    a_restore_that_changes_nothing_still_ends_a_pending_revert,
     undo_steps_back_one_overwrite_at_a_time_and_names_the_agent,
     a_staging_link_leading_outside_the_workspace_is_not_replaced,
     a_staging_writer_waits_for_the_workspace_lock
@@ -67,6 +68,15 @@ fn restore_discards_staging_edits_and_undo_brings_them_back(env: TestEnv) {
         .success()
         .stderr_has("Undone the `restore` of bot");
     assert_eq!(staging(&env), edited.as_bytes(), "the exact bytes are back");
+
+    // The human view names the agent and the publish first, as revert's does.
+    let run = env.run(&["restore", AGENT]);
+    run.success();
+    assert!(
+        run.stdout.starts_with("bot: restore v2 ("),
+        "{}",
+        run.show()
+    );
 }
 
 fn restore_to_an_older_publish_keeps_comments_and_can_recreate_a_missing_file(env: TestEnv) {
@@ -165,6 +175,24 @@ fn undo_of_a_revert_forgets_the_pending_revert(env: TestEnv) {
         published["results"][0]["message"],
         json!("Update instructions")
     );
+    assert_eq!(
+        env.log_entries(&[AGENT, "-n", "1"])[0]["reverts"],
+        json!(null)
+    );
+}
+
+// SPEC 6: a restore ends the "came from a revert" state, even one that finds nothing to write
+// (issue 14, item 3).
+fn a_restore_that_changes_nothing_still_ends_a_pending_revert(env: TestEnv) {
+    let (env, _, _) = two_publishes(env);
+    env.run(&["revert", AGENT, "v2"]).success();
+    env.run(&["restore", AGENT, "v1"])
+        .success()
+        .stderr_has("Nothing to restore");
+    let published = env.publish_json(&[]);
+    assert_eq!(published["results"][0]["version"], json!(3));
+    let message = published["results"][0]["message"].as_str().unwrap();
+    assert!(!message.starts_with("Revert"), "{published}");
     assert_eq!(
         env.log_entries(&[AGENT, "-n", "1"])[0]["reverts"],
         json!(null)

@@ -14,6 +14,7 @@ on_both_stores!(
     reverting_the_newest_publish_on_clean_staging_gives_its_parent,
     reverting_an_old_publish_keeps_later_publishes_and_staging_edits,
     a_field_changed_again_later_is_a_conflict_and_nothing_is_written,
+    a_field_deleted_in_staging_is_a_conflict_that_says_so,
     a_field_already_at_the_parents_value_is_not_a_conflict,
     tools_are_reverted_by_name,
     comments_and_blank_lines_elsewhere_survive_byte_for_byte,
@@ -130,6 +131,34 @@ fn a_field_changed_again_later_is_a_conflict_and_nothing_is_written(env: TestEnv
         .stdout_has("staging holds:    0.9")
         .stdout_has("revert would set: 0.2")
         .stderr_has("Nothing was written");
+}
+
+// Issue 14, item 13: the note names the real reason, not "changed again".
+fn a_field_deleted_in_staging_is_a_conflict_that_says_so(env: TestEnv) {
+    let v1 = agent_yaml("Bot", 0.2);
+    let v2 = v1.replace("temperature: 0.2", "temperature: 0.5");
+    let env = history(env, &[&v1, &v2]);
+    env.write_agent(AGENT, &v2.replace("  temperature: 0.5\n", ""));
+    for command in ["revert-preview", "revert"] {
+        env.run(&[command, AGENT, "v2"])
+            .code(1)
+            .stderr_has("1 field deleted in staging since v2")
+            .stderr_lacks("changed again");
+    }
+    // Both reasons at once are both named.
+    let v3 = v2
+        .replace("temperature: 0.5", "temperature: 0.7")
+        .replace("description: Helps with tests", "description: Helps");
+    env.write_agent(AGENT, &v3);
+    env.run(&["publish", AGENT]).success();
+    env.write_agent(
+        AGENT,
+        &v3.replace("  temperature: 0.7\n", "")
+            .replace("description: Helps", "description: Other"),
+    );
+    env.run(&["revert", AGENT, "v3"])
+        .code(1)
+        .stderr_has("2 fields conflict since v3: 1 changed again, 1 deleted in staging");
 }
 
 fn a_field_already_at_the_parents_value_is_not_a_conflict(env: TestEnv) {

@@ -25,6 +25,7 @@ on_both_stores!(
     the_user_configs_pager_comes_after_the_environment,
     no_pager_for_short_output_with_no_pager_or_an_empty_pager,
     piped_output_never_goes_through_the_pager,
+    a_pager_that_cannot_start_leaves_the_output_on_stdout,
     an_interrupt_while_paging_is_left_to_the_pager
 );
 
@@ -359,6 +360,32 @@ fn no_pager_for_short_output_with_no_pager_or_an_empty_pager(env: TestEnv) {
             terminal.contains("support-bot"),
             "{args} {vars:?}: {terminal}"
         );
+    }
+}
+
+/// Issue 14, item 1: a pager that is not found (the shell's 127), not executable (126) or that
+/// dies at once does not swallow the output: it is printed here, with a warning.
+fn a_pager_that_cannot_start_leaves_the_output_on_stdout(env: TestEnv) {
+    let env = review_env(env);
+    let not_executable = env.root.join("not-executable");
+    std::fs::write(&not_executable, "#!/bin/sh\ncat\n").unwrap();
+    for pager in [
+        "nonexistent-pager-xyz".to_owned(),
+        format!("'{}'", not_executable.display()),
+        "exit 3".to_owned(),
+    ] {
+        for args in ["diff", "log"] {
+            let vars = [("LINES", "3"), ("AGENTCTL_PAGER", pager.as_str())];
+            let (terminal, _) = on_a_terminal(&env, args, &vars);
+            assert!(
+                terminal.contains("support-bot"),
+                "{pager} {args}: {terminal}"
+            );
+            assert!(
+                terminal.contains("cannot start the pager"),
+                "{pager} {args}: {terminal}"
+            );
+        }
     }
 }
 

@@ -545,8 +545,9 @@ fn a_server_stopped_mid_session_is_a_clear_error_and_the_command_works_after_a_r
 
     server.ctl("stop");
     let run = env.run(&["--store", &url, "publish", "--json"]);
-    run.code(2).stderr_has("cannot connect to the store");
-    assert!(run.stdout.is_empty(), "{}", run.show());
+    run.code(2)
+        .stderr_has("cannot connect to the store")
+        .no_output_but_a_json_error(true);
 
     server.ctl("start");
     let published = env.run(&["--store", &url, "publish", "--json"]);

@@ -14,6 +14,7 @@ on_both_stores!(
     a_deleted_entry_is_a_version_gap,
     an_edited_author_message_or_time_is_named,
     history_edits_are_refused_and_verify_still_passes,
+    an_edited_missing_or_added_recorded_change_is_named,
 );
 
 /// A workspace with three publishes of `a` and one of `b`.
@@ -41,6 +42,8 @@ fn tamper(env: &TestEnv, sql: &str) {
     conn.execute_batch(&format!(
         "DROP TRIGGER IF EXISTS history_update_refused;
          DROP TRIGGER IF EXISTS history_delete_refused;
+         DROP TRIGGER IF EXISTS changes_update_refused;
+         DROP TRIGGER IF EXISTS changes_delete_refused;
          PRAGMA foreign_keys = OFF;
          {sql}"
     ))
@@ -234,4 +237,33 @@ fn history_edits_are_refused_and_verify_still_passes(env: TestEnv) {
     let run = env.run(&["verify", "--json"]);
     run.success();
     assert_eq!(run.json()["ok"], true, "{}", run.show());
+}
+
+/// Issue 14, item 8: the recorded changes that `blame` and `log --touching` answer from are
+/// recomputed from the snapshots; an edited, deleted or added row is named.
+fn an_edited_missing_or_added_recorded_change_is_named(env: TestEnv) {
+    let env = history(env);
+    tamper(
+        &env,
+        "UPDATE changes SET kind = 'added'
+         WHERE agent = 'a' AND version = 2 AND path = 'model.temperature'",
+    );
+    assert_eq!(problems(&env), [at("a", 2, "recorded_changes")]);
+    let run = env.run(&["verify"]);
+    run.code(1).stdout_has("a v2: its recorded changes");
+    run.stdout_has("`model.temperature` was edited");
+
+    tamper(
+        &env,
+        "DELETE FROM changes WHERE agent = 'a' AND version = 3 AND path = 'model.temperature';
+         INSERT INTO changes (agent, version, path, kind) VALUES ('b', 1, 'forged', 'added');",
+    );
+    assert_eq!(
+        problems(&env),
+        [
+            at("a", 2, "recorded_changes"),
+            at("a", 3, "recorded_changes"),
+            at("b", 1, "recorded_changes"),
+        ]
+    );
 }

@@ -322,6 +322,13 @@ impl Postgres {
                 &[],
             )
             .map_err(|e| failed(&shown, e))?;
+        let recorded = tx
+            .rows(
+                "SELECT agent, version, path, kind, old, new FROM changes
+                 ORDER BY agent, version, path",
+                &[],
+            )
+            .map_err(|e| failed(&shown, e))?;
         let mut report = Report::default();
         let recent = Recent::default();
         super::verify::check(
@@ -330,7 +337,18 @@ impl Postgres {
                 let text = snapshots::text(&stored, &recent, &hash).map(|t| t.to_string());
                 (hash, text)
             }),
+            |hash| snapshots::text(&stored, &recent, hash),
             entries.iter().map(|row| Ok(entry_from_row(row))),
+            recorded.iter().map(|row| {
+                Ok((
+                    row.get(0),
+                    row.get::<_, i64>(1) as u64,
+                    row.get(2),
+                    row.get(3),
+                    row.get(4),
+                    row.get(5),
+                ))
+            }),
         )?;
         Ok(report)
     }

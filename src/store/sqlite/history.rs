@@ -4,12 +4,12 @@ use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{Sqlite, locked_or, staging, write_failed};
+use super::{changes, snapshots};
 use crate::agent::Config;
 use crate::change::Summary;
 use crate::error::Result;
-use crate::store::{
-    COLUMNS, Entry, NewEntry, RawEntry, changes, decode_entry, decode_snapshot, snapshots,
-};
+use crate::store::snapshots::{Recent, base_version, text};
+use crate::store::{COLUMNS, Entry, NewEntry, RawEntry, decode_entry, decode_snapshot};
 
 impl Sqlite {
     /// The newest entry of `agent`: its production.
@@ -114,7 +114,7 @@ impl Sqlite {
 pub struct SqlitePublishing<'s> {
     tx: rusqlite::Transaction<'s>,
     dry_run: bool,
-    recent: &'s snapshots::Recent,
+    recent: &'s Recent,
 }
 
 impl SqlitePublishing<'_> {
@@ -141,7 +141,7 @@ impl SqlitePublishing<'_> {
             return Ok(entry);
         }
         // Stored as a delta against the snapshot of an earlier version (see `snapshots`).
-        let base = match snapshots::base_version(entry.version) {
+        let base = match base_version(entry.version) {
             None => None,
             Some(version) => match parent {
                 Some(parent) if parent.version == version => Some(parent.snapshot.clone()),
@@ -237,8 +237,8 @@ fn entry_at(conn: &Connection, agent: &str, version: u64) -> Result<Option<Entry
     raw.map(decode_entry).transpose()
 }
 
-fn snapshot(conn: &Connection, recent: &snapshots::Recent, hash: &str) -> Result<Config> {
-    decode_snapshot(hash, &snapshots::text(conn, recent, hash)?)
+fn snapshot(conn: &Connection, recent: &Recent, hash: &str) -> Result<Config> {
+    decode_snapshot(hash, &text(conn, recent, hash)?)
 }
 #[cfg(test)]
 pub(crate) mod tests {
@@ -257,6 +257,12 @@ pub(crate) mod tests {
         let summary = Summary::default();
         let publishing = store.publishing(false).unwrap();
         let head = publishing.head(agent).unwrap();
+        // The changes a real publish records, so that `verify` finds them sound.
+        let production = match &head {
+            Some(head) => publishing.snapshot(head).unwrap(),
+            None => crate::agent::Config::new(),
+        };
+        let changes = crate::change::diff(&production, &config);
         let entry = publishing
             .append(
                 head.as_ref(),
@@ -267,7 +273,7 @@ pub(crate) mod tests {
                     message: "m",
                     config: &config,
                     summary: &summary,
-                    changes: &[],
+                    changes: &changes,
                     reverts: None,
                     git_commit: None,
                 },

@@ -2,8 +2,10 @@
 //! on SQLite's lock. The table layout is in `schema`, history reads and publishing in
 //! `history`, the staging tables in `staging`.
 
+pub(super) mod changes;
 pub(super) mod history;
 mod schema;
+mod snapshots;
 mod staging;
 
 use std::path::{Path, PathBuf};
@@ -11,7 +13,8 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::{DEFAULT_LOCK_TIMEOUT, busy, snapshots};
+use super::snapshots::Recent;
+use super::{DEFAULT_LOCK_TIMEOUT, busy};
 use crate::error::{Error, Result};
 
 pub use history::SqlitePublishing;
@@ -23,7 +26,7 @@ pub struct Sqlite {
     pub(in crate::store) conn: Connection,
     path: PathBuf,
     lock_timeout: Duration,
-    recent: snapshots::Recent,
+    recent: Recent,
 }
 
 impl Sqlite {
@@ -34,7 +37,7 @@ impl Sqlite {
             conn,
             path: path.to_owned(),
             lock_timeout,
-            recent: snapshots::Recent::default(),
+            recent: Recent::default(),
         })
     }
 
@@ -45,7 +48,7 @@ impl Sqlite {
             conn: schema::open(path, DEFAULT_LOCK_TIMEOUT)?,
             path: path.to_owned(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
-            recent: snapshots::Recent::default(),
+            recent: Recent::default(),
         })
     }
 }

@@ -54,10 +54,7 @@ const MIGRATIONS: &[Migration] = &[
     ),
     // 2: the changes of every publish by path (`log --touching`, `blame`), filled in from the
     // history already there.
-    Migration::SqlThen(
-        crate::store::changes::MIGRATION,
-        crate::store::changes::backfill,
-    ),
+    Migration::SqlThen(super::changes::MIGRATION, super::changes::backfill),
     // 3: staging files as revert/restore found them (for undo), and reverts waiting for the
     // agent's next publish.
     Migration::Sql(
@@ -82,15 +79,9 @@ const MIGRATIONS: &[Migration] = &[
     ),
     // 4: snapshots compressed, most as deltas against an earlier snapshot of the same agent,
     // their frames in a table of their own; the plain texts of older stores are re-encoded.
-    Migration::SqlThen(
-        crate::store::snapshots::MIGRATION,
-        crate::store::snapshots::reencode,
-    ),
+    Migration::SqlThen(super::snapshots::MIGRATION, super::snapshots::reencode),
     // 5: the values kept with recorded changes shrink to their shapes, compressed when large.
-    Migration::SqlThen(
-        crate::store::changes::RESHAPE,
-        crate::store::changes::reshape,
-    ),
+    Migration::SqlThen(super::changes::RESHAPE, super::changes::reshape),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
