@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+use sha2::{Digest, Sha256};
 
 mod prescan;
 
@@ -90,6 +91,20 @@ pub fn item_identity(item: &Value) -> Option<&str> {
     map.get("name")
         .or_else(|| map.get("id"))
         .and_then(Value::as_str)
+}
+
+/// Whether the list under the top-level key `key` is matched item by item by identity rather
+/// than aligned by position: it is one of the keyed lists, and in every version given each item
+/// has an identity and no identity repeats. Diff and revert both ask this one question, so they
+/// can never disagree on how a list is matched.
+pub fn is_keyed_list(key: &str, versions: &[&[Value]]) -> bool {
+    KEYED_LISTS.contains(&key)
+        && versions.iter().all(|items| {
+            let mut seen = std::collections::HashSet::new();
+            items
+                .iter()
+                .all(|item| item_identity(item).is_some_and(|id| seen.insert(id)))
+        })
 }
 
 /// Why a document was refused, and where (1-based; `None` when the problem has no position,
@@ -896,6 +911,22 @@ pub fn canonical_json(value: &Value) -> String {
     into_text(out)
 }
 
+/// The hash a snapshot of `config` is stored under: SHA-256 of its canonical JSON. Two
+/// configurations are equal exactly when their hashes are.
+pub fn snapshot_hash(config: &Config) -> String {
+    sha256_hex(canonical_config(config).as_bytes())
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
+    }
+    hex
+}
+
 /// [`canonical_json`] of a whole configuration, without copying it into a [`Value`].
 pub fn canonical_config(config: &Config) -> String {
     let mut out = Vec::new();
@@ -948,6 +979,26 @@ fn into_text(bytes: Vec<u8>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_is_keyed_only_when_every_version_names_each_item_once() {
+        let named = [
+            serde_json::json!({"name": "a"}),
+            serde_json::json!({"id": "b"}),
+        ];
+        let repeated = [
+            serde_json::json!({"name": "a"}),
+            serde_json::json!({"id": "a"}),
+        ];
+        let unnamed = [
+            serde_json::json!({"name": "a"}),
+            serde_json::json!({"kind": "b"}),
+        ];
+        assert!(is_keyed_list("tools", &[&named, &named]));
+        assert!(!is_keyed_list("tools", &[&named, &repeated]));
+        assert!(!is_keyed_list("guardrails", &[&unnamed]));
+        assert!(!is_keyed_list("plugins", &[&named]));
+    }
 
     #[test]
     fn canonical_json_sorts_keys_and_writes_as_serde_json_does() {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use similar::{Algorithm, DiffOp};
 
-use crate::agent::{KEYED_LISTS, Section, canonical_json, item_identity};
+use crate::agent::{KEYED_LISTS, Section, canonical_json, is_keyed_list, item_identity};
 
 /// One step of a path: a mapping key, a keyed-list item (by name), or a plain-list position.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -297,7 +297,9 @@ pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Change> {
 fn diff_values(path: &Path, old: &Value, new: &Value, out: &mut Vec<Change>) {
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => diff_maps(path, a, b, out),
-        (Value::Array(a), Value::Array(b)) if is_keyed_list(path, a, b) => {
+        (Value::Array(a), Value::Array(b))
+            if top_level_key(path).is_some_and(|key| is_keyed_list(key, &[a, b])) =>
+        {
             diff_keyed(path, a, b, out)
         }
         (Value::Array(a), Value::Array(b)) => diff_plain_list(path, a, b, out),
@@ -344,18 +346,12 @@ fn diff_maps(
 
 /// A top-level keyed list whose items on both sides all have distinct identities. Anything else
 /// (possible only in unvalidated input) is compared as a plain list.
-fn is_keyed_list(path: &Path, old: &[Value], new: &[Value]) -> bool {
-    let [Segment::Key(key)] = path.0.as_slice() else {
-        return false;
-    };
-    KEYED_LISTS.contains(&key.as_str()) && has_unique_identities(old) && has_unique_identities(new)
-}
-
-fn has_unique_identities(items: &[Value]) -> bool {
-    let mut seen = BTreeSet::new();
-    items
-        .iter()
-        .all(|item| item_identity(item).is_some_and(|id| seen.insert(id)))
+/// The key of a top-level path (`tools`), which is where keyed lists live.
+pub(crate) fn top_level_key(path: &Path) -> Option<&str> {
+    match path.0.as_slice() {
+        [Segment::Key(key)] => Some(key),
+        _ => None,
+    }
 }
 
 fn identities(items: &[Value]) -> Vec<&str> {

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use crate::commands;
+use crate::ui::ColorChoice;
 
 /// Staging, review and publish history for AI-agent configurations.
 ///
@@ -63,14 +64,6 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|_| "expected a time such as 30s, 500ms or 2m".to_owned())?;
     Duration::try_from_secs_f64(value * scale)
         .map_err(|_| "the time is out of range; use at most a few hours".to_owned())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    /// Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Subcommand)]

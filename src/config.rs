@@ -5,35 +5,17 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::cli::ColorChoice;
 use crate::error::{Error, Location, Result};
+use crate::ui::ColorChoice;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct UserConfig {
     /// Who publishes, when neither --author nor AGENTCTL_AUTHOR says.
     pub author: Option<String>,
     /// auto, always or never.
-    pub color: Option<ConfigColor>,
+    pub color: Option<ColorChoice>,
     /// The pager for long output, when neither AGENTCTL_PAGER nor PAGER says; empty: none.
     pub pager: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConfigColor {
-    Auto,
-    Always,
-    Never,
-}
-
-impl From<ConfigColor> for ColorChoice {
-    fn from(color: ConfigColor) -> ColorChoice {
-        match color {
-            ConfigColor::Auto => ColorChoice::Auto,
-            ConfigColor::Always => ColorChoice::Always,
-            ConfigColor::Never => ColorChoice::Never,
-        }
-    }
 }
 
 pub fn path() -> Option<PathBuf> {

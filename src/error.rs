@@ -107,20 +107,3 @@ impl From<io::Error> for Error {
         anyhow::Error::from(error).into()
     }
 }
-
-impl From<rusqlite::Error> for Error {
-    fn from(error: rusqlite::Error) -> Error {
-        if crate::store::is_busy(&error) {
-            return crate::store::busy(None, None);
-        }
-        if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
-            return crate::store::write_failed(error, "data");
-        }
-        if crate::store::is_damage(&error) {
-            return Error::new(format!("the store is damaged: {error}")).hint(
-                "restore the store from a backup; `agentctl verify` lists what no longer reads",
-            );
-        }
-        Error::from(anyhow::Error::from(error).context("store query failed"))
-    }
-}

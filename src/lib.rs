@@ -6,7 +6,7 @@
 //! snapshot to the history when staging differs from production; [`merge`] takes a past
 //! publish's changes back out of staging (revert).
 //!
-//! The core ([`agent`], [`change`], [`merge`], [`store`], [`workspace`], [`survey`]) never prints and never
+//! The core ([`agent`], [`change`], [`merge`], [`store`], [`workspace`], [`survey`], [`overwrite`]) never prints and never
 //! exits; [`commands`] glue it to the [`ui::Ui`].
 
 pub mod agent;
@@ -19,6 +19,7 @@ pub mod edit;
 pub mod error;
 pub mod git;
 pub mod merge;
+pub mod overwrite;
 pub mod render;
 pub mod schema;
 pub mod store;

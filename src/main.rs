@@ -10,11 +10,8 @@ use agentctl::{commands, config};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let user = config::load();
-    let mut ui = Ui::new(
-        cli.global.color,
-        user.as_ref().ok().and_then(|u| u.color).map(Into::into),
-    )
-    .with_configured_pager(user.as_ref().ok().and_then(|u| u.pager.clone()));
+    let mut ui = Ui::new(cli.global.color, user.as_ref().ok().and_then(|u| u.color))
+        .with_configured_pager(user.as_ref().ok().and_then(|u| u.pager.clone()));
     if cli.global.no_pager {
         ui = ui.without_pager();
     }

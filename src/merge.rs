@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 use similar::TextMerge;
 
-use crate::agent::{KEYED_LISTS, item_identity};
-use crate::change::{Path, Segment};
+use crate::agent::{is_keyed_list, item_identity};
+use crate::change::{Path, Segment, top_level_key};
 
 /// A field where staging holds neither N's value nor the parent's, so the revert cannot decide.
 /// Absent values are `null`.
@@ -76,7 +76,7 @@ fn merge_value(
                 return Some(Value::Object(merge_maps(path, b, o, t, conflicts)));
             }
             (Value::Array(b), Value::Array(o), Value::Array(t))
-                if is_keyed_list(path, [b, o, t]) =>
+                if top_level_key(path).is_some_and(|key| is_keyed_list(key, &[b, o, t])) =>
             {
                 return Some(Value::Array(merge_keyed(path, b, o, t, conflicts)));
             }
@@ -142,13 +142,6 @@ fn merge_maps(
 
 /// Whether `path` is one of the keyed lists and every item on every side has a name, so items
 /// can be matched by name (staging was validated, but snapshots from old stores may not be).
-fn is_keyed_list(path: &Path, lists: [&Vec<Value>; 3]) -> bool {
-    matches!(path.0.as_slice(), [Segment::Key(k)] if KEYED_LISTS.contains(&k.as_str()))
-        && lists
-            .iter()
-            .all(|items| items.iter().all(|item| item_identity(item).is_some()))
-}
-
 /// Merge a keyed list item by item. Staging's order is kept, restored items go back after the
 /// item they followed in `theirs`, and a reorder made by the reverted publish is undone when
 /// staging still has that order.
@@ -437,12 +430,29 @@ mod tests {
         let merge = revert_of(before, after, staging);
         assert_eq!(conflict_paths(&merge), ["model.stop"]);
     }
+
+    #[test]
+    fn a_list_with_a_repeated_name_is_a_plain_list_for_revert_as_for_diff() {
+        // An old snapshot may hold a list whose names repeat. Matched by name, its two `x` items
+        // would collapse into one and an item would be lost without a word; diff aligns such a
+        // list by position, so revert must treat it as one plain field too.
+        let before = json!({"name": "a", "tools": [{"name": "x", "v": 1}, {"name": "x", "v": 2}]});
+        let after = json!({"name": "a", "tools": [{"name": "x", "v": 1}]});
+        let staging = json!({"name": "a", "tools": [{"name": "x", "v": 1}, {"name": "y"}]});
+        let diff = crate::change::diff(&map(after.clone()), &map(before.clone()));
+        assert!(
+            diff.iter()
+                .all(|c| !c.path.to_string().starts_with("tools[x]"))
+        );
+        let merge = revert_of(before, after, staging);
+        assert_eq!(conflict_paths(&merge), ["tools"]);
+    }
 }
 
 #[cfg(test)]
 mod properties {
     use super::*;
-    use crate::agent::canonical_json;
+    use crate::agent::{KEYED_LISTS, canonical_json};
     use crate::change::properties::{document, value};
     use proptest::prelude::*;
 

@@ -10,8 +10,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::agent::Config;
+use crate::agent::{sha256_hex, snapshot_hash};
 use crate::error::{Error, Result};
-use crate::store::{Entry, Store, sha256_hex, snapshot_hash};
+use crate::store::{Entry, Store};
 use crate::workspace::{STATE_DIR, Staging, Workspace, validate_id};
 
 #[derive(Debug)]
@@ -104,10 +105,7 @@ pub fn agent(workspace: &Workspace, store: &Store, id: &str) -> Result<Agent> {
 /// Check that `id` names an agent (staged or published) without reading its staging file.
 pub fn require_known(workspace: &Workspace, store: &Store, id: &str) -> Result<()> {
     validate_id(id)?;
-    let staged = ["yaml", "yml"]
-        .iter()
-        .any(|ext| workspace.agents_dir().join(format!("{id}.{ext}")).exists());
-    if staged || store.head(id)?.is_some() {
+    if workspace.has_staging_file(id) || store.head(id)?.is_some() {
         Ok(())
     } else {
         Err(unknown(id))

@@ -13,8 +13,17 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 
 use colored::{ColoredString, Colorize};
 
-use crate::cli::ColorChoice;
 use crate::error::Error;
+
+/// `--color` and the user config's `color:`: one type for both, so they cannot drift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)
+    Auto,
+    Always,
+    Never,
+}
 
 /// The width of human output when neither `COLUMNS` nor the terminal says.
 pub const DEFAULT_WIDTH: usize = 100;

@@ -167,12 +167,22 @@ impl Workspace {
         }
     }
 
+    /// The two places `agent`'s staging file may be: `agents/<agent>.yaml` and `.yml`. The
+    /// one lookup of those names.
+    fn staging_names(&self, agent: &str) -> [PathBuf; 2] {
+        let dir = self.agents_dir();
+        ["yaml", "yml"].map(|ext| dir.join(format!("{agent}.{ext}")))
+    }
+
+    /// Whether `agent` has a staging file (one or, wrongly, both), without reading it.
+    pub fn has_staging_file(&self, agent: &str) -> bool {
+        self.staging_names(agent).iter().any(|path| path.exists())
+    }
+
     /// The staging file of `agent`, or `None` when there is none.
     pub fn find_staging(&self, agent: &str) -> Result<Option<Staging>> {
         validate_id(agent)?;
-        let dir = self.agents_dir();
-        let yaml = dir.join(format!("{agent}.yaml"));
-        let yml = dir.join(format!("{agent}.yml"));
+        let [yaml, yml] = self.staging_names(agent);
         let path = match (yaml.exists(), yml.exists()) {
             (true, true) => {
                 return Err(Error::new(format!(

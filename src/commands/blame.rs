@@ -5,6 +5,7 @@ use crate::blame;
 use crate::error::{Error, Result};
 use crate::render::{self, Style, json};
 use crate::store::Entry;
+use crate::store::require_publish;
 use crate::survey;
 
 /// Show which publish last changed each field of an agent: version, id, author and date
@@ -32,15 +33,14 @@ pub fn cmd_blame(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
     survey::require_known(&workspace, &store, &args.agent)?;
-    if args.reference == "staging" {
-        return Err(Error::new(
-            "staging is not a publish; `blame` attributes the fields of history entries",
-        )
-        .hint(format!(
+    require_publish(
+        &args.reference,
+        "`blame` attributes the fields of history entries",
+        format!(
             "see what staging changes with `agentctl diff {}`",
             args.agent
-        )));
-    }
+        ),
+    )?;
     let entry = store.resolve(&args.agent, &args.reference)?;
     let snapshot = store.snapshot(&entry)?;
     let blame = blame::blame(&store, &entry.agent, entry.version, &snapshot)?;

@@ -7,6 +7,7 @@ use crate::agent::Config;
 use crate::edit;
 use crate::error::{Error, Result};
 use crate::store::Entry;
+use crate::store::require_publish;
 use crate::survey;
 use crate::workspace::{self, Replace};
 
@@ -70,12 +71,11 @@ pub fn cmd_export(ctx: &Context, args: Args) -> Result<u8> {
         )
         .hint("give -o DIR to write a file per agent, e.g. `agentctl export -o dist`"));
     }
-    if args.reference == "staging" {
-        return Err(
-            Error::new("staging is not a publish; `export` writes published configs")
-                .hint("the staging file itself is agents/<agent>.yaml; publish it to export it"),
-        );
-    }
+    require_publish(
+        &args.reference,
+        "`export` writes published configs",
+        "the staging file itself is agents/<agent>.yaml; publish it to export it",
+    )?;
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
     let agents: Vec<String> = if args.agents.is_empty() {

@@ -15,10 +15,8 @@ pub struct Args {
 pub fn cmd_init(ctx: &Context, args: Args) -> Result<u8> {
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("."));
     // A --store is checked (or created) first, so that a bad one leaves no workspace behind.
-    if let Some(url) = ctx.store_url() {
-        Store::connect(&url, ctx.lock_timeout())?;
-    } else if let Some(store) = ctx.explicit_store() {
-        Store::open(&store, ctx.lock_timeout())?;
+    if let Some(location) = ctx.explicit_store() {
+        Store::at(&location, ctx.lock_timeout())?;
     }
     let workspace = Workspace::init(&dir, |path| Store::open(path, ctx.lock_timeout()).map(drop))?;
     ctx.ui.status(
@@ -26,7 +24,7 @@ pub fn cmd_init(ctx: &Context, args: Args) -> Result<u8> {
         &format!(
             "agentctl workspace in {} (store: {})",
             workspace.root.display(),
-            ctx.store_shown(&workspace)
+            ctx.store_location(&workspace).shown()
         ),
     );
     ctx.ui.hint(&format!(

@@ -65,7 +65,7 @@ pub fn cmd_log(ctx: &Context, args: Args) -> Result<u8> {
     // Entries hold no configuration values, so there is nothing to mask.
     let style = Style::text(ctx.ui, false, false);
     let with_agent = args.agent.is_none();
-    let now = jiff::Timestamp::now();
+    let now = ctx.now()?;
     // Written entry by entry, so that `agentctl log | head` stops as soon as its reader does.
     let mut out = ctx.ui.paged_stdout();
     for (i, entry) in entries.iter().enumerate() {

@@ -1,5 +1,6 @@
-//! One module per subcommand; this file only dispatches and holds what every command needs:
-//! the global options, the Ui, the user config, and the way to the workspace and the store.
+//! One module per subcommand; this file only dispatches. What every command needs (the global
+//! options, the Ui, the user config, the clock, the way to the workspace and the store) is the
+//! [`Context`] in `context.rs`.
 
 pub mod blame;
 pub mod completions;
@@ -19,164 +20,14 @@ pub mod undo;
 pub mod validate;
 pub mod verify;
 
-use std::path::PathBuf;
-use std::time::Duration;
+mod context;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command};
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
-use crate::store::{Backup, DEFAULT_LOCK_TIMEOUT, Store, sha256_hex};
 use crate::ui::Ui;
-use crate::workspace::{Staging, Workspace};
 
-pub struct Context<'a> {
-    pub global: GlobalArgs,
-    pub ui: &'a Ui,
-    pub user: UserConfig,
-}
-
-impl Context<'_> {
-    pub fn workspace(&self) -> Result<Workspace> {
-        Workspace::find(&PathBuf::from("."))
-    }
-
-    /// `--lock-timeout`: how long to wait for another writer (store or workspace lock).
-    pub fn lock_timeout(&self) -> Duration {
-        self.global.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT)
-    }
-
-    /// Take the workspace lock (revert, restore, undo), waiting at most the lock timeout.
-    pub fn lock_workspace(&self, workspace: &Workspace) -> Result<std::fs::File> {
-        workspace.lock(self.lock_timeout())
-    }
-
-    /// `--store`, else a non-empty `AGENTCTL_STORE`.
-    pub fn explicit_store(&self) -> Option<PathBuf> {
-        self.global.store.clone().or_else(|| {
-            std::env::var_os("AGENTCTL_STORE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        })
-    }
-
-    /// The explicit store when it is a PostgreSQL URL (SPEC 11) rather than a file.
-    pub fn store_url(&self) -> Option<String> {
-        let store = self.explicit_store()?;
-        let store = store.to_str()?;
-        crate::store::is_url(store).then(|| store.to_owned())
-    }
-
-    /// The store as shown to people: a file's path, or a URL without its password.
-    pub fn store_shown(&self, workspace: &Workspace) -> String {
-        match self.store_url() {
-            Some(url) => crate::store::redact(&url),
-            None => self.store_path(workspace).display().to_string(),
-        }
-    }
-
-    pub fn store_path(&self, workspace: &Workspace) -> PathBuf {
-        self.explicit_store()
-            .unwrap_or_else(|| workspace.default_store())
-    }
-
-    /// Open the store to read it. The workspace's own store is made by `init`, so its absence
-    /// means lost history and must not be papered over. A `--store` file that does not exist
-    /// yet is read as an empty history, with a warning, and not created: a typo must not
-    /// leave files behind, and CI's first `diff` before any publish must still work.
-    pub fn open_store(&self, workspace: &Workspace) -> Result<Store> {
-        if let Some(url) = self.store_url() {
-            return Store::connect(&url, self.lock_timeout());
-        }
-        let path = self.store_path(workspace);
-        if path.exists() {
-            return Store::open(&path, self.lock_timeout());
-        }
-        if self.explicit_store().is_none() {
-            return Err(missing_workspace_store(workspace, &path));
-        }
-        self.ui.warn(&format!(
-            "the store {} does not exist yet; reading it as an empty history (the first publish creates it)",
-            path.display()
-        ));
-        Store::empty()
-    }
-
-    /// Open the store to publish to it: a `--store` file that does not exist yet is created
-    /// (a CI cache's first run).
-    pub fn open_store_for_writing(&self, workspace: &Workspace) -> Result<Store> {
-        if let Some(url) = self.store_url() {
-            return Store::connect(&url, self.lock_timeout());
-        }
-        let path = self.store_path(workspace);
-        if self.explicit_store().is_none() && !path.exists() {
-            return Err(missing_workspace_store(workspace, &path));
-        }
-        Store::open(&path, self.lock_timeout())
-    }
-}
-
-fn missing_workspace_store(workspace: &Workspace, path: &std::path::Path) -> Error {
-    Error::new(format!(
-        "the workspace's store {} is missing",
-        workspace.display(path)
-    ))
-    .hint("restore it from a backup, or point --store (AGENTCTL_STORE) at the store to use")
-}
-
-/// Now, as history and backups record it: RFC 3339, UTC, whole seconds.
-pub fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
-}
-
-/// A staging file about to be overwritten by `revert` or `restore`.
-pub struct Overwrite<'a> {
-    /// `revert` or `restore`, as `undo` names it.
-    pub operation: &'static str,
-    pub staging: &'a Staging,
-    /// The bytes being replaced; `None` when there is no file yet.
-    pub previous: Option<&'a [u8]>,
-    pub new: &'a [u8],
-    /// The publish the agent's next publish will revert, if any, from now on.
-    pub pending_revert: Option<&'a str>,
-}
-
-/// Overwrite a staging file so that nothing is lost whenever the process dies: the old bytes
-/// are committed to the store first, then the file is replaced atomically, then the agent's
-/// pending revert is recorded. Killed before the file is replaced, the store holds a backup
-/// the file never saw, which `undo` recognises and drops; killed after it, the next publish
-/// just gets a generated message instead of "Revert vN". The caller holds the workspace lock.
-pub fn overwrite_staging(
-    workspace: &Workspace,
-    store: &mut Store,
-    overwrite: Overwrite,
-) -> Result<()> {
-    let agent = &overwrite.staging.agent;
-    let tx = store.staging_write()?;
-    let pending_before = tx.pending_revert(agent)?.map(|entry| entry.change_track_id);
-    let backup = tx.keep(&Backup {
-        id: 0,
-        agent: agent.clone(),
-        operation: overwrite.operation.to_owned(),
-        file: workspace.display(&overwrite.staging.path),
-        previous: overwrite.previous.map(<[u8]>::to_vec),
-        written: sha256_hex(overwrite.new),
-        pending_before,
-        created_at: now(),
-    })?;
-    tx.commit()?;
-    if let Err(error) = workspace.write(overwrite.staging, overwrite.new) {
-        // Not written: the backup would only confuse `undo`.
-        if let Ok(tx) = store.staging_write() {
-            let _ = tx.forget(&backup).and_then(|()| tx.commit());
-        }
-        return Err(error);
-    }
-    let tx = store.staging_write()?;
-    tx.set_pending_revert(agent, overwrite.pending_revert)?;
-    tx.commit()
-}
+pub use context::Context;
 
 /// Agent names as given, each once: `publish a a` means `publish a`.
 pub fn unique(agents: &[String]) -> Vec<&String> {

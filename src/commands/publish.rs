@@ -1,4 +1,4 @@
-use super::{Context, now};
+use super::Context;
 use crate::agent::Config;
 use crate::change::{self, Summary};
 use crate::error::{EXIT_ERROR, Error, Result};
@@ -110,7 +110,7 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     let mut results = Vec::new();
     let publishing = store.publishing(args.dry_run)?;
     // Taken once the write lock is held, so that publish times follow history order.
-    let published_at = now();
+    let published_at = ctx.now_recorded()?;
     for (agent, config) in &ready {
         let head = publishing.head(agent)?;
         if let Some(expected) = &args.expect {
@@ -233,19 +233,7 @@ fn unchanged(agent: &str, head: Option<&Entry>, author: &str) -> json::PublishRe
 
 /// `--expect REF`: production must still be what the caller last saw.
 fn check_expectation(agent: &str, head: Option<&Entry>, expected: &str) -> Result<()> {
-    let matches = match head {
-        None => false,
-        Some(head) => match expected {
-            "production" | "prod" => true,
-            _ if expected.starts_with('v') => expected[1..].parse() == Ok(head.version),
-            _ => {
-                expected.len() >= 4
-                    && head
-                        .change_track_id
-                        .starts_with(&expected.to_ascii_lowercase())
-            }
-        },
-    };
+    let matches = head.is_some_and(|head| crate::store::names_head(expected, head));
     if matches {
         return Ok(());
     }

@@ -1,9 +1,11 @@
-use super::{Context, Overwrite, overwrite_staging};
+use super::Context;
 use crate::agent::Config;
 use crate::change;
 use crate::edit;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::overwrite::{Overwrite, overwrite_staging};
 use crate::render::{self, Style, json};
+use crate::store::require_publish;
 use crate::survey;
 
 /// Set staging to a publish's snapshot (default production), discarding staging edits
@@ -35,12 +37,11 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
     let mut store = ctx.open_store(&workspace)?;
     survey::require_known(&workspace, &store, &args.agent)?;
-    if args.reference == "staging" {
-        return Err(
-            Error::new("staging is not a publish; restore sets staging to a publish")
-                .hint(format!("`agentctl log {}` lists them", args.agent)),
-        );
-    }
+    require_publish(
+        &args.reference,
+        "restore sets staging to a publish",
+        format!("`agentctl log {}` lists them", args.agent),
+    )?;
     let entry = store.resolve(&args.agent, &args.reference)?;
     let target = store.snapshot(&entry)?;
 
@@ -80,6 +81,7 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
                 previous: previous.as_deref(),
                 new: text.as_bytes(),
                 pending_revert: None,
+                created_at: ctx.now_recorded()?,
             },
         )?;
     }

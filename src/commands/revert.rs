@@ -1,9 +1,11 @@
-use super::{Context, Overwrite, overwrite_staging};
+use super::Context;
 use crate::change::{self, Change};
 use crate::edit;
 use crate::error::{EXIT_FOUND, Error, Result};
 use crate::merge::{self, Merge};
+use crate::overwrite::{Overwrite, overwrite_staging};
 use crate::render::{self, Style, json};
+use crate::store::require_publish;
 use crate::store::{Entry, Store};
 use crate::survey;
 
@@ -93,6 +95,7 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
                 previous: Some(&bytes),
                 new: rewrite.text.as_bytes(),
                 pending_revert: Some(&reverted.change_track_id),
+                created_at: ctx.now_recorded()?,
             },
         )?;
         written = true;
@@ -163,12 +166,11 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
 }
 
 fn reverted_entry(store: &Store, args: &Args) -> Result<Entry> {
-    if args.reference == "staging" {
-        return Err(
-            Error::new("staging is not a publish; only publishes can be reverted")
-                .hint(format!("`agentctl log {}` lists them", args.agent)),
-        );
-    }
+    require_publish(
+        &args.reference,
+        "only publishes can be reverted",
+        format!("`agentctl log {}` lists them", args.agent),
+    )?;
     store.resolve(&args.agent, &args.reference)
 }
 

@@ -2,8 +2,9 @@ use super::Context;
 use crate::agent::Config;
 use crate::change;
 use crate::commands::diff::Format;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::render::{self, Style, json};
+use crate::store::require_publish;
 use crate::survey;
 
 /// Show one publish: who, when, its message, and its changes against the publish before it
@@ -41,14 +42,11 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
     survey::require_known(&workspace, &store, &args.agent)?;
-    if args.reference == "staging" {
-        return Err(
-            Error::new("staging is not a publish; `show` shows history entries").hint(format!(
-                "compare staging with `agentctl diff {}`",
-                args.agent
-            )),
-        );
-    }
+    require_publish(
+        &args.reference,
+        "`show` shows history entries",
+        format!("compare staging with `agentctl diff {}`", args.agent),
+    )?;
     let entry = store.resolve(&args.agent, &args.reference)?;
     let snapshot = store.snapshot(&entry)?;
     let parent = match store.parent_of(&entry)? {
@@ -71,7 +69,7 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
         Style::text(ctx.ui, args.show_secrets, args.unified)
     };
     let config = args.config.then_some(snapshot);
-    let text = render::show_text(&entry, &changes, config, style, jiff::Timestamp::now());
+    let text = render::show_text(&entry, &changes, config, style, ctx.now()?);
     ctx.ui.page(&text)?;
     Ok(0)
 }

@@ -2,7 +2,7 @@ use super::Context;
 use crate::agent::Config;
 use crate::change::{Summary, diff};
 use crate::error::{Error, Result};
-use crate::store::{NewEntry, Store, is_url, redact, short};
+use crate::store::{Location, NewEntry, Store, redact, short};
 
 /// Manage stores: copy a whole history between SQLite and PostgreSQL
 #[derive(Debug, clap::Args)]
@@ -27,14 +27,17 @@ pub enum StoreCommand {
 }
 
 fn open(ctx: &Context, location: &str, must_exist: bool) -> Result<Store> {
-    if is_url(location) {
-        return Store::connect(location, ctx.lock_timeout());
+    let location = Location::parse(location);
+    if let Location::File(path) = &location
+        && must_exist
+        && !path.exists()
+    {
+        return Err(Error::new(format!(
+            "the store {} does not exist",
+            path.display()
+        )));
     }
-    let path = std::path::Path::new(location);
-    if must_exist && !path.exists() {
-        return Err(Error::new(format!("the store {location} does not exist")));
-    }
-    Store::open(path, ctx.lock_timeout())
+    Store::at(&location, ctx.lock_timeout())
 }
 
 pub fn cmd_store(ctx: &Context, args: Args) -> Result<u8> {

@@ -1,9 +1,9 @@
 use std::fs;
 
 use super::Context;
+use crate::agent::sha256_hex;
 use crate::error::{Error, Result};
 use crate::render::json;
-use crate::store::sha256_hex;
 use crate::workspace::{self, AGENTS_DIR, Staging};
 
 /// Put back a staging file as it was before the last `revert` or `restore`

@@ -1,7 +1,7 @@
 use super::Context;
 use crate::error::{EXIT_FOUND, Error, Result};
 use crate::render::{self, json};
-use crate::store::Store;
+use crate::store::{Location, Store};
 
 /// Check the store's integrity: every snapshot hash and the hash chain of every history
 ///
@@ -19,24 +19,21 @@ pub fn cmd_verify(ctx: &Context, args: Args) -> Result<u8> {
     // A store given with --store is verified without a workspace (a CI volume); a store that
     // does not exist is an error here, not an empty history.
     let (mut store, shown) = match ctx.explicit_store() {
-        Some(_) if let Some(url) = ctx.store_url() => (
-            Store::connect(&url, ctx.lock_timeout())?,
-            crate::store::redact(&url),
-        ),
-        Some(path) if !path.exists() => {
+        Some(Location::File(path)) if !path.exists() => {
             return Err(Error::new(format!(
                 "the store {} does not exist",
                 path.display()
             )));
         }
-        Some(path) => (
-            Store::open(&path, ctx.lock_timeout())?,
-            path.display().to_string(),
-        ),
+        Some(location) => (Store::at(&location, ctx.lock_timeout())?, location.shown()),
         None => {
             let workspace = ctx.workspace()?;
             let store = ctx.open_store(&workspace)?;
-            (store, workspace.display(&ctx.store_path(&workspace)))
+            let shown = match ctx.store_location(&workspace) {
+                Location::File(path) => workspace.display(&path),
+                location => location.shown(),
+            };
+            (store, shown)
         }
     };
     let report = store.verify()?;

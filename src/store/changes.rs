@@ -28,8 +28,9 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
 
+use super::decode_snapshot;
 use super::snapshots::{compress, decompress};
-use super::{Sqlite, decode_snapshot};
+use super::sqlite::Sqlite;
 use crate::agent::Config;
 use crate::change::{self, Change, Kind, Path, is_multiline, value_at};
 use crate::error::{Error, Result};

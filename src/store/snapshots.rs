@@ -385,8 +385,9 @@ mod tests {
     }
 
     use crate::agent::canonical_json;
+    use crate::agent::sha256_hex;
     use crate::store::testing::history;
-    use crate::store::{DEFAULT_LOCK_TIMEOUT, Store, sha256_hex};
+    use crate::store::{DEFAULT_LOCK_TIMEOUT, Store};
     use serde_json::{Value, json};
 
     /// Version `i` of an agent: one line of its instructions and one tool change each time.

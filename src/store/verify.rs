@@ -11,8 +11,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::{COLUMNS, Entry, Sqlite, change_track_id, decode_entry, entry_from_row, sha256_hex};
+use super::sqlite::{Sqlite, entry_from_row};
+use super::{COLUMNS, Entry, change_track_id, decode_entry};
 use crate::agent::canonical_json;
+use crate::agent::sha256_hex;
 use crate::error::Result;
 
 /// What kind of damage a [`Problem`] is; the names are part of the JSON contract.
@@ -313,7 +315,7 @@ mod tests {
     use super::*;
     use crate::store::DEFAULT_LOCK_TIMEOUT;
     use crate::store::Store;
-    use crate::store::tests::publish;
+    use crate::store::sqlite::history::tests::publish;
 
     fn damage(store: &Store, sql: &str) {
         store

@@ -227,6 +227,8 @@ impl TestEnv {
             .env("HOME", self.home())
             .env("XDG_CONFIG_HOME", self.home().join(".config"))
             .env("AGENTCTL_AUTHOR", AUTHOR)
+            // One clock for every run (`Context::now`), so times in output never differ.
+            .env("AGENTCTL_NOW", NOW)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("USER", "login-user")
@@ -417,6 +419,9 @@ pub fn append_version(
         )
         .expect("the version is appended")
 }
+
+/// The time every test run of agentctl sees (`AGENTCTL_NOW`).
+pub const NOW: &str = "2026-01-15T10:00:00Z";
 
 /// The binary under test.
 pub fn agentctl() -> &'static Path {

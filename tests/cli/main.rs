@@ -41,3 +41,21 @@ fn no_test_file_is_forgotten() {
         }
     }
 }
+
+/// Every test file says what it tests in a `//!` line at its top, so a command's tests are
+/// found by reading the first line of each file.
+#[test]
+fn every_test_file_says_what_it_tests() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                text.starts_with("//! "),
+                "{} does not start with a `//!` line saying what it tests",
+                path.display()
+            );
+        }
+    }
+}

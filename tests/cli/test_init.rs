@@ -1,3 +1,6 @@
+//! `agentctl init`, and how every command finds its workspace and store (`-C`, `--store`,
+//! `AGENTCTL_STORE`, the user config).
+
 use crate::common::{TestEnv, on_both_stores};
 
 // Scenarios run on both stores. The plain #[test]s stay SQLite-only: they are about SQLite files

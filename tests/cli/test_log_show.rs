@@ -665,3 +665,32 @@ fn entry_headers_and_messages_fit_narrow_widths(env: TestEnv) {
         }
     }
 }
+
+/// Two publishes of one agent, with the clock pinned (`AGENTCTL_NOW`): every id and time in
+/// the output is the same on every run, so whole outputs can be compared.
+fn pinned_history() -> TestEnv {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    env.run(&["publish", "-m", "first"]).success();
+    env.write_agent("a", &agent_yaml("A", 0.7));
+    env.run(&["publish", "-m", "warmer"]).success();
+    env
+}
+
+/// `log`'s whole human view, so a change of its layout (not just of a word) is seen.
+#[test]
+fn log_output_as_a_whole() {
+    let env = pinned_history();
+    let run = env.run(&["log", "a"]);
+    run.success();
+    insta::assert_snapshot!("log_two_publishes", run.stdout);
+}
+
+/// `show`'s whole human view of a publish with its changes.
+#[test]
+fn show_output_as_a_whole() {
+    let env = pinned_history();
+    let run = env.run(&["show", "a", "v2"]);
+    run.success();
+    insta::assert_snapshot!("show_v2", run.stdout);
+}

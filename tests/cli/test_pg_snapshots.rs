@@ -224,6 +224,10 @@ fn a_damaged_frame_on_postgres_is_named() {
     };
     let hashes = five_publishes(&env);
     let mut session = env.postgres_session().unwrap();
+    // Triggers off, as an attacker's session would have them (the store refuses edits).
+    session
+        .batch_execute("SET session_replication_role = replica")
+        .unwrap();
     session
         .execute(
             "UPDATE snapshot_frames SET frame = '\\x28b52ffd0067617262616765'::BYTEA
@@ -315,6 +319,10 @@ fn an_old_postgres_store_is_migrated_and_keeps_its_plain_rows() {
         .collect();
     drop(store);
     let mut session = env.postgres_session().unwrap();
+    // Triggers off: history is append-only since schema version 3, and this rewrites it.
+    session
+        .batch_execute("SET session_replication_role = replica")
+        .unwrap();
     for (hash, text) in hashes.iter().zip(&texts) {
         session
             .execute(
@@ -340,7 +348,8 @@ fn an_old_postgres_store_is_migrated_and_keeps_its_plain_rows() {
         .query_one("SELECT version FROM agentctl_schema", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 2);
+    // Migrated to the newest version (3: history append-only).
+    assert_eq!(version, 3);
     env.write_agent("a", &agent_yaml("A", 0.9));
     env.publish_json(&["-m", "after the migration"]);
     env.run(&["verify"]).success();

@@ -895,3 +895,31 @@ fn floats_round_trip_through_the_store_exactly(env: TestEnv) {
         Some(0.9500000000000001)
     );
 }
+
+/// The clock is pinned by `AGENTCTL_NOW` (as jj's `JJ_TIMESTAMP`): a publish records that time,
+/// and a time that does not parse is an error naming the variable, recording nothing.
+#[test]
+fn agentctl_now_pins_the_clock() {
+    let env = TestEnv::new();
+    env.write_agent("a", &agent_yaml("A", 0.1));
+    let published = env.publish_json(&["-m", "pinned"]);
+    assert_eq!(published["results"][0]["published_at"], crate::common::NOW);
+    assert_eq!(
+        env.log_entries(&["a"])[0]["published_at"],
+        crate::common::NOW
+    );
+
+    env.write_agent("a", &agent_yaml("A", 0.2));
+    let before = env.store_state();
+    env.run_with(
+        env.command()
+            .env("AGENTCTL_NOW", "yesterday")
+            .args(["publish", "-m", "x"]),
+    )
+    .code(2)
+    .stderr_has("AGENTCTL_NOW=`yesterday` is not a time");
+    assert!(
+        env.store_state() == before,
+        "a bad clock recorded something"
+    );
+}

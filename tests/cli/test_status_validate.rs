@@ -787,7 +787,7 @@ fn status_remembers_the_files_it_parsed_and_notices_every_edit(env: TestEnv) {
     let file = env.write_agent("a", BASE);
     publish(&env, "a");
     assert_eq!(status_of(&env, "a")["state"], "clean");
-    let digest = agentctl::store::sha256_hex(&std::fs::read(&file).unwrap());
+    let digest = agentctl::agent::sha256_hex(&std::fs::read(&file).unwrap());
     let index = staging_index(&env);
     assert!(index.starts_with("agentctl staging index "), "{index}");
     assert!(index.contains(&format!("\na {digest} ")), "{index}");
@@ -833,4 +833,18 @@ fn a_damaged_or_unwritable_staging_index_is_not_an_error(env: TestEnv) {
         run.show()
     );
     assert_eq!(run.stderr, "", "{}", run.show());
+}
+
+/// `status`'s whole human view over every state at once, so its layout is checked whole.
+#[test]
+fn status_output_as_a_whole() {
+    let env = TestEnv::new();
+    env.write_agent("clean", &crate::common::agent_yaml("Clean", 0.1));
+    env.write_agent("edited", &crate::common::agent_yaml("Edited", 0.1));
+    env.run(&["publish", "-m", "first"]).success();
+    env.write_agent("edited", &crate::common::agent_yaml("Edited", 0.9));
+    env.write_agent("fresh", &crate::common::agent_yaml("Fresh", 0.5));
+    let run = env.run(&["status"]);
+    run.success();
+    insta::assert_snapshot!("status_three_states", run.stdout);
 }

@@ -13,6 +13,7 @@ on_both_stores!(
     a_broken_parent_link_is_named,
     a_deleted_entry_is_a_version_gap,
     an_edited_author_message_or_time_is_named,
+    history_edits_are_refused_and_verify_still_passes,
 );
 
 /// A workspace with three publishes of `a` and one of `b`.
@@ -175,4 +176,62 @@ fn verify_works_on_a_store_given_with_store_outside_a_workspace() {
         .code(2)
         .stderr_has("does not exist");
     assert!(!missing.exists());
+}
+
+/// Run one statement on the store as a plain client would (no trigger dropped, no replication
+/// role): the error text when the store refuses it.
+fn direct(env: &TestEnv, sql: &str) -> Result<(), String> {
+    if let Some(mut session) = env.postgres_session() {
+        return session.batch_execute(sql).map_err(|e| {
+            e.as_db_error()
+                .map_or_else(|| e.to_string(), |db| db.message().to_owned())
+        });
+    }
+    let conn = rusqlite::Connection::open(env.store()).unwrap();
+    conn.execute_batch(sql).map_err(|e| e.to_string())
+}
+
+/// Both stores are append-only beneath agentctl: a direct UPDATE or DELETE of an entry or a
+/// recorded change (and on PostgreSQL of a snapshot) is refused by the store itself, and
+/// leaves it as it was, so `verify` still passes.
+fn history_edits_are_refused_and_verify_still_passes(env: TestEnv) {
+    let env = history(env);
+    let before = env.store_state();
+    let mut edits = vec![
+        (
+            "publish history is",
+            "UPDATE history SET author = 'mallory' WHERE version = 2",
+        ),
+        (
+            "publish history is",
+            "DELETE FROM history WHERE agent = 'b'",
+        ),
+        (
+            "recorded changes are",
+            "UPDATE changes SET version = version + 1",
+        ),
+        ("recorded changes are", "DELETE FROM changes"),
+    ];
+    if env.postgres_session().is_some() {
+        edits.extend([
+            ("snapshots are", "UPDATE snapshots SET content = 'x'"),
+            ("snapshots are", "DELETE FROM snapshots"),
+            ("snapshots are", "UPDATE snapshot_frames SET frame = 'x'"),
+            ("snapshots are", "DELETE FROM snapshot_frames"),
+        ]);
+    }
+    for (what, sql) in edits {
+        let refused = direct(&env, sql).expect_err(sql);
+        assert!(
+            refused.contains(&format!("{what} append-only")),
+            "{sql}: {refused}"
+        );
+    }
+    assert!(
+        env.store_state() == before,
+        "a refused edit changed the store"
+    );
+    let run = env.run(&["verify", "--json"]);
+    run.success();
+    assert_eq!(run.json()["ok"], true, "{}", run.show());
 }

@@ -4,8 +4,9 @@
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::{Entry, Sqlite, locked_or};
+use super::{Sqlite, locked_or};
 use crate::error::Result;
+use crate::store::Entry;
 
 /// How many overwritten versions of one staging file are kept for `undo`.
 pub const BACKUPS_KEPT: i64 = 20;
@@ -52,7 +53,7 @@ pub(super) fn pending_revert(conn: &rusqlite::Connection, agent: &str) -> Result
         .query_row(params![agent], |row| row.get(0))
         .optional()?;
     match id {
-        Some(id) => super::by_id(conn, &id),
+        Some(id) => super::history::by_id(conn, &id),
         None => Ok(None),
     }
 }

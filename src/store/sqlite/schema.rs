@@ -54,7 +54,10 @@ const MIGRATIONS: &[Migration] = &[
     ),
     // 2: the changes of every publish by path (`log --touching`, `blame`), filled in from the
     // history already there.
-    Migration::SqlThen(super::changes::MIGRATION, super::changes::backfill),
+    Migration::SqlThen(
+        crate::store::changes::MIGRATION,
+        crate::store::changes::backfill,
+    ),
     // 3: staging files as revert/restore found them (for undo), and reverts waiting for the
     // agent's next publish.
     Migration::Sql(
@@ -79,9 +82,15 @@ const MIGRATIONS: &[Migration] = &[
     ),
     // 4: snapshots compressed, most as deltas against an earlier snapshot of the same agent,
     // their frames in a table of their own; the plain texts of older stores are re-encoded.
-    Migration::SqlThen(super::snapshots::MIGRATION, super::snapshots::reencode),
+    Migration::SqlThen(
+        crate::store::snapshots::MIGRATION,
+        crate::store::snapshots::reencode,
+    ),
     // 5: the values kept with recorded changes shrink to their shapes, compressed when large.
-    Migration::SqlThen(super::changes::RESHAPE, super::changes::reshape),
+    Migration::SqlThen(
+        crate::store::changes::RESHAPE,
+        crate::store::changes::reshape,
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -116,7 +125,10 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
             .hint("restore the store from a backup; it was left as it is"));
         }
         Err(e) if super::is_busy(&e) => {
-            return Err(super::busy(Some(&path.display()), Some(busy_timeout)));
+            return Err(crate::store::busy(
+                Some(&path.display()),
+                Some(busy_timeout),
+            ));
         }
         Err(e) => {
             return Err(Error::from(
@@ -141,7 +153,10 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
 
     match switch_to_wal(&conn, busy_timeout) {
         Err(e) if super::is_busy(&e) => {
-            return Err(super::busy(Some(&path.display()), Some(busy_timeout)));
+            return Err(crate::store::busy(
+                Some(&path.display()),
+                Some(busy_timeout),
+            ));
         }
         other => other.with_context(|| format!("cannot switch the store {shown} to WAL mode"))?,
     }
@@ -152,7 +167,10 @@ pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection> {
     if version < SCHEMA_VERSION {
         match migrate(&mut conn) {
             Err(e) if e.downcast_ref().is_some_and(super::is_busy) => {
-                return Err(super::busy(Some(&path.display()), Some(busy_timeout)));
+                return Err(crate::store::busy(
+                    Some(&path.display()),
+                    Some(busy_timeout),
+                ));
             }
             other => other.with_context(|| format!("cannot migrate the store {shown}"))?,
         }
