@@ -25,8 +25,12 @@ pub use error::ApiError;
 
 /// The largest request body accepted (SPEC 12: 413 above it).
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
-/// How long a client may take to send its request.
+/// How long a request may take, its body included (408 after).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take to send a request's headers, or keep an idle connection.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the requests in flight at SIGINT/SIGTERM may take to finish.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What `cmd_serve` hands the server.
 pub struct Config {
@@ -137,10 +141,43 @@ pub async fn run(config: Config, listen: SocketAddr, ui: &Ui) -> Result<()> {
         }),
     };
     ui.note(&format!("Listening on http://{bound}"));
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| Error::new(format!("the server stopped: {e}")))
+    serve(listener, router(state)).await;
+    Ok(())
+}
+
+/// Accept connections until SIGINT/SIGTERM, then stop accepting and let the requests in
+/// flight finish (for at most [`DRAIN_TIMEOUT`]). Each connection is HTTP/1.1 with a timeout
+/// on reading a request's headers, so a client that connects and says nothing, or sends its
+/// headers a byte at a time, is cut off rather than holding a connection for ever.
+async fn serve(listener: tokio::net::TcpListener, app: Router) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    // Out of file descriptors and the like: wait, rather than spin.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+            }
+            () = &mut stop => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
 }
 
 /// SIGINT or SIGTERM.

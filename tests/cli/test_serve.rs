@@ -1437,3 +1437,91 @@ fn the_openapi_document_is_served_and_is_openapi_3_1() {
         }
     }
 }
+
+#[test]
+fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
+    let env = TestEnv::new();
+    let server = Server::start(&env, &[]);
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(40)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    stream
+        .write_all(b"GET /api/v2/agents HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(5) && waited < Duration::from_secs(30),
+        "the connection was closed after {waited:?}"
+    );
+    // Everyone else is still served.
+    server.get("/healthz").status(200);
+}
+
+#[test]
+fn a_store_busy_past_the_lock_timeout_is_503_and_the_workspace_lock_too() {
+    let env = TestEnv::new();
+    let id = publish_bot(&env, 0.1);
+    publish_bot(&env, 0.2);
+    env.write_agent("bot", &agent_yaml("bot", 0.3));
+    let server = Server::start(&env, &["--lock-timeout", "300ms"]);
+    let lock = rusqlite::Connection::open(env.store()).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let busy = server
+        .send_json("POST", "/api/v2/agents/bot/publish", &json!({}))
+        .error(503);
+    assert!(busy["message"].as_str().unwrap().contains("busy"), "{busy}");
+    // Reading is not held up by a writer.
+    server.get("/api/v2/agents/bot").status(200);
+    drop(lock);
+    // A revert or restore waits for the workspace lock, as on the command line.
+    let mut holder = std::process::Command::new("flock")
+        .arg(env.root.join(".agentctl/lock"))
+        .args(["sleep", "5"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    server
+        .send_json(
+            "PUT",
+            "/api/v2/agents/bot/rollback",
+            &json!({"change_track_id": id}),
+        )
+        .error(400); // v1 is refused before any lock is taken
+    server
+        .send_json("POST", "/api/v2/agents/bot/restore", &json!({}))
+        .error(503);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    server
+        .send_json("POST", "/api/v2/agents/bot/publish", &json!({}))
+        .status(200);
+}
+
+#[test]
+fn secrets_are_not_masked_in_the_json_api() {
+    let env = TestEnv::new();
+    let yaml = "name: bot\nmodel:\n  api_key: sk-live-1234\n  temperature: 0.1\n";
+    env.write_agent("bot", yaml);
+    env.run(&["publish", "bot"]).success();
+    env.write_agent("bot", &yaml.replace("1234", "5678"));
+    let server = Server::start(&env, &[]);
+    assert_eq!(
+        server.get("/api/v2/agents/bot").json()["model"]["api_key"],
+        "sk-live-1234"
+    );
+    let diff = server.get("/api/v2/agents/bot/diff").json();
+    assert_eq!(diff["agents"][0]["changes"][0]["new"], "sk-live-5678");
+    assert_eq!(
+        server.get("/api/v2/agents/bot/staging").json()["model"]["api_key"],
+        "sk-live-5678"
+    );
+    let shown = server
+        .get("/api/v2/agents/bot/history/v1?config=true")
+        .json();
+    assert_eq!(shown["config"]["model"]["api_key"], "sk-live-1234");
+}
