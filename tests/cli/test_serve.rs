@@ -1386,11 +1386,14 @@ fn nothing_a_client_sends_is_a_500() {
     server.get("/healthz").status(200);
 }
 
-#[test]
-fn sigterm_stops_the_server_with_exit_0() {
-    let env = TestEnv::new();
+on_both_stores!(sigterm_stops_the_server_with_exit_0);
+
+fn sigterm_stops_the_server_with_exit_0(env: TestEnv) {
+    publish_bot(&env, 0.1);
     let server = Server::start(&env, &[]);
-    server.get("/healthz").status(200);
+    // Stores kept open for reading are closed cleanly too.
+    server.get("/api/v2/agents/bot").status(200);
+    server.get("/api/v2/agents/bot").status(200);
     let stderr = server.stderr.clone();
     assert_eq!(server.terminate(), 0, "{}", stderr.lock().unwrap());
 }
