@@ -28,7 +28,9 @@ pub use error::ApiError;
 
 /// The largest request body accepted (SPEC 12: 413 above it).
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
-/// How long a request may take, its body included (408 after).
+/// How long a request may take, its body included, beyond waiting for a lock (408 after). A
+/// request waiting for the store or the workspace lock gets the lock timeout on top, so a busy
+/// store answers 503 first: a 408 must never be sent for work that still goes on and records.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a client may take to send a request's headers, or keep an idle connection.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -205,7 +207,12 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT
+                + state
+                    .inner
+                    .global
+                    .lock_timeout
+                    .unwrap_or(crate::store::DEFAULT_LOCK_TIMEOUT),
         ))
         .with_state(state)
 }

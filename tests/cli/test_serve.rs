@@ -374,6 +374,7 @@ on_both_stores!(
     restore_sets_staging_to_a_publish,
     history_pages_touching_entries_blame_and_verify,
     racing_publishes_stay_gap_free,
+    racing_creates_of_one_agent_are_one_create_and_never_a_500,
 );
 
 fn production_is_the_export_with_its_id_as_etag(env: TestEnv) {
@@ -767,6 +768,20 @@ fn publish_is_guarded_by_if_match_and_expect(env: TestEnv) {
             Some(json!({"expect": v1}).to_string().as_bytes()),
         )
         .error(400);
+    // If-Match holds the ETag, compared strongly: a REF, an id prefix or a weak tag of the
+    // current id is no ETag and publishes nothing.
+    let prefix = format!("\"{}\"", &v2[..8]);
+    let weak = format!("W/\"{v2}\"");
+    for tag in ["\"prod\"", "\"production\"", "\"v2\"", &prefix, &weak] {
+        server
+            .call(
+                "POST",
+                "/api/v2/agents/bot/publish",
+                &[("if-match", tag)],
+                None,
+            )
+            .error(412);
+    }
     assert_eq!(env.store_state(), state);
 
     let current = server.call(
@@ -1113,6 +1128,43 @@ fn racing_publishes_stay_gap_free(env: TestEnv) {
         .collect();
     assert_eq!(versions, vec![4, 3, 2, 1]);
     assert_eq!(server.get("/api/v2/verify").json()["ok"], true);
+}
+
+/// Whether a staging file exists is decided under the workspace lock: requests creating one
+/// agent at once give one 201 and replaces (or 412 under If-None-Match: *), never a 500.
+fn racing_creates_of_one_agent_are_one_create_and_never_a_500(env: TestEnv) {
+    let server = std::sync::Arc::new(Server::start(&env, &[]));
+    for (round, create_only) in [(0, false), (1, true)] {
+        let agent = format!("race{round}");
+        let threads: Vec<_> = (0..6)
+            .map(|i| {
+                let (server, agent) = (server.clone(), agent.clone());
+                std::thread::spawn(move || {
+                    let body = format!("name: R\ndescription: writer {i}\n");
+                    let mut headers = vec![("content-type", "application/yaml")];
+                    if create_only {
+                        headers.push(("if-none-match", "*"));
+                    }
+                    let path = format!("/api/v2/agents/{agent}/staging");
+                    server
+                        .call("PUT", &path, &headers, Some(body.as_bytes()))
+                        .status
+                })
+            })
+            .collect();
+        let mut statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        statuses.sort_unstable();
+        let replaced = if create_only { 412 } else { 200 };
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| *s == 201 || *s == replaced),
+            "{statuses:?}"
+        );
+    }
 }
 
 #[test]

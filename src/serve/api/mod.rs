@@ -311,8 +311,19 @@ pub fn etag(tag: &str) -> HeaderValue {
 }
 
 /// The entity tags a conditional header lists (`"a", W/"b"`), without quotes or weakness;
-/// `Some(vec![])` for `*`; `None` when the header is absent.
+/// `Some(vec![])` for `*`; `None` when the header is absent. For `If-None-Match` (weak
+/// comparison, RFC 9110 13.1.2).
 pub fn listed_tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Tags> {
+    tags(headers, name, true)
+}
+
+/// The strong entity tags `If-Match` lists: a weak tag never matches there (RFC 9110 13.1.1
+/// uses the strong comparison), so it is left out and matches nothing.
+pub fn if_match_tags(headers: &HeaderMap) -> Option<Tags> {
+    tags(headers, header::IF_MATCH, false)
+}
+
+fn tags(headers: &HeaderMap, name: header::HeaderName, weak_too: bool) -> Option<Tags> {
     let values: Vec<String> = headers
         .get_all(name)
         .iter()
@@ -328,7 +339,11 @@ pub fn listed_tags(headers: &HeaderMap, name: header::HeaderName) -> Option<Tags
             if tag == "*" {
                 return Some(Tags::Any);
             }
-            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            let tag = match tag.strip_prefix("W/") {
+                Some(_) if !weak_too => continue,
+                Some(weak) => weak,
+                None => tag,
+            };
             let tag = tag
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
@@ -416,5 +431,9 @@ mod tests {
         headers.insert(header::IF_MATCH, HeaderValue::from_static("*"));
         assert_eq!(listed_tags(&headers, header::IF_MATCH), Some(Tags::Any));
         assert_eq!(listed_tags(&HeaderMap::new(), header::IF_MATCH), None);
+        // If-Match compares strongly: a weak tag matches nothing.
+        headers.insert(header::IF_MATCH, HeaderValue::from_static("W/\"a\""));
+        let strong = if_match_tags(&headers).unwrap();
+        assert!(!strong.matches(Some("a")), "{strong:?}");
     }
 }

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::agents::one_error;
-use super::{ApiError, AppState, JsonBody, Params, Tags, etag, listed_tags};
+use super::{ApiError, AppState, JsonBody, Params, Tags, etag, if_match_tags};
 use crate::commands::{publish as publish_command, restore as restore_command};
-use crate::error::ErrorBody;
+use crate::error::{Error, ErrorBody, ErrorKind};
 use crate::render::json;
 use crate::serve::auth::Caller;
 
@@ -57,9 +57,28 @@ pub async fn publish(
     JsonBody(body): JsonBody<PublishBody>,
 ) -> Result<Response, ApiError> {
     let agent = params.agent()?;
-    let expect = match (listed_tags(&headers, header::IF_MATCH), body.expect) {
+    let expect = match (if_match_tags(&headers), body.expect) {
         (None, expect) => expect,
         (Some(Tags::Any), None) => Some("production".to_owned()),
+        // If-Match holds an ETag, production's whole change_track_id: a REF such as `v2`,
+        // `production` or an id prefix is no ETag and matches nothing.
+        (Some(Tags::List(tags)), None) if tags.len() == 1 && !is_etag(&tags[0]) => {
+            return Err(ApiError::from(
+                Error::new(format!(
+                    "If-Match names \"{}\", which is not production's ETag; nothing was published",
+                    tags[0]
+                ))
+                .hint("GET the agent for its ETag (its whole change_track_id), or send `expect` in the body to name a REF")
+                .kind(ErrorKind::Mismatch),
+            ));
+        }
+        (Some(Tags::List(tags)), None) if tags.is_empty() => {
+            return Err(ApiError::from(
+                Error::new("If-Match lists no strong ETag (a weak one never matches); nothing was published")
+                    .hint("GET the agent for its ETag and send it as If-Match: \"<change_track_id>\"")
+                    .kind(ErrorKind::Mismatch),
+            ));
+        }
         (Some(Tags::List(mut tags)), None) if tags.len() == 1 => tags.pop(),
         (Some(Tags::List(tags)), Some(expect)) if tags == [expect.clone()] => Some(expect),
         (Some(_), _) => {
@@ -140,4 +159,12 @@ pub async fn restore(
             Ok(Json(restored.view()))
         })
         .await
+}
+
+/// Whether a tag can be production's ETag: a whole change_track_id (64 lowercase hex digits).
+fn is_etag(tag: &str) -> bool {
+    tag.len() == 64
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

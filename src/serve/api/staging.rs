@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{
-    ApiError, AppState, Params, Q, Tags, body_bytes, etag, is_json, listed_tags, media_type,
-    not_modified, tagged_json,
+    ApiError, AppState, Params, Q, Tags, body_bytes, etag, if_match_tags, is_json, listed_tags,
+    media_type, not_modified, tagged_json,
 };
 use crate::agent::{self, sha256_hex};
 use crate::edit;
@@ -141,26 +141,33 @@ pub async fn put_staging(
         }
     };
     let body = body_bytes(request).await?;
-    let if_match = listed_tags(&headers, header::IF_MATCH);
+    let if_match = if_match_tags(&headers);
     let if_none_match = listed_tags(&headers, header::IF_NONE_MATCH);
     state
         .blocking(move |ctx| {
             let workspace = ctx.workspace()?;
-            let existing = workspace.find_staging(&agent)?;
-            let target = existing
-                .clone()
-                .unwrap_or_else(|| workspace.new_staging(&agent));
-            let shown = workspace.display(&target.path);
             // Validated first: nothing is written for a body that is not a valid agent file.
+            // A YAML body's errors name the file it would become.
             let (config, bytes) = if json {
                 let config = parse_json(&body)?;
                 let text = edit::fresh(&config);
                 (config, text.into_bytes())
             } else {
+                let target = workspace
+                    .find_staging(&agent)?
+                    .unwrap_or_else(|| workspace.new_staging(&agent));
                 (workspace.parse(&target, &body)?, body.to_vec())
             };
 
+            // Whether the file exists is read under the lock: two requests creating one agent
+            // at once are one create and one replace (or one 412 with If-None-Match: *), never
+            // a failed create.
             let _lock = ctx.lock_workspace(&workspace)?;
+            let existing = workspace.find_staging(&agent)?;
+            let target = existing
+                .clone()
+                .unwrap_or_else(|| workspace.new_staging(&agent));
+            let shown = workspace.display(&target.path);
             let current = match &existing {
                 Some(staging) => Some(sha256_hex(&workspace.read_bytes(staging)?)),
                 None => None,
