@@ -97,11 +97,12 @@ fn is_write(method: &Method) -> bool {
 
 /// Authentication, `--read-only` and the origin check, before any handler runs. The token is
 /// checked first, so that nobody without one learns anything, not even that a server is
-/// read-only.
+/// read-only. With a token, the review page needs it too (it shows every agent's changes and
+/// history); only `/healthz` and `/openapi.json` stay open, for probes and client generators.
 pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let mut caller = Caller(None);
     if let Some(tokens) = state.tokens()
-        && request.uri().path().starts_with("/api")
+        && !matches!(request.uri().path(), "/healthz" | "/openapi.json")
     {
         let presented = request
             .headers()

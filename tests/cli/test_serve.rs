@@ -1210,8 +1210,15 @@ fn a_token_is_required_and_names_the_author() {
     );
     assert_eq!(answer.status(200).json()["results"][0]["author"], "ci-bot");
     assert_eq!(env.log_entries(&["bot"])[0]["author"], "ci-bot");
-    // The token is not needed for the health check.
+    // The token is not needed for the health check or the API's document; the review page,
+    // which shows every agent's changes and history, needs it.
     server.get("/healthz").status(200);
+    server.get("/openapi.json").status(200);
+    for page in ["/", "/agents/bot"] {
+        let answer = server
+            .raw(format!("GET {page} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes());
+        assert!(answer.starts_with("HTTP/1.1 401"), "{page}: {answer}");
+    }
 }
 
 #[test]
