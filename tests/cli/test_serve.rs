@@ -944,6 +944,15 @@ fn rollback_conflicts_are_409_and_write_nothing(env: TestEnv) {
     );
     preview.status(200);
     assert_eq!(preview.json()["conflicts"], body["conflicts"]);
+    // No staging file to revert in: 409 with the error document (as documented).
+    std::fs::remove_file(env.root.join("agents/bot.yaml")).unwrap();
+    let gone = server.send_json(
+        "PUT",
+        "/api/v2/agents/bot/rollback",
+        &json!({"change_track_id": v2}),
+    );
+    assert!(gone.error(409)["message"].is_string());
+    assert_eq!(env.store_state(), state);
 }
 
 fn restore_sets_staging_to_a_publish(env: TestEnv) {

@@ -23,6 +23,15 @@ pub struct RollbackBody {
     pub dry_run: bool,
 }
 
+/// What a 409 of rollback holds: the conflicts, or (no staging file to revert in) the error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // documents the answer; the handlers send its two forms directly
+pub enum Conflicted {
+    Conflicts(json::Revert),
+    Error(ErrorBody),
+}
+
 /// Take the changes of a past publish out of Staging, keeping every other staging edit;
 /// Production is untouched until the next publish. With conflicts nothing is written (409,
 /// the same document, `conflicts` non-empty); `dry_run` answers 200 even with conflicts.
@@ -31,7 +40,7 @@ pub struct RollbackBody {
     request_body(content = RollbackBody, content_type = "application/json"),
     responses(
         (status = 200, description = "`revert --json` (`dry_run`: `revert-preview --json`)", body = json::Revert),
-        (status = 409, description = "Conflicts: nothing was written; `revert --json` with the three values of each", body = json::Revert),
+        (status = 409, description = "Conflicts: nothing was written; `revert --json` with the three values of each (or, when the staging file is gone, the error document)", body = Conflicted),
         (status = 400, description = "An invalid agent id, body or REF, or v1 (which created the agent)", body = ErrorBody),
         (status = 401, description = "No or a wrong token", body = ErrorBody),
         (status = 403, description = "A write from a foreign Origin", body = ErrorBody),
