@@ -55,6 +55,9 @@ _agentctl() {
             agentctl,schema)
                 cmd="agentctl__subcmd__schema"
                 ;;
+            agentctl,serve)
+                cmd="agentctl__subcmd__serve"
+                ;;
             agentctl,show)
                 cmd="agentctl__subcmd__show"
                 ;;
@@ -112,6 +115,9 @@ _agentctl() {
             agentctl__subcmd__help,schema)
                 cmd="agentctl__subcmd__help__subcmd__schema"
                 ;;
+            agentctl__subcmd__help,serve)
+                cmd="agentctl__subcmd__help__subcmd__serve"
+                ;;
             agentctl__subcmd__help,show)
                 cmd="agentctl__subcmd__help__subcmd__show"
                 ;;
@@ -152,7 +158,7 @@ _agentctl() {
 
     case "${cmd}" in
         agentctl)
-            opts="-C -h -V --store --color --no-pager --lock-timeout --help --version init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify store help"
+            opts="-C -h -V --store --color --no-pager --lock-timeout --help --version init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify store serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -330,7 +336,7 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__help)
-            opts="init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify store help"
+            opts="init new status validate diff publish log blame show revert-preview revert restore undo export schema completions verify store serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -512,6 +518,20 @@ _agentctl() {
             return 0
             ;;
         agentctl__subcmd__help__subcmd__schema)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentctl__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -868,6 +888,44 @@ _agentctl() {
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentctl__subcmd__serve)
+            opts="-C -h --listen --token-file --read-only --store --color --no-pager --lock-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -45,6 +45,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand verify 'Check the store''s integrity: every snapshot hash and the hash chain of every history'
             cand store 'Manage stores: copy a whole history between SQLite and PostgreSQL'
+            cand serve 'Serve the agents over HTTP: the JSON API (SPEC 12) and the review page at `/`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'agentctl;init'= {
@@ -272,6 +273,18 @@ set edit:completion:arg-completer[agentctl] = {|@words|
         }
         &'agentctl;store;help;help'= {
         }
+        &'agentctl;serve'= {
+            cand --listen 'The address to listen on; port 0 picks a free port'
+            cand --token-file 'Require `Authorization: Bearer` with a token from this file (one `NAME:SECRET` or `SECRET` per line) [env: AGENTCTL_SERVE_TOKEN gives one token]'
+            cand -C 'Run as if started in DIR'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
+            cand --color 'When to use colour [default: auto]'
+            cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
+            cand --read-only 'Answer 405 to every write'
+            cand --no-pager 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'agentctl;help'= {
             cand init 'Create a workspace: .agentctl/ holding an empty store, and agents/ for staging files'
             cand new 'Create agents/AGENT.yaml from a commented template holding every section'
@@ -291,6 +304,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand verify 'Check the store''s integrity: every snapshot hash and the hash chain of every history'
             cand store 'Manage stores: copy a whole history between SQLite and PostgreSQL'
+            cand serve 'Serve the agents over HTTP: the JSON API (SPEC 12) and the review page at `/`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'agentctl;help;init'= {
@@ -331,6 +345,8 @@ set edit:completion:arg-completer[agentctl] = {|@words|
             cand copy 'Copy a whole history from one store to another (SQLite ↔ PostgreSQL), every change_track_id kept, then verify the copy'
         }
         &'agentctl;help;store;copy'= {
+        }
+        &'agentctl;help;serve'= {
         }
         &'agentctl;help;help'= {
         }

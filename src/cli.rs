@@ -22,7 +22,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Run as if started in DIR
@@ -90,6 +90,8 @@ pub enum Command {
     Completions(commands::completions::Args),
     Verify(commands::verify::Args),
     Store(commands::store::Args),
+    #[cfg(feature = "serve")]
+    Serve(commands::serve::Args),
 }
 
 impl Command {
@@ -114,6 +116,8 @@ impl Command {
             | Command::Schema(_)
             | Command::Completions(_)
             | Command::Store(_) => false,
+            #[cfg(feature = "serve")]
+            Command::Serve(_) => false,
         }
     }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::error::{Error, Location, Result};
 use crate::ui::ColorChoice;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct UserConfig {
     /// Who publishes, when neither --author nor AGENTCTL_AUTHOR says.
     pub author: Option<String>,

@@ -22,6 +22,8 @@ pub mod merge;
 pub mod overwrite;
 pub mod render;
 pub mod schema;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod store;
 pub mod survey;
 pub mod ui;

@@ -13,6 +13,8 @@ pub mod publish;
 pub mod restore;
 pub mod revert;
 pub mod schema;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod show;
 pub mod status;
 pub mod store;
@@ -106,6 +108,8 @@ pub fn run(cli: Cli, ui: &Ui, user: UserConfig) -> Result<u8> {
         Command::Completions(args) => completions::cmd_completions(&ctx, args),
         Command::Verify(args) => verify::cmd_verify(&ctx, args),
         Command::Store(args) => store::cmd_store(&ctx, args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::cmd_serve(&ctx, args),
     }
 }
 

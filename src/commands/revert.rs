@@ -3,13 +3,14 @@ use super::view::ViewArgs;
 use crate::agent::Config;
 use crate::change::{self, Change};
 use crate::edit;
-use crate::error::{EXIT_FOUND, Error, Result};
+use crate::error::{EXIT_FOUND, Error, ErrorKind, Result};
 use crate::merge::{self, Merge};
 use crate::overwrite::{Overwrite, overwrite_staging};
 use crate::render::{self, Style, json};
 use crate::store::require_publish;
 use crate::store::{Entry, Store};
 use crate::survey;
+use crate::workspace::Workspace;
 
 /// Take the changes of a past publish back out of staging
 ///
@@ -40,29 +41,66 @@ pub enum Mode {
     Write,
 }
 
-pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
-    let workspace = ctx.workspace()?;
-    let mut store = ctx.open_store(&workspace)?;
-    survey::require_known(&workspace, &store, &args.agent)?;
-    let reverted = reverted_entry(&store, &args)?;
+/// What a revert did to staging (or, previewed, would do).
+pub struct Reverted {
+    pub agent: String,
+    /// The publish whose changes are taken out.
+    pub reverted: Entry,
+    /// Staging before the revert.
+    pub current: Config,
+    /// Staging now → staging after the revert.
+    pub applied: Vec<Change>,
+    pub conflicts: Vec<merge::Conflict>,
+    pub written: bool,
+    /// The staging file, as shown to people.
+    pub file: String,
+}
+
+impl Reverted {
+    /// The `revert --json` (and `revert-preview --json`) document.
+    pub fn view(&self) -> json::Revert {
+        json::Revert {
+            agent: self.agent.clone(),
+            reverted: json::EntryRef::from(&self.reverted),
+            applied: self.applied.clone(),
+            conflicts: self
+                .conflicts
+                .iter()
+                .map(json::ConflictView::from)
+                .collect(),
+            written: self.written,
+        }
+    }
+}
+
+/// Take the changes of publish `reference` out of `agent`'s staging file (`Mode::Write`, and
+/// only without conflicts), or work out what that would do (`Mode::Preview`): the one revert
+/// of the command line and of the HTTP API (`PUT …/rollback`).
+pub fn revert(
+    ctx: &Context,
+    workspace: &Workspace,
+    store: &mut Store,
+    agent: &str,
+    reference: &str,
+    mode: Mode,
+) -> Result<Reverted> {
+    survey::require_known(workspace, store, agent)?;
+    let reverted = reverted_entry(store, agent, reference)?;
     let parent = store
         .parent_of(&reverted)?
-        .ok_or_else(|| reverting_the_first(&args.agent, &reverted))?;
+        .ok_or_else(|| reverting_the_first(agent, &reverted))?;
 
     // Held from reading staging to writing it, so no other revert slips in between.
     let _lock = match mode {
-        Mode::Write => Some(ctx.lock_workspace(&workspace)?),
+        Mode::Write => Some(ctx.lock_workspace(workspace)?),
         Mode::Preview => None,
     };
-    let staging = workspace.find_staging(&args.agent)?.ok_or_else(|| {
-        Error::new(format!(
-            "agent `{}` has no staging file to revert in",
-            args.agent
-        ))
-        .hint(format!(
-            "bring it back with `agentctl restore {}` first",
-            args.agent
-        ))
+    let staging = workspace.find_staging(agent)?.ok_or_else(|| {
+        Error::new(format!("agent `{agent}` has no staging file to revert in"))
+            .hint(format!(
+                "bring it back with `agentctl restore {agent}` first"
+            ))
+            .kind(ErrorKind::Conflict)
     })?;
     let bytes = workspace.read_bytes(&staging)?;
     let current = workspace.parse(&staging, &bytes)?;
@@ -74,17 +112,17 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
     let applied = change::diff(&current, &merged);
     let nothing_to_do = applied.is_empty();
 
-    let shown_file = workspace.display(&staging.path);
+    let file = workspace.display(&staging.path);
     let mut written = false;
     if mode == Mode::Write && conflicts.is_empty() && !nothing_to_do {
         let text = String::from_utf8_lossy(&bytes);
         let rewrite = edit::rewrite(&text, &applied, &merged);
-        for warning in rewrite.warnings(&shown_file) {
+        for warning in rewrite.warnings(&file) {
             ctx.ui.warn(&warning);
         }
         overwrite_staging(
-            &workspace,
-            &mut store,
+            workspace,
+            store,
             Overwrite {
                 operation: "revert",
                 staging: &staging,
@@ -96,20 +134,48 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
         )?;
         written = true;
     }
+    Ok(Reverted {
+        agent: agent.to_owned(),
+        reverted,
+        current,
+        applied,
+        conflicts,
+        written,
+        file,
+    })
+}
 
+pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
+    let workspace = ctx.workspace()?;
+    let mut store = ctx.open_store(&workspace)?;
+    let result = revert(
+        ctx,
+        &workspace,
+        &mut store,
+        &args.agent,
+        &args.reference,
+        mode,
+    )?;
     if args.view.json {
-        ctx.ui.json(&json::Revert {
-            agent: args.agent.clone(),
-            reverted: json::EntryRef::from(&reverted),
-            applied,
-            conflicts: conflicts.iter().map(json::ConflictView::from).collect(),
-            written,
-        })?;
+        ctx.ui.json(&result.view())?;
     } else {
         let style = args.view.text_style(ctx.ui);
-        ctx.ui
-            .page(&report(&reverted, &applied, &conflicts, style))?;
+        ctx.ui.page(&report(
+            &result.reverted,
+            &result.applied,
+            &result.conflicts,
+            style,
+        ))?;
     }
+    let Reverted {
+        reverted,
+        current,
+        applied,
+        conflicts,
+        file: shown_file,
+        ..
+    } = result;
+    let nothing_to_do = applied.is_empty();
 
     let production = store.head(&args.agent)?;
     let still = production
@@ -175,13 +241,13 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
     Ok(0)
 }
 
-fn reverted_entry(store: &Store, args: &Args) -> Result<Entry> {
+fn reverted_entry(store: &Store, agent: &str, reference: &str) -> Result<Entry> {
     require_publish(
-        &args.reference,
+        reference,
         "only publishes can be reverted",
-        format!("`agentctl log {}` lists them", args.agent),
+        format!("`agentctl log {agent}` lists them"),
     )?;
-    store.resolve(&args.agent, &args.reference)
+    store.resolve(agent, reference)
 }
 
 fn reverting_the_first(agent: &str, entry: &Entry) -> Error {
@@ -192,6 +258,7 @@ fn reverting_the_first(agent: &str, entry: &Entry) -> Error {
     .hint(format!(
         "to discard staging edits use `agentctl restore {agent} [REF]`; to stop using the agent, delete agents/{agent}.yaml"
     ))
+    .kind(ErrorKind::Usage)
 }
 
 /// The human view: staging now beside staging after the revert, then the conflicts.

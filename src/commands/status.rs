@@ -11,26 +11,30 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The `status --json` view, shared with `GET /api/v2/agents`.
+pub fn view(agents: &[crate::survey::Agent]) -> json::Status {
+    json::Status {
+        agents: agents
+            .iter()
+            .map(|a| json::AgentStatus {
+                agent: a.agent.clone(),
+                state: a.state.as_str(),
+                production: a.production.as_ref().map(|p| json::Production {
+                    version: p.version,
+                    change_track_id: p.change_track_id.clone(),
+                    published_at: p.published_at.clone(),
+                }),
+            })
+            .collect(),
+    }
+}
+
 pub fn cmd_status(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
     let agents = states(&workspace, &store)?;
     if args.json {
-        let view = json::Status {
-            agents: agents
-                .iter()
-                .map(|a| json::AgentStatus {
-                    agent: a.agent.clone(),
-                    state: a.state.as_str(),
-                    production: a.production.as_ref().map(|p| json::Production {
-                        version: p.version,
-                        change_track_id: p.change_track_id.clone(),
-                        published_at: p.published_at.clone(),
-                    }),
-                })
-                .collect(),
-        };
-        return ctx.ui.json(&view).map(|()| 0);
+        return ctx.ui.json(&view(&agents)).map(|()| 0);
     }
     if agents.is_empty() {
         ctx.ui

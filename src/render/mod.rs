@@ -8,6 +8,7 @@
 
 pub mod blame;
 mod columns;
+pub mod html;
 pub mod json;
 mod markdown;
 #[cfg(test)]
@@ -380,7 +381,11 @@ pub fn stat_text(changes: &[Change], style: Style) -> String {
 
 /// "2 added, 1 changed in tools, instructions".
 pub fn summary_line(entry: &Entry) -> String {
-    let s = &entry.summary;
+    summary_text(&entry.summary)
+}
+
+/// A summary as `log` says it (the history entry's and the review page's words).
+pub fn summary_text(s: &crate::change::Summary) -> String {
     let mut counts = Vec::new();
     for (n, word) in [
         (s.added, "added"),

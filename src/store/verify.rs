@@ -17,6 +17,7 @@ use crate::agent::{Config, canonical_json};
 use crate::error::Result;
 
 /// What kind of damage a [`Problem`] is; the names are part of the JSON contract.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
@@ -67,7 +68,7 @@ pub struct Report {
 pub(crate) fn check(
     report: &mut Report,
     snapshots: impl Iterator<Item = (String, Result<String>)>,
-    snapshot: impl Fn(&str) -> Result<std::rc::Rc<str>>,
+    snapshot: impl Fn(&str) -> Result<std::sync::Arc<str>>,
     entries: impl Iterator<Item = Result<super::RawEntry>>,
     recorded: impl Iterator<Item = Result<RecordedRow>>,
 ) -> Result<()> {

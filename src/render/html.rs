@@ -1,0 +1,323 @@
+//! The review page's HTML (`agentctl serve`, `/`): pure functions from the same view structs
+//! `--json` prints to markup, so the page shows exactly what `diff`, `log` and `revert-preview`
+//! show. Values go through the same [`body`] as the terminal views: masked secrets, the line
+//! diff of multi-line strings with the differing words marked. maud escapes every string, so a
+//! value cannot inject markup; the page needs no JavaScript.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::json::{AgentDiff, AgentStatus, ConflictView, EntryView, Revert};
+use super::text_diff::{Block, DiffLine, Hunk};
+use super::{Body, NO_NEWLINE, Style, body, by_section, kind_mark, mask, path_text, value_text};
+use crate::change::{Change, Kind};
+
+/// The page's one stylesheet, embedded so the binary serves the page on its own.
+pub const CSS: &str = include_str!("review.css");
+
+/// A whole page: `title` in the tab and the header, `content` below.
+pub fn document(title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · agentctl" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header.top {
+                    a.brand href="/" { "agentctl" }
+                    span.crumb { (title) }
+                }
+                main { (content) }
+            }
+        }
+    }
+}
+
+/// The agents and their states, each a link to its review.
+pub fn agents(agents: &[AgentStatus]) -> Markup {
+    html! {
+        @if agents.is_empty() {
+            p.empty { "No agents yet: add a file under " code { "agents/" } "." }
+        } @else {
+            table.agents {
+                thead { tr { th { "Agent" } th { "State" } th { "Production" } } }
+                tbody {
+                    @for agent in agents {
+                        tr {
+                            td { a href={ "/agents/" (agent.agent) } { (agent.agent) } }
+                            td { span class={ "state state-" (agent.state) } { (agent.state.replace('_', " ")) } }
+                            td.muted {
+                                @match &agent.production {
+                                    Some(p) => { "v" (p.version) " · " code { (crate::store::short(&p.change_track_id)) } },
+                                    None => { "never published" },
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One agent's differences (`diff`'s view): "No differences" or its changes side by side.
+pub fn diff(diff: &AgentDiff) -> Markup {
+    html! {
+        @if diff.has_changes {
+            (changes(&diff.changes, ("Production", "Staging")))
+        } @else {
+            p.empty { "Staging is the same as Production: nothing to publish." }
+        }
+    }
+}
+
+/// Changes grouped by section, each with its path and the two sides beside each other.
+/// `titles` name the sides, as in [`super::changes_text`].
+pub fn changes(changes: &[Change], (from, to): (&str, &str)) -> Markup {
+    let style = Style::default();
+    html! {
+        @for (section, of) in by_section(changes) {
+            section.changes {
+                h3 { (section.title()) span.count { (of.len()) } }
+                div.sides.heading { div { (from) } div { (to) } }
+                @for change in of {
+                    (one_change(change, style))
+                }
+            }
+        }
+    }
+}
+
+fn one_change(change: &Change, style: Style) -> Markup {
+    let (mark, _) = kind_mark(change.kind);
+    html! {
+        div class={ "change " (kind_class(change.kind)) } {
+            div.path { span.mark { (mark) } " " code { (path_text(change)) } }
+            @match body(change, style) {
+                Body::Values { old, new } => {
+                    div.sides {
+                        (value_cell(old.as_deref(), "old"))
+                        (value_cell(new.as_deref(), "new"))
+                    }
+                }
+                Body::Text(hunks) => {
+                    @for hunk in &hunks { (text_hunk(hunk)) }
+                }
+            }
+        }
+    }
+}
+
+fn kind_class(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Added => "added",
+        Kind::Removed => "removed",
+        Kind::Changed => "changed",
+    }
+}
+
+fn value_cell(value: Option<&str>, side: &str) -> Markup {
+    html! {
+        @match value {
+            Some(text) => pre class={ "cell " (side) } { (text) },
+            None => div class="cell absent" { "(absent)" },
+        }
+    }
+}
+
+/// A hunk of a multi-line string: where it starts, unchanged lines across both sides, each
+/// edit's removed lines beside its added lines with the changed words marked.
+fn text_hunk(hunk: &Hunk) -> Markup {
+    html! {
+        div.hunk {
+            div.sides.where { div { "⋯ line " (hunk.old_start) } div { "⋯ line " (hunk.new_start) } }
+            @for block in &hunk.blocks {
+                @match block {
+                    Block::Same(lines) => {
+                        @for line in lines {
+                            div.sides.same { pre.cell { (line) } pre.cell { (line) } }
+                        }
+                    }
+                    Block::Edit { old, new } => {
+                        div.sides.edit {
+                            div.cell.old { @for line in old { (diff_line(line, "del")) } }
+                            div.cell.new { @for line in new { (diff_line(line, "ins")) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn diff_line(line: &DiffLine, tag: &str) -> Markup {
+    html! {
+        pre.line {
+            @for (emphasized, text) in &line.pieces {
+                @if *emphasized {
+                    @if tag == "del" { del { (text) } } @else { ins { (text) } }
+                } @else {
+                    (text)
+                }
+            }
+            @if line.missing_newline { span.muted { " " (NO_NEWLINE) } }
+        }
+    }
+}
+
+/// The publish form: a message, posted to `action`. A plain form, so it works without
+/// JavaScript; the browser sends the page's own Origin, which the server's check accepts.
+pub fn publish_form(action: &str) -> Markup {
+    html! {
+        form.publish method="post" action=(action) {
+            label for="message" { "Message" }
+            input #message type="text" name="message" placeholder="What changes, and why" maxlength="2000";
+            button type="submit" { "Publish" }
+        }
+    }
+}
+
+/// The history, newest first: version, who, when, summary and message, and a link to each
+/// entry's revert preview at `{preview}/{change_track_id}`.
+pub fn history(entries: &[EntryView], preview: &str, now: jiff::Timestamp) -> Markup {
+    html! {
+        @if entries.is_empty() {
+            p.empty { "Never published." }
+        } @else {
+            ol.history {
+                @for entry in entries {
+                    li {
+                        div.entry-head {
+                            span.version { "v" (entry.version) }
+                            code.id { (crate::store::short(&entry.change_track_id)) }
+                            span.who { (entry.author) }
+                            time datetime=(entry.published_at) title=(entry.published_at) {
+                                (super::relative_time(&entry.published_at, now))
+                            }
+                        }
+                        @if !entry.message.is_empty() {
+                            div.message { (super::clean(&entry.message)) }
+                        }
+                        div.entry-foot {
+                            span.summary { (super::summary_text(&entry.summary)) }
+                            @if let Some(reverted) = &entry.reverts {
+                                span.muted { " · reverts v" (reverted.version) }
+                            }
+                            " "
+                            a.preview href={ (preview) "/" (entry.change_track_id) } { "Preview revert" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A revert preview (`revert-preview`'s view): what the revert does to staging, side by side,
+/// its conflicts, and the revert button (only when there is something to do and nothing
+/// conflicts: the server would refuse it anyway).
+pub fn revert_preview(preview: &Revert, version: u64, action: &str) -> Markup {
+    html! {
+        @if !preview.conflicts.is_empty() {
+            (conflicts(&preview.conflicts, version))
+        }
+        @if preview.applied.is_empty() {
+            p.empty { "Reverting v" (version) " changes nothing in staging." }
+        } @else {
+            (changes(&preview.applied, ("Staging now", "Staging after revert")))
+        }
+        @if preview.conflicts.is_empty() && !preview.applied.is_empty() {
+            form.revert method="post" action=(action) {
+                input type="hidden" name="change_track_id" value=(preview.reverted.change_track_id);
+                button type="submit" { "Revert v" (version) " in staging" }
+            }
+        } @else if !preview.conflicts.is_empty() {
+            p.hint { "Resolve the conflicts in the staging file, then preview again." }
+        }
+    }
+}
+
+/// The conflicts of a revert: for each path, what the reverted publish set, what staging holds
+/// and what the revert would set (masked as in every human view).
+pub fn conflicts(conflicts: &[ConflictView], version: u64) -> Markup {
+    let shown = |c: &ConflictView, v| value_text(&mask(&c.path, v));
+    html! {
+        section.conflicts {
+            h3 { "Conflicts" span.count { (conflicts.len()) } }
+            @for conflict in conflicts {
+                div.conflict {
+                    div.path { span.mark { "!" } " " code { (super::clean(&conflict.path.to_string())) } }
+                    dl {
+                        dt { "v" (version) " set" } dd { pre { (shown(conflict, &conflict.reverted_value)) } }
+                        dt { "staging holds" } dd { pre { (shown(conflict, &conflict.staging_value)) } }
+                        dt { "revert would set" } dd { pre { (shown(conflict, &conflict.would_set)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value, json};
+
+    use super::*;
+    use crate::change;
+
+    fn map(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("test documents are objects"),
+        }
+    }
+
+    #[test]
+    fn a_changed_word_in_instructions_is_marked_on_both_sides() {
+        let old = map(json!({"instructions": "Be brief.\nAnswer in English.\n"}));
+        let new = map(json!({"instructions": "Be brief.\nAnswer in French.\n"}));
+        let html = changes(&change::diff(&old, &new), ("Production", "Staging")).into_string();
+        assert!(html.contains("<del>English.</del>"), "{html}");
+        assert!(html.contains("<ins>French.</ins>"), "{html}");
+        assert!(html.contains("Instructions"), "{html}");
+    }
+
+    #[test]
+    fn secrets_are_masked_and_values_escaped() {
+        let old = map(json!({"model": {"api_key": "sk-old", "name": "a"}}));
+        let new = map(json!({"model": {"api_key": "sk-new", "name": "<script>x</script>"}}));
+        let html = changes(&change::diff(&old, &new), ("Production", "Staging")).into_string();
+        assert!(
+            !html.contains("sk-old") && !html.contains("sk-new"),
+            "{html}"
+        );
+        assert!(html.contains("********"), "{html}");
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn conflicts_show_three_masked_values() {
+        let conflict = ConflictView {
+            path: change::Path::parse("model.temperature").expect("a valid path"),
+            reverted_value: json!(0.7),
+            staging_value: json!(0.9),
+            would_set: json!(0.2),
+        };
+        let html = conflicts(&[conflict], 3).into_string();
+        for text in ["v3 set", "0.7", "0.9", "0.2", "model.temperature"] {
+            assert!(html.contains(text), "{text} in {html}");
+        }
+        let secret = ConflictView {
+            path: change::Path::parse("model.api_key").expect("a valid path"),
+            reverted_value: json!("sk-1"),
+            staging_value: json!("sk-2"),
+            would_set: json!("sk-0"),
+        };
+        let html = conflicts(&[secret], 3).into_string();
+        assert!(!html.contains("sk-"), "{html}");
+    }
+}
