@@ -230,3 +230,40 @@ fn side(
     side.change_track_id = Some(entry.change_track_id);
     Ok(Some((side, config)))
 }
+
+/// `diff --json`'s entry for one named agent, `from` against `to` (the review page): the same
+/// sides and the same [`change::diff`] as the command. Every REF must match a publish; a
+/// staging file that is not valid is the caller's to check first (it is an error here).
+pub fn agent_view(
+    workspace: &Workspace,
+    store: &Store,
+    mut agent: Agent,
+    from: &str,
+    to: &str,
+) -> Result<json::AgentDiff> {
+    if let AgentState::Invalid(error) = agent.state {
+        return Err(error);
+    }
+    let mut staging = agent.config.take();
+    let required = |side: Option<(json::Side, Config)>, reference: &str| {
+        side.ok_or_else(|| {
+            Error::new(format!(
+                "no publish of {} matches `{reference}`",
+                agent.agent
+            ))
+        })
+    };
+    let (from_side, old) = required(
+        side(workspace, store, &agent, &mut staging, from, true)?,
+        from,
+    )?;
+    let (to_side, new) = required(side(workspace, store, &agent, &mut staging, to, true)?, to)?;
+    let changes = change::diff(&old, &new);
+    Ok(json::AgentDiff {
+        agent: agent.agent.clone(),
+        from: from_side,
+        to: to_side,
+        has_changes: !changes.is_empty(),
+        changes,
+    })
+}

@@ -41,6 +41,52 @@ pub struct Args {
 }
 
 pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
+    match publish(ctx, &args)? {
+        Published::Done(view) => {
+            // Messages go to stderr in every mode, "nothing to publish" included.
+            report(ctx, &view.results, args.dry_run);
+            if args.json {
+                ctx.ui.json(&view)?;
+            }
+            Ok(0)
+        }
+        Published::Invalid {
+            invalid,
+            publishable,
+        } => {
+            ctx.ui.note("Nothing was published.");
+            if !publishable.is_empty() {
+                ctx.ui.hint(&format!(
+                    "fix the file above, or publish the valid ones by name: `agentctl publish {}`",
+                    publishable.join(" ")
+                ));
+            }
+            if args.json {
+                let error = Error::new(format!(
+                    "{} not valid; nothing was published",
+                    super::agents_count(invalid)
+                ))
+                .hint("`agentctl validate` shows each error with its file:line:column");
+                ctx.ui.json(&error.body(u16::from(EXIT_ERROR)))?;
+            }
+            Ok(EXIT_ERROR)
+        }
+    }
+}
+
+/// What a publish did: the `publish --json` view, or nothing published because agents were
+/// not valid (each reported through `ctx.ui`).
+pub enum Published {
+    Done(json::Publish),
+    Invalid {
+        invalid: usize,
+        /// The valid agents that had something to publish, to name in a hint.
+        publishable: Vec<String>,
+    },
+}
+
+/// The publish itself, shared by the command and the review page.
+pub fn publish(ctx: &Context, args: &Args) -> Result<Published> {
     let workspace = ctx.workspace()?;
     let mut store = ctx.open_store_for_writing(&workspace)?;
     if args.expect.is_some() && args.agents.len() != 1 {
@@ -112,22 +158,10 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
         }
     }
     if invalid > 0 {
-        ctx.ui.note("Nothing was published.");
-        if !publishable.is_empty() {
-            ctx.ui.hint(&format!(
-                "fix the file above, or publish the valid ones by name: `agentctl publish {}`",
-                publishable.join(" ")
-            ));
-        }
-        if args.json {
-            let error = Error::new(format!(
-                "{} not valid; nothing was published",
-                super::agents_count(invalid)
-            ))
-            .hint("`agentctl validate` shows each error with its file:line:column");
-            ctx.ui.json(&error.body(u16::from(EXIT_ERROR)))?;
-        }
-        return Ok(EXIT_ERROR);
+        return Ok(Published::Invalid {
+            invalid,
+            publishable,
+        });
     }
 
     let author = author(ctx, &workspace, args.author.as_deref());
@@ -175,17 +209,11 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
     }
     publishing.commit()?;
 
-    let has_changes = results.iter().any(|r| r.has_changes);
-    // Messages go to stderr in every mode, "nothing to publish" included.
-    report(ctx, &results, args.dry_run);
-    if args.json {
-        ctx.ui.json(&json::Publish {
-            has_changes,
-            dry_run: args.dry_run,
-            results,
-        })?;
-    }
-    Ok(0)
+    Ok(Published::Done(json::Publish {
+        has_changes: results.iter().any(|r| r.has_changes),
+        dry_run: args.dry_run,
+        results,
+    }))
 }
 
 fn report(ctx: &Context, results: &[json::PublishResult], dry_run: bool) {

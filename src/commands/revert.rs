@@ -46,28 +46,56 @@ pub enum Mode {
     Write,
 }
 
-pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
+/// What a revert computed (and, in [`Mode::Write`] without conflicts, wrote).
+pub struct Outcome {
+    pub reverted: Entry,
+    pub applied: Vec<Change>,
+    pub conflicts: Vec<merge::Conflict>,
+    /// Staging as it was read, before the revert.
+    pub current: Config,
+    /// The staging file, as shown to people.
+    pub shown_file: String,
+    pub written: bool,
+    /// Production's head, which a revert never moves.
+    pub production: Option<Entry>,
+}
+
+impl Outcome {
+    /// What `revert --json` and `revert-preview --json` print.
+    pub fn view(&self, agent: &str) -> json::Revert {
+        json::Revert {
+            agent: agent.to_owned(),
+            reverted: json::EntryRef::from(&self.reverted),
+            applied: self.applied.clone(),
+            conflicts: self
+                .conflicts
+                .iter()
+                .map(json::ConflictView::from)
+                .collect(),
+            written: self.written,
+        }
+    }
+}
+
+/// The revert itself, shared by the command and the review page: nothing is printed but the
+/// warning of a file that could not be edited in place.
+pub fn revert(ctx: &Context, agent: &str, reference: &str, mode: Mode) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
     let mut store = ctx.open_store(&workspace)?;
-    survey::require_known(&workspace, &store, &args.agent)?;
-    let reverted = reverted_entry(&store, &args)?;
+    survey::require_known(&workspace, &store, agent)?;
+    let reverted = reverted_entry(&store, agent, reference)?;
     let parent = store
         .parent_of(&reverted)?
-        .ok_or_else(|| reverting_the_first(&args.agent, &reverted))?;
+        .ok_or_else(|| reverting_the_first(agent, &reverted))?;
 
     // Held from reading staging to writing it, so no other revert slips in between.
     let _lock = match mode {
         Mode::Write => Some(ctx.lock_workspace(&workspace)?),
         Mode::Preview => None,
     };
-    let staging = workspace.find_staging(&args.agent)?.ok_or_else(|| {
-        Error::new(format!(
-            "agent `{}` has no staging file to revert in",
-            args.agent
-        ))
-        .hint(format!(
-            "bring it back with `agentctl restore {}` first",
-            args.agent
+    let staging = workspace.find_staging(agent)?.ok_or_else(|| {
+        Error::new(format!("agent `{agent}` has no staging file to revert in")).hint(format!(
+            "bring it back with `agentctl restore {agent}` first"
         ))
     })?;
     let bytes = workspace.read_bytes(&staging)?;
@@ -104,6 +132,29 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
         )?;
         written = true;
     }
+    let production = store.head(agent)?;
+    Ok(Outcome {
+        reverted,
+        applied,
+        conflicts,
+        current,
+        shown_file,
+        written,
+        production,
+    })
+}
+
+pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
+    let Outcome {
+        reverted,
+        applied,
+        conflicts,
+        current,
+        shown_file,
+        written,
+        production,
+    } = revert(ctx, &args.agent, &args.reference, mode)?;
+    let nothing_to_do = applied.is_empty();
 
     if args.json {
         ctx.ui.json(&json::Revert {
@@ -119,7 +170,6 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
             .page(&report(&reverted, &applied, &conflicts, style))?;
     }
 
-    let production = store.head(&args.agent)?;
     let still = production.map_or(String::new(), |p| format!(" (still v{})", p.version));
     let agent = &args.agent;
     let version = reverted.version;
@@ -166,13 +216,13 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
     Ok(0)
 }
 
-fn reverted_entry(store: &Store, args: &Args) -> Result<Entry> {
+fn reverted_entry(store: &Store, agent: &str, reference: &str) -> Result<Entry> {
     require_publish(
-        &args.reference,
+        reference,
         "only publishes can be reverted",
-        format!("`agentctl log {}` lists them", args.agent),
+        format!("`agentctl log {agent}` lists them"),
     )?;
-    store.resolve(&args.agent, &args.reference)
+    store.resolve(agent, reference)
 }
 
 fn reverting_the_first(agent: &str, entry: &Entry) -> Error {

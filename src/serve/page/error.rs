@@ -1,0 +1,99 @@
+//! The page's errors: an HTML page with the status the cause deserves, never a 500 for what a
+//! client sent (SPEC 12). Each handler checks what the client named (the agent id, the REF)
+//! before calling the core, so that what is left is the server's own trouble.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::super::ApiError;
+use crate::error::Error;
+use crate::render::html;
+
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    /// Boxed, as is the page: results stay small on the happy path.
+    pub error: Box<Error>,
+    /// A whole page (title, content) to show instead of the bare error, e.g. a revert preview
+    /// whose conflicts refused the revert.
+    pub page: Option<Box<(String, maud::Markup)>>,
+}
+
+pub type PageResult<T> = std::result::Result<T, PageError>;
+
+impl PageError {
+    pub fn new(status: StatusCode, error: Error) -> PageError {
+        PageError {
+            status,
+            error: Box::new(error),
+            page: None,
+        }
+    }
+
+    /// `content` under `title`, with `status`; `error` is what it is about.
+    pub fn page(
+        status: StatusCode,
+        error: Error,
+        title: String,
+        content: maud::Markup,
+    ) -> PageError {
+        PageError {
+            status,
+            error: Box::new(error),
+            page: Some(Box::new((title, content))),
+        }
+    }
+
+    /// A core error whose cause the caller did not know: a located error is a file that is not
+    /// valid (422), a busy store is 503, anything else is the server's (500).
+    pub fn core(error: Error) -> PageError {
+        let status = if error.location.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else if error.message.contains(" is busy: ") {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        };
+        PageError::new(status, error)
+    }
+
+    pub fn bad_request(error: Error) -> PageError {
+        PageError::new(StatusCode::BAD_REQUEST, error)
+    }
+
+    pub fn not_found(error: Error) -> PageError {
+        PageError::new(StatusCode::NOT_FOUND, error)
+    }
+}
+
+impl From<Error> for PageError {
+    fn from(error: Error) -> PageError {
+        PageError::core(error)
+    }
+}
+
+/// The blocking pool's own failure (a worker that stopped).
+impl From<ApiError> for PageError {
+    fn from(error: ApiError) -> PageError {
+        let mut core = Error::new(error.message);
+        if let Some(hint) = error.hint {
+            core = core.hint(hint);
+        }
+        PageError::new(error.status, core)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = format!(
+            "{} {}",
+            self.status.as_u16(),
+            self.status.canonical_reason().unwrap_or("Error")
+        );
+        let page = match self.page.map(|page| *page) {
+            Some((title, content)) => html::document(&title, content),
+            None => html::error_page(&status, &self.error),
+        };
+        (self.status, Html(page.into_string())).into_response()
+    }
+}
