@@ -42,11 +42,34 @@ impl fmt::Display for Location {
     }
 }
 
+/// What kind of failure an error is, for front ends that answer with more than an exit code
+/// (the HTTP API's status codes, SPEC 12). The command line exits 2 for every kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ErrorKind {
+    /// Something failed on agentctl's side: I/O, a damaged store.
+    #[default]
+    Failure,
+    /// The request itself is wrong: a malformed REF, agent id or PATH, a bad option value.
+    Usage,
+    /// An unknown agent, or a REF that matches no publish.
+    NotFound,
+    /// An agent file that does not parse or validate (located).
+    Invalid,
+    /// The state of the agent forbids it: no staging file to publish or revert in.
+    Conflict,
+    /// `--expect` (If-Match) names a production that is no longer the newest.
+    Mismatch,
+    /// Another writer held the store or the workspace for longer than the lock timeout, or
+    /// the store did not answer (a lost or overloaded PostgreSQL server).
+    Busy,
+}
+
 #[derive(Debug)]
 pub struct Error {
     pub message: String,
     pub location: Option<Location>,
     pub hints: Vec<String>,
+    pub kind: ErrorKind,
     /// The underlying cause, kept so that a closed stdout can be recognised.
     source: Option<anyhow::Error>,
 }
@@ -59,8 +82,15 @@ impl Error {
             message: message.into(),
             location: None,
             hints: Vec::new(),
+            kind: ErrorKind::Failure,
             source: None,
         }
+    }
+
+    /// Say what kind of failure this is (see [`ErrorKind`]).
+    pub fn kind(mut self, kind: ErrorKind) -> Error {
+        self.kind = kind;
+        self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Error {
@@ -136,6 +166,7 @@ impl From<anyhow::Error> for Error {
             message: format!("{error:#}"),
             location: None,
             hints: Vec::new(),
+            kind: ErrorKind::Failure,
             source: Some(error),
         }
     }

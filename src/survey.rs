@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::agent::Config;
 use crate::agent::{sha256_hex, snapshot_hash};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::store::{Entry, Store};
 use crate::workspace::{STATE_DIR, Staging, Workspace, validate_id};
 
@@ -117,6 +117,7 @@ fn unknown(id: &str) -> Error {
         "unknown agent `{id}`: no agents/{id}.yaml and no publish history"
     ))
     .hint("`agentctl status` lists the agents of this workspace")
+    .kind(ErrorKind::NotFound)
 }
 
 fn missing(agent: String, production: Option<Entry>) -> Agent {

@@ -77,6 +77,8 @@ pub struct Ui {
     /// The user config's `pager`, below the environment's.
     configured_pager: Option<String>,
     width: usize,
+    /// Nothing on stderr: the server's commands answer over HTTP, not on its terminal.
+    quiet: bool,
 }
 
 impl Ui {
@@ -104,7 +106,15 @@ impl Ui {
                 .filter(|&w| w > 0)
                 .unwrap_or(DEFAULT_WIDTH)
                 .clamp(MIN_WIDTH, MAX_WIDTH),
+            quiet: false,
         }
+    }
+
+    /// Drop every message meant for stderr (notes, warnings, errors): for `agentctl serve`,
+    /// whose requests run the commands' code and answer in the HTTP response instead.
+    pub fn quiet(mut self) -> Ui {
+        self.quiet = true;
+        self
     }
 
     /// `--no-pager`: write straight to stdout even on a terminal.
@@ -212,6 +222,9 @@ impl Ui {
 
     /// One line on stderr. A closed stderr is not worth dying for: the message is dropped.
     fn line(&self, args: std::fmt::Arguments<'_>) {
+        if self.quiet {
+            return;
+        }
         let mut err = io::stderr().lock();
         let _ = err.write_fmt(args).and_then(|()| err.write_all(b"\n"));
     }

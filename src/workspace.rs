@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::agent::{self, Config};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, ErrorKind, Location, Result};
 
 pub const STATE_DIR: &str = ".agentctl";
 
@@ -163,7 +163,8 @@ impl Workspace {
             None => Err(Error::new(format!(
                 "no staging file for agent `{agent}` ({AGENTS_DIR}/{agent}.yaml)"
             ))
-            .hint("`agentctl status` lists the agents of this workspace")),
+            .hint("`agentctl status` lists the agents of this workspace")
+            .kind(ErrorKind::NotFound)),
         }
     }
 
@@ -188,7 +189,8 @@ impl Workspace {
                 return Err(Error::new(format!(
                     "agent `{agent}` has two staging files: {AGENTS_DIR}/{agent}.yaml and {AGENTS_DIR}/{agent}.yml"
                 ))
-                .hint("keep one of them and delete the other"));
+                .hint("keep one of them and delete the other")
+                .kind(ErrorKind::Invalid));
             }
             (true, false) => yaml,
             (false, true) => yml,
@@ -215,7 +217,8 @@ impl Workspace {
         if !metadata.is_file() {
             return Err(Error::new(format!("{shown} is not a regular file"))
                 .at(Location::file(shown))
-                .hint("a staging file must be a plain YAML file"));
+                .hint("a staging file must be a plain YAML file")
+                .kind(ErrorKind::Invalid));
         }
         let mut bytes = Vec::new();
         fs::File::open(&real)
@@ -227,11 +230,13 @@ impl Workspace {
     /// Parse and validate the bytes of a staging file, with located errors.
     pub fn parse(&self, staging: &Staging, bytes: &[u8]) -> Result<Config> {
         agent::parse(bytes).map_err(|invalid| {
-            Error::new(invalid.message).at(Location {
-                file: self.display(&staging.path),
-                line: invalid.line,
-                column: invalid.column,
-            })
+            Error::new(invalid.message)
+                .at(Location {
+                    file: self.display(&staging.path),
+                    line: invalid.line,
+                    column: invalid.column,
+                })
+                .kind(ErrorKind::Invalid)
         })
     }
 
@@ -302,7 +307,8 @@ impl Workspace {
             real.display()
         ))
         .at(Location::file(shown))
-        .hint("a staging file must be a file inside the workspace, or a link to one"))
+        .hint("a staging file must be a file inside the workspace, or a link to one")
+        .kind(ErrorKind::Invalid))
     }
 
     /// Delete a staging file (`undo` of a `restore` that created it).
@@ -341,7 +347,8 @@ impl Workspace {
                     .hint(format!(
                         "try again when it has finished, or wait longer with --lock-timeout; \
                          the lock is {shown}"
-                    )));
+                    ))
+                    .kind(ErrorKind::Busy));
                 }
                 Err(fs::TryLockError::Error(e)) => {
                     return Err(anyhow::Error::from(e)
@@ -408,12 +415,12 @@ pub fn validate_id(id: &str) -> Result<()> {
         Ok(())
     } else {
         let shown: String = id.escape_debug().collect();
-        Err(
-            Error::new(format!("`{shown}` is not a valid agent id")).hint(
+        Err(Error::new(format!("`{shown}` is not a valid agent id"))
+            .hint(
                 "agent ids use letters, digits, `-`, `_` and `.`, start with a letter or digit, \
              and have at most 128 characters",
-            ),
-        )
+            )
+            .kind(ErrorKind::Usage))
     }
 }
 

@@ -4,9 +4,9 @@ use super::Context;
 use crate::blame;
 use crate::error::{Error, Result};
 use crate::render::{self, Style, json};
-use crate::store::Entry;
-use crate::store::require_publish;
+use crate::store::{Entry, Store, require_publish};
 use crate::survey;
+use crate::workspace::Workspace;
 
 /// Show which publish last changed each field of an agent: version, id, author and date
 ///
@@ -32,21 +32,67 @@ pub struct Args {
     pub show_secrets: bool,
 }
 
-pub fn cmd_blame(ctx: &Context, args: Args) -> Result<u8> {
-    let workspace = ctx.workspace()?;
-    let store = ctx.open_store(&workspace)?;
-    survey::require_known(&workspace, &store, &args.agent)?;
+/// A snapshot's blame, with each publish it names read once.
+pub struct Blamed {
+    pub entry: Entry,
+    pub snapshot: crate::agent::Config,
+    pub blame: blame::Blame,
+    pub publishes: BTreeMap<u64, Entry>,
+}
+
+impl Blamed {
+    /// The `blame --json` document; `reference` is the REF as given.
+    pub fn view(&self, reference: &str) -> json::Blame {
+        let publish = |version: u64| json::BlamePublish::new(&self.publishes[&version]);
+        json::Blame {
+            agent: self.entry.agent.clone(),
+            reference: json::Side {
+                reference: reference.to_owned(),
+                version: Some(self.entry.version),
+                change_track_id: Some(self.entry.change_track_id.clone()),
+            },
+            fields: self
+                .blame
+                .fields
+                .iter()
+                .map(|field| json::BlameField {
+                    path: field.path.to_string(),
+                    publish: publish(field.version),
+                })
+                .collect(),
+            lines: self
+                .blame
+                .lines
+                .iter()
+                .map(|(path, lines)| {
+                    let lines = lines
+                        .iter()
+                        .enumerate()
+                        .map(|(i, line)| json::BlameLine {
+                            line: i + 1,
+                            text: line.text.clone(),
+                            publish: publish(line.version),
+                        })
+                        .collect();
+                    (path.to_string(), lines)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Blame the snapshot `reference` names: the one blame of the command line and of the HTTP
+/// API (`GET …/blame`).
+pub fn load(workspace: &Workspace, store: &Store, agent: &str, reference: &str) -> Result<Blamed> {
+    survey::require_known(workspace, store, agent)?;
     require_publish(
-        &args.reference,
+        reference,
         "`blame` attributes the fields of history entries",
-        format!(
-            "see what staging changes with `agentctl diff {}`",
-            args.agent
-        ),
+        format!("see what staging changes with `agentctl diff {agent}`"),
     )?;
-    let entry = store.resolve(&args.agent, &args.reference)?;
+    let entry = store.resolve(agent, reference)?;
     let snapshot = store.snapshot(&entry)?;
-    let blame = blame::blame(&store, &entry.agent, entry.version, &snapshot)?;
+    let blame = blame::blame(store, &entry.agent, entry.version, &snapshot)?;
 
     // Each publish named, read once.
     let mut publishes: BTreeMap<u64, Entry> = BTreeMap::new();
@@ -66,45 +112,23 @@ pub fn cmd_blame(ctx: &Context, args: Args) -> Result<u8> {
             })?);
         }
     }
+    Ok(Blamed {
+        entry,
+        snapshot,
+        blame,
+        publishes,
+    })
+}
 
+pub fn cmd_blame(ctx: &Context, args: Args) -> Result<u8> {
+    let workspace = ctx.workspace()?;
+    let store = ctx.open_store(&workspace)?;
+    let blamed = load(&workspace, &store, &args.agent, &args.reference)?;
     if args.json {
-        let publish = |version: u64| json::BlamePublish::new(&publishes[&version]);
-        let view = json::Blame {
-            agent: entry.agent.clone(),
-            reference: json::Side {
-                reference: args.reference.clone(),
-                version: Some(entry.version),
-                change_track_id: Some(entry.change_track_id.clone()),
-            },
-            fields: blame
-                .fields
-                .iter()
-                .map(|field| json::BlameField {
-                    path: field.path.to_string(),
-                    publish: publish(field.version),
-                })
-                .collect(),
-            lines: blame
-                .lines
-                .iter()
-                .map(|(path, lines)| {
-                    let lines = lines
-                        .iter()
-                        .enumerate()
-                        .map(|(i, line)| json::BlameLine {
-                            line: i + 1,
-                            text: line.text.clone(),
-                            publish: publish(line.version),
-                        })
-                        .collect();
-                    (path.to_string(), lines)
-                })
-                .collect(),
-        };
-        return ctx.ui.json(&view).map(|()| 0);
+        return ctx.ui.json(&blamed.view(&args.reference)).map(|()| 0);
     }
     let style = Style::text(ctx.ui, args.show_secrets, false);
-    let text = render::blame::blame_text(&blame, &snapshot, &publishes, style);
+    let text = render::blame::blame_text(&blamed.blame, &blamed.snapshot, &blamed.publishes, style);
     ctx.ui.page(&text)?;
     Ok(0)
 }

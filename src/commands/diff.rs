@@ -59,41 +59,111 @@ pub enum Format {
     Markdown,
 }
 
+/// What to compare: the command line's arguments, or the API's query.
+#[derive(Debug)]
+pub struct Request<'a> {
+    /// The agents to compare; none: every agent that differs.
+    pub agents: &'a [String],
+    pub from: &'a str,
+    pub to: &'a str,
+}
+
+/// What a comparison found.
+pub enum Outcome {
+    /// The `diff --json` document.
+    Done(json::Diff),
+    /// Staging files that do not validate: nothing was compared.
+    Invalid(Vec<Error>),
+}
+
 pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
-    let named = !args.agents.is_empty();
+    let request = Request {
+        agents: &args.agents,
+        from: &args.from,
+        to: &args.to,
+    };
+    let json = args.json || args.format == Format::Json;
+    let view = match diff(ctx, &workspace, &store, &request)? {
+        Outcome::Done(view) => view,
+        Outcome::Invalid(errors) => {
+            for error in &errors {
+                ctx.ui.error(error);
+            }
+            if json {
+                ctx.ui
+                    .json(&invalid_error(errors.len()).body(u16::from(EXIT_ERROR)))?;
+            }
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let differs = view.agents.iter().any(|d| d.has_changes);
+    if json {
+        ctx.ui.json(&view)?;
+    } else if !differs {
+        ctx.ui.note(&format!(
+            "No differences: {} matches {}.",
+            args.to, args.from
+        ));
+    } else {
+        let style = if args.format == Format::Markdown {
+            Style::markdown(args.show_secrets)
+        } else {
+            Style::text(ctx.ui, args.show_secrets, args.unified)
+        };
+        ctx.ui
+            .page(&render::diff_text(&view.agents, style, args.stat))?;
+    }
+    Ok(if args.exit_code && differs {
+        EXIT_FOUND
+    } else {
+        0
+    })
+}
+
+/// The one error a comparison of invalid staging files ends with.
+pub fn invalid_error(invalid: usize) -> Error {
+    Error::new(format!(
+        "{} not valid; nothing was compared",
+        super::agents_count(invalid)
+    ))
+    .hint("`agentctl validate` shows each error with its file:line:column")
+    .kind(crate::error::ErrorKind::Invalid)
+}
+
+/// Compare two sides of each agent: the one diff of the command line, the HTTP API
+/// (`GET …/diff`) and the review page.
+pub fn diff(
+    ctx: &Context,
+    workspace: &Workspace,
+    store: &Store,
+    request: &Request,
+) -> Result<Outcome> {
+    let named = !request.agents.is_empty();
     let agents = if named {
-        super::unique(&args.agents)
+        super::unique(request.agents)
             .into_iter()
-            .map(|id| survey::agent(&workspace, &store, id))
+            .map(|id| survey::agent(workspace, store, id))
             .collect::<Result<Vec<_>>>()?
     } else {
-        survey::survey(&workspace, &store)?
+        survey::survey(workspace, store)?
     };
 
     // Every staging file involved must be valid before anything is compared.
-    let uses_staging = args.from == "staging" || args.to == "staging";
-    let mut invalid = 0;
-    for agent in &agents {
-        if let AgentState::Invalid(error) = &agent.state
-            && uses_staging
-        {
-            ctx.ui.error(error);
-            invalid += 1;
+    let uses_staging = request.from == "staging" || request.to == "staging";
+    let mut agents_ok = Vec::with_capacity(agents.len());
+    let mut invalid = Vec::new();
+    for agent in agents {
+        match agent.state {
+            AgentState::Invalid(error) if uses_staging => invalid.push(error),
+            _ => agents_ok.push(agent),
         }
     }
-    if invalid > 0 {
-        if args.json || args.format == Format::Json {
-            let error = Error::new(format!(
-                "{} not valid; nothing was compared",
-                super::agents_count(invalid)
-            ))
-            .hint("`agentctl validate` shows each error with its file:line:column");
-            ctx.ui.json(&error.body(u16::from(EXIT_ERROR)))?;
-        }
-        return Ok(EXIT_ERROR);
+    if !invalid.is_empty() {
+        return Ok(Outcome::Invalid(invalid));
     }
+    let agents = agents_ok;
 
     let surveyed = agents.len();
     let mut diffs = Vec::new();
@@ -110,20 +180,17 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
                 agent.agent
             ));
         }
-        let from = side(&workspace, &store, &agent, &mut staging, &args.from, named)?;
-        let to = side(&workspace, &store, &agent, &mut staging, &args.to, named)?;
+        let from = side(workspace, store, &agent, &mut staging, request.from, named)?;
+        let to = side(workspace, store, &agent, &mut staging, request.to, named)?;
         from_found |= from.is_some();
         to_found |= to.is_some();
         let ((from, old), (to, new)) = match (from, to) {
             (Some(from), Some(to)) => (from, to),
             (from, to) => {
-                let missing = [
-                    (from.is_none(), args.from.as_str()),
-                    (to.is_none(), &args.to),
-                ]
-                .into_iter()
-                .filter_map(|(missing, reference)| missing.then_some(reference))
-                .collect();
+                let missing = [(from.is_none(), request.from), (to.is_none(), request.to)]
+                    .into_iter()
+                    .filter_map(|(missing, reference)| missing.then_some(reference))
+                    .collect();
                 skipped.push((agent.agent.clone(), missing));
                 continue;
             }
@@ -141,22 +208,24 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
         });
     }
     if !skipped.is_empty() {
-        let nowhere: Vec<&str> = [(from_found, args.from.as_str()), (to_found, &args.to)]
+        let nowhere: Vec<&str> = [(from_found, request.from), (to_found, request.to)]
             .into_iter()
             .filter_map(|(found, reference)| (!found).then_some(reference))
             .collect();
         if let Some(reference) = nowhere.first() {
             return Err(
                 Error::new(format!("no agent has a publish matching `{reference}`"))
-                    .hint("`agentctl log` lists every agent's publishes"),
+                    .hint("`agentctl log` lists every agent's publishes")
+                    .kind(crate::error::ErrorKind::NotFound),
             );
         }
         if skipped.len() == surveyed {
             return Err(Error::new(format!(
                 "no agent has publishes matching both `{}` and `{}`",
-                args.from, args.to
+                request.from, request.to
             ))
-            .hint("name the agent, or pick REFs of one agent: `agentctl log AGENT` lists them"));
+            .hint("name the agent, or pick REFs of one agent: `agentctl log AGENT` lists them")
+            .kind(crate::error::ErrorKind::NotFound));
         }
         for (agent, missing) in &skipped {
             ctx.ui.warn(&format!(
@@ -165,28 +234,7 @@ pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
             ));
         }
     }
-
-    let differs = diffs.iter().any(|d| d.has_changes);
-    if args.json || args.format == Format::Json {
-        ctx.ui.json(&json::Diff { agents: diffs })?;
-    } else if !differs {
-        ctx.ui.note(&format!(
-            "No differences: {} matches {}.",
-            args.to, args.from
-        ));
-    } else {
-        let style = if args.format == Format::Markdown {
-            Style::markdown(args.show_secrets)
-        } else {
-            Style::text(ctx.ui, args.show_secrets, args.unified)
-        };
-        ctx.ui.page(&render::diff_text(&diffs, style, args.stat))?;
-    }
-    Ok(if args.exit_code && differs {
-        EXIT_FOUND
-    } else {
-        0
-    })
+    Ok(Outcome::Done(json::Diff { agents: diffs }))
 }
 
 /// The configuration a REF names for one agent. Production of a never-published agent is the
@@ -229,41 +277,4 @@ fn side(
     side.version = Some(entry.version);
     side.change_track_id = Some(entry.change_track_id);
     Ok(Some((side, config)))
-}
-
-/// `diff --json`'s entry for one named agent, `from` against `to` (the review page): the same
-/// sides and the same [`change::diff`] as the command. Every REF must match a publish; a
-/// staging file that is not valid is the caller's to check first (it is an error here).
-pub fn agent_view(
-    workspace: &Workspace,
-    store: &Store,
-    mut agent: Agent,
-    from: &str,
-    to: &str,
-) -> Result<json::AgentDiff> {
-    if let AgentState::Invalid(error) = agent.state {
-        return Err(error);
-    }
-    let mut staging = agent.config.take();
-    let required = |side: Option<(json::Side, Config)>, reference: &str| {
-        side.ok_or_else(|| {
-            Error::new(format!(
-                "no publish of {} matches `{reference}`",
-                agent.agent
-            ))
-        })
-    };
-    let (from_side, old) = required(
-        side(workspace, store, &agent, &mut staging, from, true)?,
-        from,
-    )?;
-    let (to_side, new) = required(side(workspace, store, &agent, &mut staging, to, true)?, to)?;
-    let changes = change::diff(&old, &new);
-    Ok(json::AgentDiff {
-        agent: agent.agent.clone(),
-        from: from_side,
-        to: to_side,
-        has_changes: !changes.is_empty(),
-        changes,
-    })
 }

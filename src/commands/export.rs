@@ -6,10 +6,9 @@ use super::Context;
 use crate::agent::Config;
 use crate::edit;
 use crate::error::{Error, Result};
-use crate::store::Entry;
-use crate::store::require_publish;
+use crate::store::{Entry, Store, require_publish};
 use crate::survey;
-use crate::workspace::{self, Replace};
+use crate::workspace::{self, Replace, Workspace};
 
 /// Write production configs (or those of --ref) for deployment and integrations
 ///
@@ -64,6 +63,19 @@ impl ExportFormat {
     }
 }
 
+/// The publish of `agent` that `reference` names, to export: the one lookup of `export` and
+/// of the HTTP API's production endpoint (`GET /api/v2/agents/{agent_id}`), which answers
+/// `ExportFormat::Json.render` of its snapshot.
+pub fn entry(workspace: &Workspace, store: &Store, agent: &str, reference: &str) -> Result<Entry> {
+    require_publish(
+        reference,
+        "`export` writes published configs",
+        "the staging file itself is agents/<agent>.yaml; publish it to export it",
+    )?;
+    survey::require_known(workspace, store, agent)?;
+    store.resolve(agent, reference)
+}
+
 pub fn cmd_export(ctx: &Context, args: Args) -> Result<u8> {
     if args.output.is_none() && args.agents.len() != 1 {
         return Err(Error::new(
@@ -86,8 +98,7 @@ pub fn cmd_export(ctx: &Context, args: Args) -> Result<u8> {
     // Everything is looked up and rendered before anything is written.
     let mut exports: Vec<(Entry, String)> = Vec::with_capacity(agents.len());
     for agent in &agents {
-        survey::require_known(&workspace, &store, agent)?;
-        let entry = store.resolve(agent, &args.reference)?;
+        let entry = entry(&workspace, &store, agent, &args.reference)?;
         let text = args.format.render(&store.snapshot(&entry)?)?;
         exports.push((entry, text));
     }

@@ -1,8 +1,10 @@
 use super::Context;
 use crate::change::Path;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::render::{self, Style, json};
+use crate::store::{Entry, Store};
 use crate::survey;
+use crate::workspace::Workspace;
 
 /// Show the publish history, newest first
 #[derive(Debug, clap::Args)]
@@ -28,31 +30,68 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn cmd_log(ctx: &Context, args: Args) -> Result<u8> {
-    let workspace = ctx.workspace()?;
-    let store = ctx.open_store(&workspace)?;
-    if let Some(agent) = &args.agent {
+/// Which entries of a history: the command line's options, or the API's query.
+#[derive(Debug, Default)]
+pub struct Request<'a> {
+    pub agent: Option<&'a str>,
+    /// Only entries whose changes touch this PATH (needs an agent).
+    pub touching: Option<&'a str>,
+    pub limit: Option<usize>,
+    /// Only entries older than this version (the API's `before=vN` cursor; needs an agent).
+    pub before: Option<u64>,
+}
+
+/// The entries of a history, newest first: the one lookup of `log` and of the HTTP API
+/// (`GET …/history`).
+pub fn entries(workspace: &Workspace, store: &Store, request: &Request) -> Result<Vec<Entry>> {
+    if let Some(agent) = request.agent {
         // An unknown agent is an error; a known one never published has an empty history.
-        survey::require_known(&workspace, &store, agent)?;
+        survey::require_known(workspace, store, agent)?;
     }
-    let entries = match (&args.agent, &args.touching) {
-        (Some(agent), Some(path)) => {
-            let path = Path::parse(path).map_err(|why| {
-                Error::new(why).hint(
+    let path = match request.touching {
+        Some(path) => Some(Path::parse(path).map_err(|why| {
+            Error::new(why)
+                .hint(
                     "a PATH reads like model.temperature, tools[web_search] or guardrails; \
                      quote keys holding `.`, `[`, `]`, `\"` or spaces: headers.\"x.y\"",
                 )
-            })?;
-            store.touching(agent, &path, args.max_count)?
-        }
-        _ => store.log(args.agent.as_deref(), args.max_count)?,
+                .kind(ErrorKind::Usage)
+        })?),
+        None => None,
     };
+    match (request.agent, path, request.before) {
+        (Some(agent), Some(path), before) => {
+            store.touching_before(agent, &path, before, request.limit)
+        }
+        (Some(agent), None, Some(before)) => store.log_before(agent, before, request.limit),
+        (agent, _, _) => store.log(agent, request.limit),
+    }
+}
+
+/// The `log --json` document of some entries.
+pub fn view(store: &Store, entries: &[Entry]) -> Result<json::Log> {
+    let entries = entries
+        .iter()
+        .map(|e| json::EntryView::new(e, store))
+        .collect::<Result<_>>()?;
+    Ok(json::Log { entries })
+}
+
+pub fn cmd_log(ctx: &Context, args: Args) -> Result<u8> {
+    let workspace = ctx.workspace()?;
+    let store = ctx.open_store(&workspace)?;
+    let entries = entries(
+        &workspace,
+        &store,
+        &Request {
+            agent: args.agent.as_deref(),
+            touching: args.touching.as_deref(),
+            limit: args.max_count,
+            before: None,
+        },
+    )?;
     if args.json {
-        let entries = entries
-            .iter()
-            .map(|e| json::EntryView::new(e, &store))
-            .collect::<Result<_>>()?;
-        return ctx.ui.json(&json::Log { entries }).map(|()| 0);
+        return ctx.ui.json(&view(&store, &entries)?).map(|()| 0);
     }
     if entries.is_empty() && args.max_count != Some(0) {
         ctx.ui.note(&match (&args.agent, &args.touching) {

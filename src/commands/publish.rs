@@ -1,10 +1,10 @@
 use super::Context;
 use crate::agent::Config;
 use crate::change::{self, Summary};
-use crate::error::{EXIT_ERROR, Error, Result};
+use crate::error::{EXIT_ERROR, Error, ErrorKind, Result};
 use crate::git;
 use crate::render::json;
-use crate::store::{Entry, NewEntry, short};
+use crate::store::{Entry, NewEntry, Store, short};
 use crate::survey::{self, Agent, AgentState};
 use crate::workspace::Workspace;
 
@@ -40,9 +40,42 @@ pub struct Args {
     pub json: bool,
 }
 
+/// What a publish is asked to do: the command line's options, or the API's request body.
+#[derive(Debug, Default)]
+pub struct Request<'a> {
+    /// Agents to publish; none: every agent with changes.
+    pub agents: &'a [String],
+    pub message: Option<&'a str>,
+    /// Who publishes; `None`: AGENTCTL_AUTHOR, the user config, git's user, the login name.
+    pub author: Option<&'a str>,
+    pub expect: Option<&'a str>,
+    pub dry_run: bool,
+}
+
+/// What a publish did.
+pub enum Outcome {
+    /// Recorded (or, in a dry run, what would be): the `publish --json` document.
+    Done(json::Publish),
+    /// Some agents do not validate (or have no staging file): nothing was published.
+    Invalid {
+        errors: Vec<Error>,
+        /// The valid agents that have something to publish, to name in a hint.
+        publishable: Vec<String>,
+    },
+}
+
 pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
-    match publish(ctx, &args)? {
-        Published::Done(view) => {
+    let workspace = ctx.workspace()?;
+    let mut store = ctx.open_store_for_writing(&workspace)?;
+    let request = Request {
+        agents: &args.agents,
+        message: args.message.as_deref(),
+        author: args.author.as_deref(),
+        expect: args.expect.as_deref(),
+        dry_run: args.dry_run,
+    };
+    match publish(ctx, &workspace, &mut store, &request)? {
+        Outcome::Done(view) => {
             // Messages go to stderr in every mode, "nothing to publish" included.
             report(ctx, &view.results, args.dry_run);
             if args.json {
@@ -50,10 +83,13 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
             }
             Ok(0)
         }
-        Published::Invalid {
-            invalid,
+        Outcome::Invalid {
+            errors,
             publishable,
         } => {
+            for error in &errors {
+                ctx.ui.error(error);
+            }
             ctx.ui.note("Nothing was published.");
             if !publishable.is_empty() {
                 ctx.ui.hint(&format!(
@@ -62,46 +98,49 @@ pub fn cmd_publish(ctx: &Context, args: Args) -> Result<u8> {
                 ));
             }
             if args.json {
-                let error = Error::new(format!(
-                    "{} not valid; nothing was published",
-                    super::agents_count(invalid)
-                ))
-                .hint("`agentctl validate` shows each error with its file:line:column");
-                ctx.ui.json(&error.body(u16::from(EXIT_ERROR)))?;
+                ctx.ui
+                    .json(&invalid_error(errors.len()).body(u16::from(EXIT_ERROR)))?;
             }
             Ok(EXIT_ERROR)
         }
     }
 }
 
-/// What a publish did: the `publish --json` view, or nothing published because agents were
-/// not valid (each reported through `ctx.ui`).
-pub enum Published {
-    Done(json::Publish),
-    Invalid {
-        invalid: usize,
-        /// The valid agents that had something to publish, to name in a hint.
-        publishable: Vec<String>,
-    },
+/// The one error a publish of invalid agents ends with.
+pub fn invalid_error(invalid: usize) -> Error {
+    Error::new(format!(
+        "{} not valid; nothing was published",
+        super::agents_count(invalid)
+    ))
+    .hint("`agentctl validate` shows each error with its file:line:column")
+    .kind(ErrorKind::Invalid)
 }
 
-/// The publish itself, shared by the command and the review page.
-pub fn publish(ctx: &Context, args: &Args) -> Result<Published> {
-    let workspace = ctx.workspace()?;
-    let mut store = ctx.open_store_for_writing(&workspace)?;
-    if args.expect.is_some() && args.agents.len() != 1 {
+/// Publish: validate every agent, then record each one that changed, all in one transaction.
+/// The one publish of the command line and of the HTTP API (`POST …/publish`).
+pub fn publish(
+    ctx: &Context,
+    workspace: &Workspace,
+    store: &mut Store,
+    request: &Request,
+) -> Result<Outcome> {
+    if request.expect.is_some() && request.agents.len() != 1 {
         return Err(Error::new("--expect needs exactly one agent")
-            .hint("name the agent: `agentctl publish AGENT --expect vN`"));
+            .hint("name the agent: `agentctl publish AGENT --expect vN`")
+            .kind(ErrorKind::Usage));
     }
-    if args.message.as_deref().is_some_and(|m| m.trim().is_empty()) {
+    if request.message.is_some_and(|m| m.trim().is_empty()) {
         return Err(Error::new("the publish message is empty")
-            .hint("say what changed with -m, or leave -m out for a generated message"));
+            .hint("say what changed with -m, or leave -m out for a generated message")
+            .kind(ErrorKind::Usage));
     }
-    if args.author.as_deref().is_some_and(|a| a.trim().is_empty()) {
-        return Err(Error::new("--author is empty").hint("name who publishes, or leave it out"));
+    if request.author.is_some_and(|a| a.trim().is_empty()) {
+        return Err(Error::new("--author is empty")
+            .hint("name who publishes, or leave it out")
+            .kind(ErrorKind::Usage));
     }
-    let agents = if args.agents.is_empty() {
-        let mut agents = survey::survey(&workspace, &store)?;
+    let agents = if request.agents.is_empty() {
+        let mut agents = survey::survey(workspace, store)?;
         agents.retain(|agent| {
             let missing = matches!(agent.state, AgentState::Missing);
             if missing {
@@ -114,15 +153,15 @@ pub fn publish(ctx: &Context, args: &Args) -> Result<Published> {
         });
         agents
     } else {
-        super::unique(&args.agents)
+        super::unique(request.agents)
             .into_iter()
-            .map(|id| survey::agent(&workspace, &store, id))
+            .map(|id| survey::agent(workspace, store, id))
             .collect::<Result<Vec<Agent>>>()?
     };
 
     // Validate everything before writing anything.
     let mut ready: Vec<(String, Config, Option<String>)> = Vec::new();
-    let mut invalid = 0;
+    let mut errors = Vec::new();
     // The valid agents that have something to publish, to name in the hint.
     let mut publishable = Vec::new();
     for agent in agents {
@@ -130,17 +169,12 @@ pub fn publish(ctx: &Context, args: &Args) -> Result<Published> {
             publishable.push(agent.agent.clone());
         }
         match (agent.state, agent.config) {
-            (AgentState::Invalid(error), _) => {
-                ctx.ui.error(&error);
-                invalid += 1;
-            }
-            (AgentState::Missing, _) => {
-                ctx.ui.error(
-                    &Error::new(format!("{} has no staging file to publish", agent.agent))
-                        .hint(format!("recreate agents/{}.yaml first", agent.agent)),
-                );
-                invalid += 1;
-            }
+            (AgentState::Invalid(error), _) => errors.push(error),
+            (AgentState::Missing, _) => errors.push(
+                Error::new(format!("{} has no staging file to publish", agent.agent))
+                    .hint(format!("recreate agents/{}.yaml first", agent.agent))
+                    .kind(ErrorKind::Conflict),
+            ),
             (_, Some(config)) => {
                 let git_commit = agent
                     .staging
@@ -157,21 +191,21 @@ pub fn publish(ctx: &Context, args: &Args) -> Result<Published> {
             }
         }
     }
-    if invalid > 0 {
-        return Ok(Published::Invalid {
-            invalid,
+    if !errors.is_empty() {
+        return Ok(Outcome::Invalid {
+            errors,
             publishable,
         });
     }
 
-    let author = author(ctx, &workspace, args.author.as_deref());
+    let author = author(ctx, workspace, request.author);
     let mut results = Vec::new();
-    let publishing = store.publishing(args.dry_run)?;
+    let publishing = store.publishing(request.dry_run)?;
     // Taken once the write lock is held, so that publish times follow history order.
     let published_at = ctx.now_recorded()?;
     for (agent, config, git_commit) in &ready {
         let head = publishing.head(agent)?;
-        if let Some(expected) = &args.expect {
+        if let Some(expected) = request.expect {
             check_expectation(agent, head.as_ref(), expected)?;
         }
         let production = match &head {
@@ -184,8 +218,8 @@ pub fn publish(ctx: &Context, args: &Args) -> Result<Published> {
             continue;
         }
         let reverts = publishing.pending_revert(agent)?;
-        let message = match (&args.message, &reverts) {
-            (Some(message), _) => message.clone(),
+        let message = match (request.message, &reverts) {
+            (Some(message), _) => message.to_owned(),
             (None, Some(reverted)) => revert_message(reverted),
             (None, None) if head.is_none() => format!("Create {agent}"),
             (None, None) => change::describe(&changes),
@@ -205,13 +239,13 @@ pub fn publish(ctx: &Context, args: &Args) -> Result<Published> {
                 git_commit: git_commit.as_deref(),
             },
         )?;
-        results.push(published(entry, args.dry_run));
+        results.push(published(entry, request.dry_run));
     }
     publishing.commit()?;
 
-    Ok(Published::Done(json::Publish {
+    Ok(Outcome::Done(json::Publish {
         has_changes: results.iter().any(|r| r.has_changes),
-        dry_run: args.dry_run,
+        dry_run: request.dry_run,
         results,
     }))
 }
@@ -302,7 +336,8 @@ fn check_expectation(agent: &str, head: Option<&Entry>, expected: &str) -> Resul
     ))
     .hint(format!(
         "review with `agentctl diff {agent}`, then publish again with the --expect you reviewed"
-    )))
+    ))
+    .kind(ErrorKind::Mismatch))
 }
 
 /// `--author`, else AGENTCTL_AUTHOR, else the user config, else git's user, else the login.

@@ -1,12 +1,13 @@
 use super::Context;
 use crate::agent::Config;
-use crate::change;
+use crate::change::{self, Change};
 use crate::edit;
 use crate::error::Result;
 use crate::overwrite::{Overwrite, overwrite_staging};
 use crate::render::{self, Style, json};
-use crate::store::require_publish;
+use crate::store::{Entry, Store, require_publish};
 use crate::survey;
+use crate::workspace::Workspace;
 
 /// Set staging to a publish's snapshot (default production), discarding staging edits
 ///
@@ -36,39 +37,71 @@ pub struct Args {
     pub unified: bool,
 }
 
-pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
-    let workspace = ctx.workspace()?;
-    let mut store = ctx.open_store(&workspace)?;
-    survey::require_known(&workspace, &store, &args.agent)?;
+/// What a restore did to staging.
+pub struct Restored {
+    pub agent: String,
+    /// The publish staging was set to.
+    pub entry: Entry,
+    /// Staging before → the snapshot.
+    pub applied: Vec<Change>,
+    pub written: bool,
+    /// Whether the staging file parsed before (a human view of `applied` makes sense).
+    pub parsed: bool,
+    /// The staging file, as shown to people.
+    pub file: String,
+}
+
+impl Restored {
+    /// The `restore --json` document.
+    pub fn view(&self) -> json::Restore {
+        json::Restore {
+            agent: self.agent.clone(),
+            restored: json::EntryRef::from(&self.entry),
+            applied: self.applied.clone(),
+            written: self.written,
+        }
+    }
+}
+
+/// Set `agent`'s staging file to the snapshot `reference` names: the one restore of the
+/// command line and of the HTTP API (`POST …/restore`).
+pub fn restore(
+    ctx: &Context,
+    workspace: &Workspace,
+    store: &mut Store,
+    agent: &str,
+    reference: &str,
+) -> Result<Restored> {
+    survey::require_known(workspace, store, agent)?;
     require_publish(
-        &args.reference,
+        reference,
         "restore sets staging to a publish",
-        format!("`agentctl log {}` lists them", args.agent),
+        format!("`agentctl log {agent}` lists them"),
     )?;
-    let entry = store.resolve(&args.agent, &args.reference)?;
+    let entry = store.resolve(agent, reference)?;
     let target = store.snapshot(&entry)?;
 
-    let _lock = ctx.lock_workspace(&workspace)?;
+    let _lock = ctx.lock_workspace(workspace)?;
     // A staging file that is gone or does not parse is replaced whole: discarding it is the
     // point of restore, and undo brings it back.
-    let (staging, previous, current) = match workspace.find_staging(&args.agent)? {
+    let (staging, previous, current) = match workspace.find_staging(agent)? {
         Some(staging) => {
             let bytes = workspace.read_bytes(&staging)?;
             let current = workspace.parse(&staging, &bytes).ok();
             (staging, Some(bytes), current)
         }
-        None => (workspace.new_staging(&args.agent), None, None),
+        None => (workspace.new_staging(agent), None, None),
     };
     let applied = change::diff(current.as_ref().unwrap_or(&Config::new()), &target);
     let unchanged = current.as_ref() == Some(&target);
-    let shown_file = workspace.display(&staging.path);
+    let file = workspace.display(&staging.path);
     if !unchanged {
         let text = match (&previous, &current) {
             (Some(bytes), Some(_)) => {
                 let rewrite = edit::rewrite(&String::from_utf8_lossy(bytes), &applied, &target);
                 if !rewrite.faithful {
                     ctx.ui.warn(&format!(
-                        "{shown_file} could not be edited in place; it was written afresh, without its comments and layout"
+                        "{file} could not be edited in place; it was written afresh, without its comments and layout"
                     ));
                 }
                 rewrite.text
@@ -76,8 +109,8 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
             _ => edit::fresh(&target),
         };
         overwrite_staging(
-            &workspace,
-            &mut store,
+            workspace,
+            store,
             Overwrite {
                 operation: "restore",
                 staging: &staging,
@@ -88,18 +121,27 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
             },
         )?;
     } else {
-        end_pending_revert(&mut store, &args.agent)?;
+        end_pending_revert(store, agent)?;
     }
+    Ok(Restored {
+        agent: agent.to_owned(),
+        entry,
+        applied,
+        written: !unchanged,
+        parsed: current.is_some(),
+        file,
+    })
+}
 
+pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
+    let workspace = ctx.workspace()?;
+    let mut store = ctx.open_store(&workspace)?;
+    let restored = restore(ctx, &workspace, &mut store, &args.agent, &args.reference)?;
     if args.json {
-        ctx.ui.json(&json::Restore {
-            agent: args.agent.clone(),
-            restored: json::EntryRef::from(&entry),
-            applied,
-            written: !unchanged,
-        })?;
-    } else if current.is_some() && !applied.is_empty() {
+        ctx.ui.json(&restored.view())?;
+    } else if restored.parsed && !restored.applied.is_empty() {
         let style = Style::text(ctx.ui, args.show_secrets, args.unified);
+        let entry = &restored.entry;
         // Headed like revert's report: which agent, and which publish staging goes back to.
         let mut text = format!(
             "{}: restore v{} ({}) \"{}\"\n",
@@ -109,12 +151,13 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
             render::clean(entry.message.lines().next().unwrap_or_default())
         );
         text.push_str(&render::changes_text(
-            &applied,
+            &restored.applied,
             style,
             ("Staging was", &format!("v{}", entry.version)),
         ));
         ctx.ui.page(&text)?;
     }
+    let (entry, shown_file, unchanged) = (&restored.entry, &restored.file, !restored.written);
     let agent = &args.agent;
     if unchanged {
         ctx.ui.note(&format!(

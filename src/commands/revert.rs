@@ -2,13 +2,14 @@ use super::Context;
 use crate::agent::Config;
 use crate::change::{self, Change};
 use crate::edit;
-use crate::error::{EXIT_FOUND, Error, Result};
+use crate::error::{EXIT_FOUND, Error, ErrorKind, Result};
 use crate::merge::{self, Merge};
 use crate::overwrite::{Overwrite, overwrite_staging};
 use crate::render::{self, Style, json};
 use crate::store::require_publish;
 use crate::store::{Entry, Store};
 use crate::survey;
+use crate::workspace::Workspace;
 
 /// Take the changes of a past publish back out of staging
 ///
@@ -46,25 +47,26 @@ pub enum Mode {
     Write,
 }
 
-/// What a revert computed (and, in [`Mode::Write`] without conflicts, wrote).
-pub struct Outcome {
+/// What a revert did to staging (or, previewed, would do).
+pub struct Reverted {
+    pub agent: String,
+    /// The publish whose changes are taken out.
     pub reverted: Entry,
+    /// Staging before the revert.
+    pub current: Config,
+    /// Staging now → staging after the revert.
     pub applied: Vec<Change>,
     pub conflicts: Vec<merge::Conflict>,
-    /// Staging as it was read, before the revert.
-    pub current: Config,
-    /// The staging file, as shown to people.
-    pub shown_file: String,
     pub written: bool,
-    /// Production's head, which a revert never moves.
-    pub production: Option<Entry>,
+    /// The staging file, as shown to people.
+    pub file: String,
 }
 
-impl Outcome {
-    /// What `revert --json` and `revert-preview --json` print.
-    pub fn view(&self, agent: &str) -> json::Revert {
+impl Reverted {
+    /// The `revert --json` (and `revert-preview --json`) document.
+    pub fn view(&self) -> json::Revert {
         json::Revert {
-            agent: agent.to_owned(),
+            agent: self.agent.clone(),
             reverted: json::EntryRef::from(&self.reverted),
             applied: self.applied.clone(),
             conflicts: self
@@ -77,26 +79,34 @@ impl Outcome {
     }
 }
 
-/// The revert itself, shared by the command and the review page: nothing is printed but the
-/// warning of a file that could not be edited in place.
-pub fn revert(ctx: &Context, agent: &str, reference: &str, mode: Mode) -> Result<Outcome> {
-    let workspace = ctx.workspace()?;
-    let mut store = ctx.open_store(&workspace)?;
-    survey::require_known(&workspace, &store, agent)?;
-    let reverted = reverted_entry(&store, agent, reference)?;
+/// Take the changes of publish `reference` out of `agent`'s staging file (`Mode::Write`, and
+/// only without conflicts), or work out what that would do (`Mode::Preview`): the one revert
+/// of the command line and of the HTTP API (`PUT …/rollback`).
+pub fn revert(
+    ctx: &Context,
+    workspace: &Workspace,
+    store: &mut Store,
+    agent: &str,
+    reference: &str,
+    mode: Mode,
+) -> Result<Reverted> {
+    survey::require_known(workspace, store, agent)?;
+    let reverted = reverted_entry(store, agent, reference)?;
     let parent = store
         .parent_of(&reverted)?
         .ok_or_else(|| reverting_the_first(agent, &reverted))?;
 
     // Held from reading staging to writing it, so no other revert slips in between.
     let _lock = match mode {
-        Mode::Write => Some(ctx.lock_workspace(&workspace)?),
+        Mode::Write => Some(ctx.lock_workspace(workspace)?),
         Mode::Preview => None,
     };
     let staging = workspace.find_staging(agent)?.ok_or_else(|| {
-        Error::new(format!("agent `{agent}` has no staging file to revert in")).hint(format!(
-            "bring it back with `agentctl restore {agent}` first"
-        ))
+        Error::new(format!("agent `{agent}` has no staging file to revert in"))
+            .hint(format!(
+                "bring it back with `agentctl restore {agent}` first"
+            ))
+            .kind(ErrorKind::Conflict)
     })?;
     let bytes = workspace.read_bytes(&staging)?;
     let current = workspace.parse(&staging, &bytes)?;
@@ -108,19 +118,19 @@ pub fn revert(ctx: &Context, agent: &str, reference: &str, mode: Mode) -> Result
     let applied = change::diff(&current, &merged);
     let nothing_to_do = applied.is_empty();
 
-    let shown_file = workspace.display(&staging.path);
+    let file = workspace.display(&staging.path);
     let mut written = false;
     if mode == Mode::Write && conflicts.is_empty() && !nothing_to_do {
         let text = String::from_utf8_lossy(&bytes);
         let rewrite = edit::rewrite(&text, &applied, &merged);
         if !rewrite.faithful {
             ctx.ui.warn(&format!(
-                "{shown_file} could not be edited in place; it was written afresh, without its comments and layout"
+                "{file} could not be edited in place; it was written afresh, without its comments and layout"
             ));
         }
         overwrite_staging(
-            &workspace,
-            &mut store,
+            workspace,
+            store,
             Overwrite {
                 operation: "revert",
                 staging: &staging,
@@ -132,44 +142,50 @@ pub fn revert(ctx: &Context, agent: &str, reference: &str, mode: Mode) -> Result
         )?;
         written = true;
     }
-    let production = store.head(agent)?;
-    Ok(Outcome {
+    Ok(Reverted {
+        agent: agent.to_owned(),
         reverted,
+        current,
         applied,
         conflicts,
-        current,
-        shown_file,
         written,
-        production,
+        file,
     })
 }
 
 pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
-    let Outcome {
-        reverted,
-        applied,
-        conflicts,
-        current,
-        shown_file,
-        written,
-        production,
-    } = revert(ctx, &args.agent, &args.reference, mode)?;
-    let nothing_to_do = applied.is_empty();
-
+    let workspace = ctx.workspace()?;
+    let mut store = ctx.open_store(&workspace)?;
+    let result = revert(
+        ctx,
+        &workspace,
+        &mut store,
+        &args.agent,
+        &args.reference,
+        mode,
+    )?;
     if args.json {
-        ctx.ui.json(&json::Revert {
-            agent: args.agent.clone(),
-            reverted: json::EntryRef::from(&reverted),
-            applied,
-            conflicts: conflicts.iter().map(json::ConflictView::from).collect(),
-            written,
-        })?;
+        ctx.ui.json(&result.view())?;
     } else {
         let style = Style::text(ctx.ui, args.show_secrets, args.unified);
-        ctx.ui
-            .page(&report(&reverted, &applied, &conflicts, style))?;
+        ctx.ui.page(&report(
+            &result.reverted,
+            &result.applied,
+            &result.conflicts,
+            style,
+        ))?;
     }
+    let Reverted {
+        reverted,
+        current,
+        applied,
+        conflicts,
+        file: shown_file,
+        ..
+    } = result;
+    let nothing_to_do = applied.is_empty();
 
+    let production = store.head(&args.agent)?;
     let still = production.map_or(String::new(), |p| format!(" (still v{})", p.version));
     let agent = &args.agent;
     let version = reverted.version;
@@ -233,6 +249,7 @@ fn reverting_the_first(agent: &str, entry: &Entry) -> Error {
     .hint(format!(
         "to discard staging edits use `agentctl restore {agent} [REF]`; to stop using the agent, delete agents/{agent}.yaml"
     ))
+    .kind(ErrorKind::Usage)
 }
 
 /// The human view: staging now beside staging after the revert, then the conflicts.

@@ -1,11 +1,12 @@
 use super::Context;
 use crate::agent::Config;
-use crate::change;
+use crate::change::{self, Change};
 use crate::commands::diff::Format;
 use crate::error::Result;
 use crate::render::{self, Style, json};
-use crate::store::require_publish;
+use crate::store::{Entry, Store, require_publish};
 use crate::survey;
+use crate::workspace::Workspace;
 
 /// Show one publish: who, when, its message, and its changes against the publish before it
 #[derive(Debug, clap::Args)]
@@ -45,29 +46,54 @@ pub struct Args {
     pub show_secrets: bool,
 }
 
-pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
-    let workspace = ctx.workspace()?;
-    let store = ctx.open_store(&workspace)?;
-    survey::require_known(&workspace, &store, &args.agent)?;
+/// One history entry, its snapshot, and its changes against its parent.
+pub struct Shown {
+    pub entry: Entry,
+    pub snapshot: Config,
+    pub changes: Vec<Change>,
+}
+
+impl Shown {
+    /// The `show --json` document; `config` adds the snapshot (`--config`).
+    pub fn view(self, store: &Store, config: bool) -> Result<json::Show> {
+        Ok(json::Show {
+            entry: json::EntryView::new(&self.entry, store)?,
+            changes: self.changes,
+            config: config.then_some(self.snapshot),
+        })
+    }
+}
+
+/// The publish `reference` names, with its changes: the one lookup of `show` and of the HTTP
+/// API (`GET …/history/{ref}`).
+pub fn load(workspace: &Workspace, store: &Store, agent: &str, reference: &str) -> Result<Shown> {
+    survey::require_known(workspace, store, agent)?;
     require_publish(
-        &args.reference,
+        reference,
         "`show` shows history entries",
-        format!("compare staging with `agentctl diff {}`", args.agent),
+        format!("compare staging with `agentctl diff {agent}`"),
     )?;
-    let entry = store.resolve(&args.agent, &args.reference)?;
+    let entry = store.resolve(agent, reference)?;
     let snapshot = store.snapshot(&entry)?;
     let parent = match store.parent_of(&entry)? {
         Some(parent) => store.snapshot(&parent)?,
         None => Config::new(),
     };
     let changes = change::diff(&parent, &snapshot);
+    Ok(Shown {
+        entry,
+        snapshot,
+        changes,
+    })
+}
+
+pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
+    let workspace = ctx.workspace()?;
+    let store = ctx.open_store(&workspace)?;
+    let shown = load(&workspace, &store, &args.agent, &args.reference)?;
 
     if args.json || args.format == Format::Json {
-        let view = json::Show {
-            entry: json::EntryView::new(&entry, &store)?,
-            changes,
-            config: args.config.then_some(snapshot),
-        };
+        let view = shown.view(&store, args.config)?;
         return ctx.ui.json(&view).map(|()| 0);
     }
     let style = if args.format == Format::Markdown {
@@ -75,6 +101,11 @@ pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
     } else {
         Style::text(ctx.ui, args.show_secrets, args.unified)
     };
+    let Shown {
+        entry,
+        snapshot,
+        changes,
+    } = shown;
     let config = args.config.then_some(snapshot);
     let text = render::show_text(&entry, &changes, config, style, args.stat, ctx.now()?);
     ctx.ui.page(&text)?;

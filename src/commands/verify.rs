@@ -15,10 +15,11 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn cmd_verify(ctx: &Context, args: Args) -> Result<u8> {
-    // A store given with --store is verified without a workspace (a CI volume); a store that
-    // does not exist is an error here, not an empty history.
-    let (mut store, shown) = match ctx.explicit_store() {
+/// The store to verify, and how to name it: a store given with --store is verified without a
+/// workspace (a CI volume); a store that does not exist is an error here, not an empty history.
+/// Shared with the HTTP API (`GET /api/v2/verify`), which answers `json::Verify` of its report.
+pub fn open(ctx: &Context) -> Result<(Store, String)> {
+    Ok(match ctx.explicit_store() {
         Some(Location::File(path)) if !path.exists() => {
             return Err(Error::new(format!(
                 "the store {} does not exist",
@@ -35,7 +36,11 @@ pub fn cmd_verify(ctx: &Context, args: Args) -> Result<u8> {
             };
             (store, shown)
         }
-    };
+    })
+}
+
+pub fn cmd_verify(ctx: &Context, args: Args) -> Result<u8> {
+    let (mut store, shown) = open(ctx)?;
     let report = store.verify()?;
 
     if args.json {

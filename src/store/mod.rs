@@ -27,7 +27,7 @@ use serde_json::Value;
 use crate::agent::{Config, snapshot_hash};
 use crate::change::Path as ConfigPath;
 use crate::change::{Change, Summary};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 use changes::holds;
 #[cfg(feature = "postgres")]
@@ -118,6 +118,7 @@ pub fn busy(store: Option<&dyn std::fmt::Display>, waited: Option<Duration>) -> 
         "{store} is busy: another agentctl has been writing to it{waited}"
     ))
     .hint("try again when the other command has finished, or wait longer with --lock-timeout")
+    .kind(ErrorKind::Busy)
 }
 
 /// A duration as the user would type it for --lock-timeout: `30s`, `500ms`, `1.5s`.
@@ -231,6 +232,25 @@ impl Store {
         each!(self, Store, s => s.log(agent, limit))
     }
 
+    /// `agent`'s entries older than version `before`, newest first, at most `limit` of them:
+    /// the API's history cursor. Versions run 1, 2, 3 … without gaps, so each entry is one
+    /// lookup by key, however long the history.
+    pub fn log_before(&self, agent: &str, before: u64, limit: Option<usize>) -> Result<Vec<Entry>> {
+        let Some(head) = self.head(agent)? else {
+            return Ok(Vec::new());
+        };
+        let newest = head.version.min(before.saturating_sub(1));
+        let count = limit.map_or(newest, |n| newest.min(u64::try_from(n).unwrap_or(u64::MAX)));
+        (0..count)
+            .map(|i| {
+                let version = newest - i;
+                self.entry(agent, version)?.ok_or_else(|| {
+                    Error::new(format!("{agent} v{version} is missing from the store"))
+                })
+            })
+            .collect()
+    }
+
     pub fn entry(&self, agent: &str, version: u64) -> Result<Option<Entry>> {
         each!(self, Store, s => s.entry(agent, version))
     }
@@ -271,7 +291,8 @@ impl Store {
                 "`{reference}` is ambiguous: it starts the ids of {}",
                 listed.join(", ")
             ))
-            .hint("give more hex digits of the change_track_id, or use vN"));
+            .hint("give more hex digits of the change_track_id, or use vN")
+            .kind(ErrorKind::Usage));
         }
         Ok(matches.pop())
     }
@@ -291,7 +312,21 @@ impl Store {
         path: &ConfigPath,
         limit: Option<usize>,
     ) -> Result<Vec<Entry>> {
-        let mut versions = each!(self, Store, s => s.versions_at(agent, path, limit))?;
+        self.touching_before(agent, path, None, limit)
+    }
+
+    /// Like [`Store::touching`], keeping only the entries older than version `before` (the
+    /// API's cursor) when it is given.
+    pub fn touching_before(
+        &self,
+        agent: &str,
+        path: &ConfigPath,
+        before: Option<u64>,
+        limit: Option<usize>,
+    ) -> Result<Vec<Entry>> {
+        // With a cursor the newest matches may all be past it: the limit is applied after.
+        let first = if before.is_some() { None } else { limit };
+        let mut versions = each!(self, Store, s => s.versions_at(agent, path, first))?;
         for ancestor in path.ancestors() {
             let below = &path.0[ancestor.0.len()..];
             for (version, old, new) in each!(self, Store, s => s.settings_at(agent, &ancestor))? {
@@ -302,6 +337,9 @@ impl Store {
         }
         versions.sort_unstable_by(|a, b| b.cmp(a));
         versions.dedup();
+        if let Some(before) = before {
+            versions.retain(|&version| version < before);
+        }
         versions.truncate(limit.unwrap_or(usize::MAX));
         versions
             .into_iter()
@@ -386,7 +424,8 @@ impl Store {
             Ok(Some(entry)) => Ok(entry),
             Ok(None) => Err(
                 Error::new(format!("no publish of {agent} matches `{reference}`"))
-                    .hint(self.existing_publishes(agent)?),
+                    .hint(self.existing_publishes(agent)?)
+                    .kind(ErrorKind::NotFound),
             ),
             Err(error) if check_reference(reference).is_err() => {
                 Err(error.hint(self.existing_publishes(agent)?))

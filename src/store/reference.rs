@@ -3,7 +3,7 @@
 //! decides only what a REF says.
 
 use super::Entry;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// Whether `reference` has the form of a REF to a publish, before looking anything up.
 pub fn check_reference(reference: &str) -> Result<()> {
@@ -14,10 +14,12 @@ pub fn check_reference(reference: &str) -> Result<()> {
         return Ok(());
     }
     Err(
-        Error::new(format!("`{reference}` is not a reference to a publish")).hint(
-            "a REF is production, staging, vN (v1 is the first publish) or 4+ hex digits of a \
+        Error::new(format!("`{reference}` is not a reference to a publish"))
+            .hint(
+                "a REF is production, staging, vN (v1 is the first publish) or 4+ hex digits of a \
              change_track_id",
-        ),
+            )
+            .kind(ErrorKind::Usage),
     )
 }
 
@@ -50,7 +52,9 @@ pub fn names_head(reference: &str, head: &Entry) -> bool {
 /// saying what they `need` a publish for and what to do instead (`hint`).
 pub fn require_publish(reference: &str, need: &str, hint: impl Into<String>) -> Result<()> {
     if reference == "staging" {
-        return Err(Error::new(format!("staging is not a publish; {need}")).hint(hint));
+        return Err(Error::new(format!("staging is not a publish; {need}"))
+            .hint(hint)
+            .kind(ErrorKind::Usage));
     }
     Ok(())
 }

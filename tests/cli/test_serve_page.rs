@@ -460,7 +460,7 @@ fn bad_ids_and_refs_are_pages_with_their_status(env: TestEnv) {
         .has("no publish of support-bot matches `v9`");
     server
         .get("/agents/support-bot/revert/v1")
-        .status(422)
+        .status(400)
         .has("reverting it would leave nothing");
     server.get("/no/such/page").status_is(404);
     // Forms that are not forms, or lack their field.
@@ -478,7 +478,7 @@ fn bad_ids_and_refs_are_pages_with_their_status(env: TestEnv) {
         .status(400);
     server
         .post("/agents/support-bot/revert", &[("change_track_id", "v1")])
-        .status(422);
+        .status(400);
     assert_eq!(env.history_len(Some("support-bot")), 2);
     // A deleted staging file: the page says so, and neither publish nor revert writes.
     std::fs::remove_file(env.root.join("agents/support-bot.yaml")).unwrap();

@@ -1,12 +1,12 @@
-//! The page's errors: an HTML page with the status the cause deserves, never a 500 for what a
-//! client sent (SPEC 12). Each handler checks what the client named (the agent id, the REF)
-//! before calling the core, so that what is left is the server's own trouble.
+//! The page's errors: an HTML page with the status the error's kind means, never a 500 for
+//! what a client sent (SPEC 12): the core says which errors are the client's (a bad id or REF,
+//! an unknown agent, an invalid file) and which are the server's own.
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::super::ApiError;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::render::html;
 
 #[derive(Debug)]
@@ -44,25 +44,18 @@ impl PageError {
         }
     }
 
-    /// A core error whose cause the caller did not know: a located error is a file that is not
-    /// valid (422), a busy store is 503, anything else is the server's (500).
+    /// A core error, with the status its kind means (as the JSON API answers it).
     pub fn core(error: Error) -> PageError {
-        let status = if error.location.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else if error.message.contains(" is busy: ") {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else {
-            StatusCode::INTERNAL_SERVER_ERROR
+        let status = match error.kind {
+            ErrorKind::Usage => StatusCode::BAD_REQUEST,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::Mismatch => StatusCode::PRECONDITION_FAILED,
+            ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Failure => StatusCode::INTERNAL_SERVER_ERROR,
         };
         PageError::new(status, error)
-    }
-
-    pub fn bad_request(error: Error) -> PageError {
-        PageError::new(StatusCode::BAD_REQUEST, error)
-    }
-
-    pub fn not_found(error: Error) -> PageError {
-        PageError::new(StatusCode::NOT_FOUND, error)
     }
 }
 

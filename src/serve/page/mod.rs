@@ -24,12 +24,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::AppState;
-use crate::commands::{Context, diff, publish, revert, status};
-use crate::error::Error;
-use crate::render::{html, json};
-use crate::store::{Store, require_publish};
-use crate::survey::{self, AgentState};
-use crate::workspace::{Workspace, validate_id};
+use crate::commands::{Context, diff, log, publish, revert, status};
+use crate::error::{Error, ErrorKind};
+use crate::render::html;
+use crate::survey;
 pub use error::{PageError, PageResult};
 
 /// How many history entries the agent page lists; older ones are for `agentctl log`.
@@ -66,7 +64,7 @@ fn page(title: &str, content: maud::Markup) -> Html<String> {
 /// A path segment that did not decode is the client's mistake.
 fn segments<T>(path: Result<Path<T>, PathRejection>) -> PageResult<T> {
     path.map(|Path(value)| value)
-        .map_err(|e| PageError::bad_request(Error::new(format!("bad path: {e}"))))
+        .map_err(|e| PageError::core(Error::new(format!("bad path: {e}")).kind(ErrorKind::Usage)))
 }
 
 /// `GET /`: every agent and its state.
@@ -78,19 +76,6 @@ async fn index(State(state): State<AppState>) -> PageResult<Html<String>> {
         Ok(page("Agents", html::agents(&status::view(&agents).agents)))
     })
     .await
-}
-
-/// The agent the client named: a valid id (400 otherwise, so no path leaves `agents/`) of an
-/// agent that is staged or published (404 otherwise).
-fn known(workspace: &Workspace, store: &Store, id: &str) -> PageResult<()> {
-    validate_id(id).map_err(PageError::bad_request)?;
-    if workspace.has_staging_file(id) || store.head(id)?.is_some() {
-        return Ok(());
-    }
-    let error = survey::require_known(workspace, store, id)
-        .err()
-        .unwrap_or_else(|| Error::new(format!("unknown agent `{id}`")));
-    Err(PageError::not_found(error))
 }
 
 /// What the last form did, carried by the redirect's query: only versions, never free text,
@@ -142,26 +127,39 @@ async fn agent(
     on_pool(&state, move |ctx| {
         let workspace = ctx.workspace()?;
         let store = ctx.open_store(&workspace)?;
-        known(&workspace, &store, &id)?;
+        // A bad id is 400 (so no path leaves agents/), an unknown agent 404.
         let agent = survey::agent(&workspace, &store, &id)?;
         let row = status::view(std::slice::from_ref(&agent))
             .agents
             .pop()
             .ok_or_else(|| Error::new("the agent's state went missing"))?;
-        let invalid = matches!(agent.state, AgentState::Invalid(_));
-        let diff = diff::agent_view(&workspace, &store, agent, "production", "staging");
-        let diff = match diff {
-            Ok(diff) => Ok(diff),
-            Err(error) if invalid => Err(error),
-            Err(error) => return Err(PageError::core(error)),
+        drop(agent);
+        let agents = [id.clone()];
+        let request = diff::Request {
+            agents: &agents,
+            from: "production",
+            to: "staging",
         };
-        let mut entries = store.log(Some(&id), Some(HISTORY + 1))?;
+        let diff = match diff::diff(ctx, &workspace, &store, &request)? {
+            diff::Outcome::Done(mut view) => Ok(view
+                .agents
+                .pop()
+                .ok_or_else(|| Error::new("diff named the agent but compared nothing"))?),
+            diff::Outcome::Invalid(mut errors) => {
+                Err(errors.pop().unwrap_or_else(|| diff::invalid_error(1)))
+            }
+        };
+        let entries = log::entries(
+            &workspace,
+            &store,
+            &log::Request {
+                agent: Some(&id),
+                limit: Some(HISTORY + 1),
+                ..log::Request::default()
+            },
+        )?;
         let more_history = entries.len() > HISTORY;
-        entries.truncate(HISTORY);
-        let history = entries
-            .iter()
-            .map(|e| json::EntryView::new(e, &store))
-            .collect::<crate::error::Result<Vec<_>>>()?;
+        let history = log::view(&store, &entries[..entries.len().min(HISTORY)])?.entries;
         let content = html::review(&html::Review {
             agent: &row,
             diff: diff.as_ref(),
@@ -171,7 +169,7 @@ async fn agent(
             writable,
             now: ctx.now()?,
         });
-        let status = if invalid {
+        let status = if diff.is_err() {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
             StatusCode::OK
@@ -212,7 +210,8 @@ struct PublishForm {
 }
 
 /// `POST /agents/{agent}/publish`: `publish AGENT -m MESSAGE --expect SHOWN`, then back to
-/// the agent's page. An empty message gets the generated one, as `publish` without `-m`.
+/// the agent's page. An empty message gets the generated one, as `publish` without `-m`; a
+/// production newer than the page showed is 412 and nothing is published.
 async fn publish(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -222,47 +221,28 @@ async fn publish(
     let id = segments(path)?;
     let PublishForm { message, expect } = form(body)?;
     on_pool(&state, move |ctx| {
-        {
-            let workspace = ctx.workspace()?;
-            let store = ctx.open_store(&workspace)?;
-            known(&workspace, &store, &id)?;
-            let agent = survey::agent(&workspace, &store, &id)?;
-            match agent.state {
-                AgentState::Invalid(error) => {
-                    return Err(PageError::new(StatusCode::UNPROCESSABLE_ENTITY, error));
-                }
-                AgentState::Missing => {
-                    return Err(PageError::new(
-                        StatusCode::CONFLICT,
-                        Error::new(format!(
-                            "{id} has no staging file to publish; nothing was published"
-                        ))
-                        .hint(format!("recreate agents/{id}.yaml first")),
-                    ));
-                }
-                _ => {}
-            }
-        }
-        let args = publish::Args {
-            agents: vec![id.clone()],
-            message: message.filter(|m| !m.trim().is_empty()),
+        let workspace = ctx.workspace()?;
+        let mut store = ctx.open_store_for_writing(&workspace)?;
+        let agents = [id.clone()];
+        let request = publish::Request {
+            agents: &agents,
+            message: message.as_deref().filter(|m| !m.trim().is_empty()),
             author: None,
-            expect: expect.clone().filter(|e| !e.is_empty()),
+            expect: expect.as_deref().filter(|e| !e.is_empty()),
             dry_run: false,
-            json: true,
         };
-        let view = match publish::publish(ctx, &args) {
-            Ok(publish::Published::Done(view)) => view,
-            Ok(publish::Published::Invalid { .. }) => {
-                return Err(PageError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Error::new(format!(
-                        "agents/{id}.yaml is not valid; nothing was published"
-                    ))
-                    .hint(format!("`agentctl validate {id}` shows where")),
-                ));
+        let view = match publish::publish(ctx, &workspace, &mut store, &request) {
+            Ok(publish::Outcome::Done(view)) => view,
+            Ok(publish::Outcome::Invalid { mut errors, .. }) => {
+                let error = errors.pop().unwrap_or_else(|| publish::invalid_error(1));
+                return Err(PageError::core(error));
             }
-            Err(error) => return Err(publish_failed(ctx, &id, args.expect.as_deref(), error)),
+            Err(error) if error.kind == ErrorKind::Mismatch => {
+                return Err(PageError::core(error.hint(
+                    "reload the page to review the production that is there now",
+                )));
+            }
+            Err(error) => return Err(PageError::core(error)),
         };
         let published = view
             .results
@@ -278,71 +258,19 @@ async fn publish(
     .await
 }
 
-/// A publish that failed: 412 when production moved past what the page showed (`expect`),
-/// else by the error's kind.
-fn publish_failed(ctx: &Context, id: &str, expect: Option<&str>, error: Error) -> PageError {
-    let Some(expect) = expect else {
-        return PageError::core(error);
-    };
-    let moved = ctx
-        .workspace()
-        .and_then(|w| ctx.open_store(&w))
-        .and_then(|s| s.head(id))
-        .map(|head| !head.is_some_and(|h| crate::store::names_head(expect, &h)));
-    match moved {
-        Ok(true) => PageError::new(
-            StatusCode::PRECONDITION_FAILED,
-            error.hint("reload the page to review the production that is there now"),
-        ),
-        _ => PageError::core(error),
-    }
-}
-
-/// The publish of `agent` that `reference` names, checked as the client's input: a REF's
-/// form or an ambiguous prefix (400), a publish that exists (404), one that can be reverted (422: the first one
-/// created the agent) into a staging file that is there (409).
-fn revertible(ctx: &Context, id: &str, reference: &str) -> PageResult<crate::store::Entry> {
+/// `revert` or `revert-preview` of `agent`'s publish `reference`: a bad REF is 400, one that
+/// matches nothing 404, a missing staging file 409 (the core's kinds).
+fn reverted(
+    ctx: &Context,
+    id: &str,
+    reference: &str,
+    mode: revert::Mode,
+) -> PageResult<revert::Reverted> {
     let workspace = ctx.workspace()?;
-    let store = ctx.open_store(&workspace)?;
-    known(&workspace, &store, id)?;
-    require_publish(
-        reference,
-        "only publishes can be reverted",
-        "pick an entry of the history",
-    )
-    .map_err(PageError::bad_request)?;
-    let entry = match store.find(id, reference) {
-        Ok(Some(entry)) => entry,
-        Ok(None) => {
-            let error = store
-                .resolve(id, reference)
-                .err()
-                .unwrap_or_else(|| Error::new(format!("no publish of {id} matches `{reference}`")));
-            return Err(PageError::not_found(error));
-        }
-        // Not a REF, or an id prefix that matches several publishes.
-        Err(error) => return Err(PageError::bad_request(error)),
-    };
-    if entry.parent.is_none() {
-        return Err(PageError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Error::new(format!(
-                "v{} created {id}; reverting it would leave nothing",
-                entry.version
-            ))
-            .hint(format!(
-                "to discard staging edits use `agentctl restore {id} [REF]`"
-            )),
-        ));
-    }
-    if !workspace.has_staging_file(id) {
-        return Err(PageError::new(
-            StatusCode::CONFLICT,
-            Error::new(format!("agent `{id}` has no staging file to revert in"))
-                .hint(format!("bring it back with `agentctl restore {id}` first")),
-        ));
-    }
-    Ok(entry)
+    let mut store = ctx.open_store(&workspace)?;
+    Ok(revert::revert(
+        ctx, &workspace, &mut store, id, reference, mode,
+    )?)
 }
 
 /// `GET /agents/{agent}/revert/{ref}`: `revert-preview AGENT REF`, with the revert button.
@@ -353,13 +281,11 @@ async fn revert_preview(
     let (id, reference) = segments(path)?;
     let writable = writable(&state);
     on_pool(&state, move |ctx| {
-        let entry = revertible(ctx, &id, &reference)?;
-        let outcome = revert::revert(ctx, &id, &entry.change_track_id, revert::Mode::Preview)?;
-        let view = outcome.view(&id);
-        let title = format!("Revert v{} of {id}", entry.version);
+        let outcome = reverted(ctx, &id, &reference, revert::Mode::Preview)?;
+        let title = format!("Revert v{} of {id}", outcome.reverted.version);
         Ok(page(
             &title,
-            html::revert_page(&view, &outcome.reverted.message, writable),
+            html::revert_page(&outcome.view(), &outcome.reverted.message, writable),
         ))
     })
     .await
@@ -381,19 +307,17 @@ async fn revert(
     let id = segments(path)?;
     let RevertForm { change_track_id } = form(body)?;
     on_pool(&state, move |ctx| {
-        let entry = revertible(ctx, &id, &change_track_id)?;
-        let outcome = revert::revert(ctx, &id, &entry.change_track_id, revert::Mode::Write)?;
-        let version = entry.version;
+        let outcome = reverted(ctx, &id, &change_track_id, revert::Mode::Write)?;
+        let version = outcome.reverted.version;
         if !outcome.conflicts.is_empty() {
-            let view = outcome.view(&id);
-            let title = format!("Revert v{version} of {id}");
             return Err(PageError::page(
                 StatusCode::CONFLICT,
                 Error::new(format!(
                     "reverting v{version} conflicts; nothing was written"
-                )),
-                title,
-                html::revert_page(&view, &outcome.reverted.message, true),
+                ))
+                .kind(ErrorKind::Conflict),
+                format!("Revert v{version} of {id}"),
+                html::revert_page(&outcome.view(), &outcome.reverted.message, true),
             ));
         }
         let to = if outcome.written {

@@ -214,13 +214,15 @@ pub(super) fn failed(shown: &Shown, error: postgres::Error) -> Error {
                 "the store {shown} did not answer in time: {}",
                 reason(&error)
             ))
-            .hint("nothing was recorded; check the server's load and run the command again");
+            .hint("nothing was recorded; check the server's load and run the command again")
+            .kind(crate::error::ErrorKind::Busy);
         }
         _ => {}
     }
     if error.is_closed() || error.as_db_error().is_none() {
         return Error::new(format!("lost the connection to the store {shown}: {}", reason(&error)))
-            .hint("check the server is running and reachable, then run the command again (a publish that did commit is found to have nothing left to publish)");
+            .hint("check the server is running and reachable, then run the command again (a publish that did commit is found to have nothing left to publish)")
+            .kind(crate::error::ErrorKind::Busy);
     }
     Error::new(format!("the store {shown} failed: {}", reason(&error)))
 }
