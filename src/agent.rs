@@ -32,6 +32,7 @@ pub const MAX_DEPTH: usize = 128;
 pub const KEYED_LISTS: [&str; 3] = ["knowledge_sources", "tools", "guardrails"];
 
 /// The part of the agent a top-level key belongs to, in the order diffs present them.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Section {

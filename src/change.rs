@@ -216,6 +216,7 @@ impl Serialize for Path {
     }
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -239,9 +240,11 @@ impl Kind {
 /// Positions: a removed list entry is addressed by its index in the old list, an added or changed
 /// one by its index in the new list. A reorder of a keyed list is a `changed` entry on the list's
 /// own path whose values are the item names in old and new order.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
     pub section: Section,
+    #[cfg_attr(feature = "serve", schema(value_type = String))]
     pub path: Path,
     pub kind: Kind,
     pub old: Value,
@@ -661,6 +664,7 @@ fn apply_keyed(
 }
 
 /// Counts and places of a set of changes: what a history entry records and a log line shows.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Summary {
     pub added: usize,

@@ -117,11 +117,13 @@ impl Error {
 
 /// An error as one JSON document, `{"error": {"code", "message", "hint"?, …}}` (SPEC 12's shape):
 /// what every `--json` command prints on stdout when it fails, and what the HTTP API answers.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, serde::Serialize)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, serde::Serialize)]
 pub struct ErrorDetail {
     /// The exit code on the command line; the HTTP status in the API.

@@ -24,6 +24,7 @@ use crate::merge::Conflict;
 use crate::store::{Entry, ProblemKind, Report, Store};
 
 /// Another publish named by an entry (`reverts`).
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct EntryRef {
     pub version: u64,
@@ -39,6 +40,7 @@ impl From<&Entry> for EntryRef {
     }
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct EntryView {
     pub agent: String,
@@ -84,21 +86,25 @@ impl EntryView {
     }
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Log {
     pub entries: Vec<EntryView>,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Show {
     #[serde(flatten)]
     pub entry: EntryView,
     pub changes: Vec<Change>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "serve", schema(value_type = Option<Object>))]
     pub config: Option<Config>,
 }
 
 /// One side of a comparison: `{"ref": "production", "version": 3, "change_track_id": "…"}`.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Side {
     #[serde(rename = "ref")]
@@ -109,6 +115,7 @@ pub struct Side {
     pub change_track_id: Option<String>,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct AgentDiff {
     pub agent: String,
@@ -118,11 +125,13 @@ pub struct AgentDiff {
     pub changes: Vec<Change>,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Diff {
     pub agents: Vec<AgentDiff>,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct PublishResult {
     pub agent: String,
@@ -136,6 +145,7 @@ pub struct PublishResult {
     pub summary: Summary,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Publish {
     pub has_changes: bool,
@@ -144,6 +154,7 @@ pub struct Publish {
 }
 
 /// `revert` and `revert-preview`.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Revert {
     pub agent: String,
@@ -154,8 +165,10 @@ pub struct Revert {
     pub written: bool,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct ConflictView {
+    #[cfg_attr(feature = "serve", schema(value_type = String))]
     pub path: Path,
     pub reverted_value: Value,
     pub staging_value: Value,
@@ -174,6 +187,7 @@ impl From<&Conflict> for ConflictView {
 }
 
 /// `restore`.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Restore {
     pub agent: String,
@@ -184,6 +198,7 @@ pub struct Restore {
 }
 
 /// `undo`.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Undo {
     pub agent: String,
@@ -193,6 +208,7 @@ pub struct Undo {
     pub written: bool,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Production {
     pub version: u64,
@@ -200,18 +216,23 @@ pub struct Production {
     pub published_at: String,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct AgentStatus {
     pub agent: String,
+    /// `clean`, `modified`, `new`, `missing` or `invalid`.
+    #[cfg_attr(feature = "serve", schema(value_type = String))]
     pub state: &'static str,
     pub production: Option<Production>,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Status {
     pub agents: Vec<AgentStatus>,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct ValidationError {
     pub message: String,
@@ -220,6 +241,7 @@ pub struct ValidationError {
     pub column: Option<usize>,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct AgentValidity {
     pub agent: String,
@@ -227,12 +249,14 @@ pub struct AgentValidity {
     pub errors: Vec<ValidationError>,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Validate {
     pub agents: Vec<AgentValidity>,
 }
 
 /// The publish that last set a field or line: who and when.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct BlamePublish {
     pub version: u64,
@@ -252,6 +276,7 @@ impl BlamePublish {
     }
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct BlameField {
     pub path: String,
@@ -259,6 +284,7 @@ pub struct BlameField {
     pub publish: BlamePublish,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct BlameLine {
     /// 1-based, like an editor's.
@@ -268,6 +294,7 @@ pub struct BlameLine {
     pub publish: BlamePublish,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Blame {
     pub agent: String,
@@ -276,6 +303,7 @@ pub struct Blame {
     pub fields: Vec<BlameField>,
     /// Each multi-line string field by path, in the order of `fields`.
     #[serde(serialize_with = "as_map")]
+    #[cfg_attr(feature = "serve", schema(value_type = std::collections::BTreeMap<String, Vec<BlameLine>>))]
     pub lines: Vec<(String, Vec<BlameLine>)>,
 }
 
@@ -286,6 +314,7 @@ fn as_map<S: serde::Serializer>(
     serializer.collect_map(pairs.iter().map(|(key, value)| (key, value)))
 }
 /// `verify`: what was checked and what is wrong.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Verify {
     pub ok: bool,
@@ -295,6 +324,7 @@ pub struct Verify {
     pub problems: Vec<VerifyProblem>,
 }
 
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct VerifyProblem {
     pub agent: Option<String>,

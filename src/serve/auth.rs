@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -95,32 +95,10 @@ fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Authentication, `--read-only` and the origin check, before any handler runs.
+/// Authentication, `--read-only` and the origin check, before any handler runs. The token is
+/// checked first, so that nobody without one learns anything, not even that a server is
+/// read-only.
 pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let write = is_write(request.method());
-    if write && state.read_only() {
-        return ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "read_only",
-            "this server is read-only (--read-only)",
-        )
-        .into_response();
-    }
-    if write
-        && let Some(origin) = request.headers().get(header::ORIGIN)
-        && origin.as_bytes() != state.origin().as_bytes()
-    {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "foreign_origin",
-            format!(
-                "a write from the origin {} is refused; only {} may write",
-                String::from_utf8_lossy(origin.as_bytes()),
-                state.origin()
-            ),
-        )
-        .into_response();
-    }
     let mut caller = Caller(None);
     if let Some(tokens) = state.tokens()
         && request.uri().path().starts_with("/api")
@@ -129,22 +107,90 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        match presented.and_then(|p| tokens.check(p.trim())) {
+            .and_then(bearer);
+        match presented.and_then(|p| tokens.check(p)) {
             Some(token) => caller = Caller(token.name.clone()),
             None => {
-                return ApiError::new(
+                let mut response = ApiError::new(
                     StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "this server needs a token",
+                    match presented {
+                        Some(_) => "the token is not one this server accepts",
+                        None => "this server needs a token",
+                    },
                 )
                 .hint(
                     "send Authorization: Bearer <token> with a token from the server's token file",
                 )
                 .into_response();
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"agentctl\""),
+                );
+                return response;
             }
         }
     }
+    let write = is_write(request.method());
+    if write
+        && let Some(origin) = request.headers().get(header::ORIGIN)
+        && !own_origin(&state, &request, origin.as_bytes())
+    {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "a write from the origin {} is refused; only {} may write",
+                String::from_utf8_lossy(origin.as_bytes()),
+                state.origin()
+            ),
+        )
+        .hint("call the API from a program, or use the review page this server serves")
+        .into_response();
+    }
+    if write && state.read_only() {
+        let mut response = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "this server is read-only (--read-only): it answers no writes",
+        )
+        .hint("start `agentctl serve` without --read-only to publish, roll back or edit staging")
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
     request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+/// Whether a browser's `Origin` is this server: the address it is bound to, `localhost` with
+/// its port on a loopback address, or the `Host` the request was sent to when that is an IP
+/// address (a DNS name could be rebound to this machine by a page elsewhere).
+fn own_origin(state: &AppState, request: &Request, origin: &[u8]) -> bool {
+    let Some(origin) = std::str::from_utf8(origin)
+        .ok()
+        .and_then(|o| o.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let bound = state.bound();
+    if origin == bound.to_string()
+        || (bound.ip().is_loopback() && origin == format!("localhost:{}", bound.port()))
+    {
+        return true;
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    host == origin && host.parse::<std::net::SocketAddr>().is_ok()
+}
+
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case, RFC 7235).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }

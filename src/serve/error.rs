@@ -1,83 +1,70 @@
-//! The API's one error document: `{"error": {"code", "message", "hint"?}}` (SPEC 12).
+//! The API's one error document (SPEC 12): `{"error": {"code", "message", "hint"?, "file"?,
+//! "line"?, "column"?}}`, the same [`ErrorBody`] every failing `--json` command prints, with the
+//! HTTP status as `code`.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorBody, ErrorKind};
 
+/// A failed request: its status and the error it reports.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-    pub hint: Option<String>,
+    /// Boxed: results carrying it stay small.
+    pub error: Box<Error>,
 }
 
-#[derive(Serialize)]
-struct Document<'a> {
-    error: Body<'a>,
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    code: &'a str,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hint: Option<&'a str>,
+/// The status each kind of core failure answers (SPEC 12).
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Usage => StatusCode::BAD_REQUEST,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::Mismatch => StatusCode::PRECONDITION_FAILED,
+        ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Failure => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
-            code,
-            message: message.into(),
-            hint: None,
+            error: Box::new(Error::new(message)),
         }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> ApiError {
-        self.hint = Some(hint.into());
+        self.error = Box::new(self.error.hint(hint));
         self
+    }
+
+    /// 400: the request is malformed.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
     }
 
     /// Something went wrong on the server's side, never because of what a client sent.
     pub fn internal(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
-    }
-
-    /// A core error with the status the caller knows it means.
-    pub fn from_core(status: StatusCode, code: &'static str, error: Error) -> ApiError {
-        let message = match &error.location {
-            Some(location) => format!("{location}: {}", error.message),
-            None => error.message.clone(),
-        };
-        ApiError {
-            status,
-            code,
-            message,
-            hint: error.hints.first().cloned(),
-        }
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
 }
 
 impl From<Error> for ApiError {
     fn from(error: Error) -> ApiError {
-        ApiError::from_core(StatusCode::INTERNAL_SERVER_ERROR, "internal", error)
+        ApiError {
+            status: status_of(error.kind),
+            error: Box::new(error),
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let document = Document {
-            error: Body {
-                code: self.code,
-                message: &self.message,
-                hint: self.hint.as_deref(),
-            },
-        };
-        (self.status, Json(document)).into_response()
+        let body: ErrorBody = self.error.body(self.status.as_u16());
+        (self.status, Json(body)).into_response()
     }
 }

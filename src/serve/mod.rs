@@ -49,8 +49,11 @@ struct Inner {
     user: UserConfig,
     tokens: Option<auth::Tokens>,
     read_only: bool,
-    /// `http://ADDR` as bound: the only `Origin` a write may come from.
+    /// The address bound: writes come only from its origin (`http://ADDR`).
+    bound: SocketAddr,
     origin: String,
+    /// Commands run for requests print nothing: the answer goes back over HTTP.
+    ui: Ui,
 }
 
 impl AppState {
@@ -66,6 +69,9 @@ impl AppState {
     pub fn origin(&self) -> &str {
         &self.inner.origin
     }
+    pub fn bound(&self) -> SocketAddr {
+        self.inner.bound
+    }
 
     /// Run `work` on the blocking pool with a command `Context` of its own (no colour, no
     /// pager, nothing printed): the same entry to the workspace and store as the CLI's.
@@ -76,10 +82,9 @@ impl AppState {
     {
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
-            let ui = Ui::new(Some(ColorChoice::Never), None).without_pager();
             let ctx = Context {
                 global: state.inner.global.clone(),
-                ui: &ui,
+                ui: &state.inner.ui,
                 user: state.inner.user.clone(),
             };
             work(&ctx)
@@ -94,6 +99,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(page::routes())
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::guard,
@@ -122,7 +129,11 @@ pub async fn run(config: Config, listen: SocketAddr, ui: &Ui) -> Result<()> {
             user: config.user,
             tokens: config.tokens,
             read_only: config.read_only,
+            bound,
             origin: format!("http://{bound}"),
+            ui: Ui::new(Some(ColorChoice::Never), None)
+                .without_pager()
+                .quiet(),
         }),
     };
     ui.note(&format!("Listening on http://{bound}"));

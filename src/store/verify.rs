@@ -18,6 +18,7 @@ use crate::agent::{Config, canonical_json};
 use crate::error::Result;
 
 /// What kind of damage a [`Problem`] is; the names are part of the JSON contract.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
