@@ -82,8 +82,22 @@ fi
 operations=$("$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(len([m for m in v if m in ("get","put","post","delete","patch")]) for v in d.get("paths",{}).values()))' "$work/openapi.json")
 echo "schemathesis: $operations operations in /openapi.json, $examples examples each, stopped after ${budget}s"
 
+# Real ids and REFs most of the time, so requests reach the agents instead of answering 404;
+# generated values the rest of the time, for the error paths.
+cat >"$work/schemathesis.toml" <<'TOML'
+[dictionaries.agents]
+values = ["support-bot", "sales-qualifier", "research-assistant"]
+[dictionaries.refs]
+values = ["v1", "v2", "production", "prod", "staging"]
+[parameters]
+agent_id = { dictionary = "agents", probability = 0.8 }
+ref = { dictionary = "refs", probability = 0.6 }
+from = { dictionary = "refs", probability = 0.6 }
+to = { dictionary = "refs", probability = 0.6 }
+TOML
+
 cd "$root"
-timeout "$budget" "$venv/bin/schemathesis" run "$work/openapi.json" --url "$base" \
+timeout "$budget" "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$work/openapi.json" --url "$base" \
   --checks not_a_server_error,response_schema_conformance \
   --max-examples "$examples" --seed 1 --workers 1 \
   --request-timeout 20 --generation-database none --no-color \

@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::super::ApiError;
-use crate::error::{Error, ErrorKind};
+use super::super::error::status_of;
+use crate::error::Error;
 use crate::render::html;
 
 #[derive(Debug)]
@@ -46,16 +47,7 @@ impl PageError {
 
     /// A core error, with the status its kind means (as the JSON API answers it).
     pub fn core(error: Error) -> PageError {
-        let status = match error.kind {
-            ErrorKind::Usage => StatusCode::BAD_REQUEST,
-            ErrorKind::NotFound => StatusCode::NOT_FOUND,
-            ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorKind::Conflict => StatusCode::CONFLICT,
-            ErrorKind::Mismatch => StatusCode::PRECONDITION_FAILED,
-            ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorKind::Failure => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        PageError::new(status, error)
+        PageError::new(status_of(error.kind), error)
     }
 }
 
@@ -68,11 +60,11 @@ impl From<Error> for PageError {
 /// The blocking pool's own failure (a worker that stopped).
 impl From<ApiError> for PageError {
     fn from(error: ApiError) -> PageError {
-        let mut core = Error::new(error.message);
-        if let Some(hint) = error.hint {
-            core = core.hint(hint);
+        PageError {
+            status: error.status,
+            error: error.error,
+            page: None,
         }
-        PageError::new(error.status, core)
     }
 }
 
