@@ -40,6 +40,10 @@ pub fn document(title: &str, content: Markup) -> Markup {
 /// The agents and their states, each a link to its review.
 pub fn agents(agents: &[AgentStatus]) -> Markup {
     html! {
+        div.agent-head {
+            h1 { "Agents" }
+            span.muted { "staging is " code { "agents/*.yaml" } ", production its last publish" }
+        }
         @if agents.is_empty() {
             p.empty { "No agents yet: add a file under " code { "agents/" } "." }
         } @else {
@@ -233,9 +237,9 @@ pub fn revert_preview(preview: &Revert, version: u64, action: &str, writable: bo
         @if !preview.conflicts.is_empty() {
             (conflicts(&preview.conflicts, version))
         }
-        @if preview.applied.is_empty() {
-            p.empty { "Reverting v" (version) " changes nothing in staging." }
-        } @else {
+        @if preview.applied.is_empty() && preview.conflicts.is_empty() {
+            p.empty { "Reverting v" (version) " changes nothing in staging: it already holds none of its changes." }
+        } @else if !preview.applied.is_empty() {
             (changes(&preview.applied, ("Staging now", "Staging after revert")))
         }
         @if preview.conflicts.is_empty() && !preview.applied.is_empty() && writable {

@@ -403,6 +403,8 @@ fn a_conflicting_revert_is_409_and_writes_nothing(env: TestEnv) {
         .has("v2 set")
         .has("staging holds")
         .has("revert would set")
+        .has("Resolve the conflicts")
+        .lacks("changes nothing")
         .lacks("Revert v2 in staging</button>");
     let before = std::fs::read_to_string(&file).unwrap();
     server
