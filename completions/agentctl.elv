@@ -277,7 +277,7 @@ set edit:completion:arg-completer[agentctl] = {|@words|
             cand --listen 'The address to listen on; port 0 picks a free port'
             cand --token-file 'Require `Authorization: Bearer` with a token from this file (one `NAME:SECRET` or `SECRET` per line) [env: AGENTCTL_SERVE_TOKEN gives one token]'
             cand -C 'Run as if started in DIR'
-            cand --store 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]'
+            cand --store 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]'
             cand --color 'When to use colour [default: auto]'
             cand --lock-timeout 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]'
             cand --read-only 'Answer 405 to every write'

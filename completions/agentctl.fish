@@ -258,7 +258,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand store; and __fish_seen
 complete -c agentctl -n "__fish_agentctl_using_subcommand serve" -l listen -d 'The address to listen on; port 0 picks a free port' -r
 complete -c agentctl -n "__fish_agentctl_using_subcommand serve" -l token-file -d 'Require `Authorization: Bearer` with a token from this file (one `NAME:SECRET` or `SECRET` per line) [env: AGENTCTL_SERVE_TOKEN gives one token]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand serve" -s C -d 'Run as if started in DIR' -r -F
-complete -c agentctl -n "__fish_agentctl_using_subcommand serve" -l store -d 'Use this SQLite file as the store instead of .agentctl/store.db [env: AGENTCTL_STORE]' -r -F
+complete -c agentctl -n "__fish_agentctl_using_subcommand serve" -l store -d 'The store to use instead of .agentctl/store.db: a SQLite file, or a postgres:// URL for a shared store [env: AGENTCTL_STORE]' -r -F
 complete -c agentctl -n "__fish_agentctl_using_subcommand serve" -l color -d 'When to use colour [default: auto]' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
 always\t''
 never\t''"

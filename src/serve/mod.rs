@@ -7,9 +7,10 @@ pub mod auth;
 pub mod error;
 pub mod page;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -19,14 +20,20 @@ use crate::cli::GlobalArgs;
 use crate::commands::Context;
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
+use crate::store::{Location, Store};
 use crate::ui::{ColorChoice, Ui};
+use crate::workspace::Workspace;
 
 pub use error::ApiError;
 
 /// The largest request body accepted (SPEC 12: 413 above it).
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
-/// How long a client may take to send its request.
+/// How long a request may take, its body included (408 after).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take to send a request's headers, or keep an idle connection.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the requests in flight at SIGINT/SIGTERM may take to finish.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What `cmd_serve` hands the server.
 pub struct Config {
@@ -54,7 +61,17 @@ struct Inner {
     origin: String,
     /// Commands run for requests print nothing: the answer goes back over HTTP.
     ui: Ui,
+    /// Stores kept open between read-only requests (see [`AppState::reading`]).
+    stores: Mutex<Vec<Store>>,
+    /// Production configs as `export --format json` renders them, by change_track_id: a
+    /// snapshot never changes, so neither does its rendering.
+    rendered: Mutex<HashMap<String, axum::body::Bytes>>,
 }
+
+/// How many open stores are kept for reading.
+const STORES_KEPT: usize = 8;
+/// How many rendered snapshots are kept.
+const RENDERED_KEPT: usize = 64;
 
 impl AppState {
     pub fn root(&self) -> &std::path::Path {
@@ -91,6 +108,77 @@ impl AppState {
         })
         .await
         .map_err(|e| ApiError::internal(format!("the request's worker stopped: {e}")))?
+    }
+}
+
+impl AppState {
+    /// Like [`AppState::blocking`] for a request that only reads: the store comes from a few
+    /// kept open between requests (opening one costs more than most reads), and goes back
+    /// after a success or a client's error. Writes open their own, as every command does.
+    pub async fn reading<T, F>(&self, work: F) -> std::result::Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Context, &Workspace, &Store) -> std::result::Result<T, ApiError>
+            + Send
+            + 'static,
+    {
+        let state = self.clone();
+        self.blocking(move |ctx| {
+            let workspace = ctx.workspace()?;
+            let kept = state.inner.stores.lock().ok().and_then(|mut s| s.pop());
+            let store = match kept {
+                Some(mut store) => {
+                    store.refresh();
+                    store
+                }
+                None => ctx.open_store(&workspace)?,
+            };
+            let result = work(ctx, &workspace, &store);
+            let sound = match &result {
+                Ok(_) => true,
+                Err(error) => error.status.is_client_error(),
+            };
+            // A --store file that does not exist yet is read as an empty store in memory: the
+            // first publish creates the file, so that one is never kept.
+            let real = match ctx.store_location(&workspace) {
+                Location::File(path) => path.exists(),
+                Location::Url(_) => true,
+            };
+            if sound
+                && real
+                && let Ok(mut stores) = state.inner.stores.lock()
+                && stores.len() < STORES_KEPT
+            {
+                stores.push(store);
+            }
+            result
+        })
+        .await
+    }
+
+    /// The rendering of a snapshot, made once by `render`.
+    pub fn rendered(
+        &self,
+        change_track_id: &str,
+        render: impl FnOnce() -> std::result::Result<String, ApiError>,
+    ) -> std::result::Result<axum::body::Bytes, ApiError> {
+        if let Some(bytes) = self
+            .inner
+            .rendered
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(change_track_id).cloned())
+        {
+            return Ok(bytes);
+        }
+        let bytes = axum::body::Bytes::from(render()?);
+        if let Ok(mut cache) = self.inner.rendered.lock() {
+            if cache.len() >= RENDERED_KEPT {
+                cache.clear();
+            }
+            cache.insert(change_track_id.to_owned(), bytes.clone());
+        }
+        Ok(bytes)
     }
 }
 
@@ -134,13 +222,57 @@ pub async fn run(config: Config, listen: SocketAddr, ui: &Ui) -> Result<()> {
             ui: Ui::new(Some(ColorChoice::Never), None)
                 .without_pager()
                 .quiet(),
+            stores: Mutex::new(Vec::new()),
+            rendered: Mutex::new(HashMap::new()),
         }),
     };
     ui.note(&format!("Listening on http://{bound}"));
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| Error::new(format!("the server stopped: {e}")))
+    serve(listener, router(state.clone())).await;
+    // The stores kept for reading are closed off the runtime: the `postgres` crate's client
+    // runs a runtime of its own to close, which must not start inside this one.
+    let stores = state
+        .inner
+        .stores
+        .lock()
+        .map(|mut stores| std::mem::take(&mut *stores))
+        .unwrap_or_default();
+    let _ = tokio::task::spawn_blocking(move || drop(stores)).await;
+    Ok(())
+}
+
+/// Accept connections until SIGINT/SIGTERM, then stop accepting and let the requests in
+/// flight finish (for at most [`DRAIN_TIMEOUT`]). Each connection is HTTP/1.1 with a timeout
+/// on reading a request's headers, so a client that connects and says nothing, or sends its
+/// headers a byte at a time, is cut off rather than holding a connection for ever.
+async fn serve(listener: tokio::net::TcpListener, app: Router) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    // Out of file descriptors and the like: wait, rather than spin.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+            }
+            () = &mut stop => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
 }
 
 /// SIGINT or SIGTERM.

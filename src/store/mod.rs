@@ -217,6 +217,17 @@ impl Store {
         Sqlite::empty().map(Store::Sqlite)
     }
 
+    /// Start afresh for another request, as a store just opened: what this store remembered
+    /// of productions is forgotten (snapshot texts are kept: a snapshot never changes). For a
+    /// store kept open between requests (`agentctl serve`).
+    pub fn refresh(&mut self) {
+        match self {
+            Store::Sqlite(_) => {}
+            #[cfg(feature = "postgres")]
+            Store::Postgres(s) => s.forget_heads(),
+        }
+    }
+
     /// The newest entry of `agent`: its production.
     pub fn head(&self, agent: &str) -> Result<Option<Entry>> {
         each!(self, Store, s => s.head(agent))

@@ -20,7 +20,7 @@
 //! configuration, checked by whoever reads it (`verify`).
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use zstd::zstd_safe::{CCtx, CParameter, DCtx};
 
@@ -55,12 +55,12 @@ pub(super) fn base_version(version: u64) -> Option<u64> {
 /// snapshot and then its parent (or the parent and then write its child), and the parent is
 /// usually the base of the child.
 #[derive(Default)]
-pub(super) struct Recent(RefCell<Vec<(String, Rc<str>)>>);
+pub(super) struct Recent(RefCell<Vec<(String, Arc<str>)>>);
 
 impl Recent {
     const KEPT: usize = 2;
 
-    fn get(&self, hash: &str) -> Option<Rc<str>> {
+    fn get(&self, hash: &str) -> Option<Arc<str>> {
         let recent = self.0.borrow();
         recent
             .iter()
@@ -68,7 +68,7 @@ impl Recent {
             .map(|(_, text)| text.clone())
     }
 
-    pub(super) fn put(&self, hash: &str, text: Rc<str>) {
+    pub(super) fn put(&self, hash: &str, text: Arc<str>) {
         let mut recent = self.0.borrow_mut();
         recent.retain(|(h, _)| h != hash);
         recent.insert(0, (hash.to_owned(), text));
@@ -91,14 +91,14 @@ pub(super) trait Frames {
 
 /// The text of the snapshot `hash`: its frames decoded from the nearest full copy (or a
 /// recently decoded text) forward.
-pub(super) fn text(store: &impl Frames, recent: &Recent, hash: &str) -> Result<Rc<str>> {
+pub(super) fn text(store: &impl Frames, recent: &Recent, hash: &str) -> Result<Arc<str>> {
     if let Some(text) = recent.get(hash) {
         return Ok(text);
     }
     // Walk back to a text we have, keeping the frames to decode on the way forward.
     let mut frames: Vec<(String, Vec<u8>)> = Vec::new();
     let mut at = hash.to_owned();
-    let mut start: Option<Rc<str>> = None;
+    let mut start: Option<Arc<str>> = None;
     while start.is_none() {
         if frames.len() > MAX_CHAIN {
             return Err(damaged(hash, "its chain of deltas does not end"));
@@ -119,7 +119,7 @@ pub(super) fn text(store: &impl Frames, recent: &Recent, hash: &str) -> Result<R
             }
         }
     }
-    let start = start.unwrap_or_else(|| Rc::from(""));
+    let start = start.unwrap_or_else(|| Arc::from(""));
     let Some(((_, last), between)) = frames.split_first() else {
         recent.put(hash, start.clone());
         return Ok(start);
@@ -142,9 +142,9 @@ pub(super) fn text(store: &impl Frames, recent: &Recent, hash: &str) -> Result<R
     Ok(text)
 }
 
-fn into_text(bytes: Vec<u8>) -> std::result::Result<Rc<str>, String> {
+fn into_text(bytes: Vec<u8>) -> std::result::Result<Arc<str>, String> {
     String::from_utf8(bytes)
-        .map(Rc::from)
+        .map(Arc::from)
         .map_err(|_| "its text is not UTF-8".to_owned())
 }
 

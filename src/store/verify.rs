@@ -141,7 +141,7 @@ fn walk(tx: &rusqlite::Transaction<'_>, report: &mut Report) -> Result<()> {
 pub(super) fn check(
     report: &mut Report,
     snapshots: impl Iterator<Item = (String, Result<String>)>,
-    snapshot: impl Fn(&str) -> Result<std::rc::Rc<str>>,
+    snapshot: impl Fn(&str) -> Result<std::sync::Arc<str>>,
     entries: impl Iterator<Item = Result<super::RawEntry>>,
     recorded: impl Iterator<Item = Result<RecordedRow>>,
 ) -> Result<()> {

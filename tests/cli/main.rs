@@ -21,6 +21,9 @@ mod test_restore_undo;
 mod test_revert;
 mod test_review;
 mod test_secrets;
+#[cfg(feature = "serve")]
+mod test_serve;
+#[cfg(feature = "serve")]
 mod test_serve_page;
 mod test_shared_store;
 mod test_status_validate;

@@ -1,5 +1,6 @@
 //! Generated files checked into the repository: shell completions and the man page
-//! (`completions/`), and the agent schema (`schema/agent.schema.json`). They must equal what
+//! (`completions/`), the agent schema (`schema/agent.schema.json`) and the OpenAPI document of
+//! `agentctl serve` (`schema/openapi.json`). They must equal what
 //! this build generates; after a change to the command line or the agent types, refresh them:
 //!
 //!     SNAPSHOTS=overwrite cargo test --test cli test_generated
@@ -35,6 +36,11 @@ fn generated() -> Vec<(String, String)> {
         files.push((format!("completions/{name}"), page));
     }
     files.push(("schema/agent.schema.json".into(), agent_schema_json()));
+    #[cfg(feature = "serve")]
+    files.push((
+        "schema/openapi.json".into(),
+        agentctl::serve::api::openapi_text(),
+    ));
     files
 }
 

@@ -68,11 +68,10 @@ pub async fn production(
     let agent = params.agent()?;
     let reference = query.reference.unwrap_or_else(|| "production".to_owned());
     let if_none_match = listed_tags(&headers, header::IF_NONE_MATCH);
+    let cache = state.clone();
     state
-        .blocking(move |ctx| {
-            let workspace = ctx.workspace()?;
-            let store = ctx.open_store(&workspace)?;
-            let entry = export::entry(&workspace, &store, &agent, &reference)?;
+        .reading(move |_ctx, workspace, store| {
+            let entry = export::entry(workspace, store, &agent, &reference)?;
             let id = entry.change_track_id.as_str();
             if if_none_match
                 .as_ref()
@@ -80,7 +79,9 @@ pub async fn production(
             {
                 return Ok(not_modified(id));
             }
-            let text = ExportFormat::Json.render(&store.snapshot(&entry)?)?;
+            let body = cache.rendered(id, || {
+                Ok(ExportFormat::Json.render(&store.snapshot(&entry)?)?)
+            })?;
             Ok((
                 StatusCode::OK,
                 [
@@ -90,7 +91,7 @@ pub async fn production(
                         axum::http::HeaderValue::from_static("application/json"),
                     ),
                 ],
-                text,
+                body,
             )
                 .into_response())
         })

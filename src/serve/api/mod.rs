@@ -81,7 +81,7 @@ api_routes! {
         publish::restore,
         history::verify,
     ),
-    components(schemas(ErrorBody, Health)),
+    components(schemas(ErrorBody, Health, staging::StagingFormat)),
     modifiers(&BearerAuth),
     tags(
         (name = "agents", description = "Agents, their production config and staging"),
@@ -146,7 +146,7 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "service",
-    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API", body = Object, content_type = "application/json")))]
 async fn openapi_json() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], openapi_text()).into_response()
 }
@@ -219,16 +219,28 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Q<T> {
 }
 
 /// The request body, at most [`super::BODY_LIMIT`] bytes (413 beyond).
+/// A `Content-Length` over the limit is refused before a byte of the body is read.
 pub async fn body_bytes(request: Request) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request body is over {} MiB",
+                super::BODY_LIMIT / (1024 * 1024)
+            ),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > super::BODY_LIMIT as u64) {
+        return Err(too_large());
+    }
     Bytes::from_request(request, &()).await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "the request body is over {} MiB",
-                    super::BODY_LIMIT / (1024 * 1024)
-                ),
-            )
+            too_large()
         } else {
             ApiError::bad_request(format!("cannot read the request body: {}", e.body_text()))
         }

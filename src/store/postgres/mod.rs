@@ -353,6 +353,11 @@ impl Postgres {
         Ok(report)
     }
 
+    /// Forget the productions read so far: the next reads see publishes made since.
+    pub fn forget_heads(&mut self) {
+        self.heads.get_mut().clear();
+    }
+
     /// One READ COMMITTED transaction; [`PostgresPublishing::head`] locks each agent's row.
     pub fn publishing(&mut self, dry_run: bool) -> Result<PostgresPublishing<'_>> {
         let Postgres {
