@@ -15,7 +15,7 @@ root=$(pwd)
 examples=${SCHEMATHESIS_EXAMPLES:-25}
 budget=${SCHEMATHESIS_SECONDS:-240}
 
-venv=target/py-venv
+venv="$root/target/py-venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" 2>/dev/null || {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
@@ -25,7 +25,7 @@ fi
 if ! "$venv/bin/python" -c 'import schemathesis' 2>/dev/null; then
   "$venv/bin/pip" install -q schemathesis
 fi
-py="$root/$venv/bin/python"
+py="$venv/bin/python"
 cargo build --locked --bin agentctl
 agentctl="$root/target/debug/agentctl"
 
@@ -96,7 +96,8 @@ from = { dictionary = "refs", probability = 0.6 }
 to = { dictionary = "refs", probability = 0.6 }
 TOML
 
-cd "$root"
+# From the throwaway folder: schemathesis keeps its cache (.schemathesis/) in the working folder.
+cd "$work"
 timeout "$budget" "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$work/openapi.json" --url "$base" \
   --checks not_a_server_error,response_schema_conformance \
   --max-examples "$examples" --seed 1 --workers 1 \
