@@ -63,13 +63,16 @@ struct Inner {
     ui: Ui,
     /// Stores kept open between read-only requests (see [`AppState::reading`]).
     stores: Mutex<Vec<Store>>,
+    /// As many read-only requests at once as stores are kept: more would each open a store.
+    readers: tokio::sync::Semaphore,
     /// Production configs as `export --format json` renders them, by change_track_id: a
     /// snapshot never changes, so neither does its rendering.
     rendered: Mutex<HashMap<String, axum::body::Bytes>>,
 }
 
-/// How many open stores are kept for reading.
-const STORES_KEPT: usize = 8;
+/// How many open stores are kept for reading, and so how many read-only requests run at once
+/// (on a machine of a few cores, more would only queue for them).
+const STORES_KEPT: usize = 16;
 /// How many rendered snapshots are kept.
 const RENDERED_KEPT: usize = 64;
 
@@ -122,6 +125,12 @@ impl AppState {
             + Send
             + 'static,
     {
+        let _permit = self
+            .inner
+            .readers
+            .acquire()
+            .await
+            .map_err(|e| ApiError::internal(format!("the server is stopping: {e}")))?;
         let state = self.clone();
         self.blocking(move |ctx| {
             let workspace = ctx.workspace()?;
@@ -223,6 +232,7 @@ pub async fn run(config: Config, listen: SocketAddr, ui: &Ui) -> Result<()> {
                 .without_pager()
                 .quiet(),
             stores: Mutex::new(Vec::new()),
+            readers: tokio::sync::Semaphore::new(STORES_KEPT),
             rendered: Mutex::new(HashMap::new()),
         }),
     };
