@@ -15,7 +15,8 @@
 //! `VERSUS_GIT_HISTORIES=1000` (a comma-separated list) picks other history lengths;
 //! `VERSUS_GIT_RUNS` the number of runs of each command (default 15); `VERSUS_GIT_GC=0` skips
 //! the (long) `git gc --aggressive`; `VERSUS_GIT_KEEP=1` keeps the workspaces for profiling;
-//! `VERSUS_GIT_SIZES_ONLY=1` builds the histories and compares their sizes, and times nothing.
+//! `VERSUS_GIT_SIZES_ONLY=1` builds the histories and compares their sizes, and times nothing;
+//! `VERSUS_GIT_WRITE_AGENT=FILE` only writes the 300 KB agent to FILE (for benches/serve.sh).
 //! Not a test: figures, not assertions (beyond each command succeeding).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -841,6 +842,12 @@ fn scaling(root: &Path) {
 }
 
 fn main() {
+    // VERSUS_GIT_WRITE_AGENT=FILE writes the 300 KB agent (the one every history starts from)
+    // to FILE and stops: benches/serve.sh serves it.
+    if let Some(file) = std::env::var_os("VERSUS_GIT_WRITE_AGENT") {
+        std::fs::write(&file, Agent::new(1.0, 7).yaml()).expect("the agent file is written");
+        return;
+    }
     let histories: Vec<usize> = std::env::var("VERSUS_GIT_HISTORIES")
         .ok()
         .map(|list| {

@@ -10,6 +10,7 @@ use super::json::{AgentDiff, AgentStatus, ConflictView, EntryView, Revert};
 use super::text_diff::{Block, DiffLine, Hunk};
 use super::{Body, NO_NEWLINE, Style, body, by_section, kind_mark, mask, path_text, value_text};
 use crate::change::{Change, Kind};
+use crate::error::Error;
 
 /// The page's one stylesheet, embedded so the binary serves the page on its own.
 pub const CSS: &str = include_str!("review.css");
@@ -39,6 +40,10 @@ pub fn document(title: &str, content: Markup) -> Markup {
 /// The agents and their states, each a link to its review.
 pub fn agents(agents: &[AgentStatus]) -> Markup {
     html! {
+        div.agent-head {
+            h1 { "Agents" }
+            span.muted { "staging is " code { "agents/*.yaml" } ", production its last publish" }
+        }
         @if agents.is_empty() {
             p.empty { "No agents yet: add a file under " code { "agents/" } "." }
         } @else {
@@ -48,7 +53,7 @@ pub fn agents(agents: &[AgentStatus]) -> Markup {
                     @for agent in agents {
                         tr {
                             td { a href={ "/agents/" (agent.agent) } { (agent.agent) } }
-                            td { span class={ "state state-" (agent.state) } { (agent.state.replace('_', " ")) } }
+                            td { (state_badge(agent.state)) }
                             td.muted {
                                 @match &agent.production {
                                     Some(p) => { "v" (p.version) " · " code { (crate::store::short(&p.change_track_id)) } },
@@ -170,9 +175,14 @@ fn diff_line(line: &DiffLine, tag: &str) -> Markup {
 
 /// The publish form: a message, posted to `action`. A plain form, so it works without
 /// JavaScript; the browser sends the page's own Origin, which the server's check accepts.
-pub fn publish_form(action: &str) -> Markup {
+/// `expect` is the production the page showed: the server refuses the publish when another
+/// one came in between, as `publish --expect` does.
+pub fn publish_form(action: &str, expect: Option<&str>) -> Markup {
     html! {
         form.publish method="post" action=(action) {
+            @if let Some(expect) = expect {
+                input type="hidden" name="expect" value=(expect);
+            }
             label for="message" { "Message" }
             input #message type="text" name="message" placeholder="What changes, and why" maxlength="2000";
             button type="submit" { "Publish" }
@@ -181,7 +191,8 @@ pub fn publish_form(action: &str) -> Markup {
 }
 
 /// The history, newest first: version, who, when, summary and message, and a link to each
-/// entry's revert preview at `{preview}/{change_track_id}`.
+/// entry's revert preview at `{preview}/{change_track_id}` (not for the first publish, which
+/// cannot be reverted).
 pub fn history(entries: &[EntryView], preview: &str, now: jiff::Timestamp) -> Markup {
     html! {
         @if entries.is_empty() {
@@ -206,8 +217,10 @@ pub fn history(entries: &[EntryView], preview: &str, now: jiff::Timestamp) -> Ma
                             @if let Some(reverted) = &entry.reverts {
                                 span.muted { " · reverts v" (reverted.version) }
                             }
-                            " "
-                            a.preview href={ (preview) "/" (entry.change_track_id) } { "Preview revert" }
+                            @if entry.parent.is_some() {
+                                " "
+                                a.preview href={ (preview) "/" (entry.change_track_id) } { "Preview revert" }
+                            }
                         }
                     }
                 }
@@ -219,17 +232,17 @@ pub fn history(entries: &[EntryView], preview: &str, now: jiff::Timestamp) -> Ma
 /// A revert preview (`revert-preview`'s view): what the revert does to staging, side by side,
 /// its conflicts, and the revert button (only when there is something to do and nothing
 /// conflicts: the server would refuse it anyway).
-pub fn revert_preview(preview: &Revert, version: u64, action: &str) -> Markup {
+pub fn revert_preview(preview: &Revert, version: u64, action: &str, writable: bool) -> Markup {
     html! {
         @if !preview.conflicts.is_empty() {
             (conflicts(&preview.conflicts, version))
         }
-        @if preview.applied.is_empty() {
-            p.empty { "Reverting v" (version) " changes nothing in staging." }
-        } @else {
+        @if preview.applied.is_empty() && preview.conflicts.is_empty() {
+            p.empty { "Reverting v" (version) " changes nothing in staging: it already holds none of its changes." }
+        } @else if !preview.applied.is_empty() {
             (changes(&preview.applied, ("Staging now", "Staging after revert")))
         }
-        @if preview.conflicts.is_empty() && !preview.applied.is_empty() {
+        @if preview.conflicts.is_empty() && !preview.applied.is_empty() && writable {
             form.revert method="post" action=(action) {
                 input type="hidden" name="change_track_id" value=(preview.reverted.change_track_id);
                 button type="submit" { "Revert v" (version) " in staging" }
@@ -237,6 +250,25 @@ pub fn revert_preview(preview: &Revert, version: u64, action: &str) -> Markup {
         } @else if !preview.conflicts.is_empty() {
             p.hint { "Resolve the conflicts in the staging file, then preview again." }
         }
+    }
+}
+
+/// The revert preview page of one publish: which publish, what reverting it does to staging,
+/// its conflicts and (when it can go ahead) the revert button.
+pub fn revert_page(preview: &Revert, message: &str, writable: bool) -> Markup {
+    let agent = &preview.agent;
+    let version = preview.reverted.version;
+    html! {
+        div.agent-head {
+            h1 { "Revert v" (version) " of " a href={ "/agents/" (agent) } { (agent) } }
+            code.muted { (crate::store::short(&preview.reverted.change_track_id)) }
+        }
+        @if !message.is_empty() {
+            p.message { (super::clean(message)) }
+        }
+        p.muted { "What reverting v" (version) " does to the staging file. Production is unchanged until you publish." }
+        (revert_preview(preview, version, &format!("/agents/{agent}/revert"), writable))
+        p { a href={ "/agents/" (agent) } { "Back to " (agent) } }
     }
 }
 
@@ -259,6 +291,92 @@ pub fn conflicts(conflicts: &[ConflictView], version: u64) -> Markup {
             }
         }
     }
+}
+
+/// What the review page of one agent shows; see [`review`].
+pub struct Review<'a> {
+    /// The agent's row of `status --json`.
+    pub agent: &'a AgentStatus,
+    /// Production against staging (`diff`'s view), or why staging cannot be compared.
+    pub diff: std::result::Result<&'a AgentDiff, &'a Error>,
+    /// The newest entries of `log --json`, and whether older ones were left out.
+    pub history: &'a [EntryView],
+    pub more_history: bool,
+    /// What the last form did (after its redirect), as one sentence.
+    pub notice: Option<&'a str>,
+    /// Whether this page may write (no `--read-only`, no token required): the forms are shown.
+    pub writable: bool,
+    pub now: jiff::Timestamp,
+}
+
+/// One agent's review: its state, Production beside Staging, the publish form and the history.
+pub fn review(review: &Review) -> Markup {
+    let agent = review.agent;
+    let id = &agent.agent;
+    html! {
+        div.agent-head {
+            h1 { (id) }
+            (state_badge(agent.state))
+            span.muted {
+                @match &agent.production {
+                    Some(p) => { "production v" (p.version) " · " code { (crate::store::short(&p.change_track_id)) } " · " (p.published_at) },
+                    None => { "never published" },
+                }
+            }
+        }
+        @if let Some(notice) = review.notice {
+            p.notice role="status" { (notice) }
+        }
+        h2 { "Production → Staging" }
+        @match review.diff {
+            Ok(d) => {
+                @if agent.state == "missing" {
+                    p.hint { "agents/" (id) ".yaml is missing: staging is empty, so every field shows as removed. Publishing it is not supported; restore the file to go on." }
+                }
+                (diff(d))
+                @if d.has_changes && review.writable && agent.state != "missing" {
+                    (publish_form(&format!("/agents/{id}/publish"), agent.production.as_ref().map(|p| p.change_track_id.as_str())))
+                }
+            }
+            Err(error) => { (error_box(error)) }
+        }
+        h2 { "History" }
+        (history(review.history, &format!("/agents/{id}/revert"), review.now))
+        @if review.more_history {
+            p.muted { "Older entries: " code { "agentctl log " (id) } }
+        }
+    }
+}
+
+fn state_badge(state: &str) -> Markup {
+    html! { span class={ "state state-" (state) } { (state.replace('_', " ")) } }
+}
+
+/// A core error as people read it on the terminal: where, what, and what to do.
+pub fn error_box(error: &Error) -> Markup {
+    html! {
+        div.error role="alert" {
+            @if let Some(location) = &error.location {
+                div { code { (super::clean(&location.to_string())) } }
+            }
+            div.error-message { (super::clean(&error.message)) }
+            @for hint in &error.hints {
+                div.hint { "hint: " (super::clean(hint)) }
+            }
+        }
+    }
+}
+
+/// A whole error page: the status line as its title and the error below.
+pub fn error_page(status: &str, error: &Error) -> Markup {
+    document(
+        status,
+        html! {
+            h1 { (status) }
+            (error_box(error))
+            p { a href="/" { "All agents" } }
+        },
+    )
 }
 
 #[cfg(test)]
@@ -319,5 +437,122 @@ mod tests {
         };
         let html = conflicts(&[secret], 3).into_string();
         assert!(!html.contains("sk-"), "{html}");
+    }
+
+    fn status(state: &'static str) -> AgentStatus {
+        AgentStatus {
+            agent: "support-bot".to_owned(),
+            state,
+            production: None,
+        }
+    }
+
+    fn entry(version: u64, parent: Option<&str>, message: &str) -> EntryView {
+        EntryView {
+            agent: "support-bot".to_owned(),
+            version,
+            change_track_id: format!("{version:0>64}"),
+            parent: parent.map(str::to_owned),
+            author: "Ann <ann@example.com>".to_owned(),
+            published_at: "2026-01-15T09:00:00Z".to_owned(),
+            message: message.to_owned(),
+            summary: change::Summary::default(),
+            reverts: None,
+            git_commit: None,
+            git_dirty: None,
+        }
+    }
+
+    fn now() -> jiff::Timestamp {
+        "2026-01-15T10:00:00Z".parse().expect("a time")
+    }
+
+    #[test]
+    fn the_review_shows_the_publish_form_only_when_it_may_write() {
+        let old = map(json!({"model": {"temperature": 0.2}}));
+        let new = map(json!({"model": {"temperature": 0.7}}));
+        let agent_diff = AgentDiff {
+            agent: "support-bot".to_owned(),
+            from: super::super::json::Side {
+                reference: "production".to_owned(),
+                version: None,
+                change_track_id: None,
+            },
+            to: super::super::json::Side {
+                reference: "staging".to_owned(),
+                version: None,
+                change_track_id: None,
+            },
+            has_changes: true,
+            changes: change::diff(&old, &new),
+        };
+        let row = status("modified");
+        let history = [entry(2, Some("1"), "warmer <b>"), entry(1, None, "first")];
+        let mut page = Review {
+            agent: &row,
+            diff: Ok(&agent_diff),
+            history: &history,
+            more_history: false,
+            notice: Some("Published v2."),
+            writable: true,
+            now: now(),
+        };
+        let html = review(&page).into_string();
+        assert!(
+            html.contains(r#"action="/agents/support-bot/publish""#),
+            "{html}"
+        );
+        assert!(html.contains("Published v2."), "{html}");
+        assert!(html.contains("warmer &lt;b&gt;"), "{html}");
+        assert!(html.contains("1 hour ago"), "{html}");
+        // v2 can be reverted, v1 (which created the agent) cannot.
+        assert!(
+            html.contains(&format!("/agents/support-bot/revert/{:0>64}", 2)),
+            "{html}"
+        );
+        assert!(
+            !html.contains(&format!("/agents/support-bot/revert/{:0>64}", 1)),
+            "{html}"
+        );
+        page.writable = false;
+        let html = review(&page).into_string();
+        assert!(!html.contains("<form"), "{html}");
+    }
+
+    #[test]
+    fn an_invalid_staging_file_shows_its_located_error_and_no_form() {
+        let error = Error::new("expected a mapping")
+            .at(crate::error::Location {
+                file: "agents/support-bot.yaml".to_owned(),
+                line: Some(3),
+                column: Some(7),
+            })
+            .hint("fix <it>");
+        let row = status("invalid");
+        let html = review(&Review {
+            agent: &row,
+            diff: Err(&error),
+            history: &[],
+            more_history: true,
+            notice: None,
+            writable: true,
+            now: now(),
+        })
+        .into_string();
+        assert!(html.contains("agents/support-bot.yaml:3:7"), "{html}");
+        assert!(html.contains("hint: fix &lt;it&gt;"), "{html}");
+        assert!(html.contains("Never published."), "{html}");
+        assert!(html.contains("agentctl log support-bot"), "{html}");
+        assert!(!html.contains("<form"), "{html}");
+    }
+
+    #[test]
+    fn the_error_page_names_its_status_and_escapes_the_message() {
+        let html = error_page("404 Not Found", &Error::new("unknown agent `<x>`")).into_string();
+        assert!(
+            html.contains("<title>404 Not Found · agentctl</title>"),
+            "{html}"
+        );
+        assert!(html.contains("unknown agent `&lt;x&gt;`"), "{html}");
     }
 }

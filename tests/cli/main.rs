@@ -23,6 +23,8 @@ mod test_review;
 mod test_secrets;
 #[cfg(feature = "serve")]
 mod test_serve;
+#[cfg(feature = "serve")]
+mod test_serve_page;
 mod test_shared_store;
 mod test_status_validate;
 mod test_store_faults;
