@@ -17,7 +17,7 @@ if [ ! -x "$venv/bin/python" ]; then
   }
 fi
 if ! "$venv/bin/python" -c 'import playwright' 2>/dev/null; then
-  "$venv/bin/pip" install -q playwright
+  "$venv/bin/pip" install -q "playwright>=1.65,<2"
 fi
 cargo build --locked --bin agentctl
 "$venv/bin/python" tests/browser/review_page.py \

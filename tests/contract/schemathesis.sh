@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 examples=${SCHEMATHESIS_EXAMPLES:-25}
-budget=${SCHEMATHESIS_SECONDS:-240}
+budget=${SCHEMATHESIS_SECONDS:-600}
 
 venv="$root/target/py-venv"
 if [ ! -x "$venv/bin/python" ]; then
@@ -23,7 +23,7 @@ if [ ! -x "$venv/bin/python" ]; then
   }
 fi
 if ! "$venv/bin/python" -c 'import schemathesis' 2>/dev/null; then
-  "$venv/bin/pip" install -q schemathesis
+  "$venv/bin/pip" install -q "schemathesis>=4.32,<5"
 fi
 py="$venv/bin/python"
 cargo build --locked --bin agentctl
