@@ -17,7 +17,7 @@ mod prescan;
 mod validate;
 
 pub use canonical::{canonical_config, canonical_json, sha256_hex, snapshot_hash};
-pub use format::{KEYED_LISTS, is_keyed_list, item_identity};
+pub use format::{Format, KEYED_LISTS, NATIVE, is_keyed_list, item_identity};
 pub use validate::describe;
 
 /// A parsed, validated and normalised agent configuration: always a JSON object.
@@ -86,6 +86,8 @@ pub struct Invalid {
     pub message: String,
     pub line: Option<usize>,
     pub column: Option<usize>,
+    /// What to change, when the file looks like another format than the one it was read as.
+    pub help: Option<String>,
 }
 
 impl fmt::Display for Invalid {
@@ -102,6 +104,7 @@ impl Invalid {
             message: message.into(),
             line: Some(line),
             column: Some(column),
+            help: None,
         }
     }
 
@@ -110,13 +113,141 @@ impl Invalid {
             message: message.into(),
             line: None,
             column: None,
+            help: None,
         }
     }
 }
 
-/// Parse and validate the bytes of an agent file.
+/// Parse and validate the bytes of an agent file, in the format it is detected to be in.
 pub fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
-    parse::parse(bytes)
+    parse_as(bytes, None).map(|(config, _)| config)
+}
+
+/// Parse and validate the bytes of an agent file under `format`, or the format detected from
+/// its keys ([`format::detect`]) when `None`; returns the format used.
+///
+/// The document is read once without a format's rules, its format found, then checked; only a
+/// document the format refuses is read again under the format's rules, which locates the
+/// complaint at its node (SPEC 3's `file:line:column`). A refused native document gets a
+/// `help` naming the format it looks closest to.
+pub fn parse_as(
+    bytes: &[u8],
+    format: Option<&'static Format>,
+) -> Result<(Config, &'static Format), Invalid> {
+    let loose = parse::parse(
+        bytes,
+        parse::Rules {
+            format: None,
+            cloudformation_tags: true,
+        },
+    );
+    let loose = match loose {
+        Ok(loose) => loose,
+        // The first complaint in the file wins, as in a single pass: a bad list item before a
+        // syntax error further down is the one reported.
+        Err(invalid) => {
+            return Err(parse::parse(
+                bytes,
+                parse::Rules {
+                    format: Some(format.unwrap_or(&NATIVE)),
+                    cloudformation_tags: true,
+                },
+            )
+            .err()
+            .unwrap_or(invalid));
+        }
+    };
+    let format = format.unwrap_or_else(|| format::detect(&loose.config));
+    let cloudformation = *format == format::BEDROCK_CFN;
+    let checked = if loose.cloudformation_tags && !cloudformation {
+        Err(String::new())
+    } else {
+        validate::check_root(Some(format), &Value::Object(loose.config.clone()))
+    };
+    let Err(problem) = checked else {
+        return Ok((loose.config, format));
+    };
+    let strict = parse::parse(
+        bytes,
+        parse::Rules {
+            format: Some(format),
+            cloudformation_tags: cloudformation,
+        },
+    );
+    let mut invalid = match strict {
+        Err(invalid) => invalid,
+        // Both reads apply the same checks; this only keeps a disagreement from passing.
+        Ok(_) => Invalid::nowhere(problem),
+    };
+    if *format == NATIVE
+        && let Some(closest) = format::closest(&loose.config)
+    {
+        invalid.help = Some(format!(
+            "this file looks closest to {} (`{}`): {}; a file matching no format is read by \
+             agentctl's own rules",
+            closest.title, closest.name, closest.adopt
+        ));
+    }
+    Err(invalid)
+}
+
+/// Read a whole file as YAML with the limits of SPEC 3 but no format's rules, CloudFormation's
+/// short-form tags read as values: the container of several agents, and what a write into one
+/// of them must leave equal.
+pub fn parse_file(bytes: &[u8]) -> Result<Config, Invalid> {
+    parse::parse(
+        bytes,
+        parse::Rules {
+            format: None,
+            cloudformation_tags: true,
+        },
+    )
+    .map(|parsed| parsed.config)
+}
+
+/// The configuration at `at` in a file's value, not yet validated.
+pub fn part_of<'f>(file: &'f Config, at: &[String]) -> Option<&'f Config> {
+    let (first, rest) = at.split_first()?;
+    rest.iter()
+        .try_fold(file.get(first)?, |value, key| value.get(key))?
+        .as_object()
+}
+
+/// Parse one agent of a file holding several (see [`format::parts`]) and validate it under its
+/// format. Its complaints are placed at the agent's key: the rules of these formats check few
+/// types, and a syntax error is located in the whole file as usual.
+pub fn parse_part(bytes: &[u8], part: &format::Part) -> Result<Config, Invalid> {
+    let file = parse_file(bytes)?;
+    let config = part_of(&file, &part.at)
+        .cloned()
+        .ok_or_else(|| Invalid::nowhere(format!("`{}` is not a mapping", part.at.join("."))))?;
+    match validate::check_root(Some(part.format), &Value::Object(config.clone())) {
+        Ok(()) => Ok(config),
+        Err(message) => {
+            let (line, column) = key_position(bytes, &part.key);
+            Err(Invalid {
+                message: format!("in `{}`: {message}", part.key),
+                line,
+                column,
+                help: None,
+            })
+        }
+    }
+}
+
+/// Where a mapping key is first written in a file (its line and column), if it can be found.
+fn key_position(bytes: &[u8], key: &str) -> (Option<usize>, Option<usize>) {
+    let text = String::from_utf8_lossy(bytes);
+    for (index, line) in text.lines().enumerate() {
+        let inner = line.trim_start();
+        if inner
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        {
+            return (Some(index + 1), Some(line.len() - inner.len() + 1));
+        }
+    }
+    (None, None)
 }
 
 #[cfg(test)]

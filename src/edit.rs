@@ -15,7 +15,8 @@ use rowan::ast::AstNode;
 use serde_json::Value;
 use yaml_edit::{Document, Mapping, Sequence};
 
-use crate::agent::{self, Config, item_identity};
+use crate::agent::format::{self, ANY_IDENTITY};
+use crate::agent::{self, Config};
 use crate::change::{self, Change, Kind, Segment};
 
 /// The text to write, and whether it keeps the original layout.
@@ -136,7 +137,7 @@ fn edit(text: &str, changes: &[Change], to: &Config) -> Option<String> {
 
 /// The node to replace whole instead of editing inside it: a plain list, whose positions shift
 /// as items come and go; a reordered keyed list; a keyed item whose `name`/`id` changed (items
-/// are found by that field).
+/// are found by that field), at any depth.
 fn replaced_whole(change: &Change) -> Option<change::Path> {
     let segments = &change.path.0;
     if let Some(i) = segments.iter().position(|s| matches!(s, Segment::Index(_))) {
@@ -145,12 +146,10 @@ fn replaced_whole(change: &Change) -> Option<change::Path> {
     if change.is_reorder() {
         return Some(change.path.clone());
     }
-    match segments.as_slice() {
-        [_, Segment::Item(_), Segment::Key(key), ..] if key == "name" || key == "id" => {
-            Some(change::Path(segments[..2].to_vec()))
-        }
-        _ => None,
-    }
+    segments.windows(2).position(|pair| {
+        matches!(pair, [Segment::Item(_), Segment::Key(key)] if ANY_IDENTITY.contains(&key.as_str()))
+    })
+    .map(|i| change::Path(segments[..=i].to_vec()))
 }
 
 /// The key before the last one of `path` in its mapping in `config`: where an added key goes.
@@ -180,7 +179,7 @@ fn value_at<'v>(config: &'v Config, path: &change::Path) -> Option<&'v Value> {
             Segment::Item(name) => value
                 .as_array()?
                 .iter()
-                .find(|item| item_identity(item) == Some(name.as_str()))?,
+                .find(|item| format::identity(item) == Some(name.as_str()))?,
             Segment::Index(i) => value.get(i)?,
         };
     }
@@ -292,18 +291,18 @@ fn descend(node: &yaml_edit::YamlNode, path: &[Segment], edit: &Edit) -> Option<
     }
 }
 
-/// The position of the keyed-list item named `name`.
+/// The position of the keyed-list item named `name`: the first identifying key an item holds
+/// is its identity, as in [`format::identity`].
 fn find_item(sequence: &Sequence, name: &str) -> Option<usize> {
     sequence.values().position(|item| {
         let Some(mapping) = item.as_mapping() else {
             return false;
         };
-        ["name", "id"].iter().any(|key| {
-            mapping
-                .get(*key)
-                .and_then(|v| v.as_scalar().map(|s| s.as_string()))
-                .is_some_and(|v| v == name)
-        })
+        ANY_IDENTITY
+            .iter()
+            .find_map(|key| mapping.get(*key))
+            .and_then(|v| v.as_scalar().map(|s| s.as_string()))
+            .is_some_and(|v| v == name)
     })
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::agent::{self, Config};
+use crate::agent::{self, Config, Format};
 use crate::error::{Error, Location, Result};
 
 pub const STATE_DIR: &str = ".agentctl";
@@ -226,12 +226,26 @@ impl Workspace {
 
     /// Parse and validate the bytes of a staging file, with located errors.
     pub fn parse(&self, staging: &Staging, bytes: &[u8]) -> Result<Config> {
-        agent::parse(bytes).map_err(|invalid| {
-            Error::new(invalid.message).at(Location {
+        self.parse_with_format(staging, bytes)
+            .map(|(config, _)| config)
+    }
+
+    /// [`Self::parse`], and the format the file was read in (SPEC 13: detected from its keys).
+    pub fn parse_with_format(
+        &self,
+        staging: &Staging,
+        bytes: &[u8],
+    ) -> Result<(Config, &'static Format)> {
+        agent::parse_as(bytes, None).map_err(|invalid| {
+            let error = Error::new(invalid.message).at(Location {
                 file: self.display(&staging.path),
                 line: invalid.line,
                 column: invalid.column,
-            })
+            });
+            match invalid.help {
+                Some(help) => error.hint(help),
+                None => error,
+            }
         })
     }
 

@@ -10,26 +10,45 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 use serde_json::{Map, Number, Value};
 
+use super::format::Format;
 use super::validate::{check_item, check_root, check_top_level, describe};
-use super::{
-    Config, Invalid, KEYED_LISTS, MAX_DEPTH, MAX_FILE_BYTES, MAX_STRING_BYTES, item_identity,
-    prescan,
-};
+use super::{Config, Invalid, MAX_DEPTH, MAX_FILE_BYTES, MAX_STRING_BYTES, prescan};
 
 /// Alias expansion may build at most this many times the size of the document.
 const EXPANSION_FACTOR: usize = 100;
 
-/// Parse and validate the bytes of an agent file.
-pub(super) fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
+/// What a parse applies beyond YAML and the limits.
+#[derive(Clone, Copy)]
+pub(super) struct Rules {
+    /// The format whose rules each node is checked against; `None` checks only that the
+    /// document is a mapping (for detecting its format first).
+    pub format: Option<&'static Format>,
+    /// Whether CloudFormation's short-form intrinsic functions (`!Ref x`) are values
+    /// (`{"Ref": "x"}`) rather than refused tags.
+    pub cloudformation_tags: bool,
+}
+
+/// A parsed document, and whether it used a CloudFormation tag.
+pub(super) struct Parsed {
+    pub config: Config,
+    pub cloudformation_tags: bool,
+}
+
+/// Parse and check the bytes of an agent file under `rules`.
+pub(super) fn parse(bytes: &[u8], rules: Rules) -> Result<Parsed, Invalid> {
     let bytes = precheck(bytes)?;
     let ctx = Ctx {
         input: bytes,
         failure: RefCell::new(None),
         budget: Cell::new(EXPANSION_FACTOR.saturating_mul(bytes.len().max(1024))),
         large_floats: RefCell::new(Vec::new()),
+        rules,
+        tags_seen: Cell::new(false),
     };
     let result = NodeSeed {
         ctx: &ctx,
@@ -47,7 +66,10 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Config, Invalid> {
                     ));
                 }
             }
-            Ok(config)
+            Ok(Parsed {
+                config,
+                cloudformation_tags: ctx.tags_seen.get(),
+            })
         }
         // The root's own check refuses anything but a mapping; this only keeps us panic-free.
         Ok(other) => Err(Invalid::nowhere(format!(
@@ -219,6 +241,9 @@ struct Ctx<'a> {
     budget: Cell<usize>,
     /// Float values of 2^63 and beyond, to tell `1e300` from a 300-digit integer.
     large_floats: RefCell<Vec<f64>>,
+    rules: Rules,
+    /// Whether a CloudFormation tag was read as a value.
+    tags_seen: Cell<bool>,
 }
 
 impl Ctx<'_> {
@@ -296,11 +321,12 @@ impl NodeSeed<'_, '_, '_> {
     /// Apply the rules of this position to a finished node. Called inside the visitor so that
     /// yaml_serde attaches the node's position to the error.
     fn finish<E: de::Error>(&self, value: Value) -> Result<Value, E> {
-        let problem = match self.at {
-            At::Root => check_root(&value),
-            At::TopLevel(key) => check_top_level(key, &value),
-            At::KeyedItem(seen) => check_item(&value).and_then(|()| {
-                let id = item_identity(&value).unwrap_or_default().to_owned();
+        let format = self.ctx.rules.format;
+        let problem = match (self.at, format) {
+            (At::Root, _) => check_root(format, &value),
+            (At::TopLevel(key), Some(format)) => check_top_level(format, key, &value),
+            (At::KeyedItem(seen), Some(format)) => check_item(format, &value).and_then(|()| {
+                let id = format.identity_of(&value).unwrap_or_default().to_owned();
                 if seen.borrow_mut().insert(id.clone()) {
                     Ok(())
                 } else {
@@ -309,7 +335,7 @@ impl NodeSeed<'_, '_, '_> {
                     ))
                 }
             }),
-            At::Other => Ok(()),
+            _ => Ok(()),
         };
         match problem {
             Ok(()) => Ok(value),
@@ -411,7 +437,15 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
         self.ctx.spend(0)?;
         let seen = RefCell::new(HashSet::new());
         let item_at = match self.at {
-            At::TopLevel(key) if KEYED_LISTS.contains(&key) => At::KeyedItem(&seen),
+            At::TopLevel(key)
+                if self
+                    .ctx
+                    .rules
+                    .format
+                    .is_some_and(|format| format.keyed_lists.contains(&key)) =>
+            {
+                At::KeyedItem(&seen)
+            }
             _ => At::Other,
         };
         let mut items = Vec::new();
@@ -457,12 +491,56 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, '_> {
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
-        let (tag, _rest): (String, _) = data.variant()?;
+        let (tag, rest): (String, _) = data.variant()?;
+        if self.ctx.rules.cloudformation_tags
+            && let Some(function) = cloudformation_function(&tag)
+        {
+            let argument = rest.newtype_variant_seed(NodeSeed {
+                ctx: self.ctx,
+                at: At::Other,
+            })?;
+            // `!GetAtt Resource.Attribute` is the short form of `[Resource, Attribute]`.
+            let argument = match (function, argument) {
+                ("Fn::GetAtt", Value::String(text)) if text.contains('.') => {
+                    let (resource, attribute) = text.split_once('.').unwrap_or_default();
+                    Value::Array(vec![resource.into(), attribute.into()])
+                }
+                (_, argument) => argument,
+            };
+            self.ctx.tags_seen.set(true);
+            let mut call = Map::new();
+            call.insert(function.to_owned(), argument);
+            return self.finish(Value::Object(call));
+        }
         Err(self.ctx.fail(format!(
             "unknown tag `!{tag}`; only YAML's core tags (!!str, !!int, !!float, !!bool, !!null, \
              !!map, !!seq) are allowed"
         )))
     }
+}
+
+/// The full name of a CloudFormation short-form tag: `Ref` → `Ref`, `Sub` → `Fn::Sub`.
+pub(super) fn cloudformation_function(tag: &str) -> Option<&'static str> {
+    Some(match tag {
+        "Ref" => "Ref",
+        "Condition" => "Condition",
+        "GetAtt" => "Fn::GetAtt",
+        "Sub" => "Fn::Sub",
+        "Join" => "Fn::Join",
+        "If" => "Fn::If",
+        "Not" => "Fn::Not",
+        "Equals" => "Fn::Equals",
+        "Select" => "Fn::Select",
+        "Split" => "Fn::Split",
+        "FindInMap" => "Fn::FindInMap",
+        "ImportValue" => "Fn::ImportValue",
+        "Base64" => "Fn::Base64",
+        "Cidr" => "Fn::Cidr",
+        "GetAZs" => "Fn::GetAZs",
+        "And" => "Fn::And",
+        "Or" => "Fn::Or",
+        _ => return None,
+    })
 }
 
 /// YAML merge keys: the explicit keys of the mapping win, then earlier sources over later ones.

@@ -1,13 +1,14 @@
-//! The rules a parsed document must follow beyond being YAML: the agent is a mapping, `name`
-//! is a non-empty string, the keyed lists hold mappings with unique identities, and the known
-//! keys have their types (SPEC section 3). Each check returns the message only; the parser calls
+//! The rules a parsed document must follow beyond being YAML, as its [`Format`] sets them: the
+//! agent is a mapping, its name (where the format requires one) is a non-empty string, keyed
+//! lists hold mappings with unique identities, and the known keys have their types (SPEC
+//! section 3 for the native format). Each check returns the message only; the parser calls
 //! them as it finishes a node, which gives the message its position.
 
 use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::{KEYED_LISTS, item_identity};
+use super::format::{Format, Model};
 
 /// "a string", "a list", … for messages.
 pub fn describe(value: &Value) -> &'static str {
@@ -22,52 +23,82 @@ pub fn describe(value: &Value) -> &'static str {
     }
 }
 
-pub(super) fn check_root(value: &Value) -> Result<(), String> {
+/// The whole document: a mapping (under any format), with the format's required name, and
+/// every top-level key checked (keys that arrived through a merge key were not checked where
+/// they were read).
+pub(super) fn check_root(format: Option<&Format>, value: &Value) -> Result<(), String> {
     let Value::Object(map) = value else {
         return Err(format!(
             "expected a mapping of agent settings (`name:`, `instructions:`, …), found {}",
             describe(value)
         ));
     };
-    let Some(_) = map.get("name") else {
-        return Err("missing required key `name`; every agent needs a non-empty `name`".into());
+    let Some(format) = format else {
+        return Ok(());
     };
-    // Keys that arrived through a top-level merge key were not checked where they were read.
+    if let Some(name) = format.name_key.filter(|_| format.name_required)
+        && !map.contains_key(name)
+    {
+        return Err(format!(
+            "missing required key `{name}`; every agent needs a non-empty `{name}`"
+        ));
+    }
     for (key, value) in map {
-        check_top_level(key, value)?;
+        check_top_level(format, key, value)?;
     }
     Ok(())
 }
 
-pub(super) fn check_top_level(key: &str, value: &Value) -> Result<(), String> {
+pub(super) fn check_top_level(format: &Format, key: &str, value: &Value) -> Result<(), String> {
     let expect_string = |what: &str| match value {
         Value::String(_) => Ok(()),
         other => Err(format!("`{key}` must be {what}, found {}", describe(other))),
     };
-    match key {
-        "name" => match value {
+    if format.strings.is_empty() {
+        // A format naming no string keys checks no types: CloudFormation's values may be
+        // expressions (`AgentName: !Sub "agent-${Env}"`).
+        return Ok(());
+    }
+    if format.name_key == Some(key) {
+        return match value {
             Value::String(s) if !s.trim().is_empty() => Ok(()),
-            Value::String(_) => Err("`name` must be a non-empty string, found an empty one".into()),
+            Value::String(_) => Err(format!(
+                "`{key}` must be a non-empty string, found an empty one"
+            )),
             other => Err(format!(
-                "`name` must be a non-empty string, found {}",
+                "`{key}` must be a non-empty string, found {}",
                 describe(other)
             )),
-        },
-        "description" => expect_string("a string"),
-        "instructions" => expect_string("a string (usually a `|` block)"),
-        "model" => match value {
-            Value::Object(_) => Ok(()),
-            other => Err(format!(
+        };
+    }
+    if key == "model" {
+        return match (value, format.model) {
+            (Value::Object(_), _) | (Value::String(_), Model::MappingOrString) => Ok(()),
+            (other, Model::Mapping) => Err(format!(
                 "`model` must be a mapping (provider, name, temperature, …), found {}",
                 describe(other)
             )),
-        },
-        _ if KEYED_LISTS.contains(&key) => match value {
+            (other, Model::MappingOrString) => Err(format!(
+                "`model` must be a model name or a mapping, found {}",
+                describe(other)
+            )),
+        };
+    }
+    if format.strings.contains(&key) {
+        let section = format.section_of(key);
+        return if section == super::Section::Instructions {
+            expect_string("a string (usually a `|` block)")
+        } else {
+            expect_string("a string")
+        };
+    }
+    if format.keyed_lists.contains(&key) {
+        return match value {
             Value::Array(items) => {
                 let mut seen = HashSet::new();
                 for item in items {
-                    check_item(item)?;
-                    let id = item_identity(item).unwrap_or_default();
+                    check_item(format, item)?;
+                    let id = format.identity_of(item).unwrap_or_default();
                     if !seen.insert(id) {
                         return Err(format!(
                             "duplicate item name `{id}` in `{key}`; names in a list must be unique"
@@ -80,22 +111,26 @@ pub(super) fn check_top_level(key: &str, value: &Value) -> Result<(), String> {
                 "`{key}` must be a list of mappings, each with a `name`, found {}",
                 describe(other)
             )),
-        },
-        _ => Ok(()),
+        };
     }
+    Ok(())
 }
 
-pub(super) fn check_item(item: &Value) -> Result<(), String> {
+/// An item of a keyed list: a mapping identified by its `name` (or `id`, or the format's own
+/// key), a non-empty string without control characters.
+pub(super) fn check_item(format: &Format, item: &Value) -> Result<(), String> {
     let Value::Object(map) = item else {
         return Err(format!(
             "expected a mapping with a `name`, found {}",
             describe(item)
         ));
     };
-    let (field, id) = match (map.get("name"), map.get("id")) {
-        (Some(name), _) => ("name", name),
-        (None, Some(id)) => ("id", id),
-        (None, None) => return Err("list item has no `name` (or `id`); add one".into()),
+    let Some((field, id)) = format
+        .identity
+        .iter()
+        .find_map(|key| map.get(*key).map(|value| (*key, value)))
+    else {
+        return Err("list item has no `name` (or `id`); add one".into());
     };
     match id {
         Value::String(s) if s.trim().is_empty() => Err(format!(

@@ -204,6 +204,8 @@ pub struct Production {
 pub struct AgentStatus {
     pub agent: String,
     pub state: &'static str,
+    /// The staging file's format (`native`, `adk`, …; SPEC 13); null without a valid file.
+    pub format: Option<&'static str>,
     pub production: Option<Production>,
 }
 
@@ -224,6 +226,8 @@ pub struct ValidationError {
 pub struct AgentValidity {
     pub agent: String,
     pub valid: bool,
+    /// The format the file was read in; null when it is invalid.
+    pub format: Option<&'static str>,
     pub errors: Vec<ValidationError>,
 }
 

@@ -369,10 +369,22 @@ fn kept(text: &str) -> Value {
 /// Whether an entry's recorded changes are the ones its parent's configuration and its own
 /// make, recomputed as publish records them; `Some(what is wrong)` when not. The per-line
 /// versions of multi-line texts are not compared.
+///
+/// Entries recorded before SPEC 13 (keyed lists only at the top level, shapes keeping only
+/// `name` and `id`) are compared with those rules when today's do not match.
 fn compare_recorded(before: &Config, after: &Config, recorded: &Recorded) -> Option<String> {
     let expected = super::changes::rows(&crate::change::diff(before, after));
+    let problem = compare_rows(&expected, recorded)?;
+    let legacy = crate::change::diff_as(&crate::agent::format::LEGACY, before, after);
+    compare_rows(&super::changes::legacy_rows(&legacy), recorded).map(|_| problem)
+}
+
+fn compare_rows(
+    expected: &std::collections::BTreeMap<String, super::changes::Row>,
+    recorded: &Recorded,
+) -> Option<String> {
     let mut wrong = Vec::new();
-    for (path, row) in &expected {
+    for (path, row) in expected {
         match recorded.get(path) {
             None => wrong.push(format!("`{path}` is missing")),
             Some((kind, old, new)) => {
