@@ -107,17 +107,28 @@ fn edit(text: &str, changes: &[Change], to: &Config) -> Option<String> {
     for kind in [Kind::Removed, Kind::Changed, Kind::Added] {
         ordered.extend(changes.iter().filter(|c| c.kind == kind));
     }
+    // Entries of one plain list go from the last to the first, so that each removal leaves the
+    // positions of the others as the changes give them (old positions).
+    ordered.sort_by_key(|c| {
+        let last_index = match (c.kind, c.path.0.last()) {
+            (Kind::Removed, Some(Segment::Index(i))) => *i,
+            _ => 0,
+        };
+        (kind_rank(c.kind), std::cmp::Reverse(last_index))
+    });
+    let in_place = plain_lists_edited_in_place(changes);
     let mut replaced: Vec<change::Path> = Vec::new();
     for change in ordered {
         if replaced.iter().any(|r| change.path.0.starts_with(&r.0)) {
             continue; // already holds its new value
         }
-        if let Some(whole) = replaced_whole(change) {
+        if let Some(whole) = replaced_whole(change, &in_place) {
             let value = value_at(to, &whole)?;
             let edit = Edit {
                 new: Some(value),
                 position: None,
                 after: None,
+                replace: false,
             };
             set(&root, &whole.0, &edit)?;
             replaced.push(whole);
@@ -127,6 +138,7 @@ fn edit(text: &str, changes: &[Change], to: &Config) -> Option<String> {
             new: (change.kind != Kind::Removed).then_some(&change.new),
             position: change.position,
             after: key_before(to, &change.path),
+            replace: change.kind == Kind::Changed,
         };
         set(&root, &change.path.0, &edit)?;
     }
@@ -138,10 +150,13 @@ fn edit(text: &str, changes: &[Change], to: &Config) -> Option<String> {
 /// The node to replace whole instead of editing inside it: a plain list, whose positions shift
 /// as items come and go; a reordered keyed list; a keyed item whose `name`/`id` changed (items
 /// are found by that field), at any depth.
-fn replaced_whole(change: &Change) -> Option<change::Path> {
+fn replaced_whole(change: &Change, in_place: &[change::Path]) -> Option<change::Path> {
     let segments = &change.path.0;
     if let Some(i) = segments.iter().position(|s| matches!(s, Segment::Index(_))) {
-        return Some(change::Path(segments[..i].to_vec()));
+        let list = change::Path(segments[..i].to_vec());
+        if !in_place.contains(&list) {
+            return Some(list);
+        }
     }
     if change.is_reorder() {
         return Some(change.path.clone());
@@ -150,6 +165,71 @@ fn replaced_whole(change: &Change) -> Option<change::Path> {
         matches!(pair, [Segment::Item(_), Segment::Key(key)] if ANY_IDENTITY.contains(&key.as_str()))
     })
     .map(|i| change::Path(segments[..=i].to_vec()))
+}
+
+fn kind_rank(kind: Kind) -> u8 {
+    match kind {
+        Kind::Removed => 0,
+        Kind::Changed => 1,
+        Kind::Added => 2,
+    }
+}
+
+/// The plain lists whose changes can be made entry by entry, keeping the comments and quoting
+/// of every other entry: a list (at a path with no other plain list above it) whose entries are
+/// only removed and added, or only replaced, or only edited inside. Positions mix otherwise
+/// (a removal shifts the entries an edit inside addresses), and the list is written whole.
+fn plain_lists_edited_in_place(changes: &[Change]) -> Vec<change::Path> {
+    #[derive(Default)]
+    struct Seen {
+        moved: bool,
+        replaced: bool,
+        inside: bool,
+        nested: bool,
+    }
+    let mut lists: Vec<(change::Path, Seen)> = Vec::new();
+    for change in changes {
+        let segments = &change.path.0;
+        let indexes: Vec<usize> = segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Segment::Index(_)))
+            .map(|(i, _)| i)
+            .collect();
+        let Some(&first) = indexes.first() else {
+            continue;
+        };
+        let list = change::Path(segments[..first].to_vec());
+        let at = match lists.iter().position(|(p, _)| *p == list) {
+            Some(at) => at,
+            None => {
+                lists.push((list, Seen::default()));
+                lists.len() - 1
+            }
+        };
+        let seen = &mut lists[at].1;
+        if indexes.len() > 1 || change.is_reorder() {
+            seen.nested = true;
+        } else if first + 1 < segments.len() {
+            seen.inside = true;
+        } else if change.kind == Kind::Changed {
+            seen.replaced = true;
+        } else {
+            seen.moved = true;
+        }
+    }
+    lists
+        .into_iter()
+        .filter(|(_, seen)| {
+            !seen.nested
+                && [seen.moved, seen.replaced, seen.inside]
+                    .iter()
+                    .filter(|b| **b)
+                    .count()
+                    == 1
+        })
+        .map(|(path, _)| path)
+        .collect()
 }
 
 /// The key before the last one of `path` in its mapping in `config`: where an added key goes.
@@ -190,7 +270,19 @@ fn value_at<'v>(config: &'v Config, path: &change::Path) -> Option<&'v Value> {
 /// multi-line string becomes a `|` block), collections as a parsed YAML fragment.
 macro_rules! with_yaml {
     ($value:expr, |$v:ident| $apply:expr) => {
+        with_yaml!($value, None, |$v| $apply)
+    };
+    ($value:expr, $like:expr, |$v:ident| $apply:expr) => {{
+        let quoted = quoted_like($like);
         match $value {
+            // A one-line string takes the quotes of the scalar it replaces (or sits beside).
+            Value::String(s) if quoted.is_some() && !s.contains('\n') => {
+                let $v = yaml_edit::ScalarValue::with_style(
+                    s.as_str(),
+                    quoted.unwrap_or(yaml_edit::ScalarStyle::Plain),
+                );
+                $apply
+            }
             Value::String(s) => {
                 let $v = s.as_str();
                 $apply
@@ -226,7 +318,19 @@ macro_rules! with_yaml {
                 $apply
             }
         }
-    };
+    }};
+}
+
+/// The quoting of a scalar node, when it is quoted: what a string written in its place keeps.
+fn quoted_like(node: Option<yaml_edit::YamlNode>) -> Option<yaml_edit::ScalarStyle> {
+    let text = node?.as_scalar()?.value();
+    if text.len() >= 2 && text.starts_with('"') && text.ends_with('"') {
+        Some(yaml_edit::ScalarStyle::DoubleQuoted)
+    } else if text.len() >= 2 && text.starts_with('\'') && text.ends_with('\'') {
+        Some(yaml_edit::ScalarStyle::SingleQuoted)
+    } else {
+        None
+    }
 }
 
 /// What to do at the end of a path: set `new` (or with `None`, remove the node); `position`
@@ -235,6 +339,8 @@ struct Edit<'a> {
     new: Option<&'a Value>,
     position: Option<usize>,
     after: Option<&'a str>,
+    /// A plain-list entry at this position is replaced (a `changed` entry), not inserted.
+    replace: bool,
 }
 
 fn set(mapping: &Mapping, path: &[Segment], edit: &Edit) -> Option<()> {
@@ -251,7 +357,8 @@ fn set(mapping: &Mapping, path: &[Segment], edit: &Edit) -> Option<()> {
                     with_yaml!(value, |v| mapping.insert_after(after, key.as_str(), v))
                         .then_some(())?;
                 }
-                _ => with_yaml!(value, |v| mapping.set(key.as_str(), v)),
+                _ => with_yaml!(value, mapping.get(key.as_str()), |v| mapping
+                    .set(key.as_str(), v)),
             },
             None => {
                 mapping.remove(key.as_str())?;
@@ -287,7 +394,26 @@ fn descend(node: &yaml_edit::YamlNode, path: &[Segment], edit: &Edit) -> Option<
                 _ => None,
             }
         }
-        Segment::Index(_) => None,
+        Segment::Index(i) => {
+            let sequence = node.as_sequence()?;
+            let rest = &path[1..];
+            match (rest.is_empty(), edit.new) {
+                (true, None) => {
+                    sequence.remove(*i)?;
+                    Some(())
+                }
+                (true, Some(value)) if *i < sequence.len() && edit.replace => {
+                    with_yaml!(value, sequence.get(*i), |v| sequence.set(*i, v)).then_some(())
+                }
+                (true, Some(value)) => {
+                    // An entry put back is quoted as its neighbours are.
+                    let like = sequence.get(*i).or_else(|| sequence.get(i.checked_sub(1)?));
+                    with_yaml!(value, like, |v| sequence.insert(*i, v));
+                    Some(())
+                }
+                (false, _) => descend(&sequence.get(*i)?, rest, edit),
+            }
+        }
     }
 }
 
