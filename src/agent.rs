@@ -179,14 +179,8 @@ pub fn parse_as(
         // Both reads apply the same checks; this only keeps a disagreement from passing.
         Ok(_) => Invalid::nowhere(problem),
     };
-    if *format == NATIVE
-        && let Some(closest) = format::closest(&loose.config)
-    {
-        invalid.help = Some(format!(
-            "this file looks closest to {} (`{}`): {}; a file matching no format is read by \
-             agentctl's own rules",
-            closest.title, closest.name, closest.adopt
-        ));
+    if *format == NATIVE {
+        invalid.help = format::help_for(&loose.config);
     }
     Err(invalid)
 }

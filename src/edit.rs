@@ -31,12 +31,60 @@ pub struct Rewrite {
 /// value there (`change::diff(from, to)`, which the callers have already computed to show
 /// them). A byte-order mark stays.
 pub fn rewrite(text: &str, changes: &[Change], to: &Config) -> Rewrite {
+    rewrite_checked(text, changes, to, |text| {
+        agent::parse(text.as_bytes()).is_ok_and(|v| v == *to)
+    })
+}
+
+/// [`rewrite`] for one agent of a file holding several, at `at` in it: the changes are made
+/// there, and every other byte of the file (the other agents, the rest of a template) is
+/// left as it is. When the file cannot be edited in place it is written afresh whole
+/// (`faithful: false`), as [`rewrite`] does.
+pub fn rewrite_part(text: &str, at: &[String], changes: &[Change], to: &Config) -> Rewrite {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Ok(mut whole) = agent::parse_file(body.as_bytes()) else {
+        return Rewrite {
+            text: text.to_owned(),
+            faithful: false,
+        };
+    };
+    if let Some(place) = part_mut(&mut whole, at) {
+        *place = to.clone();
+    }
+    let prefix: Vec<Segment> = at.iter().cloned().map(Segment::Key).collect();
+    let changes: Vec<Change> = changes
+        .iter()
+        .map(|change| {
+            let mut change = change.clone();
+            change.path = change::Path([prefix.clone(), change.path.0].concat());
+            change
+        })
+        .collect();
+    rewrite_checked(text, &changes, &whole, |text| {
+        agent::parse_file(text.as_bytes()).is_ok_and(|v| v == whole)
+    })
+}
+
+fn part_mut<'c>(config: &'c mut Config, at: &[String]) -> Option<&'c mut Config> {
+    let (first, rest) = at.split_first()?;
+    let mut value = config.get_mut(first)?;
+    for key in rest {
+        value = value.get_mut(key)?;
+    }
+    value.as_object_mut()
+}
+
+fn rewrite_checked(
+    text: &str,
+    changes: &[Change],
+    to: &Config,
+    holds_target: impl Fn(&str) -> bool,
+) -> Rewrite {
     let (bom, body) = match text.strip_prefix('\u{feff}') {
         Some(body) => ("\u{feff}", body),
         None => ("", text),
     };
     if let Some(edited) = edit_quietly(body, changes, to) {
-        let holds_target = |text: &str| agent::parse(text.as_bytes()).is_ok_and(|v| v == *to);
         for candidate in [keep_blank_lines(body, &edited), edited] {
             if holds_target(&candidate) {
                 return Rewrite {

@@ -54,7 +54,14 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
     let (staging, previous, current) = match workspace.find_staging(&args.agent)? {
         Some(staging) => {
             let bytes = workspace.read_bytes(&staging)?;
-            let current = workspace.parse(&staging, &bytes).ok();
+            let mut current = workspace.parse(&staging, &bytes).ok();
+            // One agent of a file holding several is never replaced whole with the file: what
+            // it holds, valid or not, is what the edit starts from.
+            if let (None, Some(part)) = (&current, &staging.part) {
+                current = crate::agent::parse_file(&bytes)
+                    .ok()
+                    .and_then(|file| crate::agent::part_of(&file, &part.at).cloned());
+            }
             (staging, Some(bytes), current)
         }
         None => (workspace.new_staging(&args.agent), None, None),
@@ -65,7 +72,11 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
     if !unchanged {
         let text = match (&previous, &current) {
             (Some(bytes), Some(_)) => {
-                let rewrite = edit::rewrite(&String::from_utf8_lossy(bytes), &applied, &target);
+                let text = String::from_utf8_lossy(bytes);
+                let rewrite = match &staging.part {
+                    Some(part) => edit::rewrite_part(&text, &part.at, &applied, &target),
+                    None => edit::rewrite(&text, &applied, &target),
+                };
                 if !rewrite.faithful {
                     ctx.ui.warn(&format!(
                         "{shown_file} could not be edited in place; it was written afresh, without its comments and layout"

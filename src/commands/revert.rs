@@ -84,7 +84,10 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
     let mut written = false;
     if mode == Mode::Write && conflicts.is_empty() && !nothing_to_do {
         let text = String::from_utf8_lossy(&bytes);
-        let rewrite = edit::rewrite(&text, &applied, &merged);
+        let rewrite = match &staging.part {
+            Some(part) => edit::rewrite_part(&text, &part.at, &applied, &merged),
+            None => edit::rewrite(&text, &applied, &merged),
+        };
         if !rewrite.faithful {
             ctx.ui.warn(&format!(
                 "{shown_file} could not be edited in place; it was written afresh, without its comments and layout"

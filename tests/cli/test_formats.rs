@@ -12,6 +12,9 @@ on_both_stores!(
     a_reorder_of_a_keyed_list_is_one_change_at_the_top_level_and_nested,
     a_revert_of_an_old_publish_keeps_every_untouched_byte,
     a_revert_in_a_plain_list_touches_only_its_entry_and_keeps_the_comments,
+    a_crewai_file_holds_one_agent_per_key_each_published_and_reverted_on_its_own,
+    a_cloudformation_template_holds_one_agent_per_bedrock_resource_with_tags_as_values,
+    a_file_that_fits_no_format_is_told_what_it_looks_like,
     export_round_trips_to_a_file_of_the_same_format,
 );
 
@@ -348,4 +351,224 @@ fn a_revert_in_a_plain_list_touches_only_its_entry_and_keeps_the_comments(env: T
         std::fs::read_to_string(&file).unwrap(),
         text.replacen("  - \"http_request\"\n", "", 1)
     );
+}
+
+fn file_of(env: &TestEnv, name: &str) -> String {
+    std::fs::read_to_string(env.root.join("agents").join(name)).unwrap()
+}
+
+fn a_crewai_file_holds_one_agent_per_key_each_published_and_reverted_on_its_own(env: TestEnv) {
+    let text = fixture("crewai/research_crew_agents.yaml");
+    env.write_agent("research_crew_agents", &text);
+    let run = env.run(&["status", "--json"]);
+    run.success();
+    let agents: Vec<(Value, Value)> = run.json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["agent"].clone(), a["format"].clone()))
+        .collect();
+    assert_eq!(
+        agents,
+        [
+            (
+                json!("research_crew_agents.reporting_analyst"),
+                json!("crewai")
+            ),
+            (json!("research_crew_agents.researcher"), json!("crewai")),
+        ],
+        "{}",
+        run.show()
+    );
+    env.run(&["publish", "-m", "as written"]).success();
+    let researcher = "research_crew_agents.researcher";
+    let analyst = "research_crew_agents.reporting_analyst";
+
+    // An edit of one agent's backstory: that agent alone is modified, in Instructions.
+    let edited = text.replacen("a knack for uncovering", "a talent for uncovering", 1);
+    env.write_agent("research_crew_agents", &edited);
+    let changes = diff_changes(&env, researcher);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["path"], "backstory");
+    assert_eq!(changes[0]["section"], "instructions");
+    env.run(&["diff", analyst, "--exit-code"]).success();
+    env.run(&["publish", "-m", "talent"]).success();
+    assert_eq!(env.history_len(Some(researcher)), 2);
+    assert_eq!(env.history_len(Some(analyst)), 1);
+
+    // The other agent changes later; reverting the first edit touches the first agent's line.
+    let both = edited.replacen(
+        "verbose: true\n  function_calling_llm: \"online_llm\"",
+        "verbose: false\n  function_calling_llm: \"online_llm\"",
+        1,
+    );
+    assert_ne!(both, edited);
+    env.write_agent("research_crew_agents", &both);
+    env.run(&["publish", "-m", "quiet analyst"]).success();
+    env.run(&["revert", researcher, "v2"])
+        .success()
+        .stderr_lacks("written afresh");
+    // The researcher holds its first publish again; the analyst's bytes are untouched. (The
+    // reverted folded `>` block is written back as a `|` block of the same value.)
+    env.run(&["diff", researcher, "--from", "v1", "--exit-code"])
+        .success();
+    let now = file_of(&env, "research_crew_agents.yaml");
+    let analyst_part = |text: &str| text[text.find("\nreporting_analyst:").unwrap()..].to_owned();
+    assert_eq!(analyst_part(&now), analyst_part(&both));
+    assert!(now.starts_with("researcher:\n  role: >\n"), "{now}");
+    // Restore of the other agent to its first publish, then undo: the researcher's part is
+    // untouched by the restore, and undo brings the whole file back.
+    let before = now.clone();
+    env.run(&["restore", analyst, "v1"]).success();
+    let restored = file_of(&env, "research_crew_agents.yaml");
+    assert_eq!(analyst_part(&restored), analyst_part(&text));
+    assert_eq!(
+        restored[..restored.find("\nreporting_analyst:").unwrap()],
+        before[..before.find("\nreporting_analyst:").unwrap()]
+    );
+    env.run(&["undo", analyst]).success();
+    assert_eq!(file_of(&env, "research_crew_agents.yaml"), before);
+}
+
+fn a_cloudformation_template_holds_one_agent_per_bedrock_resource_with_tags_as_values(
+    env: TestEnv,
+) {
+    let text = fixture("bedrock_cfn/support_agents_kb_guardrail.yaml");
+    env.write_agent("support", &text);
+    let run = env.run(&["validate", "--json"]);
+    run.success();
+    let agents: Vec<Value> = run.json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| json!([a["agent"], a["format"]]))
+        .collect();
+    assert_eq!(
+        agents,
+        [
+            json!(["support.RefundsAgent", "bedrock_cfn"]),
+            json!(["support.SupportAgent", "bedrock_cfn"]),
+        ]
+    );
+    env.run(&["publish", "-m", "as written"]).success();
+    let run = env.run(&["show", "support.SupportAgent", "--config", "--json"]);
+    run.success();
+    let config = &run.json()["config"];
+    assert_eq!(
+        config["AgentName"],
+        json!({"Fn::Sub": "support-agent-${Environment}"})
+    );
+    assert_eq!(
+        config["FoundationModel"],
+        json!({"Ref": "FoundationModelId"})
+    );
+    assert_eq!(
+        config["GuardrailConfiguration"],
+        json!({
+            "GuardrailIdentifier": {"Fn::GetAtt": ["SupportGuardrail", "GuardrailId"]},
+            "GuardrailVersion": {"Fn::GetAtt": ["SupportGuardrailVersion", "Version"]},
+        })
+    );
+    assert_eq!(
+        config["IdleSessionTTLInSeconds"],
+        json!({"Fn::If": ["IsProd", 1800, 600]})
+    );
+    // Sections by Bedrock's keys.
+    let agent = "support.SupportAgent";
+    let prompt = text.replacen(
+        "look the order up before answering",
+        "look the order up first",
+        1,
+    );
+    env.write_agent("support", &prompt);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(
+        (&changes[0]["path"], &changes[0]["section"]),
+        (&json!("Instruction"), &json!("instructions"))
+    );
+    env.run(&["diff", "support.RefundsAgent", "--exit-code"])
+        .success();
+    env.run(&["publish", "-m", "first"]).success();
+
+    // A reorder of ActionGroups (by ActionGroupName) is one change, and so is one of the
+    // functions inside an action group (by Name).
+    let user_input = "        - ActionGroupName: UserInput\n          ParentActionGroupSignature: AMAZON.UserInput\n          ActionGroupState: ENABLED\n";
+    assert!(prompt.contains(user_input));
+    let moved = prompt.replacen(user_input, "", 1);
+    let orders_end = "                    Required: false\n";
+    let reordered = moved.replacen(orders_end, &format!("{orders_end}{user_input}"), 1);
+    env.write_agent("support", &reordered);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["path"], "ActionGroups");
+    assert_eq!(changes[0]["section"], "tools");
+    assert_eq!(changes[0]["new"], json!(["Orders", "UserInput"]));
+
+    env.write_agent("support", &prompt);
+    let get_order_at = prompt.find("              - Name: get_order").unwrap();
+    let track_at = prompt.find("              - Name: track_shipment").unwrap();
+    let end = prompt[track_at..].find("      Tags:").unwrap() + track_at;
+    let swapped = format!(
+        "{}{}{}{}",
+        &prompt[..get_order_at],
+        &prompt[track_at..end],
+        &prompt[get_order_at..track_at],
+        &prompt[end..]
+    );
+    env.write_agent("support", &swapped);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(
+        changes[0]["path"],
+        "ActionGroups[Orders].FunctionSchema.Functions"
+    );
+
+    // A revert of the prompt edit leaves every other byte, the other agent's included.
+    env.write_agent("support", &prompt);
+    let later = prompt.replacen(
+        "Description: Decides refund requests within policy",
+        "Description: Decides refunds",
+        1,
+    );
+    env.write_agent("support", &later);
+    env.run(&["publish", "-m", "refunds"]).success();
+    env.run(&["revert", agent, "v2"])
+        .success()
+        .stderr_lacks("written afresh");
+    assert_eq!(
+        file_of(&env, "support.yaml"),
+        text.replacen(
+            "Description: Decides refund requests within policy",
+            "Description: Decides refunds",
+            1
+        )
+    );
+
+    // Outside a CloudFormation template, a CloudFormation tag is still refused, located.
+    env.write_agent("plain", "name: plain\ndescription: !Ref Nothing\n");
+    env.run(&["validate", "plain"])
+        .code(2)
+        .stderr_has("agents/plain.yaml:2:")
+        .stderr_has("unknown tag `!Ref`");
+}
+
+fn a_file_that_fits_no_format_is_told_what_it_looks_like(env: TestEnv) {
+    env.write_agent(
+        "tasks",
+        &fixture("crewai/not_agents/research_crew_tasks.yaml"),
+    );
+    env.run(&["validate", "tasks"])
+        .code(2)
+        .stderr_has("missing required key `name`")
+        .stderr_has("help: this looks like a CrewAI tasks.yaml");
+    env.write_agent("crewish", "role: Researcher\nverbose: true\n");
+    env.run(&["validate", "crewish"])
+        .code(2)
+        .stderr_has("help: this file looks closest to CrewAI (`crewai`)");
+    // A file that looks like nothing gets no guess.
+    env.write_agent("nothing", "colour: blue\n");
+    env.run(&["validate", "nothing"])
+        .code(2)
+        .stderr_lacks("help: this file looks closest");
 }

@@ -229,7 +229,7 @@ pub fn parts(file: &Map<String, Value>) -> Option<Vec<Part>> {
         && file.values().all(|agent| {
             agent
                 .as_object()
-                .is_some_and(|agent| std::ptr::eq(detect(agent), &crewai::CREWAI))
+                .is_some_and(|agent| *detect(agent) == crewai::CREWAI)
         });
     crew.then(|| {
         file.keys()
@@ -254,6 +254,30 @@ pub fn may_hold_several(text: &str) -> bool {
                         .iter()
                         .any(|key| inner.starts_with(key))
             }))
+}
+
+/// The `help:` line for a document refused under the native rules: the format it looks
+/// closest to and what would make it read as that format, or what it is when it is no agent.
+pub fn help_for(config: &Map<String, Value>) -> Option<String> {
+    let tasks = !config.is_empty()
+        && config.values().all(|value| {
+            value
+                .as_object()
+                .is_some_and(|task| task.contains_key("expected_output"))
+        });
+    if tasks {
+        return Some(
+            "this looks like a CrewAI tasks.yaml (tasks with `expected_output`), not agents; \
+             keep it outside agents/ (its agents.yaml belongs there)"
+                .into(),
+        );
+    }
+    let closest = closest(config)?;
+    Some(format!(
+        "this file looks closest to {} (`{}`): {}; a file matching no format is read by \
+         agentctl's own rules",
+        closest.title, closest.name, closest.adopt
+    ))
 }
 
 /// The identity of an item under any format's identifying keys.
