@@ -1000,6 +1000,56 @@ pub(crate) mod properties {
             }
         }
 
+        /// SPEC 13: a reorder of a keyed list is one change whatever its depth, and replaying
+        /// it gives the new order back.
+        #[test]
+        fn a_reorder_at_any_depth_is_one_change(items in keyed_list(), turn in 1usize..4) {
+            let Value::Array(list) = items else {
+                return Err(TestCaseError::fail("a keyed list is a list"));
+            };
+            prop_assume!(list.len() >= 2);
+            let mut moved = list.clone();
+            moved.rotate_left(turn % list.len());
+            prop_assume!(moved != list);
+            let place = |params: &[Value]| {
+                serde_json::json!({
+                    "name": "a",
+                    "tools": [{"name": "t", "parameters": params}],
+                    "extra": {"deep": [{"id": "x", "params": params}]},
+                })
+            };
+            let as_map = |v: Value| v.as_object().cloned().unwrap_or_default();
+            for (path, b) in [
+                (
+                    "tools[t].parameters",
+                    serde_json::json!({
+                        "name": "a",
+                        "tools": [{"name": "t", "parameters": moved}],
+                        "extra": {"deep": [{"id": "x", "params": list}]},
+                    }),
+                ),
+                (
+                    "extra.deep[x].params",
+                    serde_json::json!({
+                        "name": "a",
+                        "tools": [{"name": "t", "parameters": list}],
+                        "extra": {"deep": [{"id": "x", "params": moved}]},
+                    }),
+                ),
+            ] {
+                let (a, b) = (as_map(place(&list)), as_map(b));
+                let changes = diff(&a, &b);
+                prop_assert_eq!(changes.len(), 1, "{:#?}", changes);
+                prop_assert_eq!(changes[0].path.to_string(), path);
+                prop_assert!(changes[0].is_reorder());
+                let applied = apply(&a, &changes).map_err(|e| TestCaseError::fail(e.0))?;
+                prop_assert_eq!(
+                    canonical_json(&Value::Object(applied)),
+                    canonical_json(&Value::Object(b))
+                );
+            }
+        }
+
         #[test]
         fn a_document_has_no_changes_against_itself(a in document()) {
             prop_assert!(diff(&a, &a).is_empty());
