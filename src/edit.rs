@@ -25,6 +25,9 @@ pub struct Rewrite {
     pub text: String,
     /// `false` when the file had to be written afresh, losing comments and layout.
     pub faithful: bool,
+    /// The nodes an in-place edit had to write whole (a reordered list, a plain list with
+    /// mixed edits), losing comments and layout inside them: what the caller warns about.
+    pub rewritten_whole: Vec<String>,
 }
 
 /// Turn `text` into text whose value is `to`, given the `changes` that lead from the text's
@@ -46,6 +49,7 @@ pub fn rewrite_part(text: &str, at: &[String], changes: &[Change], to: &Config) 
         return Rewrite {
             text: text.to_owned(),
             faithful: false,
+            rewritten_whole: Vec::new(),
         };
     };
     if let Some(place) = part_mut(&mut whole, at) {
@@ -60,9 +64,17 @@ pub fn rewrite_part(text: &str, at: &[String], changes: &[Change], to: &Config) 
             change
         })
         .collect();
-    rewrite_checked(text, &changes, &whole, |text| {
+    let mut rewrite = rewrite_checked(text, &changes, &whole, |text| {
         agent::parse_file(text.as_bytes()).is_ok_and(|v| v == whole)
-    })
+    });
+    // Named as within the agent, the way its changes are.
+    let shown_prefix = format!("{}.", change::Path(prefix));
+    for path in &mut rewrite.rewritten_whole {
+        if let Some(inner) = path.strip_prefix(&shown_prefix) {
+            *path = inner.to_owned();
+        }
+    }
+    rewrite
 }
 
 fn part_mut<'c>(config: &'c mut Config, at: &[String]) -> Option<&'c mut Config> {
@@ -84,12 +96,13 @@ fn rewrite_checked(
         Some(body) => ("\u{feff}", body),
         None => ("", text),
     };
-    if let Some(edited) = edit_quietly(body, changes, to) {
+    if let Some((edited, whole)) = edit_quietly(body, changes, to) {
         for candidate in [keep_blank_lines(body, &edited), edited] {
             if holds_target(&candidate) {
                 return Rewrite {
                     text: format!("{bom}{candidate}"),
                     faithful: true,
+                    rewritten_whole: whole.iter().map(ToString::to_string).collect(),
                 };
             }
         }
@@ -97,6 +110,7 @@ fn rewrite_checked(
     Rewrite {
         text: fresh(to),
         faithful: false,
+        rewritten_whole: Vec::new(),
     }
 }
 
@@ -138,7 +152,11 @@ pub fn fresh(config: &Config) -> String {
 
 /// yaml-edit is young: a panic inside it must cost the user the layout, never the revert. The
 /// panic hook is silenced meanwhile so that nothing is printed.
-fn edit_quietly(text: &str, changes: &[Change], to: &Config) -> Option<String> {
+fn edit_quietly(
+    text: &str,
+    changes: &[Change],
+    to: &Config,
+) -> Option<(String, Vec<change::Path>)> {
     let hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     let result = panic::catch_unwind(AssertUnwindSafe(|| edit(text, changes, to)));
@@ -146,7 +164,7 @@ fn edit_quietly(text: &str, changes: &[Change], to: &Config) -> Option<String> {
     result.ok().flatten()
 }
 
-fn edit(text: &str, changes: &[Change], to: &Config) -> Option<String> {
+fn edit(text: &str, changes: &[Change], to: &Config) -> Option<(String, Vec<change::Path>)> {
     let document = Document::from_str(text).ok()?;
     let root = document.as_mapping()?;
     // Removals first, then changes, then additions in list order: an added item's position is
@@ -192,7 +210,7 @@ fn edit(text: &str, changes: &[Change], to: &Config) -> Option<String> {
     }
     // The green tree prints in one pass; `Document`'s own Display walks the edited tree
     // token by token, recomputing offsets, and took a seventh of a revert's time.
-    Some(document.syntax().green().to_string())
+    Some((document.syntax().green().to_string(), replaced))
 }
 
 /// The node to replace whole instead of editing inside it: a plain list, whose positions shift

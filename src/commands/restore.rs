@@ -82,6 +82,11 @@ pub fn cmd_restore(ctx: &Context, args: Args) -> Result<u8> {
                         "{shown_file} could not be edited in place; it was written afresh, without its comments and layout"
                     ));
                 }
+                for path in &rewrite.rewritten_whole {
+                    ctx.ui.warn(&format!(
+                        "{shown_file}: `{path}` was written whole, without the comments and layout inside it"
+                    ));
+                }
                 rewrite.text
             }
             _ => edit::fresh(&target),

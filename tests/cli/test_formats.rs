@@ -219,7 +219,8 @@ fn a_reorder_of_a_keyed_list_is_one_change_at_the_top_level_and_nested(env: Test
         env.run(&["diff", agent, "--from", "v1", "--exit-code"])
             .success();
         // The list is written whole (entries are not moved in place): said on stderr.
-        run.stderr_lacks("written afresh");
+        run.stderr_lacks("written afresh")
+            .stderr_has(&format!("`{list}` was written whole"));
     }
 }
 
