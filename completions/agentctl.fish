@@ -75,7 +75,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l color -d 'W
 always\t''
 never\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
-complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l json -d 'Print JSON: {"agents": [{agent, state, production}]}'
+complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l json -d 'Print JSON: {"agents": [{agent, state, format, production}]}'
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -s C -d 'Run as if started in DIR' -r -F
@@ -84,7 +84,7 @@ complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l color -d 
 always\t''
 never\t''"
 complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l lock-timeout -d 'How long to wait for another agentctl writing to the store or rewriting staging files before giving up: `30s`, `500ms`, `2m` or seconds [default: 30s]' -r
-complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l json -d 'Print JSON: {"agents": [{agent, valid, errors: [{message, file, line, column}]}]}'
+complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l json -d 'Print JSON: {"agents": [{agent, valid, format, errors: [{message, file, line, column}]}]}'
 complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -l no-pager -d 'Never page long output [pager: AGENTCTL_PAGER, else PAGER, else `less -FRX`]'
 complete -c agentctl -n "__fish_agentctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentctl -n "__fish_agentctl_using_subcommand diff" -l from -d 'The old side: production, staging, vN or a change_track_id prefix' -r

@@ -9,7 +9,8 @@
 
 use serde_json::Value;
 
-use crate::agent::{Config, KEYED_LISTS, Section, item_identity};
+use crate::agent::Config;
+use crate::agent::format::{self, Format};
 use crate::change::{Path, Segment, is_multiline};
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -42,10 +43,11 @@ pub fn blame(store: &Store, agent: &str, version: u64, snapshot: &Config) -> Res
         store,
         agent,
         upto: version,
+        format: format::detect(snapshot),
     };
     let mut blame = Blame::default();
     let mut keys: Vec<&String> = snapshot.keys().collect();
-    keys.sort_by_key(|key| Section::of_key(key));
+    keys.sort_by_key(|key| walk.format.section_of(key));
     for key in keys {
         let path = Path(vec![Segment::Key(key.clone())]);
         walk.node(&path, &snapshot[key.as_str()], None, &mut blame)?;
@@ -57,16 +59,21 @@ struct Walk<'a> {
     store: &'a Store,
     agent: &'a str,
     upto: u64,
+    /// Which lists are keyed (their items are fields of their own).
+    format: &'static Format,
 }
 
 impl Walk<'_> {
     /// Blame the node `value` at `path`; `above` is the newest version that set a value above
     /// it (and so set it too).
     fn node(&self, path: &Path, value: &Value, above: Option<u64>, out: &mut Blame) -> Result<()> {
-        let keyed_list = path.0.len() == 1
-            && KEYED_LISTS
-                .iter()
-                .any(|k| path.0[0] == Segment::Key((*k).into()));
+        let top_level = match path.0.as_slice() {
+            [Segment::Key(key)] => Some(key.as_str()),
+            _ => None,
+        };
+        let keyed_list = value
+            .as_array()
+            .is_some_and(|items| self.format.is_keyed(top_level, &[items]));
         let is_item = matches!(path.0.last(), Some(Segment::Item(_)));
         let children: Vec<(Segment, &Value)> = match value {
             Value::Object(map) => map
@@ -75,7 +82,12 @@ impl Walk<'_> {
                 .collect(),
             Value::Array(items) if keyed_list => items
                 .iter()
-                .filter_map(|item| Some((Segment::Item(item_identity(item)?.to_owned()), item)))
+                .filter_map(|item| {
+                    Some((
+                        Segment::Item(self.format.identity_of(item)?.to_owned()),
+                        item,
+                    ))
+                })
                 .collect(),
             _ => Vec::new(),
         };

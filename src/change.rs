@@ -13,7 +13,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use similar::{Algorithm, DiffOp};
 
-use crate::agent::{KEYED_LISTS, Section, canonical_json, is_keyed_list, item_identity};
+use crate::agent::format::{self, Format};
+use crate::agent::{KEYED_LISTS, Section, canonical_json};
 
 /// One step of a path: a mapping key, a keyed-list item (by name), or a plain-list position.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -34,17 +35,23 @@ impl Path {
         Path(segments)
     }
 
-    /// The section of the top-level key this path starts with.
+    /// The section of the top-level key this path starts with, in a native file.
     pub fn section(&self) -> Section {
+        self.section_in(&format::NATIVE)
+    }
+
+    /// The section of the top-level key this path starts with, under `format`.
+    pub fn section_in(&self, format: &Format) -> Section {
         match self.0.first() {
-            Some(Segment::Key(key)) => Section::of_key(key),
+            Some(Segment::Key(key)) => format.section_of(key),
             _ => Section::Settings,
         }
     }
 
     /// Parse the syntax that [`fmt::Display`] writes. Keyed-list items and plain-list indexes
-    /// share the bracket syntax; a bracket holding only digits is an index unless it follows
-    /// one of the keyed lists at the top level.
+    /// share the bracket syntax: a bracket holding only digits is an index unless it follows
+    /// one of the native keyed lists at the top level (item names of digits are written
+    /// quoted); anything else is an item name, at any depth.
     pub fn parse(text: &str) -> Result<Path, String> {
         let mut segments = Vec::new();
         let mut chars = text.chars().peekable();
@@ -57,7 +64,8 @@ impl Path {
             match c {
                 '[' => {
                     chars.next();
-                    let inner = if chars.peek() == Some(&'"') {
+                    let quoted = chars.peek() == Some(&'"');
+                    let inner = if quoted {
                         chars.next();
                         read_quoted(&mut chars).ok_or_else(|| bad("unclosed quote"))?
                     } else {
@@ -83,9 +91,8 @@ impl Path {
                         return Err(bad("empty `[]`"));
                     }
                     segments.push(match inner.parse::<usize>() {
-                        Ok(i) if !keyed => Segment::Index(i),
-                        _ if keyed => Segment::Item(inner),
-                        _ => return Err(bad("only the keyed lists take item names in `[]`")),
+                        Ok(i) if !keyed && !quoted => Segment::Index(i),
+                        _ => Segment::Item(inner),
                     });
                     expect_key = false;
                 }
@@ -136,7 +143,7 @@ impl Path {
 }
 
 /// What `value` holds at `segments` below it, if anything: mapping keys, keyed-list items by
-/// their `name`/`id`, plain-list entries by position. `value_at(tool, [description])` is the
+/// their identity (`name`, `id` or a format's own key), plain-list entries by position. `value_at(tool, [description])` is the
 /// tool's description.
 pub fn value_at<'v>(value: &'v Value, segments: &[Segment]) -> Option<&'v Value> {
     segments
@@ -145,7 +152,7 @@ pub fn value_at<'v>(value: &'v Value, segments: &[Segment]) -> Option<&'v Value>
             (Segment::Key(key), Value::Object(map)) => map.get(key),
             (Segment::Item(name), Value::Array(items)) => items
                 .iter()
-                .find(|item| item_identity(item) == Some(name.as_str())),
+                .find(|item| format::identity(item) == Some(name.as_str())),
             (Segment::Index(index), Value::Array(items)) => items.get(*index),
             _ => None,
         })
@@ -255,9 +262,9 @@ pub struct Change {
 }
 
 impl Change {
-    fn new(path: Path, kind: Kind, old: Value, new: Value) -> Change {
+    fn new(format: &Format, path: Path, kind: Kind, old: Value, new: Value) -> Change {
         Change {
-            section: path.section(),
+            section: path.section_in(format),
             path,
             kind,
             old,
@@ -266,13 +273,13 @@ impl Change {
         }
     }
 
-    /// Whether this change is a reorder of a keyed list.
+    /// Whether this change is a reorder of a keyed list (at any depth): [`diff`] compares two
+    /// lists item by item, so a `changed` between two lists is only ever a reorder.
     pub fn is_reorder(&self) -> bool {
         self.kind == Kind::Changed
-            && self.path.0.len() == 1
+            && !self.path.0.is_empty()
             && self.old.is_array()
             && self.new.is_array()
-            && matches!(&self.path.0[0], Segment::Key(k) if KEYED_LISTS.contains(&k.as_str()))
     }
 
     /// Whether either side is a string of several lines (shown as a line diff).
@@ -289,25 +296,30 @@ pub fn is_multiline(text: &str) -> bool {
 
 /// All differences from `old` to `new`, grouped by section in the order of [`Section::ALL`],
 /// each group in document order.
+/// The format is the one detected from the configurations ([`format::detect_pair`]).
 pub fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Change> {
+    diff_as(format::detect_pair(old, new), old, new)
+}
+
+/// [`diff`] under `format`'s rules: its sections and its keyed lists.
+pub fn diff_as(format: &Format, old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Change> {
     let mut changes = Vec::new();
-    diff_maps(&Path::default(), old, new, &mut changes);
+    diff_maps(format, &Path::default(), old, new, &mut changes);
     // A stable sort keeps document order inside each section.
     changes.sort_by_key(|c| c.section);
     changes
 }
 
-fn diff_values(path: &Path, old: &Value, new: &Value, out: &mut Vec<Change>) {
+fn diff_values(f: &Format, path: &Path, old: &Value, new: &Value, out: &mut Vec<Change>) {
     match (old, new) {
-        (Value::Object(a), Value::Object(b)) => diff_maps(path, a, b, out),
-        (Value::Array(a), Value::Array(b))
-            if top_level_key(path).is_some_and(|key| is_keyed_list(key, &[a, b])) =>
-        {
-            diff_keyed(path, a, b, out)
+        (Value::Object(a), Value::Object(b)) => diff_maps(f, path, a, b, out),
+        (Value::Array(a), Value::Array(b)) if f.is_keyed(top_level_key(path), &[a, b]) => {
+            diff_keyed(f, path, a, b, out)
         }
-        (Value::Array(a), Value::Array(b)) => diff_plain_list(path, a, b, out),
+        (Value::Array(a), Value::Array(b)) => diff_plain_list(f, path, a, b, out),
         _ if old == new => {}
         _ => out.push(Change::new(
+            f,
             path.clone(),
             Kind::Changed,
             old.clone(),
@@ -317,6 +329,7 @@ fn diff_values(path: &Path, old: &Value, new: &Value, out: &mut Vec<Change>) {
 }
 
 fn diff_maps(
+    f: &Format,
     path: &Path,
     old: &Map<String, Value>,
     new: &Map<String, Value>,
@@ -325,8 +338,9 @@ fn diff_maps(
     for (key, new_value) in new {
         let child = path.child(Segment::Key(key.clone()));
         match old.get(key) {
-            Some(old_value) => diff_values(&child, old_value, new_value, out),
+            Some(old_value) => diff_values(f, &child, old_value, new_value, out),
             None => out.push(Change::new(
+                f,
                 child,
                 Kind::Added,
                 Value::Null,
@@ -338,6 +352,7 @@ fn diff_maps(
         if !new.contains_key(key) {
             let child = path.child(Segment::Key(key.clone()));
             out.push(Change::new(
+                f,
                 child,
                 Kind::Removed,
                 old_value.clone(),
@@ -357,31 +372,35 @@ pub(crate) fn top_level_key(path: &Path) -> Option<&str> {
     }
 }
 
-fn identities(items: &[Value]) -> Vec<&str> {
-    items.iter().filter_map(item_identity).collect()
+fn identities<'v>(f: &Format, items: &'v [Value]) -> Vec<&'v str> {
+    items
+        .iter()
+        .filter_map(|item| f.identity_of(item))
+        .collect()
 }
 
-fn diff_keyed(path: &Path, old: &[Value], new: &[Value], out: &mut Vec<Change>) {
+fn diff_keyed(f: &Format, path: &Path, old: &[Value], new: &[Value], out: &mut Vec<Change>) {
     let old_by_id: HashMap<&str, &Value> = old
         .iter()
-        .filter_map(|i| Some((item_identity(i)?, i)))
+        .filter_map(|i| Some((f.identity_of(i)?, i)))
         .collect();
-    let new_ids: BTreeSet<&str> = identities(new).into_iter().collect();
+    let new_ids: BTreeSet<&str> = identities(f, new).into_iter().collect();
 
     // Kept items in old order against kept items in new order: a difference is a reorder.
-    let old_kept: Vec<&str> = identities(old)
+    let old_kept: Vec<&str> = identities(f, old)
         .into_iter()
         .filter(|id| new_ids.contains(id))
         .collect();
-    let new_kept: Vec<&str> = identities(new)
+    let new_kept: Vec<&str> = identities(f, new)
         .into_iter()
         .filter(|id| old_by_id.contains_key(id))
         .collect();
     if old_kept != new_kept {
         let names = |items: &[Value]| {
-            Value::Array(identities(items).into_iter().map(Value::from).collect())
+            Value::Array(identities(f, items).into_iter().map(Value::from).collect())
         };
         out.push(Change::new(
+            f,
             path.clone(),
             Kind::Changed,
             names(old),
@@ -390,28 +409,34 @@ fn diff_keyed(path: &Path, old: &[Value], new: &[Value], out: &mut Vec<Change>) 
     }
 
     for (position, item) in new.iter().enumerate() {
-        let id = item_identity(item).unwrap_or_default();
+        let id = f.identity_of(item).unwrap_or_default();
         let child = path.child(Segment::Item(id.to_owned()));
         match old_by_id.get(id) {
-            Some(old_item) => diff_values(&child, old_item, item, out),
+            Some(old_item) => diff_values(f, &child, old_item, item, out),
             None => {
-                let mut change = Change::new(child, Kind::Added, Value::Null, item.clone());
+                let mut change = Change::new(f, child, Kind::Added, Value::Null, item.clone());
                 change.position = Some(position);
                 out.push(change);
             }
         }
     }
     for item in old {
-        let id = item_identity(item).unwrap_or_default();
+        let id = f.identity_of(item).unwrap_or_default();
         if !new_ids.contains(id) {
             let child = path.child(Segment::Item(id.to_owned()));
-            out.push(Change::new(child, Kind::Removed, item.clone(), Value::Null));
+            out.push(Change::new(
+                f,
+                child,
+                Kind::Removed,
+                item.clone(),
+                Value::Null,
+            ));
         }
     }
 }
 
 /// Plain lists are aligned with a sequence diff, so one inserted entry is one change.
-fn diff_plain_list(path: &Path, old: &[Value], new: &[Value], out: &mut Vec<Change>) {
+fn diff_plain_list(f: &Format, path: &Path, old: &[Value], new: &[Value], out: &mut Vec<Change>) {
     let old_keys: Vec<String> = old.iter().map(canonical_json).collect();
     let new_keys: Vec<String> = new.iter().map(canonical_json).collect();
     let ops = similar::capture_diff_slices(Algorithm::Myers, &old_keys, &new_keys);
@@ -424,7 +449,7 @@ fn diff_plain_list(path: &Path, old: &[Value], new: &[Value], out: &mut Vec<Chan
         let (old_range, new_range) = (op.old_range(), op.new_range());
         let paired = old_range.len().min(new_range.len());
         for (i, j) in old_range.clone().zip(new_range.clone()) {
-            diff_values(&path.child(Segment::Index(j)), &old[i], &new[j], out);
+            diff_values(f, &path.child(Segment::Index(j)), &old[i], &new[j], out);
         }
         for (j, item) in new
             .iter()
@@ -433,12 +458,19 @@ fn diff_plain_list(path: &Path, old: &[Value], new: &[Value], out: &mut Vec<Chan
             .skip(new_range.start + paired)
         {
             let child = path.child(Segment::Index(j));
-            out.push(Change::new(child, Kind::Added, Value::Null, item.clone()));
+            out.push(Change::new(
+                f,
+                child,
+                Kind::Added,
+                Value::Null,
+                item.clone(),
+            ));
         }
         removed.extend(old_range.start + paired..old_range.end);
     }
     for i in removed {
         out.push(Change::new(
+            f,
             path.child(Segment::Index(i)),
             Kind::Removed,
             old[i].clone(),
@@ -629,7 +661,7 @@ fn apply_keyed(
     }
     let mut result = Vec::with_capacity(items.len() + added.len());
     for item in items {
-        let id = item_identity(&item).unwrap_or_default().to_owned();
+        let id = format::identity(&item).unwrap_or_default().to_owned();
         if removed.contains(&id) {
             continue;
         }
@@ -650,7 +682,7 @@ fn apply_keyed(
             .map(|(i, n)| (n, i))
             .collect();
         result.sort_by_key(|item| {
-            item_identity(item)
+            format::identity(item)
                 .and_then(|id| rank.get(id))
                 .copied()
                 .unwrap_or(usize::MAX)
@@ -828,7 +860,12 @@ mod tests {
                 Segment::Item("web_search".into())
             ]
         );
-        for bad in ["", "a..b", "a.", "[x]", "a[", "a[]", "a b", "model[x]"] {
+        // Items are named at any depth: `ActionGroups[Orders].FunctionSchema`.
+        assert_eq!(
+            Path::parse("model[x]").unwrap().0,
+            vec![Segment::Key("model".into()), Segment::Item("x".into())]
+        );
+        for bad in ["", "a..b", "a.", "[x]", "a[", "a[]", "a b"] {
             assert!(Path::parse(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -964,6 +1001,56 @@ pub(crate) mod properties {
             // Keyed lists come back in the target's order too (map equality ignores order).
             for key in KEYED_LISTS {
                 prop_assert_eq!(applied.get(key).map(canonical_json), b.get(key).map(canonical_json));
+            }
+        }
+
+        /// SPEC 13: a reorder of a keyed list is one change whatever its depth, and replaying
+        /// it gives the new order back.
+        #[test]
+        fn a_reorder_at_any_depth_is_one_change(items in keyed_list(), turn in 1usize..4) {
+            let Value::Array(list) = items else {
+                return Err(TestCaseError::fail("a keyed list is a list"));
+            };
+            prop_assume!(list.len() >= 2);
+            let mut moved = list.clone();
+            moved.rotate_left(turn % list.len());
+            prop_assume!(moved != list);
+            let place = |params: &[Value]| {
+                serde_json::json!({
+                    "name": "a",
+                    "tools": [{"name": "t", "parameters": params}],
+                    "extra": {"deep": [{"id": "x", "params": params}]},
+                })
+            };
+            let as_map = |v: Value| v.as_object().cloned().unwrap_or_default();
+            for (path, b) in [
+                (
+                    "tools[t].parameters",
+                    serde_json::json!({
+                        "name": "a",
+                        "tools": [{"name": "t", "parameters": moved}],
+                        "extra": {"deep": [{"id": "x", "params": list}]},
+                    }),
+                ),
+                (
+                    "extra.deep[x].params",
+                    serde_json::json!({
+                        "name": "a",
+                        "tools": [{"name": "t", "parameters": list}],
+                        "extra": {"deep": [{"id": "x", "params": moved}]},
+                    }),
+                ),
+            ] {
+                let (a, b) = (as_map(place(&list)), as_map(b));
+                let changes = diff(&a, &b);
+                prop_assert_eq!(changes.len(), 1, "{:#?}", changes);
+                prop_assert_eq!(changes[0].path.to_string(), path);
+                prop_assert!(changes[0].is_reorder());
+                let applied = apply(&a, &changes).map_err(|e| TestCaseError::fail(e.0))?;
+                prop_assert_eq!(
+                    canonical_json(&Value::Object(applied)),
+                    canonical_json(&Value::Object(b))
+                );
             }
         }
 

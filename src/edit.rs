@@ -2,12 +2,10 @@
 //!
 //! `revert` and `restore` decide the new value of a staging file; this module turns it into text.
 //! It edits the file's lossless syntax tree (yaml-edit) only where the value changed, so comments,
-//! blank lines, quoting and key order of every untouched part stay byte for byte. A plain list
-//! is edited item by item too: a removed entry takes its line with it, nothing else. The result
-//! is parsed again and must equal the intended value; if it does not, a plain list is tried again
-//! replaced whole, and if that fails too (anchors, flow styles or other layouts the editor cannot
-//! change faithfully) the file is written afresh from the value. Either way the caller says so
-//! before writing ([`Rewrite::warnings`]).
+//! blank lines, quoting and key order of every untouched part stay byte for byte. The result is
+//! parsed again and must equal the intended value; if it does not (anchors, flow styles or other
+//! layouts the editor cannot change faithfully), the file is written afresh from the value and the
+//! caller says so.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::str::FromStr;
@@ -17,7 +15,8 @@ use rowan::ast::AstNode;
 use serde_json::Value;
 use yaml_edit::{Document, Mapping, Sequence};
 
-use crate::agent::{self, Config, item_identity};
+use crate::agent::format::{self, ANY_IDENTITY};
+use crate::agent::{self, Config};
 use crate::change::{self, Change, Kind, Segment};
 
 /// The text to write, and whether it keeps the original layout.
@@ -26,54 +25,84 @@ pub struct Rewrite {
     pub text: String,
     /// `false` when the file had to be written afresh, losing comments and layout.
     pub faithful: bool,
-    /// The lists and items written whole (a reordered list, a renamed item, a plain list the
-    /// item-by-item edit could not change): comments inside them are not kept.
-    pub whole: Vec<String>,
-}
-
-impl Rewrite {
-    /// What the caller must say on stderr before writing `file`: where its layout is not kept.
-    pub fn warnings(&self, file: &str) -> Vec<String> {
-        if !self.faithful {
-            return vec![format!(
-                "{file} could not be edited in place; it was written afresh, without its comments and layout"
-            )];
-        }
-        self.whole
-            .iter()
-            .map(|path| {
-                format!("{file}: `{path}` is written whole; comments inside it are not kept")
-            })
-            .collect()
-    }
-}
-
-/// How a plain list is edited: item by item, or (when that does not give the target) whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PlainLists {
-    ByItem,
-    Whole,
+    /// The nodes an in-place edit had to write whole (a reordered list, a plain list with
+    /// mixed edits), losing comments and layout inside them: what the caller warns about.
+    pub rewritten_whole: Vec<String>,
 }
 
 /// Turn `text` into text whose value is `to`, given the `changes` that lead from the text's
 /// value there (`change::diff(from, to)`, which the callers have already computed to show
 /// them). A byte-order mark stays.
 pub fn rewrite(text: &str, changes: &[Change], to: &Config) -> Rewrite {
+    rewrite_checked(text, changes, to, |text| {
+        agent::parse(text.as_bytes()).is_ok_and(|v| v == *to)
+    })
+}
+
+/// [`rewrite`] for one agent of a file holding several, at `at` in it: the changes are made
+/// there, and every other byte of the file (the other agents, the rest of a template) is
+/// left as it is. When the file cannot be edited in place it is written afresh whole
+/// (`faithful: false`), as [`rewrite`] does.
+pub fn rewrite_part(text: &str, at: &[String], changes: &[Change], to: &Config) -> Rewrite {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Ok(mut whole) = agent::parse_file(body.as_bytes()) else {
+        return Rewrite {
+            text: text.to_owned(),
+            faithful: false,
+            rewritten_whole: Vec::new(),
+        };
+    };
+    if let Some(place) = part_mut(&mut whole, at) {
+        *place = to.clone();
+    }
+    let prefix: Vec<Segment> = at.iter().cloned().map(Segment::Key).collect();
+    let changes: Vec<Change> = changes
+        .iter()
+        .map(|change| {
+            let mut change = change.clone();
+            change.path = change::Path([prefix.clone(), change.path.0].concat());
+            change
+        })
+        .collect();
+    let mut rewrite = rewrite_checked(text, &changes, &whole, |text| {
+        agent::parse_file(text.as_bytes()).is_ok_and(|v| v == whole)
+    });
+    // Named as within the agent, the way its changes are.
+    let shown_prefix = format!("{}.", change::Path(prefix));
+    for path in &mut rewrite.rewritten_whole {
+        if let Some(inner) = path.strip_prefix(&shown_prefix) {
+            *path = inner.to_owned();
+        }
+    }
+    rewrite
+}
+
+fn part_mut<'c>(config: &'c mut Config, at: &[String]) -> Option<&'c mut Config> {
+    let (first, rest) = at.split_first()?;
+    let mut value = config.get_mut(first)?;
+    for key in rest {
+        value = value.get_mut(key)?;
+    }
+    value.as_object_mut()
+}
+
+fn rewrite_checked(
+    text: &str,
+    changes: &[Change],
+    to: &Config,
+    holds_target: impl Fn(&str) -> bool,
+) -> Rewrite {
     let (bom, body) = match text.strip_prefix('\u{feff}') {
         Some(body) => ("\u{feff}", body),
         None => ("", text),
     };
-    let holds_target = |text: &str| agent::parse(text.as_bytes()).is_ok_and(|v| v == *to);
-    for plain in [PlainLists::ByItem, PlainLists::Whole] {
-        let Some((edited, whole)) = edit_quietly(body, changes, to, plain) else {
-            continue;
-        };
+    if let Some((edited, whole)) = edit_quietly(body, changes, to) {
         for candidate in [keep_blank_lines(body, &edited), edited] {
             if holds_target(&candidate) {
                 return Rewrite {
                     text: format!("{bom}{candidate}"),
                     faithful: true,
-                    whole: whole.iter().map(ToString::to_string).collect(),
+                    rewritten_whole: whole.iter().map(ToString::to_string).collect(),
                 };
             }
         }
@@ -81,7 +110,7 @@ pub fn rewrite(text: &str, changes: &[Change], to: &Config) -> Rewrite {
     Rewrite {
         text: fresh(to),
         faithful: false,
-        whole: Vec::new(),
+        rewritten_whole: Vec::new(),
     }
 }
 
@@ -127,21 +156,15 @@ fn edit_quietly(
     text: &str,
     changes: &[Change],
     to: &Config,
-    plain: PlainLists,
 ) -> Option<(String, Vec<change::Path>)> {
     let hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| edit(text, changes, to, plain)));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| edit(text, changes, to)));
     panic::set_hook(hook);
     result.ok().flatten()
 }
 
-fn edit(
-    text: &str,
-    changes: &[Change],
-    to: &Config,
-    plain: PlainLists,
-) -> Option<(String, Vec<change::Path>)> {
+fn edit(text: &str, changes: &[Change], to: &Config) -> Option<(String, Vec<change::Path>)> {
     let document = Document::from_str(text).ok()?;
     let root = document.as_mapping()?;
     // Removals first, then changes, then additions in list order: an added item's position is
@@ -150,32 +173,28 @@ fn edit(
     for kind in [Kind::Removed, Kind::Changed, Kind::Added] {
         ordered.extend(changes.iter().filter(|c| c.kind == kind));
     }
+    // Entries of one plain list go from the last to the first, so that each removal leaves the
+    // positions of the others as the changes give them (old positions).
+    ordered.sort_by_key(|c| {
+        let last_index = match (c.kind, c.path.0.last()) {
+            (Kind::Removed, Some(Segment::Index(i))) => *i,
+            _ => 0,
+        };
+        (kind_rank(c.kind), std::cmp::Reverse(last_index))
+    });
+    let in_place = plain_lists_edited_in_place(changes);
     let mut replaced: Vec<change::Path> = Vec::new();
-    // Plain lists edited item by item: done as one group each, like a replaced node.
-    let mut by_item: Vec<change::Path> = Vec::new();
     for change in ordered {
-        if replaced
-            .iter()
-            .chain(&by_item)
-            .any(|r| change.path.0.starts_with(&r.0))
-        {
+        if replaced.iter().any(|r| change.path.0.starts_with(&r.0)) {
             continue; // already holds its new value
         }
-        if let (PlainLists::ByItem, Some(list)) = (plain, plain_list(change)) {
-            let group: Vec<&Change> = changes
-                .iter()
-                .filter(|c| plain_list(c).as_ref() == Some(&list))
-                .collect();
-            edit_plain_list(&root, &list, &group, to)?;
-            by_item.push(list);
-            continue;
-        }
-        if let Some(whole) = replaced_whole(change) {
+        if let Some(whole) = replaced_whole(change, &in_place) {
             let value = value_at(to, &whole)?;
             let edit = Edit {
                 new: Some(value),
                 position: None,
                 after: None,
+                replace: false,
             };
             set(&root, &whole.0, &edit)?;
             replaced.push(whole);
@@ -185,6 +204,7 @@ fn edit(
             new: (change.kind != Kind::Removed).then_some(&change.new),
             position: change.position,
             after: key_before(to, &change.path),
+            replace: change.kind == Kind::Changed,
         };
         set(&root, &change.path.0, &edit)?;
     }
@@ -193,20 +213,142 @@ fn edit(
     Some((document.syntax().green().to_string(), replaced))
 }
 
-/// The plain list a change is inside: its path up to the first list position.
-fn plain_list(change: &Change) -> Option<change::Path> {
+/// The node to replace whole instead of editing inside it: a plain list, whose positions shift
+/// as items come and go; a reordered keyed list; a keyed item whose `name`/`id` changed (items
+/// are found by that field), at any depth.
+fn replaced_whole(change: &Change, in_place: &[change::Path]) -> Option<change::Path> {
     let segments = &change.path.0;
-    let i = segments
-        .iter()
-        .position(|s| matches!(s, Segment::Index(_)))?;
-    Some(change::Path(segments[..i].to_vec()))
+    if let Some(i) = segments.iter().position(|s| matches!(s, Segment::Index(_))) {
+        let list = change::Path(segments[..i].to_vec());
+        if !in_place.contains(&list) {
+            return Some(list);
+        }
+    }
+    if change.is_reorder() {
+        return Some(change.path.clone());
+    }
+    segments.windows(2).position(|pair| {
+        matches!(pair, [Segment::Item(_), Segment::Key(key)] if ANY_IDENTITY.contains(&key.as_str()))
+    })
+    .map(|i| change::Path(segments[..=i].to_vec()))
+}
+
+fn kind_rank(kind: Kind) -> u8 {
+    match kind {
+        Kind::Removed => 0,
+        Kind::Changed => 1,
+        Kind::Added => 2,
+    }
+}
+
+/// The plain lists whose changes can be made entry by entry, keeping the comments and quoting
+/// of every other entry: a list (at a path with no other plain list above it) whose entries are
+/// only removed and added, or only replaced, or only edited inside. Positions mix otherwise
+/// (a removal shifts the entries an edit inside addresses), and the list is written whole.
+fn plain_lists_edited_in_place(changes: &[Change]) -> Vec<change::Path> {
+    #[derive(Default)]
+    struct Seen {
+        moved: bool,
+        replaced: bool,
+        inside: bool,
+        nested: bool,
+    }
+    let mut lists: Vec<(change::Path, Seen)> = Vec::new();
+    for change in changes {
+        let segments = &change.path.0;
+        let indexes: Vec<usize> = segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Segment::Index(_)))
+            .map(|(i, _)| i)
+            .collect();
+        let Some(&first) = indexes.first() else {
+            continue;
+        };
+        let list = change::Path(segments[..first].to_vec());
+        let at = match lists.iter().position(|(p, _)| *p == list) {
+            Some(at) => at,
+            None => {
+                lists.push((list, Seen::default()));
+                lists.len() - 1
+            }
+        };
+        let seen = &mut lists[at].1;
+        if indexes.len() > 1 || change.is_reorder() {
+            seen.nested = true;
+        } else if first + 1 < segments.len() {
+            seen.inside = true;
+        } else if change.kind == Kind::Changed {
+            seen.replaced = true;
+        } else {
+            seen.moved = true;
+        }
+    }
+    lists
+        .into_iter()
+        .filter(|(_, seen)| {
+            !seen.nested
+                && [seen.moved, seen.replaced, seen.inside]
+                    .iter()
+                    .filter(|b| **b)
+                    .count()
+                    == 1
+        })
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// The key before the last one of `path` in its mapping in `config`: where an added key goes.
+fn key_before<'c>(config: &'c Config, path: &change::Path) -> Option<&'c str> {
+    let (Segment::Key(key), parent) = path.0.split_last()? else {
+        return None;
+    };
+    let siblings = if parent.is_empty() {
+        config
+    } else {
+        value_at(config, &change::Path(parent.to_vec()))?.as_object()?
+    };
+    let at = siblings.keys().position(|k| k == key)?;
+    siblings.keys().nth(at.checked_sub(1)?).map(String::as_str)
+}
+
+/// The value at `path` in `config`.
+fn value_at<'v>(config: &'v Config, path: &change::Path) -> Option<&'v Value> {
+    let (first, rest) = path.0.split_first()?;
+    let Segment::Key(key) = first else {
+        return None;
+    };
+    let mut value = config.get(key)?;
+    for segment in rest {
+        value = match segment {
+            Segment::Key(key) => value.get(key)?,
+            Segment::Item(name) => value
+                .as_array()?
+                .iter()
+                .find(|item| format::identity(item) == Some(name.as_str()))?,
+            Segment::Index(i) => value.get(i)?,
+        };
+    }
+    Some(value)
 }
 
 /// Call `$apply` with `$value` as something yaml-edit can write: scalars as themselves (so a
 /// multi-line string becomes a `|` block), collections as a parsed YAML fragment.
 macro_rules! with_yaml {
     ($value:expr, |$v:ident| $apply:expr) => {
+        with_yaml!($value, None, |$v| $apply)
+    };
+    ($value:expr, $like:expr, |$v:ident| $apply:expr) => {{
+        let quoted = quoted_like($like);
         match $value {
+            // A one-line string takes the quotes of the scalar it replaces (or sits beside).
+            Value::String(s) if quoted.is_some() && !s.contains('\n') => {
+                let $v = yaml_edit::ScalarValue::with_style(
+                    s.as_str(),
+                    quoted.unwrap_or(yaml_edit::ScalarStyle::Plain),
+                );
+                $apply
+            }
             Value::String(s) => {
                 let $v = s.as_str();
                 $apply
@@ -242,7 +384,19 @@ macro_rules! with_yaml {
                 $apply
             }
         }
-    };
+    }};
+}
+
+/// The quoting of a scalar node, when it is quoted: what a string written in its place keeps.
+fn quoted_like(node: Option<yaml_edit::YamlNode>) -> Option<yaml_edit::ScalarStyle> {
+    let text = node?.as_scalar()?.value();
+    if text.len() >= 2 && text.starts_with('"') && text.ends_with('"') {
+        Some(yaml_edit::ScalarStyle::DoubleQuoted)
+    } else if text.len() >= 2 && text.starts_with('\'') && text.ends_with('\'') {
+        Some(yaml_edit::ScalarStyle::SingleQuoted)
+    } else {
+        None
+    }
 }
 
 /// What to do at the end of a path: set `new` (or with `None`, remove the node); `position`
@@ -251,6 +405,8 @@ struct Edit<'a> {
     new: Option<&'a Value>,
     position: Option<usize>,
     after: Option<&'a str>,
+    /// A plain-list entry at this position is replaced (a `changed` entry), not inserted.
+    replace: bool,
 }
 
 fn set(mapping: &Mapping, path: &[Segment], edit: &Edit) -> Option<()> {
@@ -267,7 +423,8 @@ fn set(mapping: &Mapping, path: &[Segment], edit: &Edit) -> Option<()> {
                     with_yaml!(value, |v| mapping.insert_after(after, key.as_str(), v))
                         .then_some(())?;
                 }
-                _ => with_yaml!(value, |v| mapping.set(key.as_str(), v)),
+                _ => with_yaml!(value, mapping.get(key.as_str()), |v| mapping
+                    .set(key.as_str(), v)),
             },
             None => {
                 mapping.remove(key.as_str())?;
@@ -303,151 +460,42 @@ fn descend(node: &yaml_edit::YamlNode, path: &[Segment], edit: &Edit) -> Option<
                 _ => None,
             }
         }
-        Segment::Index(_) => None,
+        Segment::Index(i) => {
+            let sequence = node.as_sequence()?;
+            let rest = &path[1..];
+            match (rest.is_empty(), edit.new) {
+                (true, None) => {
+                    sequence.remove(*i)?;
+                    Some(())
+                }
+                (true, Some(value)) if *i < sequence.len() && edit.replace => {
+                    with_yaml!(value, sequence.get(*i), |v| sequence.set(*i, v)).then_some(())
+                }
+                (true, Some(value)) => {
+                    // An entry put back is quoted as its neighbours are.
+                    let like = sequence.get(*i).or_else(|| sequence.get(i.checked_sub(1)?));
+                    with_yaml!(value, like, |v| sequence.insert(*i, v));
+                    Some(())
+                }
+                (false, _) => descend(&sequence.get(*i)?, rest, edit),
+            }
+        }
     }
 }
 
-/// The position of the keyed-list item named `name`.
+/// The position of the keyed-list item named `name`: the first identifying key an item holds
+/// is its identity, as in [`format::identity`].
 fn find_item(sequence: &Sequence, name: &str) -> Option<usize> {
     sequence.values().position(|item| {
         let Some(mapping) = item.as_mapping() else {
             return false;
         };
-        ["name", "id"].iter().any(|key| {
-            mapping
-                .get(*key)
-                .and_then(|v| v.as_scalar().map(|s| s.as_string()))
-                .is_some_and(|v| v == name)
-        })
+        ANY_IDENTITY
+            .iter()
+            .find_map(|key| mapping.get(*key))
+            .and_then(|v| v.as_scalar().map(|s| s.as_string()))
+            .is_some_and(|v| v == name)
     })
-}
-
-/// Edit the plain list at `list` entry by entry, as `change::apply` replays `group` (every
-/// change inside it): removals at their old positions, last first; additions at their new
-/// positions, first first; an entry changed inside is replaced as a whole entry.
-fn edit_plain_list(
-    root: &Mapping,
-    list: &change::Path,
-    group: &[&Change],
-    to: &Config,
-) -> Option<()> {
-    let node = node_at(root, &list.0)?;
-    let sequence = node.as_sequence()?;
-    let depth = list.0.len();
-    let position = |c: &Change| match c.path.0[depth] {
-        Segment::Index(i) => Some(i),
-        _ => None,
-    };
-    let at_entry = |c: &&&Change| c.path.0.len() == depth + 1;
-    let mut removed: Vec<usize> = group
-        .iter()
-        .filter(|c| at_entry(c) && c.kind == Kind::Removed)
-        .map(|c| position(c))
-        .collect::<Option<_>>()?;
-    removed.sort_unstable();
-    for i in removed.into_iter().rev() {
-        sequence.remove(i)?;
-    }
-    let mut added: Vec<usize> = group
-        .iter()
-        .filter(|c| at_entry(c) && c.kind == Kind::Added)
-        .map(|c| position(c))
-        .collect::<Option<_>>()?;
-    added.sort_unstable();
-    let mut changed: Vec<usize> = group
-        .iter()
-        .filter(|c| !(at_entry(c) && c.kind != Kind::Changed))
-        .map(|c| position(c))
-        .collect::<Option<_>>()?;
-    changed.sort_unstable();
-    changed.dedup();
-    let entry = |j: usize| {
-        let mut path = list.clone();
-        path.0.push(Segment::Index(j));
-        value_at(to, &path)
-    };
-    for j in added {
-        if j > sequence.len() {
-            return None;
-        }
-        with_yaml!(entry(j)?, |v| sequence.insert(j, v));
-    }
-    for j in changed {
-        with_yaml!(entry(j)?, |v| sequence.set(j, v)).then_some(())?;
-    }
-    Some(())
-}
-
-/// The node at `path` (which starts with a key) below `root`.
-fn node_at(root: &Mapping, path: &[Segment]) -> Option<yaml_edit::YamlNode> {
-    let (Segment::Key(key), rest) = path.split_first()? else {
-        return None;
-    };
-    let mut node = root.get(key.as_str())?;
-    for segment in rest {
-        node = match segment {
-            Segment::Key(key) => node.as_mapping()?.get(key.as_str())?,
-            Segment::Item(name) => {
-                let sequence = node.as_sequence()?;
-                sequence.get(find_item(sequence, name)?)?
-            }
-            Segment::Index(i) => node.as_sequence()?.get(*i)?,
-        };
-    }
-    Some(node)
-}
-
-/// The node to replace whole instead of editing inside it: a plain list, whose positions shift
-/// as items come and go; a reordered keyed list; a keyed item whose `name`/`id` changed (items
-/// are found by that field).
-fn replaced_whole(change: &Change) -> Option<change::Path> {
-    let segments = &change.path.0;
-    if let Some(i) = segments.iter().position(|s| matches!(s, Segment::Index(_))) {
-        return Some(change::Path(segments[..i].to_vec()));
-    }
-    if change.is_reorder() {
-        return Some(change.path.clone());
-    }
-    match segments.as_slice() {
-        [_, Segment::Item(_), Segment::Key(key), ..] if key == "name" || key == "id" => {
-            Some(change::Path(segments[..2].to_vec()))
-        }
-        _ => None,
-    }
-}
-
-/// The key before the last one of `path` in its mapping in `config`: where an added key goes.
-fn key_before<'c>(config: &'c Config, path: &change::Path) -> Option<&'c str> {
-    let (Segment::Key(key), parent) = path.0.split_last()? else {
-        return None;
-    };
-    let siblings = if parent.is_empty() {
-        config
-    } else {
-        value_at(config, &change::Path(parent.to_vec()))?.as_object()?
-    };
-    let at = siblings.keys().position(|k| k == key)?;
-    siblings.keys().nth(at.checked_sub(1)?).map(String::as_str)
-}
-
-/// The value at `path` in `config`.
-fn value_at<'v>(config: &'v Config, path: &change::Path) -> Option<&'v Value> {
-    let (first, rest) = path.0.split_first()?;
-    let Segment::Key(key) = first else {
-        return None;
-    };
-    let mut value = config.get(key)?;
-    for segment in rest {
-        value = match segment {
-            Segment::Key(key) => value.get(key)?,
-            Segment::Item(name) => value
-                .as_array()?
-                .iter()
-                .find(|item| item_identity(item) == Some(name.as_str()))?,
-            Segment::Index(i) => value.get(i)?,
-        };
-    }
-    Some(value)
 }
 
 #[cfg(test)]
@@ -577,61 +625,6 @@ guardrails:
         let result = rewrite_to(text, target);
         assert!(result.faithful);
         assert_eq!(parse(&result.text), parse(target));
-        // Said, so the caller can warn: comments inside the reordered list are not kept.
-        assert!(
-            result.whole.contains(&"tools".to_owned()),
-            "{:?}",
-            result.whole
-        );
-    }
-
-    #[test]
-    fn a_plain_list_entry_removed_takes_its_line_and_nothing_else() {
-        let text = "\
-name: a
-functions:
-  # memory
-  - send_message
-  - 'pause_heartbeats'   # quoted, with a note
-  - core_memory_append
-  - \"archival_memory_search\"
-";
-        let target =
-            "name: a\nfunctions: [send_message, pause_heartbeats, archival_memory_search]\n";
-        let result = rewrite_to(text, target);
-        assert!(result.faithful);
-        assert_eq!(result.text, text.replace("  - core_memory_append\n", ""));
-        assert!(result.whole.is_empty(), "{:?}", result.whole);
-        assert!(result.warnings("agents/a.yaml").is_empty());
-    }
-
-    #[test]
-    fn plain_list_entries_added_and_changed_keep_the_other_lines() {
-        let text = "name: a\nsub_agents:\n  # the first\n  - config_path: one.yaml\n  - config_path: two.yaml  # keep\n";
-        let target = "name: a\nsub_agents:\n  - config_path: one.yaml\n  - config_path: 2.yaml\n  - config_path: three.yaml\n";
-        let result = rewrite_to(text, target);
-        assert!(result.faithful);
-        assert_eq!(parse(&result.text), parse(target));
-        assert!(
-            result
-                .text
-                .contains("  # the first\n  - config_path: one.yaml\n"),
-            "{}",
-            result.text
-        );
-        assert!(result.whole.is_empty(), "{:?}", result.whole);
-    }
-
-    #[test]
-    fn a_file_written_afresh_is_one_warning() {
-        let rewrite = Rewrite {
-            text: String::new(),
-            faithful: false,
-            whole: vec!["tools".to_owned()],
-        };
-        let warnings = rewrite.warnings("agents/a.yaml");
-        assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].contains("written afresh"), "{warnings:?}");
     }
 
     #[test]

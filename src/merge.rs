@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 use similar::TextMerge;
 
-use crate::agent::{is_keyed_list, item_identity};
+use crate::agent::format::{self, Format};
 use crate::change::{Path, Segment, top_level_key};
 
 /// A field where staging holds neither N's value nor the parent's, so the revert cannot decide.
@@ -46,18 +46,30 @@ pub fn revert(
 }
 
 /// Three-way merge of mappings: `base` is the common ancestor of `ours` and `theirs`.
+/// The format (which lists are keyed, by what) is the one detected from staging.
 pub fn merge3(
     base: &Map<String, Value>,
     ours: &Map<String, Value>,
     theirs: &Map<String, Value>,
 ) -> Merge {
+    merge3_as(format::detect_pair(theirs, ours), base, ours, theirs)
+}
+
+/// [`merge3`] under `format`'s keyed lists.
+pub fn merge3_as(
+    format: &Format,
+    base: &Map<String, Value>,
+    ours: &Map<String, Value>,
+    theirs: &Map<String, Value>,
+) -> Merge {
     let mut conflicts = Vec::new();
-    let merged = merge_maps(&Path::default(), base, ours, theirs, &mut conflicts);
+    let merged = merge_maps(format, &Path::default(), base, ours, theirs, &mut conflicts);
     Merge { merged, conflicts }
 }
 
 /// Merge one node. `None` is "absent" (a missing key or item), which differs from `null`.
 fn merge_value(
+    f: &Format,
     path: &Path,
     base: Option<&Value>,
     ours: Option<&Value>,
@@ -74,12 +86,12 @@ fn merge_value(
     if let (Some(base), Some(ours), Some(theirs)) = (base, ours, theirs) {
         match (base, ours, theirs) {
             (Value::Object(b), Value::Object(o), Value::Object(t)) => {
-                return Some(Value::Object(merge_maps(path, b, o, t, conflicts)));
+                return Some(Value::Object(merge_maps(f, path, b, o, t, conflicts)));
             }
             (Value::Array(b), Value::Array(o), Value::Array(t))
-                if top_level_key(path).is_some_and(|key| is_keyed_list(key, &[b, o, t])) =>
+                if f.is_keyed(top_level_key(path), &[b, o, t]) =>
             {
-                return Some(Value::Array(merge_keyed(path, b, o, t, conflicts)));
+                return Some(Value::Array(merge_keyed(f, path, b, o, t, conflicts)));
             }
             (Value::String(b), Value::String(o), Value::String(t))
                 if [b, o, t].iter().any(|s| s.contains('\n')) =>
@@ -104,6 +116,7 @@ fn merge_value(
 /// Keys keep staging's order; a key that comes back is placed after the key that precedes it
 /// in `theirs`, so a restored field lands where it used to be.
 fn merge_maps(
+    f: &Format,
     path: &Path,
     base: &Map<String, Value>,
     ours: &Map<String, Value>,
@@ -114,6 +127,7 @@ fn merge_maps(
     for (key, value) in ours {
         let child = path.child(Segment::Key(key.clone()));
         if let Some(value) = merge_value(
+            f,
             &child,
             base.get(key),
             Some(value),
@@ -127,7 +141,8 @@ fn merge_maps(
     for (key, value) in theirs {
         if !ours.contains_key(key) {
             let child = path.child(Segment::Key(key.clone()));
-            if let Some(value) = merge_value(&child, base.get(key), None, Some(value), conflicts) {
+            if let Some(value) = merge_value(f, &child, base.get(key), None, Some(value), conflicts)
+            {
                 let at = previous
                     .and_then(|p| merged.keys().position(|k| k == p))
                     .map_or(0, |i| i + 1);
@@ -147,6 +162,7 @@ fn merge_maps(
 /// item they followed in `theirs`, and a reorder made by the reverted publish is undone when
 /// staging still has that order.
 fn merge_keyed(
+    f: &Format,
     path: &Path,
     base: &[Value],
     ours: &[Value],
@@ -158,7 +174,7 @@ fn merge_keyed(
             .iter()
             .map(|item| {
                 (
-                    item_identity(item).unwrap_or_default().to_owned(),
+                    f.identity_of(item).unwrap_or_default().to_owned(),
                     item.clone(),
                 )
             })
@@ -176,6 +192,7 @@ fn merge_keyed(
     for (name, item) in &ours {
         let child = path.child(Segment::Item(name.clone()));
         let result = merge_value(
+            f,
             &child,
             find(&base, name).as_ref(),
             Some(item),
@@ -191,6 +208,7 @@ fn merge_keyed(
         if find(&ours, name).is_none() {
             let child = path.child(Segment::Item(name.clone()));
             let result = merge_value(
+                f,
                 &child,
                 find(&base, name).as_ref(),
                 None,
@@ -390,7 +408,7 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .map(|t| item_identity(t).unwrap())
+            .map(|t| crate::agent::item_identity(t).unwrap())
             .collect();
         assert_eq!(names, ["x", "new", "y", "z"]);
     }

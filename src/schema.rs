@@ -175,9 +175,15 @@ mod tests {
             .is_valid(doc)
     }
 
-    /// JSON is YAML: the same document goes to the validator as text.
+    /// JSON is YAML: the same document goes to the validator as text. The schema describes
+    /// the native format, so the document is read under its rules (a string `model` alone
+    /// would make it a Google ADK file).
     fn validator_accepts(doc: &Value) -> bool {
-        agent::parse(serde_json::to_string(doc).unwrap().as_bytes()).is_ok()
+        agent::parse_as(
+            serde_json::to_string(doc).unwrap().as_bytes(),
+            Some(&agent::NATIVE),
+        )
+        .is_ok()
     }
 
     fn with_list(list: &str, items: Value) -> Value {

@@ -43,6 +43,8 @@ pub struct Agent {
     pub staging: Option<Staging>,
     /// The parsed staging file, when it is valid.
     pub config: Option<Config>,
+    /// The format the staging file is read in (SPEC 13), when it is valid.
+    pub format: Option<&'static str>,
     pub production: Option<Entry>,
 }
 
@@ -81,6 +83,7 @@ fn survey_with(
                 state: AgentState::Invalid(error),
                 staging: None,
                 config: None,
+                format: None,
                 production,
             },
             Some(Ok(staging)) => assess(workspace, staging, production, index.as_deref_mut()),
@@ -126,6 +129,7 @@ fn missing(agent: String, production: Option<Entry>) -> Agent {
         state: AgentState::Missing,
         staging: None,
         config: None,
+        format: None,
         production,
     }
 }
@@ -141,8 +145,8 @@ fn assess(
         Some(entry) if entry.snapshot == hash => AgentState::Clean,
         Some(_) => AgentState::Modified,
     };
-    let (state, config) = match workspace.read_bytes(&staging) {
-        Err(error) => (AgentState::Invalid(error), None),
+    let (state, config, format) = match workspace.read_bytes(&staging) {
+        Err(error) => (AgentState::Invalid(error), None, None),
         Ok(bytes) => {
             let digest = index.as_ref().map(|_| sha256_hex(&bytes));
             let known = index
@@ -150,15 +154,15 @@ fn assess(
                 .zip(digest.as_deref())
                 .and_then(|(index, digest)| index.get(&staging.agent, digest));
             match known {
-                Some(hash) => (state_of(&hash), None),
-                None => match workspace.parse(&staging, &bytes) {
-                    Err(error) => (AgentState::Invalid(error), None),
-                    Ok(config) => {
+                Some((hash, format)) => (state_of(&hash), None, Some(format)),
+                None => match workspace.parse_with_format(&staging, &bytes) {
+                    Err(error) => (AgentState::Invalid(error), None, None),
+                    Ok((config, format)) => {
                         let hash = snapshot_hash(&config);
                         if let (Some(index), Some(digest)) = (index, digest) {
-                            index.put(&staging.agent, digest, hash.clone());
+                            index.put(&staging.agent, digest, hash.clone(), format.name);
                         }
-                        (state_of(&hash), Some(config))
+                        (state_of(&hash), Some(config), Some(format.name))
                     }
                 },
             }
@@ -169,16 +173,17 @@ fn assess(
         state,
         staging: Some(staging),
         config,
+        format,
         production,
     }
 }
 
-/// For each agent, the SHA-256 of its staging file's bytes when last parsed, and the snapshot
-/// hash of the configuration they held. A cache: lost, stale or unreadable, it is rebuilt;
+/// For each agent, the SHA-256 of its staging file's bytes when last parsed, the snapshot
+/// hash of the configuration they held, and the format they were read in. A cache: lost, stale or unreadable, it is rebuilt;
 /// written only when it changed, by renaming a new file into place, and never an error.
 #[derive(Default)]
 struct StagingIndex {
-    entries: HashMap<String, (String, String)>,
+    entries: HashMap<String, (String, String, &'static str)>,
     changed: bool,
 }
 
@@ -202,7 +207,12 @@ impl StagingIndex {
             .filter_map(|line| {
                 let mut fields = line.split(' ');
                 let (agent, digest, hash) = (fields.next()?, fields.next()?, fields.next()?);
-                Some((agent.to_owned(), (digest.to_owned(), hash.to_owned())))
+                // A line without a known format is stale: the file is parsed again.
+                let format = crate::agent::format::by_name(fields.next()?)?.name;
+                Some((
+                    agent.to_owned(),
+                    (digest.to_owned(), hash.to_owned(), format),
+                ))
             })
             .collect();
         StagingIndex {
@@ -211,15 +221,16 @@ impl StagingIndex {
         }
     }
 
-    fn get(&self, agent: &str, digest: &str) -> Option<String> {
+    fn get(&self, agent: &str, digest: &str) -> Option<(String, &'static str)> {
         match self.entries.get(agent) {
-            Some((known, hash)) if known == digest => Some(hash.clone()),
+            Some((known, hash, format)) if known == digest => Some((hash.clone(), format)),
             _ => None,
         }
     }
 
-    fn put(&mut self, agent: &str, digest: String, hash: String) {
-        self.entries.insert(agent.to_owned(), (digest, hash));
+    fn put(&mut self, agent: &str, digest: String, hash: String, format: &'static str) {
+        self.entries
+            .insert(agent.to_owned(), (digest, hash, format));
         self.changed = true;
     }
 
@@ -231,8 +242,8 @@ impl StagingIndex {
         agents.sort();
         let mut text = Self::header();
         for agent in agents {
-            let (digest, hash) = &self.entries[agent];
-            text.push_str(&format!("\n{agent} {digest} {hash}"));
+            let (digest, hash, format) = &self.entries[agent];
+            text.push_str(&format!("\n{agent} {digest} {hash} {format}"));
         }
         text.push('\n');
         let dir = workspace.root.join(STATE_DIR);

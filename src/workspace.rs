@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::agent::{self, Config};
+use crate::agent::format::Part;
+use crate::agent::{self, Config, Format};
 use crate::error::{Error, ErrorKind, Location, Result};
 
 pub const STATE_DIR: &str = ".agentctl";
@@ -44,6 +45,9 @@ pub struct Workspace {
 pub struct Staging {
     pub agent: String,
     pub path: PathBuf,
+    /// For a file holding several agents (a CrewAI `agents.yaml`, a CloudFormation template):
+    /// where in the file this one is. Its id is `FILE_STEM.KEY`.
+    pub part: Option<Part>,
 }
 
 impl Workspace {
@@ -151,19 +155,50 @@ impl Workspace {
         }
         files.sort();
         files.dedup_by(|a, b| a.0 == b.0);
-        Ok(files
-            .into_iter()
-            .map(|(id, name)| {
-                let staging = self.staging(&id).map_err(|error| {
-                    error.at(Location {
-                        file: format!("{AGENTS_DIR}/{name}"),
-                        line: None,
-                        column: None,
-                    })
-                });
-                (id, staging)
-            })
-            .collect())
+        let mut agents = Vec::with_capacity(files.len());
+        for (id, name) in files {
+            let path = dir.join(&name);
+            if let Some(parts) = self.parts_of(&path) {
+                for part in parts {
+                    let agent = format!("{id}.{}", part.key);
+                    let staging = validate_id(&agent)
+                        .map(|()| Staging {
+                            agent: agent.clone(),
+                            path: path.clone(),
+                            part: Some(part),
+                        })
+                        .map_err(|error| error.at(Location::file(format!("{AGENTS_DIR}/{name}"))));
+                    agents.push((agent, staging));
+                }
+                continue;
+            }
+            let staging = self.staging(&id).map_err(|error| {
+                error.at(Location {
+                    file: format!("{AGENTS_DIR}/{name}"),
+                    line: None,
+                    column: None,
+                })
+            });
+            agents.push((id, staging));
+        }
+        agents.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(agents)
+    }
+
+    /// The agents of a file holding several (SPEC 13), or `None` for a file holding one (or
+    /// one that cannot be read: reading it as one agent gives the located error).
+    fn parts_of(&self, path: &Path) -> Option<Vec<Part>> {
+        // Only regular files within the limit: a FIFO would block the read, and a symbolic link
+        // (perhaps leading out of the workspace) is read as one agent, where that is checked.
+        let metadata = fs::symlink_metadata(path).ok()?;
+        if !metadata.is_file() || metadata.len() > agent::MAX_FILE_BYTES {
+            return None;
+        }
+        let bytes = fs::read(path).ok()?;
+        if !agent::format::may_hold_several(&String::from_utf8_lossy(&bytes)) {
+            return None;
+        }
+        agent::format::parts(&agent::parse_file(&bytes).ok()?)
     }
 
     /// The staging file of `agent`, which must exist.
@@ -188,6 +223,7 @@ impl Workspace {
     /// Whether `agent` has a staging file (one or, wrongly, both), without reading it.
     pub fn has_staging_file(&self, agent: &str) -> bool {
         self.staging_names(agent).iter().any(|path| path.exists())
+            || self.find_part(agent).is_some()
     }
 
     /// The staging file of `agent`, or `None` when there is none.
@@ -204,12 +240,30 @@ impl Workspace {
             }
             (true, false) => yaml,
             (false, true) => yml,
-            (false, false) => return Ok(None),
+            (false, false) => return Ok(self.find_part(agent)),
         };
         Ok(Some(Staging {
             agent: agent.to_owned(),
             path,
+            part: None,
         }))
+    }
+
+    /// `FILE_STEM.KEY`: the agent `KEY` of the file `agents/FILE_STEM.yaml` holding several.
+    fn find_part(&self, agent: &str) -> Option<Staging> {
+        agent.match_indices('.').find_map(|(at, _)| {
+            let (stem, key) = (&agent[..at], &agent[at + 1..]);
+            let path = self
+                .staging_names(stem)
+                .into_iter()
+                .find(|path| path.is_file())?;
+            let part = self.parts_of(&path)?.into_iter().find(|p| p.key == key)?;
+            Some(Staging {
+                agent: agent.to_owned(),
+                path,
+                part: Some(part),
+            })
+        })
     }
 
     /// Read, parse and validate a staging file. Errors point at `file:line:column`.
@@ -239,14 +293,32 @@ impl Workspace {
 
     /// Parse and validate the bytes of a staging file, with located errors.
     pub fn parse(&self, staging: &Staging, bytes: &[u8]) -> Result<Config> {
-        agent::parse(bytes).map_err(|invalid| {
-            Error::new(invalid.message)
+        self.parse_with_format(staging, bytes)
+            .map(|(config, _)| config)
+    }
+
+    /// [`Self::parse`], and the format the file was read in (SPEC 13: detected from its keys).
+    pub fn parse_with_format(
+        &self,
+        staging: &Staging,
+        bytes: &[u8],
+    ) -> Result<(Config, &'static Format)> {
+        let parsed = match &staging.part {
+            Some(part) => agent::parse_part(bytes, part).map(|config| (config, part.format)),
+            None => agent::parse_as(bytes, None),
+        };
+        parsed.map_err(|invalid| {
+            let error = Error::new(invalid.message)
                 .at(Location {
                     file: self.display(&staging.path),
                     line: invalid.line,
                     column: invalid.column,
                 })
-                .kind(ErrorKind::Invalid)
+                .kind(ErrorKind::Invalid);
+            match invalid.help {
+                Some(help) => error.hint(help),
+                None => error,
+            }
         })
     }
 
@@ -255,6 +327,7 @@ impl Workspace {
         Staging {
             agent: agent.to_owned(),
             path: self.agents_dir().join(format!("{agent}.yaml")),
+            part: None,
         }
     }
 

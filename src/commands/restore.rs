@@ -79,7 +79,14 @@ pub fn restore(
     let (staging, previous, current) = match workspace.find_staging(agent)? {
         Some(staging) => {
             let bytes = workspace.read_bytes(&staging)?;
-            let current = workspace.parse(&staging, &bytes).ok();
+            let mut current = workspace.parse(&staging, &bytes).ok();
+            // One agent of a file holding several is never replaced whole with the file: what
+            // it holds, valid or not, is what the edit starts from.
+            if let (None, Some(part)) = (&current, &staging.part) {
+                current = crate::agent::parse_file(&bytes)
+                    .ok()
+                    .and_then(|file| crate::agent::part_of(&file, &part.at).cloned());
+            }
             (staging, Some(bytes), current)
         }
         None => (workspace.new_staging(agent), None, None),
@@ -90,9 +97,20 @@ pub fn restore(
     if !unchanged {
         let text = match (&previous, &current) {
             (Some(bytes), Some(_)) => {
-                let rewrite = edit::rewrite(&String::from_utf8_lossy(bytes), &applied, &target);
-                for warning in rewrite.warnings(&file) {
-                    ctx.ui.warn(&warning);
+                let text = String::from_utf8_lossy(bytes);
+                let rewrite = match &staging.part {
+                    Some(part) => edit::rewrite_part(&text, &part.at, &applied, &target),
+                    None => edit::rewrite(&text, &applied, &target),
+                };
+                if !rewrite.faithful {
+                    ctx.ui.warn(&format!(
+                        "{file} could not be edited in place; it was written afresh, without its comments and layout"
+                    ));
+                }
+                for path in &rewrite.rewritten_whole {
+                    ctx.ui.warn(&format!(
+                        "{file}: `{path}` was written whole, without the comments and layout inside it"
+                    ));
                 }
                 rewrite.text
             }

@@ -116,9 +116,19 @@ pub fn revert(
     let mut written = false;
     if mode == Mode::Write && conflicts.is_empty() && !nothing_to_do {
         let text = String::from_utf8_lossy(&bytes);
-        let rewrite = edit::rewrite(&text, &applied, &merged);
-        for warning in rewrite.warnings(&file) {
-            ctx.ui.warn(&warning);
+        let rewrite = match &staging.part {
+            Some(part) => edit::rewrite_part(&text, &part.at, &applied, &merged),
+            None => edit::rewrite(&text, &applied, &merged),
+        };
+        if !rewrite.faithful {
+            ctx.ui.warn(&format!(
+                "{file} could not be edited in place; it was written afresh, without its comments and layout"
+            ));
+        }
+        for path in &rewrite.rewritten_whole {
+            ctx.ui.warn(&format!(
+                "{file}: `{path}` was written whole, without the comments and layout inside it"
+            ));
         }
         overwrite_staging(
             workspace,

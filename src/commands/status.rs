@@ -6,7 +6,7 @@ use crate::survey::{AgentState, states};
 /// Show each agent's state: clean, modified, new, missing or invalid
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Print JSON: {"agents": [{agent, state, production}]}
+    /// Print JSON: {"agents": [{agent, state, format, production}]}
     #[arg(long)]
     pub json: bool,
 }
@@ -19,6 +19,7 @@ pub fn view(agents: &[crate::survey::Agent]) -> json::Status {
             .map(|a| json::AgentStatus {
                 agent: a.agent.clone(),
                 state: a.state.as_str(),
+                format: a.format,
                 production: a.production.as_ref().map(|p| json::Production {
                     version: p.version,
                     change_track_id: p.change_track_id.clone(),
@@ -44,10 +45,14 @@ pub fn cmd_status(ctx: &Context, args: Args) -> Result<u8> {
     let width = agents.iter().map(|a| a.agent.len()).max().unwrap_or(0);
     let mut out = String::new();
     for agent in &agents {
-        let production = match &agent.production {
+        let mut production = match &agent.production {
             Some(p) => format!("production v{} {}", p.version, p.short_id()),
             None => "never published".to_owned(),
         };
+        // Only a framework's format is worth a word; native files are the norm.
+        if let Some(format) = agent.format.filter(|f| *f != crate::agent::NATIVE.name) {
+            production.push_str(&format!("  ({format})"));
+        }
         out.push_str(&format!(
             "{:<9} {:<width$}  {production}\n",
             agent.state.as_str(),

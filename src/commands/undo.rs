@@ -43,7 +43,16 @@ pub fn cmd_undo(ctx: &Context, args: Args) -> Result<u8> {
         format!("{AGENTS_DIR}/{agent}.yaml"),
         format!("{AGENTS_DIR}/{agent}.yml"),
     ];
-    if workspace::validate_id(&agent).is_err() || !expected.contains(&backup.file) {
+    // An agent of a file holding several: that file.
+    let container = workspace
+        .find_staging(&agent)
+        .ok()
+        .flatten()
+        .filter(|staging| staging.part.is_some())
+        .map(|staging| workspace.display(&staging.path));
+    if workspace::validate_id(&agent).is_err()
+        || !(expected.contains(&backup.file) || container.as_ref() == Some(&backup.file))
+    {
         return Err(Error::new(format!(
             "the store names `{}` as the file to put back, which is not a staging file",
             backup.file
@@ -52,6 +61,7 @@ pub fn cmd_undo(ctx: &Context, args: Args) -> Result<u8> {
     let staging = Staging {
         agent: agent.clone(),
         path: workspace.root.join(&backup.file),
+        part: None,
     };
     let now = match fs::read(&staging.path) {
         Ok(bytes) => Some(bytes),

@@ -9,7 +9,7 @@ pub struct Args {
     /// Agents to check [default: every staging file]
     pub agents: Vec<String>,
 
-    /// Print JSON: {"agents": [{agent, valid, errors: [{message, file, line, column}]}]}
+    /// Print JSON: {"agents": [{agent, valid, format, errors: [{message, file, line, column}]}]}
     #[arg(long)]
     pub json: bool,
 }
@@ -25,6 +25,7 @@ pub fn cmd_validate(ctx: &Context, args: Args) -> Result<u8> {
                 .map(|(agent, result)| json::AgentValidity {
                     agent: agent.clone(),
                     valid: result.is_ok(),
+                    format: result.as_ref().ok().copied(),
                     errors: result
                         .as_ref()
                         .err()
@@ -37,7 +38,8 @@ pub fn cmd_validate(ctx: &Context, args: Args) -> Result<u8> {
     } else {
         for (agent, result) in &results {
             match result {
-                Ok(()) => ctx.ui.status("Valid", agent),
+                Ok(format) if *format == crate::agent::NATIVE.name => ctx.ui.status("Valid", agent),
+                Ok(format) => ctx.ui.status("Valid", &format!("{agent} ({format})")),
                 Err(error) => ctx.ui.error(error),
             }
         }
@@ -54,8 +56,8 @@ pub fn cmd_validate(ctx: &Context, args: Args) -> Result<u8> {
     Ok(if invalid > 0 { EXIT_ERROR } else { 0 })
 }
 
-/// Validate the named agents, or every staging file.
-fn check(workspace: &Workspace, agents: &[String]) -> Result<Vec<(String, Result<()>)>> {
+/// Validate the named agents, or every staging file: the format each valid one is read in.
+fn check(workspace: &Workspace, agents: &[String]) -> Result<Vec<(String, Result<&'static str>)>> {
     let files = if agents.is_empty() {
         workspace.staging_files()?
     } else {
@@ -67,7 +69,12 @@ fn check(workspace: &Workspace, agents: &[String]) -> Result<Vec<(String, Result
     Ok(files
         .into_iter()
         .map(|(agent, staging)| {
-            let result = staging.and_then(|s| workspace.read(&s)).map(|_| ());
+            let result = staging.and_then(|s| {
+                let bytes = workspace.read_bytes(&s)?;
+                workspace
+                    .parse_with_format(&s, &bytes)
+                    .map(|(_, format)| format.name)
+            });
             (agent, result)
         })
         .collect())

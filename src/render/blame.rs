@@ -45,6 +45,7 @@ pub fn blame_text(
 ) -> String {
     let width = style.width;
     let root = Value::Object(snapshot.clone());
+    let format = crate::agent::format::detect(snapshot);
     let mut lines = blame.lines.iter().peekable();
     let mut rows = Vec::new();
     for field in &blame.fields {
@@ -61,7 +62,7 @@ pub fn blame_text(
             Value::Array(_) | Value::Object(_) => clean(&shown.to_string()),
             _ => value_text(&shown),
         };
-        let section = field.path.section();
+        let section = field.path.section_in(format);
         rows.push(Row {
             section,
             publish: &publishes[&field.version],

@@ -443,6 +443,7 @@ mod tests {
         AgentStatus {
             agent: "support-bot".to_owned(),
             state,
+            format: Some("native"),
             production: None,
         }
     }

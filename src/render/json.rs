@@ -223,6 +223,8 @@ pub struct AgentStatus {
     /// `clean`, `modified`, `new`, `missing` or `invalid`.
     #[cfg_attr(feature = "serve", schema(value_type = String))]
     pub state: &'static str,
+    /// The staging file's format (`native`, `adk`, …; SPEC 13); null without a valid file.
+    pub format: Option<&'static str>,
     pub production: Option<Production>,
 }
 
@@ -246,6 +248,8 @@ pub struct ValidationError {
 pub struct AgentValidity {
     pub agent: String,
     pub valid: bool,
+    /// The format the file was read in; null when it is invalid.
+    pub format: Option<&'static str>,
     pub errors: Vec<ValidationError>,
 }
 

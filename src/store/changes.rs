@@ -50,6 +50,16 @@ pub(super) struct Row {
 
 /// The rows a publish's changes make, by path.
 pub(super) fn rows(changes: &[Change]) -> BTreeMap<String, Row> {
+    rows_keeping(changes, &crate::agent::format::ANY_IDENTITY)
+}
+
+/// The rows as stores made them before SPEC 13, whose shapes kept only `name` and `id`: what
+/// `verify` compares older entries with.
+pub(super) fn legacy_rows(changes: &[Change]) -> BTreeMap<String, Row> {
+    rows_keeping(changes, &["name", "id"])
+}
+
+fn rows_keeping(changes: &[Change], identities: &[&str]) -> BTreeMap<String, Row> {
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     for change in changes {
         for ancestor in change.path.ancestors() {
@@ -62,7 +72,8 @@ pub(super) fn rows(changes: &[Change]) -> BTreeMap<String, Row> {
         };
         // A reorder's values (lists of names) answer no question: only settings are read.
         let keep = |value: &Value| {
-            (kind != "reordered" && is_container(value)).then(|| shape(value).to_string())
+            (kind != "reordered" && is_container(value))
+                .then(|| shape_keeping(value, identities).to_string())
         };
         let (kept_old, kept_new) = (keep(&change.old), keep(&change.new));
         let row = rows.entry(change.path.to_string()).or_default();
@@ -88,22 +99,32 @@ fn is_container(value: &Value) -> bool {
 }
 
 /// What a kept value must answer, [`holds`]: whether something is at a path below it. So its
-/// keys, its items and their identities (`name` or `id`, see `item_identity`) are kept, and
+/// keys, its items and their identities (`name`, `id` or a format's own key, see
+/// `format::ANY_IDENTITY`) are kept, and
 /// every other scalar becomes `null`, which is still something there.
 pub(super) fn shape(value: &Value) -> Value {
+    shape_keeping(value, &crate::agent::format::ANY_IDENTITY)
+}
+
+fn shape_keeping(value: &Value, identities: &[&str]) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(key, value)| {
-                    let kept = match (key.as_str(), value) {
-                        ("name" | "id", Value::String(_)) => value.clone(),
-                        _ => shape(value),
+                    let kept = match value {
+                        Value::String(_) if identities.contains(&key.as_str()) => value.clone(),
+                        _ => shape_keeping(value, identities),
                     };
                     (key.clone(), kept)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| shape_keeping(item, identities))
+                .collect(),
+        ),
         _ => Value::Null,
     }
 }

@@ -362,6 +362,9 @@ fn kept(text: &str) -> Value {
 /// Whether an entry's recorded changes are the ones its parent's configuration and its own
 /// make, recomputed as publish records them (per-line versions from the agent's earlier
 /// records, as publish carried them over); `Some(what is wrong)` when not.
+///
+/// Entries recorded before SPEC 13 (keyed lists only at the top level, shapes keeping only
+/// `name` and `id`) are compared with those rules when today's do not match.
 fn compare_recorded(
     entry: &Entry,
     before: &Config,
@@ -371,16 +374,36 @@ fn compare_recorded(
 ) -> Option<String> {
     let changes = crate::change::diff(before, after);
     let expected = super::changes::rows(&changes);
-    let mut expected_lines: HashMap<String, Vec<u64>> = HashMap::new();
-    for change in &changes {
+    let problem = compare_rows(&expected, &lines(entry, &changes, replayed), recorded)?;
+    let legacy = crate::change::diff_as(&crate::agent::format::LEGACY, before, after);
+    let expected = super::changes::legacy_rows(&legacy);
+    compare_rows(&expected, &lines(entry, &legacy, replayed), recorded).map(|_| problem)
+}
+
+/// The per-line versions publish records for `changes`, by path.
+fn lines(
+    entry: &Entry,
+    changes: &[crate::change::Change],
+    replayed: &Replayed,
+) -> HashMap<String, Vec<u64>> {
+    let mut lines = HashMap::new();
+    for change in changes {
         // `Replayed` answers from memory: it cannot fail.
-        let lines = super::changes::line_versions(replayed, &entry.agent, entry.version, change);
-        if let Ok(Some(lines)) = lines {
-            expected_lines.insert(change.path.to_string(), lines);
+        let versions = super::changes::line_versions(replayed, &entry.agent, entry.version, change);
+        if let Ok(Some(versions)) = versions {
+            lines.insert(change.path.to_string(), versions);
         }
     }
+    lines
+}
+
+fn compare_rows(
+    expected: &BTreeMap<String, super::changes::Row>,
+    expected_lines: &HashMap<String, Vec<u64>>,
+    recorded: &Recorded,
+) -> Option<String> {
     let mut wrong = Vec::new();
-    for (path, row) in &expected {
+    for (path, row) in expected {
         match recorded.get(path) {
             None => wrong.push(format!("`{path}` is missing")),
             Some(change) => {

@@ -7,6 +7,7 @@ mod test_ci_recipes;
 mod test_concurrency;
 mod test_corpus;
 mod test_diff;
+mod test_formats;
 mod test_fuzz;
 mod test_generated;
 mod test_help;

@@ -214,7 +214,7 @@ fn touching_needs_an_agent_and_a_well_formed_path(env: TestEnv) {
         "model..temperature",
         "model.",
         "[x]",
-        "model[x]",
+        "model[x",
         "",
     ] {
         env.run(&["log", "bot", "--touching", bad])

@@ -585,5 +585,5 @@ fn a_list_written_whole_is_said_before_writing(env: TestEnv) {
     );
     env.run(&["revert", AGENT, "v2"])
         .success()
-        .stderr_has("`tools` is written whole; comments inside it are not kept");
+        .stderr_has("`tools` was written whole, without the comments and layout inside it");
 }

@@ -83,7 +83,7 @@ fn status_new_agent_never_published(env: TestEnv) {
     run.success();
     assert_eq!(
         run.json(),
-        json!({"agents": [{"agent": "a", "state": "new", "production": null}]}),
+        json!({"agents": [{"agent": "a", "state": "new", "format": "native", "production": null}]}),
         "{}",
         run.show()
     );
@@ -107,6 +107,7 @@ fn status_clean_after_publish_shows_production(env: TestEnv) {
         json!({"agents": [{
             "agent": "a",
             "state": "clean",
+            "format": "native",
             "production": {"version": 1, "change_track_id": id, "published_at": published_at},
         }]}),
         "{}",
@@ -148,6 +149,7 @@ fn status_missing_when_the_staging_file_is_deleted(env: TestEnv) {
         json!({
             "agent": "a",
             "state": "missing",
+            "format": null,
             "production": {"version": 1, "change_track_id": id, "published_at": published_at},
         })
     );
@@ -182,7 +184,7 @@ fn status_invalid_for_bad_yaml_never_published_and_published(env: TestEnv) {
     let fresh = status_of(&env, "fresh");
     assert_eq!(
         fresh,
-        json!({"agent": "fresh", "state": "invalid", "production": null})
+        json!({"agent": "fresh", "state": "invalid", "format": null, "production": null})
     );
     let live = status_of(&env, "live");
     assert_eq!(live["state"], "invalid");
@@ -225,7 +227,7 @@ fn status_lists_every_state_in_name_order(env: TestEnv) {
     );
     for agent in agents {
         let keys: Vec<&String> = agent.as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 3, "unexpected fields in {agent}");
+        assert_eq!(keys.len(), 4, "unexpected fields in {agent}");
         let production = &agent["production"];
         match agent["state"].as_str().unwrap() {
             "new" | "invalid" => assert!(production.is_null(), "{agent}"),
@@ -429,7 +431,7 @@ fn validate_one_invalid_exits_2_with_a_located_error(env: TestEnv) {
     assert_eq!(keys.len(), 4, "unexpected error fields: {error}");
     assert_eq!(
         doc["agents"][1],
-        json!({"agent": "good", "valid": true, "errors": []})
+        json!({"agent": "good", "valid": true, "format": "native", "errors": []})
     );
     // validate writes nothing.
     assert_eq!(env.store_state(), before);
@@ -587,7 +589,7 @@ fn validate_named_agents_only() {
     run.success();
     assert_eq!(
         run.json(),
-        json!({"agents": [{"agent": "good", "valid": true, "errors": []}]})
+        json!({"agents": [{"agent": "good", "valid": true, "format": "native", "errors": []}]})
     );
 
     env.run(&["validate", "bad"])
@@ -804,7 +806,7 @@ fn status_remembers_the_files_it_parsed_and_notices_every_edit(env: TestEnv) {
 
     // The index is what status reads for a file it knows: made to lie, status believes it...
     let header = staging_index(&env).lines().next().unwrap().to_owned();
-    let lie = format!("{header}\na {digest} {}\n", "0".repeat(64));
+    let lie = format!("{header}\na {digest} {} native\n", "0".repeat(64));
     std::fs::write(env.root.join(".agentctl/staging-index"), &lie).unwrap();
     assert_eq!(status_of(&env, "a")["state"], "modified");
     // ...but never diff or publish, which parse the file.

@@ -1,0 +1,575 @@
+//! Agent files as frameworks write them (SPEC 13), on the real files of tests/fixtures/formats/.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::common::{TestEnv, on_both_stores};
+
+on_both_stores!(
+    every_single_agent_fixture_validates_and_publishes_as_written,
+    an_edit_of_the_system_prompt_is_an_instructions_change,
+    a_reorder_of_a_keyed_list_is_one_change_at_the_top_level_and_nested,
+    a_revert_of_an_old_publish_keeps_every_untouched_byte,
+    a_revert_in_a_plain_list_touches_only_its_entry_and_keeps_the_comments,
+    a_crewai_file_holds_one_agent_per_key_each_published_and_reverted_on_its_own,
+    a_cloudformation_template_holds_one_agent_per_bedrock_resource_with_tags_as_values,
+    a_file_that_fits_no_format_is_told_what_it_looks_like,
+    export_round_trips_to_a_file_of_the_same_format,
+);
+
+fn fixture(path: &str) -> String {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/formats")
+        .join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+/// The fixtures that hold one agent each: (file under tests/fixtures/formats, format).
+const SINGLE: [(&str, &str); 12] = [
+    ("adk/notion_mcp_root_agent.yaml", "adk"),
+    ("adk/multi_agent_llm_config_root_agent.yaml", "adk"),
+    ("adk/sub_agents_config_root_agent.yaml", "adk"),
+    ("adk/core_callback_config_root_agent.yaml", "adk"),
+    (
+        "semantic_kernel/sk_foundry_agent_spec.yaml",
+        "semantic_kernel",
+    ),
+    (
+        "semantic_kernel/sk_azure_assistant_spec.yaml",
+        "semantic_kernel",
+    ),
+    ("semantic_kernel/maf_get_weather.yaml", "semantic_kernel"),
+    (
+        "semantic_kernel/maf_microsoft_learn_agent.yaml",
+        "semantic_kernel",
+    ),
+    (
+        "promptfoo/getting_started_promptfooconfig.yaml",
+        "promptfoo",
+    ),
+    ("promptfoo/claude_vs_gpt_promptfooconfig.yaml", "promptfoo"),
+    ("letta/memgpt_extras.yaml", "letta"),
+    ("letta/memgpt_custom.yaml", "letta"),
+];
+
+/// The agent id a fixture gets in agents/: its file stem.
+fn id_of(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap();
+    name.strip_suffix(".yaml").unwrap()
+}
+
+fn publish(env: &TestEnv, agent: &str, message: &str) {
+    env.run(&["publish", agent, "-m", message]).success();
+}
+
+fn diff_changes(env: &TestEnv, agent: &str) -> Vec<Value> {
+    let run = env.run(&["diff", agent, "--json"]);
+    run.success();
+    run.json()["agents"][0]["changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn every_single_agent_fixture_validates_and_publishes_as_written(env: TestEnv) {
+    for (path, _) in SINGLE {
+        env.write_agent(id_of(path), &fixture(path));
+    }
+    let run = env.run(&["validate", "--json"]);
+    run.success();
+    let formats: Vec<(String, Value)> = run.json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["agent"].as_str().unwrap().to_owned(), a["format"].clone()))
+        .collect();
+    let mut expected: Vec<(String, Value)> = SINGLE
+        .iter()
+        .map(|(path, format)| (id_of(path).to_owned(), json!(format)))
+        .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(formats, expected, "{}", run.show());
+
+    let run = env.run(&["status", "--json"]);
+    run.success();
+    for agent in run.json()["agents"].as_array().unwrap() {
+        assert_eq!(agent["state"], "new", "{agent}");
+        assert!(agent["format"].is_string(), "{agent}");
+    }
+    // The human views name the framework.
+    env.run(&["status"]).success().stdout_has("(adk)");
+    env.run(&["validate"])
+        .success()
+        .stderr_has("notion_mcp_root_agent (adk)");
+
+    env.run(&["publish", "-m", "as written"]).success();
+    let run = env.run(&["status", "--json"]);
+    for agent in run.json()["agents"].as_array().unwrap() {
+        assert_eq!(agent["state"], "clean", "{agent}");
+    }
+}
+
+/// (fixture, the system prompt's key, a line of the prompt, what it becomes)
+const PROMPT_EDITS: [(&str, &str, &str, &str); 4] = [
+    (
+        "adk/notion_mcp_root_agent.yaml",
+        "instruction",
+        "Ask clarifying questions when unsure.",
+        "Ask clarifying questions when a request is unclear.",
+    ),
+    (
+        "semantic_kernel/maf_get_weather.yaml",
+        "instructions",
+        "You answer questions using the tools provided.",
+        "You answer questions with the tools provided.",
+    ),
+    (
+        "promptfoo/getting_started_promptfooconfig.yaml",
+        "prompts[1]",
+        "'Translate to {{language}}: {{input}}'",
+        "'Please translate to {{language}}: {{input}}'",
+    ),
+    (
+        "letta/memgpt_docs.yaml",
+        "system_prompt",
+        "system_prompt: \"memgpt_doc\"",
+        "system_prompt: \"memgpt_chat\"",
+    ),
+];
+
+fn an_edit_of_the_system_prompt_is_an_instructions_change(env: TestEnv) {
+    for (path, key, from, to) in PROMPT_EDITS {
+        let agent = id_of(path);
+        let text = fixture(path);
+        env.write_agent(agent, &text);
+        publish(&env, agent, "as written");
+        assert!(text.contains(from), "{path} lacks {from}");
+        env.write_agent(agent, &text.replacen(from, to, 1));
+        let changes = diff_changes(&env, agent);
+        assert_eq!(changes.len(), 1, "{path}: {changes:#?}");
+        assert_eq!(
+            changes[0]["section"], "instructions",
+            "{path}: {changes:#?}"
+        );
+        assert_eq!(changes[0]["path"], key, "{path}: {changes:#?}");
+        // The human view puts it under its title.
+        env.run(&["diff", agent])
+            .success()
+            .stdout_has("Instructions");
+    }
+}
+
+/// (fixture, the lines of two neighbouring items, the list's path)
+const REORDERS: [(&str, &str, &str, &str); 4] = [
+    (
+        "adk/multi_agent_llm_config_root_agent.yaml",
+        "  - config_path: roll_agent.yaml\n",
+        "  - config_path: prime_agent.yaml\n",
+        "sub_agents",
+    ),
+    (
+        "adk/core_callback_config_root_agent.yaml",
+        "  - name: core_callback_config.tools.roll_die\n",
+        "  - name: core_callback_config.tools.check_prime\n",
+        "tools",
+    ),
+    (
+        "adk/sub_agents_config_root_agent.yaml",
+        "  - config_path: ./work_agent.yaml\n",
+        "  - code: sub_agents_config.life_agent.agent\n",
+        "sub_agents",
+    ),
+    (
+        "semantic_kernel/maf_get_weather.yaml",
+        "      - name: location\n        type: string\n        description: The city and state, e.g. San Francisco, CA\n        required: true\n",
+        "      - name: unit\n        type: string\n        description: The unit of temperature. Possible values are 'celsius' and 'fahrenheit'.\n        required: false\n        enum:\n          - celsius\n          - fahrenheit",
+        "tools[GetWeather].parameters",
+    ),
+];
+
+fn a_reorder_of_a_keyed_list_is_one_change_at_the_top_level_and_nested(env: TestEnv) {
+    for (path, first, second, list) in REORDERS {
+        let agent = id_of(path);
+        let text = fixture(path);
+        env.write_agent(agent, &text);
+        publish(&env, agent, "as written");
+        let pair = format!("{first}{second}");
+        assert!(text.contains(&pair), "{path}: items not found");
+        // The last item may end the file without a newline.
+        let swapped = if second.ends_with('\n') {
+            format!("{second}{first}")
+        } else {
+            format!("{second}\n{}", first.trim_end_matches('\n'))
+        };
+        env.write_agent(agent, &text.replacen(&pair, &swapped, 1));
+        let changes = diff_changes(&env, agent);
+        assert_eq!(changes.len(), 1, "{path}: {changes:#?}");
+        assert_eq!(changes[0]["path"], list, "{path}: {changes:#?}");
+        assert_eq!(changes[0]["kind"], "changed", "{path}: {changes:#?}");
+        publish(&env, agent, "reorder");
+        // Reverting the reorder is one change back: the file holds the first publish again.
+        let run = env.run(&["revert", agent, "v2", "--json"]);
+        run.success();
+        assert_eq!(
+            run.json()["applied"].as_array().map(Vec::len),
+            Some(1),
+            "{path}"
+        );
+        env.run(&["diff", agent, "--from", "v1", "--exit-code"])
+            .success();
+        // The list is written whole (entries are not moved in place): said on stderr.
+        run.stderr_lacks("written afresh")
+            .stderr_has(&format!("`{list}` was written whole"));
+    }
+}
+
+/// A text edit: what is replaced, by what.
+type TextEdit = (&'static str, &'static str);
+
+/// (fixture, an edit a later revert takes out, an edit that stays)
+const REVERTS: [(&str, TextEdit, TextEdit); 4] = [
+    (
+        "adk/notion_mcp_root_agent.yaml",
+        ("model: gemini-2.5-flash", "model: gemini-2.5-pro"),
+        ("Notion pages. Ask", "Notion pages and databases. Ask"),
+    ),
+    (
+        "semantic_kernel/maf_get_weather.yaml",
+        ("        temperature: 0.9", "        temperature: 0.2"),
+        (
+            "description: Helpful assistant",
+            "description: A helpful assistant",
+        ),
+    ),
+    (
+        "promptfoo/claude_vs_gpt_promptfooconfig.yaml",
+        ("      temperature: 0\n", "      temperature: 0.5\n"),
+        ("threshold: 3000", "threshold: 5000"),
+    ),
+    (
+        "letta/memgpt_extras.yaml",
+        (
+            "system_prompt: \"memgpt_chat\"",
+            "system_prompt: \"memgpt_doc\"",
+        ),
+        (
+            "  - \"http_request\"",
+            "  - \"http_request\"\n  - \"web_search\"",
+        ),
+    ),
+];
+
+fn a_revert_of_an_old_publish_keeps_every_untouched_byte(env: TestEnv) {
+    for (path, (a_from, a_to), (b_from, b_to)) in REVERTS {
+        let agent = id_of(path);
+        let text = fixture(path);
+        assert!(text.contains(a_from) && text.contains(b_from), "{path}");
+        env.write_agent(agent, &text);
+        publish(&env, agent, "as written");
+        let with_a = text.replacen(a_from, a_to, 1);
+        env.write_agent(agent, &with_a);
+        publish(&env, agent, "a");
+        env.write_agent(agent, &with_a.replacen(b_from, b_to, 1));
+        publish(&env, agent, "b");
+        let run = env.run(&["revert", agent, "v2"]);
+        run.success().stderr_lacks("written afresh");
+        assert_eq!(
+            std::fs::read_to_string(env.root.join(format!("agents/{agent}.yaml"))).unwrap(),
+            text.replacen(b_from, b_to, 1),
+            "{path}\n{}",
+            run.show()
+        );
+    }
+}
+
+fn export_round_trips_to_a_file_of_the_same_format(env: TestEnv) {
+    for (path, _) in SINGLE {
+        env.write_agent(id_of(path), &fixture(path));
+    }
+    env.run(&["publish", "-m", "as written"]).success();
+    let out = env.root.join("out");
+    env.run(&["export", "-o", out.to_str().unwrap()]).success();
+    for (path, format) in SINGLE {
+        let agent = id_of(path);
+        let exported = std::fs::read(out.join(format!("{agent}.yaml"))).unwrap();
+        let (config, read_as) =
+            agentctl::agent::parse_as(&exported, None).unwrap_or_else(|e| panic!("{agent}: {e:?}"));
+        assert_eq!(read_as.name, format, "{agent}");
+        let original = agentctl::agent::parse(fixture(path).as_bytes()).unwrap();
+        assert_eq!(config, original, "{agent}");
+    }
+}
+
+fn a_revert_in_a_plain_list_touches_only_its_entry_and_keeps_the_comments(env: TestEnv) {
+    let path = "letta/memgpt_extras.yaml";
+    let agent = id_of(path);
+    let text = fixture(path);
+    let entry = "  - \"append_to_text_file\"\n";
+    assert!(text.contains(entry));
+    env.write_agent(agent, &text);
+    publish(&env, agent, "as written");
+    // v2 removes one entry between comment lines; v3 changes something else.
+    let without = text.replacen(entry, "", 1);
+    env.write_agent(agent, &without);
+    publish(&env, agent, "drop a function");
+    let later = without.replacen("\"memgpt_chat\"", "\"memgpt_doc\"", 1);
+    env.write_agent(agent, &later);
+    publish(&env, agent, "another prompt");
+    // Reverting v2 puts the entry back on a line of its own, quoted as its neighbours are;
+    // every other line stays. (yaml-edit places it after the comment that heads the next
+    // entry, so the lines are compared as a set.)
+    env.run(&["revert", agent, "v2"])
+        .success()
+        .stderr_lacks("written afresh");
+    let file = env.root.join(format!("agents/{agent}.yaml"));
+    let expected = text.replacen("\"memgpt_chat\"", "\"memgpt_doc\"", 1);
+    let lines = |text: &str| {
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    let now = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(lines(&now), lines(&expected), "{now}");
+    env.run(&["diff", agent, "--from", "v1", "--exit-code"])
+        .code(1)
+        .stdout_has("system_prompt");
+    publish(&env, agent, "entry back");
+    // Reverting that (v4, which added the entry) removes its line and nothing else.
+    env.run(&["revert", agent, "v4"])
+        .success()
+        .stderr_lacks("written afresh");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), later);
+    // A removal from the fixture as written, too: one line goes, the comments stay.
+    env.write_agent(agent, &text);
+    publish(&env, agent, "as written again");
+    env.write_agent(agent, &text.replacen("  - \"http_request\"\n", "", 1));
+    publish(&env, agent, "no internet");
+    env.write_agent(agent, &text);
+    publish(&env, agent, "internet again");
+    env.run(&["revert", agent, "v7"]).success();
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        text.replacen("  - \"http_request\"\n", "", 1)
+    );
+}
+
+fn file_of(env: &TestEnv, name: &str) -> String {
+    std::fs::read_to_string(env.root.join("agents").join(name)).unwrap()
+}
+
+fn a_crewai_file_holds_one_agent_per_key_each_published_and_reverted_on_its_own(env: TestEnv) {
+    let text = fixture("crewai/research_crew_agents.yaml");
+    env.write_agent("research_crew_agents", &text);
+    let run = env.run(&["status", "--json"]);
+    run.success();
+    let agents: Vec<(Value, Value)> = run.json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["agent"].clone(), a["format"].clone()))
+        .collect();
+    assert_eq!(
+        agents,
+        [
+            (
+                json!("research_crew_agents.reporting_analyst"),
+                json!("crewai")
+            ),
+            (json!("research_crew_agents.researcher"), json!("crewai")),
+        ],
+        "{}",
+        run.show()
+    );
+    env.run(&["publish", "-m", "as written"]).success();
+    let researcher = "research_crew_agents.researcher";
+    let analyst = "research_crew_agents.reporting_analyst";
+
+    // An edit of one agent's backstory: that agent alone is modified, in Instructions.
+    let edited = text.replacen("a knack for uncovering", "a talent for uncovering", 1);
+    env.write_agent("research_crew_agents", &edited);
+    let changes = diff_changes(&env, researcher);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["path"], "backstory");
+    assert_eq!(changes[0]["section"], "instructions");
+    env.run(&["diff", analyst, "--exit-code"]).success();
+    env.run(&["publish", "-m", "talent"]).success();
+    assert_eq!(env.history_len(Some(researcher)), 2);
+    assert_eq!(env.history_len(Some(analyst)), 1);
+
+    // The other agent changes later; reverting the first edit touches the first agent's line.
+    let both = edited.replacen(
+        "verbose: true\n  function_calling_llm: \"online_llm\"",
+        "verbose: false\n  function_calling_llm: \"online_llm\"",
+        1,
+    );
+    assert_ne!(both, edited);
+    env.write_agent("research_crew_agents", &both);
+    env.run(&["publish", "-m", "quiet analyst"]).success();
+    env.run(&["revert", researcher, "v2"])
+        .success()
+        .stderr_lacks("written afresh");
+    // The researcher holds its first publish again; the analyst's bytes are untouched. (The
+    // reverted folded `>` block is written back as a `|` block of the same value.)
+    env.run(&["diff", researcher, "--from", "v1", "--exit-code"])
+        .success();
+    let now = file_of(&env, "research_crew_agents.yaml");
+    let analyst_part = |text: &str| text[text.find("\nreporting_analyst:").unwrap()..].to_owned();
+    assert_eq!(analyst_part(&now), analyst_part(&both));
+    assert!(now.starts_with("researcher:\n  role: >\n"), "{now}");
+    // Restore of the other agent to its first publish, then undo: the researcher's part is
+    // untouched by the restore, and undo brings the whole file back.
+    let before = now.clone();
+    env.run(&["restore", analyst, "v1"]).success();
+    let restored = file_of(&env, "research_crew_agents.yaml");
+    assert_eq!(analyst_part(&restored), analyst_part(&text));
+    assert_eq!(
+        restored[..restored.find("\nreporting_analyst:").unwrap()],
+        before[..before.find("\nreporting_analyst:").unwrap()]
+    );
+    env.run(&["undo", analyst]).success();
+    assert_eq!(file_of(&env, "research_crew_agents.yaml"), before);
+}
+
+fn a_cloudformation_template_holds_one_agent_per_bedrock_resource_with_tags_as_values(
+    env: TestEnv,
+) {
+    let text = fixture("bedrock_cfn/support_agents_kb_guardrail.yaml");
+    env.write_agent("support", &text);
+    let run = env.run(&["validate", "--json"]);
+    run.success();
+    let agents: Vec<Value> = run.json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| json!([a["agent"], a["format"]]))
+        .collect();
+    assert_eq!(
+        agents,
+        [
+            json!(["support.RefundsAgent", "bedrock_cfn"]),
+            json!(["support.SupportAgent", "bedrock_cfn"]),
+        ]
+    );
+    env.run(&["publish", "-m", "as written"]).success();
+    let run = env.run(&["show", "support.SupportAgent", "--config", "--json"]);
+    run.success();
+    let config = &run.json()["config"];
+    assert_eq!(
+        config["AgentName"],
+        json!({"Fn::Sub": "support-agent-${Environment}"})
+    );
+    assert_eq!(
+        config["FoundationModel"],
+        json!({"Ref": "FoundationModelId"})
+    );
+    assert_eq!(
+        config["GuardrailConfiguration"],
+        json!({
+            "GuardrailIdentifier": {"Fn::GetAtt": ["SupportGuardrail", "GuardrailId"]},
+            "GuardrailVersion": {"Fn::GetAtt": ["SupportGuardrailVersion", "Version"]},
+        })
+    );
+    assert_eq!(
+        config["IdleSessionTTLInSeconds"],
+        json!({"Fn::If": ["IsProd", 1800, 600]})
+    );
+    // Sections by Bedrock's keys.
+    let agent = "support.SupportAgent";
+    let prompt = text.replacen(
+        "look the order up before answering",
+        "look the order up first",
+        1,
+    );
+    env.write_agent("support", &prompt);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(
+        (&changes[0]["path"], &changes[0]["section"]),
+        (&json!("Instruction"), &json!("instructions"))
+    );
+    env.run(&["diff", "support.RefundsAgent", "--exit-code"])
+        .success();
+    env.run(&["publish", "-m", "first"]).success();
+
+    // A reorder of ActionGroups (by ActionGroupName) is one change, and so is one of the
+    // functions inside an action group (by Name).
+    let user_input = "        - ActionGroupName: UserInput\n          ParentActionGroupSignature: AMAZON.UserInput\n          ActionGroupState: ENABLED\n";
+    assert!(prompt.contains(user_input));
+    let moved = prompt.replacen(user_input, "", 1);
+    let orders_end = "                    Required: false\n";
+    let reordered = moved.replacen(orders_end, &format!("{orders_end}{user_input}"), 1);
+    env.write_agent("support", &reordered);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["path"], "ActionGroups");
+    assert_eq!(changes[0]["section"], "tools");
+    assert_eq!(changes[0]["new"], json!(["Orders", "UserInput"]));
+
+    env.write_agent("support", &prompt);
+    let get_order_at = prompt.find("              - Name: get_order").unwrap();
+    let track_at = prompt.find("              - Name: track_shipment").unwrap();
+    let end = prompt[track_at..].find("      Tags:").unwrap() + track_at;
+    let swapped = format!(
+        "{}{}{}{}",
+        &prompt[..get_order_at],
+        &prompt[track_at..end],
+        &prompt[get_order_at..track_at],
+        &prompt[end..]
+    );
+    env.write_agent("support", &swapped);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(
+        changes[0]["path"],
+        "ActionGroups[Orders].FunctionSchema.Functions"
+    );
+
+    // A revert of the prompt edit leaves every other byte, the other agent's included.
+    env.write_agent("support", &prompt);
+    let later = prompt.replacen(
+        "Description: Decides refund requests within policy",
+        "Description: Decides refunds",
+        1,
+    );
+    env.write_agent("support", &later);
+    env.run(&["publish", "-m", "refunds"]).success();
+    env.run(&["revert", agent, "v2"])
+        .success()
+        .stderr_lacks("written afresh");
+    assert_eq!(
+        file_of(&env, "support.yaml"),
+        text.replacen(
+            "Description: Decides refund requests within policy",
+            "Description: Decides refunds",
+            1
+        )
+    );
+
+    // Outside a CloudFormation template, a CloudFormation tag is still refused, located.
+    env.write_agent("plain", "name: plain\ndescription: !Ref Nothing\n");
+    env.run(&["validate", "plain"])
+        .code(2)
+        .stderr_has("agents/plain.yaml:2:")
+        .stderr_has("unknown tag `!Ref`");
+}
+
+fn a_file_that_fits_no_format_is_told_what_it_looks_like(env: TestEnv) {
+    env.write_agent(
+        "tasks",
+        &fixture("crewai/not_agents/research_crew_tasks.yaml"),
+    );
+    env.run(&["validate", "tasks"])
+        .code(2)
+        .stderr_has("missing required key `name`")
+        .stderr_has("help: this looks like a CrewAI tasks.yaml");
+    env.write_agent("crewish", "role: Researcher\nverbose: true\n");
+    env.run(&["validate", "crewish"])
+        .code(2)
+        .stderr_has("help: this file looks closest to CrewAI (`crewai`)");
+    // A file that looks like nothing gets no guess.
+    env.write_agent("nothing", "colour: blue\n");
+    env.run(&["validate", "nothing"])
+        .code(2)
+        .stderr_lacks("help: this file looks closest");
+}
