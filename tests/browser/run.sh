@@ -9,16 +9,8 @@ cd "$(dirname "$0")/../.."
 if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
-venv=target/py-venv
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv" 2>/dev/null || {
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
-    python3 -m venv "$venv"
-  }
-fi
-if ! "$venv/bin/python" -c 'import playwright' 2>/dev/null; then
-  "$venv/bin/pip" install -q "playwright>=1.65,<2"
-fi
+. tests/support/python-venv.sh
+python_venv "$(pwd)" playwright "playwright>=1.65,<2"
 cargo build --locked --bin agentctl
 "$venv/bin/python" tests/browser/review_page.py \
   --agentctl target/debug/agentctl --chromium "$(command -v chromium)" \

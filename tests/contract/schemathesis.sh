@@ -15,16 +15,8 @@ root=$(pwd)
 examples=${SCHEMATHESIS_EXAMPLES:-25}
 budget=${SCHEMATHESIS_SECONDS:-600}
 
-venv="$root/target/py-venv"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv" 2>/dev/null || {
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
-    python3 -m venv "$venv"
-  }
-fi
-if ! "$venv/bin/python" -c 'import schemathesis' 2>/dev/null; then
-  "$venv/bin/pip" install -q "schemathesis>=4.32,<5"
-fi
+. "$root/tests/support/python-venv.sh"
+python_venv "$root" schemathesis "schemathesis>=4.32,<5"
 py="$venv/bin/python"
 cargo build --locked --bin agentctl
 agentctl="$root/target/debug/agentctl"
