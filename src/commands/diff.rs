@@ -70,7 +70,18 @@ pub enum Outcome {
     Invalid(Vec<Error>),
 }
 
+/// `--json` with `--format markdown` asks for two documents: refused, not one silently chosen.
+pub fn one_format(json: bool, format: Format) -> Result<()> {
+    if json && format == Format::Markdown {
+        return Err(Error::new("--json and --format markdown ask for two different outputs")
+            .hint("give one of them: --json (or --format json) for scripts, --format markdown for a comment")
+            .kind(crate::error::ErrorKind::Usage));
+    }
+    Ok(())
+}
+
 pub fn cmd_diff(ctx: &Context, args: Args) -> Result<u8> {
+    one_format(args.view.json, args.format)?;
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
     let request = Request {

@@ -81,6 +81,7 @@ pub fn load(workspace: &Workspace, store: &Store, agent: &str, reference: &str) 
 }
 
 pub fn cmd_show(ctx: &Context, args: Args) -> Result<u8> {
+    super::diff::one_format(args.view.json, args.format)?;
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
     let shown = load(&workspace, &store, &args.agent, &args.reference)?;

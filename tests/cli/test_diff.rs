@@ -1037,3 +1037,19 @@ fn an_added_text_starts_a_line_only_on_the_side_that_has_lines() {
     assert!(production.trim().is_empty(), "{}", run.show());
     assert!(staging.contains("⋯ line 1"), "{}", run.show());
 }
+
+/// `--json` and `--format markdown` ask for two outputs: refused (exit 2, the JSON error),
+/// never one of them silently.
+#[test]
+fn json_and_markdown_at_once_are_refused() {
+    let env = TestEnv::new();
+    env.write_agent("a", "name: A\n");
+    env.run(&["publish"]).success();
+    for command in [&["diff"][..], &["show", "a", "v1"]] {
+        let mut args = command.to_vec();
+        args.extend(["--json", "--format", "markdown"]);
+        let run = env.run(&args);
+        run.code(2).stderr_has("two different outputs");
+        assert_eq!(run.json()["error"]["code"], 2, "{}", run.show());
+    }
+}
