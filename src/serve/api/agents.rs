@@ -24,10 +24,8 @@ use crate::survey;
     security((), ("bearer" = [])))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<json::Status>, ApiError> {
     state
-        .blocking(|ctx| {
-            let workspace = ctx.workspace()?;
-            let store = ctx.open_store(&workspace)?;
-            let agents = survey::states(&workspace, &store)?;
+        .reading(move |_ctx, workspace, store| {
+            let agents = survey::states(workspace, store)?;
             Ok(Json(status::view(&agents)))
         })
         .await
@@ -129,16 +127,14 @@ pub async fn diff(
     let from = query.from.unwrap_or_else(|| "production".to_owned());
     let to = query.to.unwrap_or_else(|| "staging".to_owned());
     state
-        .blocking(move |ctx| {
-            let workspace = ctx.workspace()?;
-            let store = ctx.open_store(&workspace)?;
+        .reading(move |ctx, workspace, store| {
             let agents = [agent];
             let request = diff_command::Request {
                 agents: &agents,
                 from: &from,
                 to: &to,
             };
-            match diff_command::diff(ctx, &workspace, &store, &request)? {
+            match diff_command::diff(ctx, workspace, store, &request)? {
                 diff_command::Outcome::Done(view) => Ok(Json(view)),
                 diff_command::Outcome::Invalid(errors) => {
                     Err(one_error(errors, || diff_command::invalid_error(1)))

@@ -48,17 +48,15 @@ pub async fn history(
     let agent = params.agent()?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     state
-        .blocking(move |ctx| {
-            let workspace = ctx.workspace()?;
-            let store = ctx.open_store(&workspace)?;
-            crate::survey::require_known(&workspace, &store, &agent)?;
+        .reading(move |_ctx, workspace, store| {
+            crate::survey::require_known(workspace, store, &agent)?;
             let before = match &query.before {
                 None => None,
-                Some(cursor) => Some(cursor_version(&store, &agent, cursor)?),
+                Some(cursor) => Some(cursor_version(store, &agent, cursor)?),
             };
             let entries = log::entries(
-                &workspace,
-                &store,
+                workspace,
+                store,
                 &log::Request {
                     agent: Some(&agent),
                     touching: query.touching.as_deref(),
@@ -81,7 +79,7 @@ pub async fn history(
                 }
                 _ => None,
             };
-            let mut response = Json(log::view(&store, &entries)?).into_response();
+            let mut response = Json(log::view(store, &entries)?).into_response();
             if let Some(next) = next {
                 response.headers_mut().insert(header::LINK, next);
             }
@@ -148,11 +146,9 @@ pub async fn entry(
     let agent = params.agent()?;
     let reference = params.get("ref")?;
     state
-        .blocking(move |ctx| {
-            let workspace = ctx.workspace()?;
-            let store = ctx.open_store(&workspace)?;
-            let shown = show::load(&workspace, &store, &agent, &reference)?;
-            Ok(Json(shown.view(&store, query.config.unwrap_or(false))?))
+        .reading(move |_ctx, workspace, store| {
+            let shown = show::load(workspace, store, &agent, &reference)?;
+            Ok(Json(shown.view(store, query.config.unwrap_or(false))?))
         })
         .await
 }
@@ -186,10 +182,8 @@ pub async fn blame(
     let agent = params.agent()?;
     let reference = query.reference.unwrap_or_else(|| "production".to_owned());
     state
-        .blocking(move |ctx| {
-            let workspace = ctx.workspace()?;
-            let store = ctx.open_store(&workspace)?;
-            let blamed = blame_command::load(&workspace, &store, &agent, &reference)?;
+        .reading(move |_ctx, workspace, store| {
+            let blamed = blame_command::load(workspace, store, &agent, &reference)?;
             Ok(Json(blamed.view(&reference)))
         })
         .await

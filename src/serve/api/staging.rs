@@ -58,10 +58,8 @@ pub async fn get_staging(
     let agent = params.agent()?;
     let if_none_match = listed_tags(&headers, header::IF_NONE_MATCH);
     state
-        .blocking(move |ctx| {
-            let workspace = ctx.workspace()?;
-            let store = ctx.open_store(&workspace)?;
-            survey::require_known(&workspace, &store, &agent)?;
+        .reading(move |_ctx, workspace, store| {
+            survey::require_known(workspace, store, &agent)?;
             let staging = workspace.staging(&agent)?;
             let bytes = workspace.read_bytes(&staging)?;
             let tag = sha256_hex(&bytes);
