@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+. "$root/tests/support/serve.sh"
 seconds=${SERVE_BENCH_SECONDS:-10}
 connections=${SERVE_BENCH_CONNECTIONS:-64}
 rounds=${SERVE_BENCH_ROUNDS:-3}
@@ -60,15 +61,7 @@ static_file="$work/static/support-bot.json"
 size=$(wc -c <"$static_file")
 
 # agentctl serve.
-"$agentctl" serve --listen 127.0.0.1:0 2>"$work/serve.log" &
-server=$!
-base=""
-for _ in $(seq 1 100); do
-  base=$(sed -n 's/^Listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/serve.log" | head -n 1)
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { cat "$work/serve.log" >&2; exit 1; }
+start_serve "$agentctl" "$work/serve.log"
 api_url="$base/api/v2/agents/support-bot"
 
 # nginx on a free loopback port, serving the exported file at the same path.

@@ -16,6 +16,7 @@ examples=${SCHEMATHESIS_EXAMPLES:-25}
 budget=${SCHEMATHESIS_SECONDS:-600}
 
 . "$root/tests/support/python-venv.sh"
+. "$root/tests/support/serve.sh"
 python_venv "$root" schemathesis "schemathesis>=4.32,<5"
 py="$venv/bin/python"
 cargo build --locked --bin agentctl
@@ -42,16 +43,7 @@ sed -i 's/temperature: 0.2/temperature: 0.4/' agents/support-bot.yaml
 "$agentctl" publish support-bot -m "Warmer" >/dev/null 2>&1
 sed -i 's/max_tokens: 1024/max_tokens: 1536/' agents/support-bot.yaml
 
-"$agentctl" serve --listen 127.0.0.1:0 2>"$work/serve.log" &
-server=$!
-base=""
-for _ in $(seq 1 100); do
-  base=$(sed -n 's/^Listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/serve.log" | head -n 1)
-  [ -n "$base" ] && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "agentctl serve did not say where it listens" >&2; cat "$work/serve.log" >&2; exit 1; }
+start_serve "$agentctl" "$work/serve.log"
 
 status=$("$py" - "$base/openapi.json" "$work/openapi.json" <<'PY'
 import sys, urllib.request, urllib.error
