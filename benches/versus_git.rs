@@ -915,8 +915,98 @@ fn main() {
     }
     eprintln!("workspaces in {}", tmp_path.display());
     if !sizes_only() {
+        many_agents(&tmp_path);
         scaling(&tmp_path);
     }
+}
+
+/// How many agents the workspace of [`many_agents`] holds.
+const MANY: usize = 100;
+
+/// `status` and `diff` over a workspace of 100 agents of 300 KB each (issue 17), against git
+/// on the same 100 files: right after a publish (which must leave the staging index current),
+/// again with nothing changed, and with one agent edited.
+fn many_agents(root: &Path) {
+    let a = root.join("many/agentctl");
+    let g = root.join("many/git");
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&g).unwrap();
+    run_agentctl(&a, &["init", "."]);
+    run_git(&g, &["init", "-q", "-b", "main"]);
+    std::fs::create_dir_all(g.join("agents")).unwrap();
+    let mut agents: Vec<Agent> = (0..MANY).map(|i| Agent::new(1.0, 100 + i as u64)).collect();
+    let file = |i: usize| format!("agents/agent-{i:03}.yaml");
+    for (i, agent) in agents.iter().enumerate() {
+        std::fs::write(a.join(file(i)), agent.yaml()).unwrap();
+        std::fs::write(g.join(file(i)), agent.yaml()).unwrap();
+    }
+    run_agentctl(&a, &["publish", "-m", "First"]);
+    run_git(&g, &["add", "."]);
+    run_git(&g, &["commit", "-q", "-m", "First"]);
+    println!();
+    println!("{MANY} agents of {} KB each", agents[0].yaml().len() / 1024);
+    let mut rows = Vec::new();
+    let mut row = |what: &str, agentctl: (Duration, Duration), git: (Duration, Duration)| {
+        let row = Row {
+            what: what.to_owned(),
+            entries: MANY,
+            agentctl,
+            git,
+        };
+        print_row(&row);
+        rows.push(row);
+    };
+    // Before each timed run, one agent is edited and published (committed), untimed; git
+    // commits the same edits.
+    let mut yamls: Vec<String> = Vec::new();
+    let status_after_publish = {
+        let agents = &mut agents;
+        time(
+            || agentctl(&a, &["status"]),
+            |run| {
+                let agent = &mut agents[run % MANY];
+                agent.edit();
+                let yaml = agent.yaml();
+                std::fs::write(a.join(file(run % MANY)), &yaml).unwrap();
+                run_agentctl(&a, &["publish", "-m", "Edit"]);
+                yamls.push(yaml);
+            },
+            &[0],
+        )
+    };
+    let git_status_after_commit = time(
+        || git(&g, &["status"]),
+        |run| {
+            std::fs::write(g.join(file(run % MANY)), &yamls[run]).unwrap();
+            run_git(&g, &["commit", "-q", "-a", "-m", "Edit"]);
+        },
+        &[0],
+    );
+    row(
+        "status, first after a publish",
+        status_after_publish,
+        git_status_after_commit,
+    );
+    row(
+        "status",
+        time(|| agentctl(&a, &["status"]), |_| {}, &[0]),
+        time(|| git(&g, &["status"]), |_| {}, &[0]),
+    );
+    // One agent edited (a line of its tools), the other 99 as published.
+    let last = MANY - 1;
+    agents[last].edit();
+    std::fs::write(a.join(file(last)), agents[last].yaml()).unwrap();
+    std::fs::write(g.join(file(last)), agents[last].yaml()).unwrap();
+    row(
+        "status, one agent edited",
+        time(|| agentctl(&a, &["status"]), |_| {}, &[0]),
+        time(|| git(&g, &["status"]), |_| {}, &[0]),
+    );
+    row(
+        "diff, one agent edited",
+        time(|| agentctl(&a, &["diff"]), |_| {}, &[0]),
+        time(|| git(&g, &["diff"]), |_| {}, &[0]),
+    );
 }
 
 /// `VERSUS_GIT_SIZES_ONLY=1`: the stores and repositories are compared, nothing is timed.

@@ -20,10 +20,12 @@ pub mod error;
 pub mod git;
 pub mod merge;
 pub mod overwrite;
+pub mod parse_cache;
 pub mod render;
 pub mod schema;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod staging_index;
 pub mod store;
 pub mod survey;
 pub mod ui;

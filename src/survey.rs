@@ -2,18 +2,19 @@
 //! follows (`clean`, `modified`, `new`, `missing`, `invalid`).
 //!
 //! Staging equals production when its configuration's snapshot hash is production's, so the
-//! production snapshot itself is not read. For `status`, which needs nothing but the state,
-//! the staging index (`.agentctl/staging-index`) remembers which configuration each agent's
-//! file held last time, by the SHA-256 of its bytes; a file whose bytes it knows is not parsed
-//! again — as git's index spares `git status` from hashing files it has seen.
+//! production snapshot itself is not read. The staging index ([`crate::staging_index`])
+//! remembers what each file held, found again from its stat data, and the parse cache
+//! ([`crate::parse_cache`]) what each file's bytes parse to: a file that has not changed is
+//! neither read nor parsed again — as git's index spares `git status` from reading files.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::agent::Config;
-use crate::agent::{sha256_hex, snapshot_hash};
+use crate::agent::{format, sha256_hex};
 use crate::error::{Error, ErrorKind, Result};
+use crate::staging_index::{Known, StagingIndex, Stat};
 use crate::store::{Entry, Store};
-use crate::workspace::{STATE_DIR, Staging, Workspace, validate_id};
+use crate::workspace::{AgentFile, Staging, Workspace, validate_id};
 
 #[derive(Debug)]
 pub enum AgentState {
@@ -41,52 +42,82 @@ pub struct Agent {
     pub agent: String,
     pub state: AgentState,
     pub staging: Option<Staging>,
-    /// The parsed staging file, when it is valid.
+    /// The parsed staging file, when this survey parsed it; otherwise [`config`] reads it
+    /// (through the parse cache).
     pub config: Option<Config>,
+    /// The snapshot hash of the staging file's configuration, when it is valid.
+    pub snapshot: Option<String>,
     /// The format the staging file is read in (SPEC 13), when it is valid.
     pub format: Option<&'static str>,
     pub production: Option<Entry>,
 }
 
-/// Every agent of the workspace and the store, in name order.
+/// Every agent of the workspace and the store, in name order. A staging file the staging
+/// index vouches for is not read; the index is brought up to date on the way.
 pub fn survey(workspace: &Workspace, store: &Store) -> Result<Vec<Agent>> {
-    survey_with(workspace, store, None)
-}
-
-/// Like [`survey`] for callers that need only the states: an agent whose staging file the
-/// staging index knows has no parsed `config`. The index is brought up to date on the way.
-pub fn states(workspace: &Workspace, store: &Store) -> Result<Vec<Agent>> {
     let mut index = StagingIndex::load(workspace);
-    let agents = survey_with(workspace, store, Some(&mut index))?;
+    let agents = survey_with(workspace, store, &mut index)?;
     index.save(workspace);
     Ok(agents)
+}
+
+/// The staging configuration of a surveyed agent: the one it parsed, or the file read again
+/// (a parse-cache hit unless the file changed since). An agent without a staging file has
+/// the empty configuration.
+pub fn config(workspace: &Workspace, agent: &mut Agent) -> Result<Config> {
+    match (agent.config.take(), &agent.staging) {
+        (Some(config), _) => Ok(config),
+        (None, Some(staging)) => workspace.read(staging),
+        (None, None) => Ok(Config::new()),
+    }
+}
+
+/// A publish's snapshot, decoded by the store once and then kept in the parse cache by its
+/// snapshot hash (content-addressed, so never stale).
+pub fn snapshot(workspace: &Workspace, store: &Store, entry: &Entry) -> Result<Config> {
+    snapshot_with(workspace, entry, || store.snapshot(entry))
+}
+
+/// [`snapshot`] with the store's decoding given (a publish reads inside its transaction).
+pub fn snapshot_with(
+    workspace: &Workspace,
+    entry: &Entry,
+    decode: impl FnOnce() -> Result<Config>,
+) -> Result<Config> {
+    let cache = workspace.parse_cache();
+    if let Some(config) = cache.snapshot(&entry.snapshot) {
+        return Ok(config);
+    }
+    let config = decode()?;
+    cache.put_snapshot(&entry.snapshot, &config);
+    Ok(config)
 }
 
 fn survey_with(
     workspace: &Workspace,
     store: &Store,
-    mut index: Option<&mut StagingIndex>,
+    index: &mut StagingIndex,
 ) -> Result<Vec<Agent>> {
-    let mut ids: BTreeSet<String> = store.agents()?.into_iter().collect();
-    let mut files: HashMap<String, Result<Staging>> =
-        workspace.staging_files()?.into_iter().collect();
-    ids.extend(files.keys().cloned());
+    let files = workspace.agent_files()?;
+    index.keep_only(&files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>());
+    let mut found: HashMap<String, Agent> = HashMap::new();
+    for file in &files {
+        for agent in assess_file(workspace, file, index) {
+            found.insert(agent.agent.clone(), agent);
+        }
+    }
+    let mut heads: HashMap<String, Entry> = store
+        .heads()?
+        .into_iter()
+        .map(|entry| (entry.agent.clone(), entry))
+        .collect();
+    let mut ids: BTreeSet<String> = heads.keys().cloned().collect();
+    ids.extend(found.keys().cloned());
     let mut agents = Vec::with_capacity(ids.len());
     for id in ids {
-        let production = match validate_id(&id) {
-            Ok(()) => store.head(&id)?,
-            Err(_) => None,
-        };
-        let agent = match files.remove(&id) {
-            Some(Err(error)) => Agent {
-                agent: id,
-                state: AgentState::Invalid(error),
-                staging: None,
-                config: None,
-                format: None,
-                production,
-            },
-            Some(Ok(staging)) => assess(workspace, staging, production, index.as_deref_mut()),
+        let production = heads.remove(&id);
+        let agent = match found.remove(&id) {
+            Some(agent) => with_production(agent, production),
             None => missing(id, production),
         };
         agents.push(agent);
@@ -94,12 +125,106 @@ fn survey_with(
     Ok(agents)
 }
 
+/// The agents of one file, their states still to be set against production: from the
+/// staging index when the file's stat data vouch for it, else read (once) and parsed (unless
+/// the parse cache has its bytes), and remembered.
+fn assess_file(workspace: &Workspace, file: &AgentFile, index: &mut StagingIndex) -> Vec<Agent> {
+    // Stat data first, then the bytes: a write in between leaves stat data that do not match.
+    let stat = std::fs::metadata(&file.path).ok().map(|m| Stat::of(&m));
+    if let Some(recalled) = stat
+        .as_ref()
+        .and_then(|stat| index.recall(&file.name, stat))
+    {
+        return known(workspace, file, recalled.parts, &recalled.agents);
+    }
+    let bytes = std::fs::symlink_metadata(&file.path)
+        .ok()
+        .filter(|m| m.is_file() && m.len() <= crate::agent::MAX_FILE_BYTES)
+        .and_then(|_| std::fs::read(&file.path).ok());
+    let digest = bytes.as_deref().map(sha256_hex);
+    if let (Some(stat), Some(digest)) = (&stat, &digest)
+        && let Some(recalled) = index.recall_by_digest(&file.name, stat, digest)
+    {
+        return known(workspace, file, recalled.parts, &recalled.agents);
+    }
+    let parts = bytes.as_deref().and_then(|bytes| workspace.parts_in(bytes));
+    let mut agents = Vec::new();
+    let mut remembered = BTreeMap::new();
+    let mut complete = true;
+    for (id, staging) in workspace.agents_in(file, parts.clone()) {
+        let agent = match staging {
+            Err(error) => invalid(id, None, error),
+            Ok(staging) => assess(workspace, staging, digest.as_deref()),
+        };
+        match (&agent.snapshot, agent.format) {
+            (Some(snapshot), Some(format)) => {
+                remembered.insert(
+                    agent.agent.clone(),
+                    Known {
+                        snapshot: snapshot.clone(),
+                        format: format.to_owned(),
+                    },
+                );
+            }
+            // An invalid agent is read again next time, to report its error.
+            _ => complete = false,
+        }
+        agents.push(agent);
+    }
+    if let (true, Some(stat), Some(digest)) = (complete, stat, digest) {
+        index.remember(&file.name, &stat, digest, parts.as_deref(), remembered);
+    }
+    agents
+}
+
+/// The agents of a file as the staging index remembers them (not read, not parsed).
+fn known(
+    workspace: &Workspace,
+    file: &AgentFile,
+    parts: Option<Vec<format::Part>>,
+    agents: &BTreeMap<String, Known>,
+) -> Vec<Agent> {
+    workspace
+        .agents_in(file, parts)
+        .into_iter()
+        .map(|(id, staging)| match (staging, agents.get(&id)) {
+            (Ok(staging), Some(known)) => Agent {
+                agent: id,
+                state: AgentState::New,
+                staging: Some(staging),
+                config: None,
+                snapshot: Some(known.snapshot.clone()),
+                format: format::by_name(&known.format).map(|f| f.name),
+                production: None,
+            },
+            (Ok(staging), None) => assess(workspace, staging, None),
+            (Err(error), _) => invalid(id, None, error),
+        })
+        .collect()
+}
+
+/// Set a surveyed agent's state against production: the snapshot hashes decide.
+fn with_production(mut agent: Agent, production: Option<Entry>) -> Agent {
+    if let Some(snapshot) = &agent.snapshot {
+        agent.state = match &production {
+            None => AgentState::New,
+            Some(entry) if entry.snapshot == *snapshot => AgentState::Clean,
+            Some(_) => AgentState::Modified,
+        };
+    }
+    agent.production = production;
+    agent
+}
+
 /// One agent by id; an id that is neither staged nor published is an error.
 pub fn agent(workspace: &Workspace, store: &Store, id: &str) -> Result<Agent> {
     validate_id(id)?;
     let production = store.head(id)?;
     match workspace.find_staging(id)? {
-        Some(staging) => Ok(assess(workspace, staging, production, None)),
+        Some(staging) => Ok(with_production(
+            assess(workspace, staging, None),
+            production,
+        )),
         None if production.is_some() => Ok(missing(id.to_owned(), production)),
         None => Err(unknown(id)),
     }
@@ -129,129 +254,42 @@ fn missing(agent: String, production: Option<Entry>) -> Agent {
         state: AgentState::Missing,
         staging: None,
         config: None,
+        snapshot: None,
         format: None,
         production,
     }
 }
 
-fn assess(
-    workspace: &Workspace,
-    staging: Staging,
-    production: Option<Entry>,
-    index: Option<&mut StagingIndex>,
-) -> Agent {
-    let state_of = |hash: &str| match &production {
-        None => AgentState::New,
-        Some(entry) if entry.snapshot == hash => AgentState::Clean,
-        Some(_) => AgentState::Modified,
-    };
-    let (state, config, format) = match workspace.read_bytes(&staging) {
-        Err(error) => (AgentState::Invalid(error), None, None),
-        Ok(bytes) => {
-            let digest = index.as_ref().map(|_| sha256_hex(&bytes));
-            let known = index
-                .as_deref()
-                .zip(digest.as_deref())
-                .and_then(|(index, digest)| index.get(&staging.agent, digest));
-            match known {
-                Some((hash, format)) => (state_of(&hash), None, Some(format)),
-                None => match workspace.parse_with_format(&staging, &bytes) {
-                    Err(error) => (AgentState::Invalid(error), None, None),
-                    Ok((config, format)) => {
-                        let hash = snapshot_hash(&config);
-                        if let (Some(index), Some(digest)) = (index, digest) {
-                            index.put(&staging.agent, digest, hash.clone(), format.name);
-                        }
-                        (state_of(&hash), Some(config), Some(format.name))
-                    }
-                },
-            }
-        }
-    };
+fn invalid(agent: String, staging: Option<Staging>, error: Error) -> Agent {
     Agent {
-        agent: staging.agent.clone(),
-        state,
-        staging: Some(staging),
-        config,
-        format,
-        production,
+        agent,
+        state: AgentState::Invalid(error),
+        staging,
+        config: None,
+        snapshot: None,
+        format: None,
+        production: None,
     }
 }
 
-/// For each agent, the SHA-256 of its staging file's bytes when last parsed, the snapshot
-/// hash of the configuration they held, and the format they were read in. A cache: lost, stale or unreadable, it is rebuilt;
-/// written only when it changed, by renaming a new file into place, and never an error.
-#[derive(Default)]
-struct StagingIndex {
-    entries: HashMap<String, (String, String, &'static str)>,
-    changed: bool,
-}
-
-impl StagingIndex {
-    const FILE: &str = "staging-index";
-
-    /// The first line names the version that parsed the files: another version may parse
-    /// differently, and starts afresh.
-    fn header() -> String {
-        format!("agentctl staging index {}", env!("CARGO_PKG_VERSION"))
-    }
-
-    fn load(workspace: &Workspace) -> StagingIndex {
-        let path = workspace.root.join(STATE_DIR).join(Self::FILE);
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let mut lines = text.lines();
-        if lines.next() != Some(Self::header().as_str()) {
-            return StagingIndex::default();
-        }
-        let entries = lines
-            .filter_map(|line| {
-                let mut fields = line.split(' ');
-                let (agent, digest, hash) = (fields.next()?, fields.next()?, fields.next()?);
-                // A line without a known format is stale: the file is parsed again.
-                let format = crate::agent::format::by_name(fields.next()?)?.name;
-                Some((
-                    agent.to_owned(),
-                    (digest.to_owned(), hash.to_owned(), format),
-                ))
-            })
-            .collect();
-        StagingIndex {
-            entries,
-            changed: false,
-        }
-    }
-
-    fn get(&self, agent: &str, digest: &str) -> Option<(String, &'static str)> {
-        match self.entries.get(agent) {
-            Some((known, hash, format)) if known == digest => Some((hash.clone(), format)),
-            _ => None,
-        }
-    }
-
-    fn put(&mut self, agent: &str, digest: String, hash: String, format: &'static str) {
-        self.entries
-            .insert(agent.to_owned(), (digest, hash, format));
-        self.changed = true;
-    }
-
-    fn save(&self, workspace: &Workspace) {
-        if !self.changed {
-            return;
-        }
-        let mut agents: Vec<&String> = self.entries.keys().collect();
-        agents.sort();
-        let mut text = Self::header();
-        for agent in agents {
-            let (digest, hash, format) = &self.entries[agent];
-            text.push_str(&format!("\n{agent} {digest} {hash} {format}"));
-        }
-        text.push('\n');
-        let dir = workspace.root.join(STATE_DIR);
-        // A read-only workspace or a full disk only costs the next status a parse.
-        let _ = tempfile::NamedTempFile::new_in(&dir).and_then(|mut file| {
-            std::io::Write::write_all(&mut file, text.as_bytes())?;
-            file.persist(dir.join(Self::FILE)).map_err(|e| e.error)?;
-            Ok(())
-        });
+/// Read and parse one agent's staging file (through the parse cache); `digest` is its bytes'
+/// hash when the caller has read them already. Its state against production is set later.
+fn assess(workspace: &Workspace, staging: Staging, digest: Option<&str>) -> Agent {
+    let bytes = match workspace.read_bytes(&staging) {
+        Ok(bytes) => bytes,
+        Err(error) => return invalid(staging.agent.clone(), Some(staging), error),
+    };
+    let digest = digest.map_or_else(|| sha256_hex(&bytes), str::to_owned);
+    match workspace.parse_cached(&staging, &bytes, &digest) {
+        Err(error) => invalid(staging.agent.clone(), Some(staging), error),
+        Ok(parsed) => Agent {
+            agent: staging.agent.clone(),
+            state: AgentState::New,
+            staging: Some(staging),
+            config: Some(parsed.config),
+            snapshot: Some(parsed.snapshot),
+            format: Some(parsed.format.name),
+            production: None,
+        },
     }
 }

@@ -13,6 +13,7 @@ use anyhow::Context;
 use crate::agent::format::Part;
 use crate::agent::{self, Config, Format};
 use crate::error::{Error, ErrorKind, Location, Result};
+use crate::parse_cache::{self, ParseCache, Parsed};
 
 pub const STATE_DIR: &str = ".agentctl";
 
@@ -21,6 +22,7 @@ pub const STATE_DIR: &str = ".agentctl";
 const STATE_GITIGNORE: &str = "\
 # Written by `agentctl init`: files agentctl keeps for this checkout only.
 staging-index
+cache/
 lock
 store.db-wal
 store.db-shm
@@ -38,6 +40,16 @@ pub const LOCK_FILE: &str = "lock";
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub root: PathBuf,
+}
+
+/// A file of `agents/` that holds one agent or several.
+#[derive(Debug, Clone)]
+pub struct AgentFile {
+    /// The name without `.yaml`/`.yml`: the agent's id, or its id's first part.
+    pub stem: String,
+    /// The name in `agents/`.
+    pub name: String,
+    pub path: PathBuf,
 }
 
 /// One agent's staging file as found in `agents/`.
@@ -129,6 +141,18 @@ impl Workspace {
     /// id, or an agent with both extensions, is an error for that agent (`Err` in the list),
     /// so that one bad file does not hide the others.
     pub fn staging_files(&self) -> Result<Vec<(String, Result<Staging>)>> {
+        let mut agents = Vec::new();
+        for file in self.agent_files()? {
+            let parts = self.parts_of(&file.path);
+            agents.extend(self.agents_in(&file, parts));
+        }
+        agents.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(agents)
+    }
+
+    /// The `*.yaml`/`*.yml` files of `agents/`, in name order, one per stem (an agent with
+    /// both extensions is reported by [`Self::agents_in`]).
+    pub fn agent_files(&self) -> Result<Vec<AgentFile>> {
         let dir = self.agents_dir();
         let read = match fs::read_dir(&dir) {
             Ok(read) => read,
@@ -139,55 +163,62 @@ impl Workspace {
                     .into());
             }
         };
-        // (agent id, file name): a name that is not UTF-8 becomes an id that fails validation
-        // instead of being skipped without a word.
+        // A name that is not UTF-8 becomes an id that fails validation instead of being
+        // skipped without a word.
         let mut files = Vec::new();
         for dirent in read {
             let dirent = dirent.with_context(|| format!("cannot list {}", self.display(&dir)))?;
             let name = dirent.file_name().to_string_lossy().into_owned();
-            if let Some(id) = name
+            if let Some(stem) = name
                 .strip_suffix(".yaml")
                 .or_else(|| name.strip_suffix(".yml"))
                 && !name.starts_with('.')
             {
-                files.push((id.to_owned(), name.clone()));
+                files.push(AgentFile {
+                    stem: stem.to_owned(),
+                    path: dir.join(&name),
+                    name,
+                });
             }
         }
-        files.sort();
-        files.dedup_by(|a, b| a.0 == b.0);
-        let mut agents = Vec::with_capacity(files.len());
-        for (id, name) in files {
-            let path = dir.join(&name);
-            if let Some(parts) = self.parts_of(&path) {
-                for part in parts {
-                    let agent = format!("{id}.{}", part.key);
-                    let staging = validate_id(&agent)
-                        .map(|()| Staging {
-                            agent: agent.clone(),
-                            path: path.clone(),
-                            part: Some(part),
-                        })
-                        .map_err(|error| error.at(Location::file(format!("{AGENTS_DIR}/{name}"))));
-                    agents.push((agent, staging));
-                }
-                continue;
-            }
-            let staging = self.staging(&id).map_err(|error| {
-                error.at(Location {
-                    file: format!("{AGENTS_DIR}/{name}"),
-                    line: None,
-                    column: None,
-                })
-            });
-            agents.push((id, staging));
-        }
-        agents.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(agents)
+        files.sort_by(|a, b| (&a.stem, &a.name).cmp(&(&b.stem, &b.name)));
+        files.dedup_by(|a, b| a.stem == b.stem);
+        Ok(files)
+    }
+
+    /// The agents of one file of `agents/`: one named after it, or with `parts` (a file
+    /// holding several, see [`Self::parts_of`]) one per part, `FILE_STEM.KEY`.
+    pub fn agents_in(
+        &self,
+        file: &AgentFile,
+        parts: Option<Vec<Part>>,
+    ) -> Vec<(String, Result<Staging>)> {
+        let shown = format!("{AGENTS_DIR}/{}", file.name);
+        let Some(parts) = parts else {
+            let staging = self
+                .staging(&file.stem)
+                .map_err(|error| error.at(Location::file(shown)));
+            return vec![(file.stem.clone(), staging)];
+        };
+        parts
+            .into_iter()
+            .map(|part| {
+                let agent = format!("{}.{}", file.stem, part.key);
+                let staging = validate_id(&agent)
+                    .map(|()| Staging {
+                        agent: agent.clone(),
+                        path: file.path.clone(),
+                        part: Some(part),
+                    })
+                    .map_err(|error| error.at(Location::file(shown.clone())));
+                (agent, staging)
+            })
+            .collect()
     }
 
     /// The agents of a file holding several (SPEC 13), or `None` for a file holding one (or
     /// one that cannot be read: reading it as one agent gives the located error).
-    fn parts_of(&self, path: &Path) -> Option<Vec<Part>> {
+    pub fn parts_of(&self, path: &Path) -> Option<Vec<Part>> {
         // Only regular files within the limit: a FIFO would block the read, and a symbolic link
         // (perhaps leading out of the workspace) is read as one agent, where that is checked.
         let metadata = fs::symlink_metadata(path).ok()?;
@@ -195,10 +226,32 @@ impl Workspace {
             return None;
         }
         let bytes = fs::read(path).ok()?;
-        if !agent::format::may_hold_several(&String::from_utf8_lossy(&bytes)) {
+        self.parts_in(&bytes)
+    }
+
+    /// [`Self::parts_of`] for a file's bytes; the whole file's parse goes through the cache.
+    pub fn parts_in(&self, bytes: &[u8]) -> Option<Vec<Part>> {
+        if !agent::format::may_hold_several(&String::from_utf8_lossy(bytes)) {
             return None;
         }
-        agent::format::parts(&agent::parse_file(&bytes).ok()?)
+        let cache = self.parse_cache();
+        let key = parse_cache::staging_key(&agent::sha256_hex(bytes), "whole file");
+        let file = match cache.get(&key) {
+            Some(parsed) => parsed.config,
+            None => {
+                let file = agent::parse_file(bytes).ok()?;
+                cache.put(
+                    &key,
+                    &Parsed {
+                        snapshot: agent::snapshot_hash(&file),
+                        config: file.clone(),
+                        format: &agent::NATIVE,
+                    },
+                );
+                file
+            }
+        };
+        agent::format::parts(&file)
     }
 
     /// The staging file of `agent`, which must exist.
@@ -303,6 +356,34 @@ impl Workspace {
         staging: &Staging,
         bytes: &[u8],
     ) -> Result<(Config, &'static Format)> {
+        self.parse_cached(staging, bytes, &agent::sha256_hex(bytes))
+            .map(|parsed| (parsed.config, parsed.format))
+    }
+
+    /// Parse a staging file whose bytes hash to `digest`, through the parse cache: bytes
+    /// parsed before (by any command) are not parsed again. Refusals are not kept, so their
+    /// errors are always found afresh.
+    pub fn parse_cached(&self, staging: &Staging, bytes: &[u8], digest: &str) -> Result<Parsed> {
+        let how = match &staging.part {
+            Some(part) => format!("{}\0{}\0{}", part.format.name, part.key, part.at.join("\0")),
+            None => String::new(),
+        };
+        let key = parse_cache::staging_key(digest, &how);
+        let cache = self.parse_cache();
+        if let Some(parsed) = cache.get(&key) {
+            return Ok(parsed);
+        }
+        let (config, format) = self.parse_uncached(staging, bytes)?;
+        let parsed = Parsed {
+            snapshot: agent::snapshot_hash(&config),
+            config,
+            format,
+        };
+        cache.put(&key, &parsed);
+        Ok(parsed)
+    }
+
+    fn parse_uncached(&self, staging: &Staging, bytes: &[u8]) -> Result<(Config, &'static Format)> {
         let parsed = match &staging.part {
             Some(part) => agent::parse_part(bytes, part).map(|config| (config, part.format)),
             None => agent::parse_as(bytes, None),
@@ -320,6 +401,11 @@ impl Workspace {
                 None => error,
             }
         })
+    }
+
+    /// What this workspace has already parsed (`.agentctl/cache/`).
+    pub fn parse_cache(&self) -> ParseCache {
+        ParseCache::new(&self.root.join(STATE_DIR))
     }
 
     /// Where a new staging file of `agent` goes.

@@ -176,17 +176,21 @@ pub fn diff(
     // that no agent has is an error, not "no differences" (issue 14, item 2).
     let mut skipped: Vec<(String, Vec<&str>)> = Vec::new();
     let (mut from_found, mut to_found) = (false, false);
+    let production_to_staging =
+        matches!(request.from, "production" | "prod") && request.to == "staging";
     for mut agent in agents {
-        // Taken, not copied: a large staging configuration is compared once.
-        let mut staging = agent.config.take();
+        // Equal snapshot hashes: no differences, and nothing to read.
+        if production_to_staging && !named && matches!(agent.state, AgentState::Clean) {
+            continue;
+        }
         if matches!(agent.state, AgentState::Missing) && uses_staging {
             ctx.ui.warn(&format!(
                 "{} has no staging file: staging is empty, so every field shows as removed",
                 agent.agent
             ));
         }
-        let from = side(workspace, store, &agent, &mut staging, request.from, named)?;
-        let to = side(workspace, store, &agent, &mut staging, request.to, named)?;
+        let from = side(workspace, store, &mut agent, request.from, named)?;
+        let to = side(workspace, store, &mut agent, request.to, named)?;
         from_found |= from.is_some();
         to_found |= to.is_some();
         let ((from, old), (to, new)) = match (from, to) {
@@ -247,12 +251,11 @@ pub fn diff(
 
 /// The configuration a REF names for one agent. Production of a never-published agent is the
 /// empty configuration, so that a new agent diffs as all-added. `None` when the REF matches no
-/// publish and `required` is false. `staging` is the parsed staging file, if the survey kept it.
+/// publish and `required` is false.
 fn side(
     workspace: &Workspace,
     store: &Store,
-    agent: &Agent,
-    staging: &mut Option<Config>,
+    agent: &mut Agent,
     reference: &str,
     required: bool,
 ) -> Result<Option<(json::Side, Config)>> {
@@ -262,13 +265,8 @@ fn side(
         change_track_id: None,
     };
     if reference == "staging" {
-        let config = match (staging.take(), &agent.staging) {
-            (Some(config), _) => config,
-            (None, Some(staging)) => workspace.read(staging)?,
-            // A deleted staging file: staging holds nothing.
-            (None, None) => Config::new(),
-        };
-        return Ok(Some((side, config)));
+        // A deleted staging file: staging holds nothing.
+        return Ok(Some((side, survey::config(workspace, agent)?)));
     }
     if matches!(reference, "production" | "prod") && agent.production.is_none() {
         return Ok(Some((side, Config::new())));
@@ -281,7 +279,7 @@ fn side(
             None => return Ok(None),
         }
     };
-    let config = store.snapshot(&entry)?;
+    let config = survey::snapshot(workspace, store, &entry)?;
     side.version = Some(entry.version);
     side.change_track_id = Some(entry.change_track_id);
     Ok(Some((side, config)))

@@ -160,36 +160,50 @@ pub fn publish(
     };
 
     // Validate everything before writing anything.
-    let mut ready: Vec<(String, Config, Option<String>)> = Vec::new();
+    let mut ready: Vec<Ready> = Vec::new();
     let mut errors = Vec::new();
     // The valid agents that have something to publish, to name in the hint.
     let mut publishable = Vec::new();
-    for agent in agents {
+    for mut agent in agents {
         if matches!(agent.state, AgentState::Modified | AgentState::New) {
             publishable.push(agent.agent.clone());
         }
-        match (agent.state, agent.config) {
-            (AgentState::Invalid(error), _) => errors.push(error),
-            (AgentState::Missing, _) => errors.push(
-                Error::new(format!("{} has no staging file to publish", agent.agent))
-                    .hint(format!("recreate agents/{}.yaml first", agent.agent))
-                    .kind(ErrorKind::Conflict),
-            ),
-            (_, Some(config)) => {
-                let git_commit = agent
-                    .staging
-                    .as_ref()
-                    .and_then(|staging| git::commit_of(&workspace.root, &staging.path));
-                ready.push((agent.agent, config, git_commit));
-            }
-            (state, None) => {
-                return Err(Error::new(format!(
-                    "{} is {} but its staging file could not be read",
-                    agent.agent,
-                    state.as_str()
-                )));
-            }
+        if let AgentState::Invalid(error) = agent.state {
+            errors.push(error);
+            continue;
         }
+        let snapshot = match (&agent.state, agent.snapshot.take()) {
+            (AgentState::Missing, _) | (_, None) => {
+                errors.push(
+                    Error::new(format!("{} has no staging file to publish", agent.agent))
+                        .hint(format!("recreate agents/{}.yaml first", agent.agent))
+                        .kind(ErrorKind::Conflict),
+                );
+                continue;
+            }
+            (_, Some(snapshot)) => snapshot,
+        };
+        // A clean agent's configuration is read only if production moves before the lock.
+        let config = match agent.state {
+            AgentState::Clean => agent.config.take(),
+            _ => match survey::config(workspace, &mut agent) {
+                Ok(config) => Some(config),
+                Err(error) => {
+                    errors.push(error);
+                    continue;
+                }
+            },
+        };
+        let git_commit = agent
+            .staging
+            .as_ref()
+            .and_then(|staging| git::commit_of(&workspace.root, &staging.path));
+        ready.push(Ready {
+            agent,
+            snapshot,
+            config,
+            git_commit,
+        });
     }
     if !errors.is_empty() {
         return Ok(Outcome::Invalid {
@@ -203,16 +217,30 @@ pub fn publish(
     let publishing = store.publishing(request.dry_run)?;
     // Taken once the write lock is held, so that publish times follow history order.
     let published_at = ctx.now_recorded()?;
-    for (agent, config, git_commit) in &ready {
+    for ready in &mut ready {
+        let agent = ready.agent.agent.clone();
+        let agent = agent.as_str();
         let head = publishing.head(agent)?;
         if let Some(expected) = request.expect {
             check_expectation(agent, head.as_ref(), expected)?;
         }
+        // Equal snapshot hashes: nothing to publish, and nothing to read or compare.
+        if head
+            .as_ref()
+            .is_some_and(|head| head.snapshot == ready.snapshot)
+        {
+            results.push(unchanged(agent, head.as_ref()));
+            continue;
+        }
+        let config = match ready.config.take() {
+            Some(config) => config,
+            None => survey::config(workspace, &mut ready.agent)?,
+        };
         let production = match &head {
-            Some(entry) => publishing.snapshot(entry)?,
+            Some(entry) => survey::snapshot_with(workspace, entry, || publishing.snapshot(entry))?,
             None => Config::new(),
         };
-        let changes = change::diff(&production, config);
+        let changes = change::diff(&production, &config);
         if changes.is_empty() {
             results.push(unchanged(agent, head.as_ref()));
             continue;
@@ -232,11 +260,11 @@ pub fn publish(
                 author: &author,
                 published_at: &published_at,
                 message: &message,
-                config,
+                config: &config,
                 summary: &summary,
                 changes: &changes,
                 reverts: reverts.as_ref().map(|r| r.change_track_id.as_str()),
-                git_commit: git_commit.as_deref(),
+                git_commit: ready.git_commit.as_deref(),
             },
         )?;
         results.push(published(entry, request.dry_run));
@@ -248,6 +276,16 @@ pub fn publish(
         dry_run: request.dry_run,
         results,
     }))
+}
+
+/// An agent that validated, waiting for the write lock.
+struct Ready {
+    agent: Agent,
+    /// The snapshot hash of its staging configuration.
+    snapshot: String,
+    /// Its configuration, once read (a clean agent's is read only if production moved).
+    config: Option<Config>,
+    git_commit: Option<String>,
 }
 
 fn report(ctx: &Context, results: &[json::PublishResult], dry_run: bool) {

@@ -105,9 +105,9 @@ pub fn revert(
     let bytes = workspace.read_bytes(&staging)?;
     let current = workspace.parse(&staging, &bytes)?;
     let Merge { merged, conflicts } = merge::revert(
-        &store.snapshot(&reverted)?,
+        &survey::snapshot(workspace, store, &reverted)?,
         &current,
-        &store.snapshot(&parent)?,
+        &survey::snapshot(workspace, store, &parent)?,
     );
     let applied = change::diff(&current, &merged);
     let nothing_to_do = applied.is_empty();
@@ -206,7 +206,8 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
         // a field changed in staging alone is the user's own edit to settle.
         let published_later = match &production {
             Some(head) if head.version > version => {
-                let production = serde_json::Value::Object(store.snapshot(head)?);
+                let production =
+                    serde_json::Value::Object(survey::snapshot(&workspace, &store, head)?);
                 conflicts
                     .iter()
                     .any(|c| change::value_at(&production, &c.path.0) != c.reverted_value.as_ref())

@@ -67,9 +67,9 @@ pub fn load(workspace: &Workspace, store: &Store, agent: &str, reference: &str) 
         format!("compare staging with `agentctl diff {agent}`"),
     )?;
     let entry = store.resolve(agent, reference)?;
-    let snapshot = store.snapshot(&entry)?;
+    let snapshot = survey::snapshot(workspace, store, &entry)?;
     let parent = match store.parent_of(&entry)? {
-        Some(parent) => store.snapshot(&parent)?,
+        Some(parent) => survey::snapshot(workspace, store, &parent)?,
         None => Config::new(),
     };
     let changes = change::diff(&parent, &snapshot);

@@ -1,7 +1,7 @@
 use super::Context;
 use crate::error::Result;
 use crate::render::json;
-use crate::survey::{AgentState, states};
+use crate::survey::{AgentState, survey};
 
 /// Show each agent's state: clean, modified, new, missing or invalid
 #[derive(Debug, clap::Args)]
@@ -33,7 +33,7 @@ pub fn view(agents: &[crate::survey::Agent]) -> json::Status {
 pub fn cmd_status(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
     let store = ctx.open_store(&workspace)?;
-    let agents = states(&workspace, &store)?;
+    let agents = survey(&workspace, &store)?;
     if args.json {
         return ctx.ui.json(&view(&agents)).map(|()| 0);
     }

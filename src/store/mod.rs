@@ -238,6 +238,11 @@ impl Store {
         each!(self, Store, s => s.agents())
     }
 
+    /// Every agent's production (its newest entry), in name order, in one query.
+    pub fn heads(&self) -> Result<Vec<Entry>> {
+        each!(self, Store, s => s.heads())
+    }
+
     /// Newest first; all agents when `agent` is `None`.
     pub fn log(&self, agent: Option<&str>, limit: Option<usize>) -> Result<Vec<Entry>> {
         each!(self, Store, s => s.log(agent, limit))

@@ -1,6 +1,8 @@
 //! `status` and `validate`: the five states, what counts as a change (formatting does not, list
 //! order does), located validation errors, agent ids and `.yml` files.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use crate::common::{Run, TestEnv, agent_yaml, on_both_stores};
@@ -25,6 +27,7 @@ on_both_stores!(
     special_files_are_refused_without_reading_them,
     status_remembers_the_files_it_parsed_and_notices_every_edit,
     a_damaged_or_unwritable_staging_index_is_not_an_error,
+    an_edit_in_the_same_second_keeping_size_and_time_is_seen,
     odd_file_names_are_invalid_agents_with_a_location
 );
 
@@ -792,7 +795,10 @@ fn status_remembers_the_files_it_parsed_and_notices_every_edit(env: TestEnv) {
     let digest = agentctl::agent::sha256_hex(&std::fs::read(&file).unwrap());
     let index = staging_index(&env);
     assert!(index.starts_with("agentctl staging index "), "{index}");
-    assert!(index.contains(&format!("\na {digest} ")), "{index}");
+    assert!(
+        index.contains(&format!("\"digest\":\"{digest}\"")),
+        "{index}"
+    );
 
     env.write_agent("a", &BASE.replace("temperature: 1\n", "temperature: 1.5\n"));
     assert_eq!(status_of(&env, "a")["state"], "modified");
@@ -804,16 +810,50 @@ fn status_remembers_the_files_it_parsed_and_notices_every_edit(env: TestEnv) {
     env.write_agent("a", BASE);
     assert_eq!(status_of(&env, "a")["state"], "clean");
 
-    // The index is what status reads for a file it knows: made to lie, status believes it...
-    let header = staging_index(&env).lines().next().unwrap().to_owned();
-    let lie = format!("{header}\na {digest} {} native\n", "0".repeat(64));
+    // Once the file's stat data are older than the racy window, the index is what status
+    // reads: made to lie, status believes it (so the file was not read)...
+    std::thread::sleep(agentctl::staging_index::RACY_WINDOW + Duration::from_millis(100));
+    env.write_agent("a", BASE);
+    std::thread::sleep(agentctl::staging_index::RACY_WINDOW + Duration::from_millis(100));
+    assert_eq!(status_of(&env, "a")["state"], "clean");
+    let snapshot =
+        agentctl::agent::snapshot_hash(&agentctl::agent::parse(BASE.as_bytes()).unwrap());
+    let lie = staging_index(&env).replace(&snapshot, &"0".repeat(64));
+    assert_ne!(lie, staging_index(&env), "the index names the snapshot");
     std::fs::write(env.root.join(".agentctl/staging-index"), &lie).unwrap();
     assert_eq!(status_of(&env, "a")["state"], "modified");
-    // ...but never diff or publish, which parse the file.
+    // ...but not a command that names the agent, which reads the file.
     env.run(&["diff", "a", "--exit-code"]).success();
     // An index written by another version is not trusted.
-    let other = lie.replace(&header, "agentctl staging index 0.0.0-other");
+    let header = lie.lines().next().unwrap().to_owned();
+    let other = lie.replace(&header, "agentctl staging index 0.0.0-other v2");
     std::fs::write(env.root.join(".agentctl/staging-index"), other).unwrap();
+    assert_eq!(status_of(&env, "a")["state"], "clean");
+}
+
+/// Issue 17: the stat data of a file edited within the same second, keeping its size and
+/// its modification time, cannot vouch for it; status, diff and publish all see the edit.
+fn an_edit_in_the_same_second_keeping_size_and_time_is_seen(env: TestEnv) {
+    let file = env.write_agent("a", BASE);
+    publish(&env, "a");
+    assert_eq!(status_of(&env, "a")["state"], "clean");
+    let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+    let edited = BASE.replace("temperature: 1\n", "temperature: 2\n");
+    assert_eq!(edited.len(), BASE.len());
+    std::fs::write(&file, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(status_of(&env, "a")["state"], "modified");
+    let diff = env.run(&["diff", "--exit-code"]);
+    assert_eq!(diff.code, 1, "{}", diff.show());
+    assert!(diff.stdout.contains("temperature"), "{}", diff.show());
+    let run = env.run(&["publish", "-m", "edit", "--json"]);
+    run.success();
+    assert_eq!(run.json()["has_changes"], true, "{}", run.show());
     assert_eq!(status_of(&env, "a")["state"], "clean");
 }
 

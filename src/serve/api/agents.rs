@@ -25,7 +25,7 @@ use crate::survey;
 pub async fn list(State(state): State<AppState>) -> Result<Json<json::Status>, ApiError> {
     state
         .reading(move |_ctx, workspace, store| {
-            let agents = survey::states(workspace, store)?;
+            let agents = survey::survey(workspace, store)?;
             Ok(Json(status::view(&agents)))
         })
         .await

@@ -72,7 +72,7 @@ async fn index(State(state): State<AppState>) -> PageResult<Html<String>> {
     on_pool(&state, |ctx| {
         let workspace = ctx.workspace()?;
         let store = ctx.open_store(&workspace)?;
-        let agents = survey::states(&workspace, &store)?;
+        let agents = survey::survey(&workspace, &store)?;
         Ok(page("Agents", html::agents(&status::view(&agents).agents)))
     })
     .await

@@ -141,6 +141,15 @@ impl Postgres {
         Ok(entry)
     }
 
+    /// Every agent's production, in name order, in one round trip.
+    pub fn heads(&self) -> Result<Vec<Entry>> {
+        let agents = self.agents()?;
+        agents
+            .iter()
+            .filter_map(|agent| self.head(agent).transpose())
+            .collect()
+    }
+
     /// The agents, with each one's production read in the same round trip: a survey then
     /// asks [`Postgres::head`] for each without going back to the server.
     pub fn agents(&self) -> Result<Vec<String>> {

@@ -36,6 +36,29 @@ impl Sqlite {
         Ok(agents)
     }
 
+    /// Every agent's production, in name order, in one query: the skip-scan of
+    /// [`Self::agents`], each agent's newest entry found by the (agent, version) index.
+    pub fn heads(&self) -> Result<Vec<Entry>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "WITH RECURSIVE agents(name) AS (
+                 SELECT min(agent) FROM history
+                 UNION ALL
+                 SELECT (SELECT min(agent) FROM history WHERE agent > agents.name)
+                 FROM agents WHERE agents.name IS NOT NULL
+             )
+             SELECT {COLUMNS} FROM history WHERE seq IN (
+                 SELECT (SELECT seq FROM history WHERE agent = agents.name
+                         ORDER BY version DESC LIMIT 1)
+                 FROM agents WHERE agents.name IS NOT NULL
+             )
+             ORDER BY agent"
+        ))?;
+        let raw = stmt
+            .query_map([], entry_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        raw.into_iter().map(decode_entry).collect()
+    }
+
     /// Newest first; all agents when `agent` is `None`. Uses the indexes on (agent, version)
     /// and on the global publish order, so the first page costs the same at any history length.
     pub fn log(&self, agent: Option<&str>, limit: Option<usize>) -> Result<Vec<Entry>> {
