@@ -15,8 +15,8 @@ use rowan::ast::AstNode;
 use serde_json::Value;
 use yaml_edit::{Document, Mapping, Sequence};
 
-use crate::agent::format::{self, ANY_IDENTITY};
-use crate::agent::{self, Config};
+use crate::agent::format::{self, ANY_IDENTITY, Part};
+use crate::agent::{self, Config, front_matter};
 use crate::change::{self, Change, Kind, Segment};
 
 /// The text to write, and whether it keeps the original layout.
@@ -39,11 +39,17 @@ pub fn rewrite(text: &str, changes: &[Change], to: &Config) -> Rewrite {
     })
 }
 
-/// [`rewrite`] for one agent of a file holding several, at `at` in it: the changes are made
-/// there, and every other byte of the file (the other agents, the rest of a template) is
-/// left as it is. When the file cannot be edited in place it is written afresh whole
-/// (`faithful: false`), as [`rewrite`] does.
-pub fn rewrite_part(text: &str, at: &[String], changes: &[Change], to: &Config) -> Rewrite {
+/// [`rewrite`] for an agent at a [`Part`] of its file. One of several, at `part.at`: the
+/// changes are made there, and every other byte of the file (the other agents, the rest of a
+/// template) is left as it is. The front matter of a `.prompty`/`.md` file: the front matter
+/// is edited as a YAML file is, the body replaced by the new instructions. When the file
+/// cannot be edited in place it is written afresh whole (`faithful: false`), as [`rewrite`]
+/// does, in the file's layout.
+pub fn rewrite_part(text: &str, part: &Part, changes: &[Change], to: &Config) -> Rewrite {
+    if part.front_matter {
+        return rewrite_front_matter(text, changes, to);
+    }
+    let at = part.at.as_slice();
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Ok(mut whole) = agent::parse_file(body.as_bytes()) else {
         return Rewrite {
@@ -75,6 +81,73 @@ pub fn rewrite_part(text: &str, at: &[String], changes: &[Change], to: &Config) 
         }
     }
     rewrite
+}
+
+/// The agent of a front-matter file rewritten: the front matter edited in place (its own
+/// [`rewrite`], so its comments and layout stay), the closing line kept, the body the new
+/// instructions byte for byte.
+fn rewrite_front_matter(text: &str, changes: &[Change], to: &Config) -> Rewrite {
+    let (bom, unmarked) = match text.strip_prefix('\u{feff}') {
+        Some(unmarked) => ("\u{feff}", unmarked),
+        None => ("", text),
+    };
+    let (matter, body) = front_matter_of(to);
+    let Some(split) = front_matter::split(unmarked) else {
+        return Rewrite {
+            text: fresh_front_matter(to),
+            faithful: false,
+            rewritten_whole: Vec::new(),
+        };
+    };
+    let in_matter: Vec<Change> = changes
+        .iter()
+        .filter(|change| {
+            change.path.0.first() != Some(&Segment::Key(front_matter::BODY_KEY.to_owned()))
+        })
+        .cloned()
+        .collect();
+    let edited = rewrite_checked(split.matter, &in_matter, &matter, |text| {
+        agent::parse_file(text.as_bytes()).is_ok_and(|v| v == matter)
+    });
+    let head = if edited.faithful {
+        edited.text
+    } else {
+        format!("---\n{}", fresh(&matter))
+    };
+    Rewrite {
+        text: format!("{bom}{head}{}{body}", split.closing),
+        faithful: edited.faithful,
+        rewritten_whole: edited.rewritten_whole,
+    }
+}
+
+/// A configuration as front matter and a body: the body is its `instructions` when that is
+/// text (empty without), the front matter everything else.
+fn front_matter_of(config: &Config) -> (Config, String) {
+    let mut matter = config.clone();
+    match matter.remove(front_matter::BODY_KEY) {
+        Some(Value::String(body)) => (matter, body),
+        None => (matter, String::new()),
+        Some(other) => {
+            matter.insert(front_matter::BODY_KEY.into(), other);
+            (matter, String::new())
+        }
+    }
+}
+
+/// A clean front-matter file of `config`, for a file that cannot be edited in place.
+pub fn fresh_front_matter(config: &Config) -> String {
+    let (matter, body) = front_matter_of(config);
+    format!("---\n{}---\n{body}", fresh(&matter))
+}
+
+/// A clean file of `config` in the layout of its staging file: front matter and a body for a
+/// `.prompty`/`.md` file, YAML otherwise.
+pub fn fresh_for(part: Option<&Part>, config: &Config) -> String {
+    match part {
+        Some(part) if part.front_matter => fresh_front_matter(config),
+        _ => fresh(config),
+    }
 }
 
 fn part_mut<'c>(config: &'c mut Config, at: &[String]) -> Option<&'c mut Config> {

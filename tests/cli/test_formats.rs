@@ -16,6 +16,8 @@ on_both_stores!(
     a_cloudformation_template_holds_one_agent_per_bedrock_resource_with_tags_as_values,
     a_file_that_fits_no_format_is_told_what_it_looks_like,
     export_round_trips_to_a_file_of_the_same_format,
+    a_prompty_file_goes_through_every_command_keeping_its_front_matter_and_body,
+    a_markdown_file_with_front_matter_is_an_agent_and_a_readme_is_not,
 );
 
 fn fixture(path: &str) -> String {
@@ -572,4 +574,195 @@ fn a_file_that_fits_no_format_is_told_what_it_looks_like(env: TestEnv) {
     env.run(&["validate", "nothing"])
         .code(2)
         .stderr_lacks("help: this file looks closest");
+}
+
+fn write_file(env: &TestEnv, name: &str, text: &str) {
+    std::fs::write(env.root.join("agents").join(name), text).unwrap();
+}
+
+/// The three Prompty fixtures, as written, through status, validate, publish, diff, log,
+/// blame, show, revert, restore, undo and export (SPEC 13: front matter is the agent, the body
+/// its instructions; writes keep the front matter / body layout).
+fn a_prompty_file_goes_through_every_command_keeping_its_front_matter_and_body(env: TestEnv) {
+    let files = [
+        "tools_web_search.prompty",
+        "chat_history.prompty",
+        "custom_tools_v2.prompty",
+    ];
+    for name in files {
+        write_file(&env, name, &fixture(&format!("prompty/{name}")));
+    }
+    let run = env.run(&["validate", "--json"]);
+    run.success();
+    let found: Vec<Value> = run.json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| json!([a["agent"], a["format"]]))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            json!(["chat_history", "prompty"]),
+            json!(["custom_tools_v2", "prompty"]),
+            json!(["tools_web_search", "prompty"]),
+        ],
+        "{}",
+        run.show()
+    );
+    env.run(&["status"])
+        .success()
+        .stdout_has("custom_tools_v2")
+        .stdout_has("(prompty)");
+    env.run(&["publish", "-m", "as written"]).success();
+
+    // The body is the instructions, byte for byte (the fixture has no final newline).
+    let agent = "tools_web_search";
+    let text = fixture("prompty/tools_web_search.prompty");
+    let run = env.run(&["show", agent, "--config", "--json"]);
+    run.success();
+    let config = &run.json()["config"];
+    let body = &text[text.find("---\nsystem[name=").unwrap() + 4..];
+    assert_eq!(config["instructions"], json!(body));
+    assert_eq!(config["name"], "Basic Prompt");
+    assert_eq!(config["tools"][0]["id"], "bing");
+
+    // An edit of the body is an Instructions change; one of the front matter a setting.
+    let prompt = text.replacen("briefly, succinctly", "briefly", 1);
+    write_file(&env, "tools_web_search.prompty", &prompt);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(
+        (&changes[0]["path"], &changes[0]["section"]),
+        (&json!("instructions"), &json!("instructions"))
+    );
+    env.run(&["diff", agent])
+        .success()
+        .stdout_has("Instructions");
+    env.run(&["publish", "-m", "brief"]).success();
+    let later = prompt.replacen("lastName: Doe", "lastName: Roe", 1);
+    write_file(&env, "tools_web_search.prompty", &later);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes[0]["path"], "inputs.lastName", "{changes:#?}");
+    assert_eq!(changes[0]["section"], "settings");
+    env.run(&["publish", "-m", "roe"]).success();
+    env.run(&["log", agent])
+        .success()
+        .stdout_has("brief")
+        .stdout_has("roe");
+    env.run(&["log", "--touching", "instructions", agent])
+        .success()
+        .stdout_has("brief")
+        .stdout_lacks("roe");
+    env.run(&["blame", agent])
+        .success()
+        .stdout_has("inputs.lastName")
+        .stdout_has("Roe");
+    env.run(&["show", agent, "v2"])
+        .success()
+        .stdout_has("Instructions");
+
+    // A revert of the body edit: the front matter's bytes stay, the body is v1's again.
+    env.run(&["revert", agent, "v2"])
+        .success()
+        .stderr_lacks("written afresh")
+        .stderr_lacks("written whole");
+    assert_eq!(
+        file_of(&env, "tools_web_search.prompty"),
+        later.replacen("briefly", "briefly, succinctly", 1)
+    );
+    env.run(&["publish", "-m", "revert brief"]).success();
+    // A revert of the front-matter edit: the body (and the blank lines, the trailing space
+    // and the missing final newline) stay.
+    env.run(&["revert", agent, "v3"])
+        .success()
+        .stderr_lacks("written afresh");
+    assert_eq!(file_of(&env, "tools_web_search.prompty"), text);
+    env.run(&["publish", "-m", "as written again"]).success();
+
+    // Restore of another agent to an older publish, then undo.
+    let chat = fixture("prompty/chat_history.prompty");
+    let edited = chat
+        .replacen(
+            "azure_deployment: gpt-35-turbo",
+            "azure_deployment: gpt-4o",
+            1,
+        )
+        .replacen("Use their name", "Use their first name", 1);
+    write_file(&env, "chat_history.prompty", &edited);
+    env.run(&["publish", "-m", "gpt-4o"]).success();
+    env.run(&["restore", "chat_history", "v1"])
+        .success()
+        .stderr_lacks("written afresh");
+    assert_eq!(file_of(&env, "chat_history.prompty"), chat);
+    env.run(&["undo", "chat_history"]).success();
+    assert_eq!(file_of(&env, "chat_history.prompty"), edited);
+    // A file that no longer reads as front matter is restored in its layout, not as YAML.
+    write_file(&env, "chat_history.prompty", "not front matter\n");
+    env.run(&["validate", "chat_history"])
+        .code(2)
+        .stderr_has("agents/chat_history.prompty:1:1")
+        .stderr_has("expected YAML front matter")
+        .stderr_has("help:");
+    env.run(&["restore", "chat_history", "v2"]).success();
+    let restored = file_of(&env, "chat_history.prompty");
+    assert!(restored.starts_with("---\n"), "{restored}");
+    env.run(&["diff", "chat_history", "--exit-code"]).success();
+}
+
+fn a_markdown_file_with_front_matter_is_an_agent_and_a_readme_is_not(env: TestEnv) {
+    write_file(&env, "README.md", "# Our agents\n\nOne file each.\n");
+    let text = "---\n# The helper.\nname: helper\nmodel:\n  provider: openai\n  name: gpt-4o  # pinned\n---\nYou help.\n\nBe brief.\n";
+    write_file(&env, "helper.md", text);
+    let run = env.run(&["status", "--json"]);
+    run.success();
+    let agents = run.json()["agents"].clone();
+    assert_eq!(agents.as_array().unwrap().len(), 1, "{agents}");
+    assert_eq!(agents[0]["agent"], "helper");
+    assert_eq!(agents[0]["format"], "native");
+    env.run(&["publish", "-m", "first"]).success();
+    let edited = text.replacen("Be brief.", "Be brief and kind.", 1);
+    write_file(&env, "helper.md", &edited);
+    let changes = diff_changes(&env, "helper");
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["section"], "instructions");
+    env.run(&["publish", "-m", "kind"]).success();
+    let later = edited.replacen("gpt-4o  # pinned", "gpt-4.1  # pinned", 1);
+    write_file(&env, "helper.md", &later);
+    env.run(&["publish", "-m", "newer model"]).success();
+    env.run(&["revert", "helper", "v2"])
+        .success()
+        .stderr_lacks("written afresh");
+    assert_eq!(
+        file_of(&env, "helper.md"),
+        later.replacen("Be brief and kind.", "Be brief.", 1)
+    );
+
+    // Two files for one agent, `instructions` in the front matter, an unclosed front matter:
+    // each refused, located, with what to do.
+    write_file(&env, "helper.yaml", "name: helper\n");
+    env.run(&["validate", "helper"])
+        .code(2)
+        .stderr_has("two staging files")
+        .stderr_has("agents/helper.yaml")
+        .stderr_has("agents/helper.md");
+    std::fs::remove_file(env.root.join("agents/helper.yaml")).unwrap();
+    write_file(
+        &env,
+        "twice.md",
+        "---\nname: twice\ninstructions: here\n---\nand here\n",
+    );
+    env.run(&["validate", "twice"])
+        .code(2)
+        .stderr_has("agents/twice.md:3:1")
+        .stderr_has("help: move the text of `instructions` below the closing `---` line");
+    write_file(&env, "open.md", "---\nname: open\n");
+    env.run(&["validate", "open"])
+        .code(2)
+        .stderr_has("agents/open.md:1:1")
+        .stderr_has("no closing `---` line");
+    write_file(&env, "typo.md", "---\nname: typo\nmodel: [x\n---\nbody\n");
+    env.run(&["validate", "typo"])
+        .code(2)
+        .stderr_has("agents/typo.md:4:");
 }
