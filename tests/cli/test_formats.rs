@@ -18,6 +18,7 @@ on_both_stores!(
     export_round_trips_to_a_file_of_the_same_format,
     a_prompty_file_goes_through_every_command_keeping_its_front_matter_and_body,
     a_markdown_file_with_front_matter_is_an_agent_and_a_readme_is_not,
+    export_writes_the_file_a_crewai_cloudformation_or_prompty_user_reads_back,
 );
 
 fn fixture(path: &str) -> String {
@@ -765,4 +766,100 @@ fn a_markdown_file_with_front_matter_is_an_agent_and_a_readme_is_not(env: TestEn
     env.run(&["validate", "typo"])
         .code(2)
         .stderr_has("agents/typo.md:4:");
+}
+
+/// SPEC 13 / issue 15 step 7: export writes the framework's own file shape (a CrewAI
+/// agents.yaml keyed by name, a CloudFormation template with the agents' resources, Prompty
+/// front matter and body), and reading it back gives the same agents.
+fn export_writes_the_file_a_crewai_cloudformation_or_prompty_user_reads_back(env: TestEnv) {
+    use agentctl::agent::{self, format};
+    env.write_agent("crew", &fixture("crewai/research_crew_agents.yaml"));
+    env.write_agent(
+        "support",
+        &fixture("bedrock_cfn/support_agents_kb_guardrail.yaml"),
+    );
+    write_file(
+        &env,
+        "custom_tools_v2.prompty",
+        &fixture("prompty/custom_tools_v2.prompty"),
+    );
+    env.run(&["publish", "-m", "as written"]).success();
+    let snapshot = |agent: &str| {
+        let run = env.run(&["show", agent, "--config", "--json"]);
+        run.success();
+        run.json()["config"].as_object().unwrap().clone()
+    };
+    let out = env.root.join("out");
+    env.run(&["export", "-o", out.to_str().unwrap()])
+        .success()
+        .stderr_has("crew.researcher v1")
+        .stderr_has("out/crew.yaml");
+    let mut written: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        ["crew.yaml", "custom_tools_v2.prompty", "support.yaml"]
+    );
+
+    // CrewAI: one agents.yaml, each agent under its key, read back as the same agents.
+    let crew = std::fs::read(out.join("crew.yaml")).unwrap();
+    let file = agent::parse_file(&crew).unwrap();
+    let parts = format::parts(&file).expect("a CrewAI agents.yaml");
+    let keys: Vec<&str> = parts.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["reporting_analyst", "researcher"]);
+    for part in &parts {
+        let (config, read_as) = agent::parse_part(&crew, part).unwrap();
+        assert_eq!(read_as.name, "crewai");
+        assert_eq!(
+            config,
+            snapshot(&format!("crew.{}", part.key)),
+            "{}",
+            part.key
+        );
+    }
+
+    // CloudFormation: a template whose Resources are the agents, typed AWS::Bedrock::Agent.
+    let template = std::fs::read(out.join("support.yaml")).unwrap();
+    let file = agent::parse_file(&template).unwrap();
+    assert_eq!(file["AWSTemplateFormatVersion"], "2010-09-09");
+    assert_eq!(
+        file["Resources"]["SupportAgent"]["Type"],
+        "AWS::Bedrock::Agent"
+    );
+    let parts = format::parts(&file).expect("a template with Bedrock agents");
+    assert_eq!(parts.len(), 2);
+    for part in &parts {
+        let (config, read_as) = agent::parse_part(&template, part).unwrap();
+        assert_eq!(read_as.name, "bedrock_cfn");
+        assert_eq!(
+            config,
+            snapshot(&format!("support.{}", part.key)),
+            "{}",
+            part.key
+        );
+    }
+
+    // Prompty: front matter and the instructions as body.
+    let prompty = std::fs::read(out.join("custom_tools_v2.prompty")).unwrap();
+    assert!(prompty.starts_with(b"---\nname: custom-tools\n"));
+    assert!(prompty.ends_with(b"---\nsystem:\nYou have custom tools.\n\nuser:\n{{question}}\n"));
+    let part = format::Part::front_matter("custom_tools_v2.prompty");
+    let (config, _) = agent::parse_part(&prompty, &part).unwrap();
+    assert_eq!(config, snapshot("custom_tools_v2"));
+
+    // Without -o, one agent's file alone: the CrewAI agent under its key.
+    let run = env.run(&["export", "crew.researcher"]);
+    run.success();
+    let file = agent::parse_file(run.stdout.as_bytes()).unwrap();
+    assert_eq!(file.keys().collect::<Vec<_>>(), ["researcher"]);
+    // JSON stays the bare snapshot, for integrations.
+    let run = env.run(&["export", "support.SupportAgent", "--format", "json"]);
+    run.success();
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout).unwrap(),
+        Value::Object(snapshot("support.SupportAgent"))
+    );
 }
