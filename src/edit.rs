@@ -50,6 +50,13 @@ pub fn rewrite_part(text: &str, part: &Part, changes: &[Change], to: &Config) ->
         return rewrite_front_matter(text, changes, to);
     }
     let at = part.at.as_slice();
+    if at.is_empty() {
+        // The whole file, in the format agentctl.yaml gives it: equal values are what counts,
+        // not whether the detected format's rules accept it.
+        return rewrite_checked(text, changes, to, |text| {
+            agent::parse_file(text.as_bytes()).is_ok_and(|v| v == *to)
+        });
+    }
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Ok(mut whole) = agent::parse_file(body.as_bytes()) else {
         return Rewrite {

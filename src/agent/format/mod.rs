@@ -195,10 +195,11 @@ pub fn closest(config: &Map<String, Value>) -> Option<&'static Format> {
         .map(|(_, format)| format)
 }
 
-/// Where in its file an agent is, when that is not simply the whole file as YAML: one agent of
-/// a file holding several (its key, the id's part after the file stem, and the mapping keys
-/// that lead from the file's root to its configuration), or the front matter of a `.prompty`
-/// or `.md` file (key and path empty).
+/// Where in its file an agent is, when that is not simply the whole file as YAML in the format
+/// its keys say: one agent of a file holding several (its key, the id's part after the file
+/// stem, and the mapping keys that lead from the file's root to its configuration), the front
+/// matter of a `.prompty` or `.md` file, or a whole file whose format `agentctl.yaml` gives
+/// (for these two, key and path are empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
     pub key: String,
@@ -210,6 +211,16 @@ pub struct Part {
 }
 
 impl Part {
+    /// A whole YAML file read in `format` (`agentctl.yaml` said so).
+    pub fn whole(format: &'static Format) -> Part {
+        Part {
+            key: String::new(),
+            at: Vec::new(),
+            format: Some(format),
+            front_matter: false,
+        }
+    }
+
     /// The agent of a front-matter file (`file_name` ends with one of
     /// [`super::front_matter::EXTENSIONS`]): a `.prompty` file is Prompty whatever its keys
     /// (Prompty v2's `model: {id: …}` looks like other formats); a `.md` file is detected.
