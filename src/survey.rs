@@ -148,7 +148,7 @@ fn assess(
     let (state, config, format) = match workspace.read_bytes(&staging) {
         Err(error) => (AgentState::Invalid(error), None, None),
         Ok(bytes) => {
-            let digest = index.as_ref().map(|_| sha256_hex(&bytes));
+            let digest = index.as_ref().map(|_| index_digest(&staging, &bytes));
             let known = index
                 .as_deref()
                 .zip(digest.as_deref())
@@ -175,6 +175,16 @@ fn assess(
         config,
         format,
         production,
+    }
+}
+
+/// What the staging index knows a file's parse by: its bytes' digest, and the format
+/// `agentctl.yaml` reads it in when it gives one, so that a changed override is a new parse.
+fn index_digest(staging: &Staging, bytes: &[u8]) -> String {
+    let digest = sha256_hex(bytes);
+    match staging.part.as_ref().and_then(|part| part.format) {
+        Some(format) => format!("{digest}-{}", format.name),
+        None => digest,
     }
 }
 

@@ -143,6 +143,8 @@ impl Workspace {
                     .into());
             }
         };
+        // A bad agentctl.yaml concerns every agent: the command stops at its own location.
+        self.overrides()?;
         // (agent id, file name): a name that is not UTF-8 becomes an id that fails validation
         // instead of being skipped without a word.
         let mut files = Vec::new();
@@ -250,15 +252,47 @@ impl Workspace {
             }
         };
         let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let part = agent::front_matter::EXTENSIONS
-            .iter()
-            .any(|ext| name.ends_with(&format!(".{ext}")))
-            .then(|| Part::front_matter(&name));
+        let chosen = self.overrides()?.format_for(&name);
+        let part = match is_front_matter_file(&path) {
+            true => Some(Part {
+                format: chosen.or(Part::front_matter(&name).format),
+                ..Part::front_matter(&name)
+            }),
+            false => chosen.map(Part::whole),
+        };
         Ok(Some(Staging {
             agent: agent.to_owned(),
             path,
             part,
         }))
+    }
+
+    /// What `agentctl.yaml` at the root says (SPEC 13: the format of files whose detection
+    /// should not decide); nothing when there is none.
+    fn overrides(&self) -> Result<agent::Overrides> {
+        let path = self.root.join(agent::OVERRIDES_FILE);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+            Err(e) => {
+                return Err(anyhow::Error::from(e)
+                    .context(format!("cannot read {}", agent::OVERRIDES_FILE))
+                    .into());
+            }
+        };
+        agent::Overrides::parse(&bytes).map_err(|invalid| {
+            let error = Error::new(invalid.message)
+                .at(Location {
+                    file: agent::OVERRIDES_FILE.into(),
+                    line: invalid.line,
+                    column: invalid.column,
+                })
+                .kind(ErrorKind::Invalid);
+            match invalid.help {
+                Some(help) => error.hint(help),
+                None => error,
+            }
+        })
     }
 
     /// `FILE_STEM.KEY`: the agent `KEY` of the file `agents/FILE_STEM.yaml` holding several.

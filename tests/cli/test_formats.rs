@@ -19,6 +19,7 @@ on_both_stores!(
     a_prompty_file_goes_through_every_command_keeping_its_front_matter_and_body,
     a_markdown_file_with_front_matter_is_an_agent_and_a_readme_is_not,
     export_writes_the_file_a_crewai_cloudformation_or_prompty_user_reads_back,
+    agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide,
 );
 
 fn fixture(path: &str) -> String {
@@ -862,4 +863,96 @@ fn export_writes_the_file_a_crewai_cloudformation_or_prompty_user_reads_back(env
         serde_json::from_str::<Value>(&run.stdout).unwrap(),
         Value::Object(snapshot("support.SupportAgent"))
     );
+}
+
+/// SPEC 13 step 5: `agentctl.yaml` at the root overrides detection by glob; bad values are
+/// refused at their line and column with a `help:`, and nothing is written.
+fn agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide(env: TestEnv) {
+    // Its `instruction` key makes this file ADK by detection; agentctl.yaml can say native.
+    let text = "name: helper\ninstruction: |\n  Help.\nmodel:\n  name: gpt-4o  # pinned\n";
+    env.write_agent("helper", text);
+    let format_of = |env: &TestEnv| {
+        let run = env.run(&["validate", "--json"]);
+        run.json()["agents"][0]["format"].clone()
+    };
+    env.run(&["status"]).success();
+    assert_eq!(format_of(&env), "adk");
+    let overrides = env.root.join("agentctl.yaml");
+    std::fs::write(
+        &overrides,
+        "# Our own files are native.\nformat:\n  \"agents/help*.yaml\": native\n  '*.yaml': adk\n",
+    )
+    .unwrap();
+    // The status cache knows the override changed: the same bytes are read again.
+    let run = env.run(&["status", "--json"]);
+    run.success();
+    assert_eq!(
+        run.json()["agents"][0]["format"],
+        "native",
+        "{}",
+        run.show()
+    );
+    assert_eq!(format_of(&env), "native");
+    // Under the format it is given, the file's own rules apply: a `.prompty` file told to be
+    // native needs a `name`.
+    write_file(
+        &env,
+        "nameless.prompty",
+        "---\nmodel: {api: chat}\n---\nHi.\n",
+    );
+    env.run(&["validate", "nameless"]).success();
+    std::fs::write(
+        &overrides,
+        "format:\n  \"help*.yaml\": native\n  '*.prompty': native\n",
+    )
+    .unwrap();
+    env.run(&["validate", "nameless"])
+        .code(2)
+        .stderr_has("agents/nameless.prompty")
+        .stderr_has("missing required key `name`");
+    std::fs::remove_file(env.root.join("agents/nameless.prompty")).unwrap();
+
+    // Publish, edit, revert under the override: the file keeps its bytes.
+    env.run(&["publish", "-m", "first"]).success();
+    let edited = text.replacen("Help.", "Help kindly.", 1);
+    env.write_agent("helper", &edited);
+    env.run(&["publish", "-m", "kindly"]).success();
+    env.run(&["revert", "helper", "v2"])
+        .success()
+        .stderr_lacks("written afresh");
+    assert_eq!(file_of(&env, "helper.yaml"), text);
+
+    // Bad values: located in agentctl.yaml, with what is allowed; staging untouched.
+    let before = file_of(&env, "helper.yaml");
+    for (bad, at, message, help) in [
+        (
+            "format:\n  '*.yaml': adkk\n",
+            "agentctl.yaml:2:3",
+            "unknown format `adkk` for `*.yaml`",
+            "help: the formats are `bedrock_cfn`, `crewai`",
+        ),
+        (
+            "format: adk\n",
+            "agentctl.yaml:1:1",
+            "`format` must be a mapping",
+            "help: write it as `format:`",
+        ),
+        (
+            "# x\nsections:\n  prompt: instructions\n",
+            "agentctl.yaml:2:1",
+            "unknown key `sections`",
+            "not supported yet",
+        ),
+        ("format:\n  '*.yaml': [adk\n", "agentctl.yaml:", "", ""),
+    ] {
+        std::fs::write(&overrides, bad).unwrap();
+        for command in [&["status"][..], &["validate"], &["revert", "helper", "v2"]] {
+            env.run(command)
+                .code(2)
+                .stderr_has(at)
+                .stderr_has(message)
+                .stderr_has(help);
+        }
+        assert_eq!(file_of(&env, "helper.yaml"), before);
+    }
 }
