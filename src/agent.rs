@@ -13,12 +13,14 @@ use serde_json::{Map, Value};
 mod canonical;
 pub mod format;
 pub mod front_matter;
+mod overrides;
 mod parse;
 mod prescan;
 mod validate;
 
 pub use canonical::{canonical_config, canonical_json, sha256_hex, snapshot_hash};
 pub use format::{Format, KEYED_LISTS, NATIVE, is_keyed_list, item_identity};
+pub use overrides::{FILE as OVERRIDES_FILE, Overrides};
 pub use validate::describe;
 
 /// A parsed, validated and normalised agent configuration: always a JSON object.
@@ -201,6 +203,17 @@ pub fn parse_file(bytes: &[u8]) -> Result<Config, Invalid> {
     .map(|parsed| parsed.config)
 }
 
+/// The CloudFormation function a short-form tag names: `Ref` → `Ref`, `Sub` → `Fn::Sub`.
+pub fn cloudformation_function(tag: &str) -> Option<&'static str> {
+    parse::cloudformation_function(tag)
+}
+
+/// The short-form tag of a CloudFormation function, if it has one: `Fn::Sub` → `Sub`.
+pub fn cloudformation_short_tag(function: &str) -> Option<&str> {
+    let tag = function.strip_prefix("Fn::").unwrap_or(function);
+    (parse::cloudformation_function(tag) == Some(function)).then_some(tag)
+}
+
 /// The configuration at `at` in a file's value, not yet validated.
 pub fn part_of<'f>(file: &'f Config, at: &[String]) -> Option<&'f Config> {
     let (first, rest) = at.split_first()?;
@@ -216,6 +229,9 @@ pub fn part_of<'f>(file: &'f Config, at: &[String]) -> Option<&'f Config> {
 pub fn parse_part(bytes: &[u8], part: &format::Part) -> Result<(Config, &'static Format), Invalid> {
     if part.front_matter {
         return parse_front_matter(bytes, part.format);
+    }
+    if part.at.is_empty() {
+        return parse_as(bytes, part.format);
     }
     let file = parse_file(bytes)?;
     let config = part_of(&file, &part.at)
@@ -248,7 +264,11 @@ pub fn unchecked_part(bytes: &[u8], part: &format::Part) -> Option<Config> {
         }
         return Some(config);
     }
-    part_of(&parse_file(bytes).ok()?, &part.at).cloned()
+    let file = parse_file(bytes).ok()?;
+    if part.at.is_empty() {
+        return Some(file);
+    }
+    part_of(&file, &part.at).cloned()
 }
 
 /// A `.prompty` or `.md` agent: the front matter parsed and validated as an agent file (its

@@ -20,6 +20,7 @@ on_both_stores!(
     a_markdown_file_with_front_matter_is_an_agent_and_a_readme_is_not,
     export_writes_the_file_a_crewai_cloudformation_or_prompty_user_reads_back,
     agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide,
+    a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used,
 );
 
 fn fixture(path: &str) -> String {
@@ -955,4 +956,92 @@ fn agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide(env
         }
         assert_eq!(file_of(&env, "helper.yaml"), before);
     }
+}
+
+/// Issue 15 step 4: a revert writes `!Sub`, `!Ref`, `!If [...]`, `!GetAtt [...]` back as the
+/// file wrote them (not `Fn::Sub:` mappings), and `KnowledgeBaseId: !Ref X` identifies a
+/// knowledge base.
+fn a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used(env: TestEnv) {
+    let text = fixture("bedrock_cfn/support_agents_kb_guardrail.yaml");
+    env.write_agent("support", &text);
+    env.run(&["publish", "-m", "as written"]).success();
+    let agent = "support.SupportAgent";
+    let edits = [
+        (
+            "AgentName: !Sub \"support-agent-${Environment}\"",
+            "AgentName: !Sub \"help-agent-${Environment}\"",
+        ),
+        (
+            "FoundationModel: !Ref FoundationModelId",
+            "FoundationModel: !Ref OtherModelId",
+        ),
+        (
+            "KnowledgeBaseState: !If [IsProd, ENABLED, DISABLED]",
+            "KnowledgeBaseState: !If [IsProd, ENABLED, ENABLED]",
+        ),
+        (
+            "GuardrailIdentifier: !GetAtt [SupportGuardrail, GuardrailId]",
+            "GuardrailIdentifier: !GetAtt [OtherGuardrail, GuardrailId]",
+        ),
+        (
+            "Description: Refund, shipping and warranty policies\n          KnowledgeBaseState: !If",
+            "Description: Refunds and shipping\n          KnowledgeBaseState: !If",
+        ),
+    ];
+    let mut edited = text.clone();
+    for (from, to) in edits {
+        assert!(edited.contains(from), "{from}");
+        edited = edited.replacen(from, to, 1);
+    }
+    env.write_agent("support", &edited);
+    let paths: Vec<Value> = diff_changes(&env, agent)
+        .iter()
+        .map(|c| c["path"].clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            json!("AgentName.Fn::Sub"),
+            json!("FoundationModel.Ref"),
+            json!("KnowledgeBases[PolicyKnowledgeBaseId].Description"),
+            json!("KnowledgeBases[PolicyKnowledgeBaseId].KnowledgeBaseState.Fn::If[2]"),
+            json!("GuardrailConfiguration.GuardrailIdentifier.Fn::GetAtt[0]"),
+        ]
+    );
+    env.run(&["publish", "-m", "edits"]).success();
+    env.run(&["revert", agent, "v2"])
+        .success()
+        .stderr_lacks("written afresh")
+        .stderr_lacks("written whole");
+    assert_eq!(file_of(&env, "support.yaml"), text);
+    env.run(&["publish", "-m", "back"]).success();
+
+    // The knowledge bases, identified by the `!Ref` of their id: a swap is one change, and
+    // its revert keeps the short forms.
+    let docs = "        - KnowledgeBaseId: !Ref ProductDocsKnowledgeBaseId\n          Description: Product manuals and care guides\n          KnowledgeBaseState: ENABLED\n";
+    let policy = "        - KnowledgeBaseId: !Ref PolicyKnowledgeBaseId\n          Description: Refund, shipping and warranty policies\n          KnowledgeBaseState: !If [IsProd, ENABLED, DISABLED]\n";
+    let swapped = text.replacen(&format!("{docs}{policy}"), &format!("{policy}{docs}"), 1);
+    assert_ne!(swapped, text);
+    env.write_agent("support", &swapped);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["path"], "KnowledgeBases");
+    assert_eq!(
+        changes[0]["new"],
+        json!(["PolicyKnowledgeBaseId", "ProductDocsKnowledgeBaseId"])
+    );
+    env.run(&["publish", "-m", "swap"]).success();
+    env.run(&["revert", agent, "v4"])
+        .success()
+        .stderr_lacks("written afresh");
+    let now = file_of(&env, "support.yaml");
+    assert!(!now.contains("Fn::"), "{now}");
+    assert!(!now.contains("Ref:"), "{now}");
+    assert!(
+        now.contains("- KnowledgeBaseId: !Ref ProductDocsKnowledgeBaseId\n"),
+        "{now}"
+    );
+    assert!(now.contains("KnowledgeBaseState: !If"), "{now}");
+    env.run(&["diff", agent, "--from", "v3", "--exit-code"])
+        .success();
 }

@@ -320,7 +320,18 @@ pub fn identity(item: &Value) -> Option<&str> {
     ANY_IDENTITY
         .iter()
         .find_map(|key| map.get(*key))
-        .and_then(Value::as_str)
+        .and_then(identifying_text)
+}
+
+/// The text an identifying value names its item by: a string, or the name a CloudFormation
+/// reference points at (`KnowledgeBaseId: !Ref DocsKnowledgeBaseId`, read as
+/// `{"Ref": "DocsKnowledgeBaseId"}`), which identifies the item as well as a literal id would.
+pub fn identifying_text(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(text) => Some(text),
+        Value::Object(call) if call.len() == 1 => call.get("Ref")?.as_str(),
+        _ => None,
+    }
 }
 
 /// Formats are the same when their names are.
@@ -347,7 +358,7 @@ impl Format {
         self.identity
             .iter()
             .find_map(|key| map.get(*key))
-            .and_then(Value::as_str)
+            .and_then(identifying_text)
     }
 
     /// Whether the list under the top-level key `key` is matched item by item by identity
