@@ -12,12 +12,15 @@ use serde_json::{Map, Value};
 
 mod canonical;
 pub mod format;
+pub mod front_matter;
+mod overrides;
 mod parse;
 mod prescan;
 mod validate;
 
 pub use canonical::{canonical_config, canonical_json, sha256_hex, snapshot_hash};
 pub use format::{Format, KEYED_LISTS, NATIVE, is_keyed_list, item_identity};
+pub use overrides::{FILE as OVERRIDES_FILE, Overrides};
 pub use validate::describe;
 
 /// A parsed, validated and normalised agent configuration: always a JSON object.
@@ -200,6 +203,17 @@ pub fn parse_file(bytes: &[u8]) -> Result<Config, Invalid> {
     .map(|parsed| parsed.config)
 }
 
+/// The CloudFormation function a short-form tag names: `Ref` → `Ref`, `Sub` → `Fn::Sub`.
+pub fn cloudformation_function(tag: &str) -> Option<&'static str> {
+    parse::cloudformation_function(tag)
+}
+
+/// The short-form tag of a CloudFormation function, if it has one: `Fn::Sub` → `Sub`.
+pub fn cloudformation_short_tag(function: &str) -> Option<&str> {
+    let tag = function.strip_prefix("Fn::").unwrap_or(function);
+    (parse::cloudformation_function(tag) == Some(function)).then_some(tag)
+}
+
 /// The configuration at `at` in a file's value, not yet validated.
 pub fn part_of<'f>(file: &'f Config, at: &[String]) -> Option<&'f Config> {
     let (first, rest) = at.split_first()?;
@@ -208,16 +222,24 @@ pub fn part_of<'f>(file: &'f Config, at: &[String]) -> Option<&'f Config> {
         .as_object()
 }
 
-/// Parse one agent of a file holding several (see [`format::parts`]) and validate it under its
-/// format. Its complaints are placed at the agent's key: the rules of these formats check few
-/// types, and a syntax error is located in the whole file as usual.
-pub fn parse_part(bytes: &[u8], part: &format::Part) -> Result<Config, Invalid> {
+/// Parse one agent of a file in the place [`format::Part`] says (one of several, or the front
+/// matter of a `.prompty`/`.md` file) and validate it under its format; returns the format
+/// used. The complaints about one of several agents are placed at the agent's key: the rules
+/// of these formats check few types, and a syntax error is located in the whole file as usual.
+pub fn parse_part(bytes: &[u8], part: &format::Part) -> Result<(Config, &'static Format), Invalid> {
+    if part.front_matter {
+        return parse_front_matter(bytes, part.format);
+    }
+    if part.at.is_empty() {
+        return parse_as(bytes, part.format);
+    }
     let file = parse_file(bytes)?;
     let config = part_of(&file, &part.at)
         .cloned()
         .ok_or_else(|| Invalid::nowhere(format!("`{}` is not a mapping", part.at.join("."))))?;
-    match validate::check_root(Some(part.format), &Value::Object(config.clone())) {
-        Ok(()) => Ok(config),
+    let format = part.format.unwrap_or_else(|| format::detect(&config));
+    match validate::check_root(Some(format), &Value::Object(config.clone())) {
+        Ok(()) => Ok((config, format)),
         Err(message) => {
             let (line, column) = key_position(bytes, &part.key);
             Err(Invalid {
@@ -228,6 +250,88 @@ pub fn parse_part(bytes: &[u8], part: &format::Part) -> Result<Config, Invalid> 
             })
         }
     }
+}
+
+/// The configuration an agent's place in its file holds, read as YAML but not validated (what
+/// a restore edits when the agent does not validate); `None` when even that cannot be read.
+pub fn unchecked_part(bytes: &[u8], part: &format::Part) -> Option<Config> {
+    if part.front_matter {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let split = front_matter::split(text.strip_prefix('\u{feff}').unwrap_or(text))?;
+        let mut config = parse_file(split.matter.as_bytes()).ok()?;
+        if !split.body.is_empty() {
+            config.insert(front_matter::BODY_KEY.into(), split.body.into());
+        }
+        return Some(config);
+    }
+    let file = parse_file(bytes).ok()?;
+    if part.at.is_empty() {
+        return Some(file);
+    }
+    part_of(&file, &part.at).cloned()
+}
+
+/// A `.prompty` or `.md` agent: the front matter parsed and validated as an agent file (its
+/// lines are the file's lines, so complaints are located as usual), the body its `instructions`.
+fn parse_front_matter(
+    bytes: &[u8],
+    format: Option<&'static Format>,
+) -> Result<(Config, &'static Format), Invalid> {
+    let unmarked = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let Ok(text) = std::str::from_utf8(unmarked) else {
+        // The whole-file read locates the bad byte.
+        return parse_as(bytes, format);
+    };
+    let Some(split) = front_matter::split(text) else {
+        let message = if front_matter::starts_with_marker(text) {
+            "the front matter has no closing `---` line"
+        } else {
+            "expected YAML front matter: a first line `---`, the agent's settings, a closing \
+             `---` line, then the instructions"
+        };
+        return Err(Invalid {
+            help: Some(
+                "a .prompty or .md agent file is its settings as YAML between two `---` lines, \
+                 followed by its instructions"
+                    .into(),
+            ),
+            ..Invalid::at(message, 1, 1)
+        });
+    };
+    let (mut config, format) = parse_as(split.matter.as_bytes(), format)?;
+    if config.contains_key(front_matter::BODY_KEY) {
+        let (line, column) = key_position(split.matter.as_bytes(), front_matter::BODY_KEY);
+        return Err(Invalid {
+            message: format!(
+                "`{}` is set in the front matter, but in a .prompty or .md file the instructions \
+                 are the text after the closing `---`",
+                front_matter::BODY_KEY
+            ),
+            line,
+            column,
+            help: Some(format!(
+                "move the text of `{}` below the closing `---` line",
+                front_matter::BODY_KEY
+            )),
+        });
+    }
+    if split.body.len() > MAX_STRING_BYTES {
+        let line = split.matter.lines().count() + 2;
+        return Err(Invalid::at(
+            format!(
+                "the instructions (the text after the front matter) are {} bytes, over the \
+                 limit of {} MiB",
+                split.body.len(),
+                MAX_STRING_BYTES / 1024 / 1024
+            ),
+            line,
+            1,
+        ));
+    }
+    if !split.body.is_empty() {
+        config.insert(front_matter::BODY_KEY.into(), split.body.into());
+    }
+    Ok((config, format))
 }
 
 /// Where a mapping key is first written in a file (its line and column), if it can be found.

@@ -15,8 +15,8 @@ use rowan::ast::AstNode;
 use serde_json::Value;
 use yaml_edit::{Document, Mapping, Sequence};
 
-use crate::agent::format::{self, ANY_IDENTITY};
-use crate::agent::{self, Config};
+use crate::agent::format::{self, ANY_IDENTITY, Part};
+use crate::agent::{self, Config, front_matter};
 use crate::change::{self, Change, Kind, Segment};
 
 /// The text to write, and whether it keeps the original layout.
@@ -39,11 +39,24 @@ pub fn rewrite(text: &str, changes: &[Change], to: &Config) -> Rewrite {
     })
 }
 
-/// [`rewrite`] for one agent of a file holding several, at `at` in it: the changes are made
-/// there, and every other byte of the file (the other agents, the rest of a template) is
-/// left as it is. When the file cannot be edited in place it is written afresh whole
-/// (`faithful: false`), as [`rewrite`] does.
-pub fn rewrite_part(text: &str, at: &[String], changes: &[Change], to: &Config) -> Rewrite {
+/// [`rewrite`] for an agent at a [`Part`] of its file. One of several, at `part.at`: the
+/// changes are made there, and every other byte of the file (the other agents, the rest of a
+/// template) is left as it is. The front matter of a `.prompty`/`.md` file: the front matter
+/// is edited as a YAML file is, the body replaced by the new instructions. When the file
+/// cannot be edited in place it is written afresh whole (`faithful: false`), as [`rewrite`]
+/// does, in the file's layout.
+pub fn rewrite_part(text: &str, part: &Part, changes: &[Change], to: &Config) -> Rewrite {
+    if part.front_matter {
+        return rewrite_front_matter(text, changes, to);
+    }
+    let at = part.at.as_slice();
+    if at.is_empty() {
+        // The whole file, in the format agentctl.yaml gives it: equal values are what counts,
+        // not whether the detected format's rules accept it.
+        return rewrite_checked(text, changes, to, |text| {
+            agent::parse_file(text.as_bytes()).is_ok_and(|v| v == *to)
+        });
+    }
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Ok(mut whole) = agent::parse_file(body.as_bytes()) else {
         return Rewrite {
@@ -77,6 +90,73 @@ pub fn rewrite_part(text: &str, at: &[String], changes: &[Change], to: &Config) 
     rewrite
 }
 
+/// The agent of a front-matter file rewritten: the front matter edited in place (its own
+/// [`rewrite`], so its comments and layout stay), the closing line kept, the body the new
+/// instructions byte for byte.
+fn rewrite_front_matter(text: &str, changes: &[Change], to: &Config) -> Rewrite {
+    let (bom, unmarked) = match text.strip_prefix('\u{feff}') {
+        Some(unmarked) => ("\u{feff}", unmarked),
+        None => ("", text),
+    };
+    let (matter, body) = front_matter_of(to);
+    let Some(split) = front_matter::split(unmarked) else {
+        return Rewrite {
+            text: fresh_front_matter(to),
+            faithful: false,
+            rewritten_whole: Vec::new(),
+        };
+    };
+    let in_matter: Vec<Change> = changes
+        .iter()
+        .filter(|change| {
+            change.path.0.first() != Some(&Segment::Key(front_matter::BODY_KEY.to_owned()))
+        })
+        .cloned()
+        .collect();
+    let edited = rewrite_checked(split.matter, &in_matter, &matter, |text| {
+        agent::parse_file(text.as_bytes()).is_ok_and(|v| v == matter)
+    });
+    let head = if edited.faithful {
+        edited.text
+    } else {
+        format!("---\n{}", fresh(&matter))
+    };
+    Rewrite {
+        text: format!("{bom}{head}{}{body}", split.closing),
+        faithful: edited.faithful,
+        rewritten_whole: edited.rewritten_whole,
+    }
+}
+
+/// A configuration as front matter and a body: the body is its `instructions` when that is
+/// text (empty without), the front matter everything else.
+fn front_matter_of(config: &Config) -> (Config, String) {
+    let mut matter = config.clone();
+    match matter.remove(front_matter::BODY_KEY) {
+        Some(Value::String(body)) => (matter, body),
+        None => (matter, String::new()),
+        Some(other) => {
+            matter.insert(front_matter::BODY_KEY.into(), other);
+            (matter, String::new())
+        }
+    }
+}
+
+/// A clean front-matter file of `config`, for a file that cannot be edited in place.
+pub fn fresh_front_matter(config: &Config) -> String {
+    let (matter, body) = front_matter_of(config);
+    format!("---\n{}---\n{body}", fresh(&matter))
+}
+
+/// A clean file of `config` in the layout of its staging file: front matter and a body for a
+/// `.prompty`/`.md` file, YAML otherwise.
+pub fn fresh_for(part: Option<&Part>, config: &Config) -> String {
+    match part {
+        Some(part) if part.front_matter => fresh_front_matter(config),
+        _ => fresh(config),
+    }
+}
+
 fn part_mut<'c>(config: &'c mut Config, at: &[String]) -> Option<&'c mut Config> {
     let (first, rest) = at.split_first()?;
     let mut value = config.get_mut(first)?;
@@ -96,7 +176,16 @@ fn rewrite_checked(
         Some(body) => ("\u{feff}", body),
         None => ("", text),
     };
-    if let Some((edited, whole)) = edit_quietly(body, changes, to) {
+    // The file's own form of CloudFormation functions first; the long form, which yaml-edit
+    // always places right, if the short one does not give the value back.
+    let short_tags = uses_short_tags(body);
+    for short_tags in [short_tags, false]
+        .into_iter()
+        .take(1 + usize::from(short_tags))
+    {
+        let Some((edited, whole)) = edit_quietly(body, changes, to, short_tags) else {
+            continue;
+        };
         for candidate in [keep_blank_lines(body, &edited), edited] {
             if holds_target(&candidate) {
                 return Rewrite {
@@ -156,15 +245,21 @@ fn edit_quietly(
     text: &str,
     changes: &[Change],
     to: &Config,
+    short_tags: bool,
 ) -> Option<(String, Vec<change::Path>)> {
     let hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| edit(text, changes, to)));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| edit(text, changes, to, short_tags)));
     panic::set_hook(hook);
     result.ok().flatten()
 }
 
-fn edit(text: &str, changes: &[Change], to: &Config) -> Option<(String, Vec<change::Path>)> {
+fn edit(
+    text: &str,
+    changes: &[Change],
+    to: &Config,
+    short_tags: bool,
+) -> Option<(String, Vec<change::Path>)> {
     let document = Document::from_str(text).ok()?;
     let root = document.as_mapping()?;
     // Removals first, then changes, then additions in list order: an added item's position is
@@ -184,9 +279,27 @@ fn edit(text: &str, changes: &[Change], to: &Config) -> Option<(String, Vec<chan
     });
     let in_place = plain_lists_edited_in_place(changes);
     let mut replaced: Vec<change::Path> = Vec::new();
+    // CloudFormation calls written anew: one value in the file, not a section to warn about.
+    let mut calls: Vec<change::Path> = Vec::new();
     for change in ordered {
-        if replaced.iter().any(|r| change.path.0.starts_with(&r.0)) {
+        if replaced
+            .iter()
+            .chain(&calls)
+            .any(|r| change.path.0.starts_with(&r.0))
+        {
             continue; // already holds its new value
+        }
+        if let Some(call) = call_changed_inside(change, &in_place) {
+            let edit = Edit {
+                new: Some(value_at(to, &call)?),
+                position: None,
+                after: None,
+                replace: false,
+                short_tags,
+            };
+            set(&root, &call.0, &edit)?;
+            calls.push(call);
+            continue;
         }
         if let Some(whole) = replaced_whole(change, &in_place) {
             let value = value_at(to, &whole)?;
@@ -195,6 +308,7 @@ fn edit(text: &str, changes: &[Change], to: &Config) -> Option<(String, Vec<chan
                 position: None,
                 after: None,
                 replace: false,
+                short_tags,
             };
             set(&root, &whole.0, &edit)?;
             replaced.push(whole);
@@ -205,6 +319,7 @@ fn edit(text: &str, changes: &[Change], to: &Config) -> Option<(String, Vec<chan
             position: change.position,
             after: key_before(to, &change.path),
             replace: change.kind == Kind::Changed,
+            short_tags,
         };
         set(&root, &change.path.0, &edit)?;
     }
@@ -231,6 +346,26 @@ fn replaced_whole(change: &Change, in_place: &[change::Path]) -> Option<change::
         matches!(pair, [Segment::Item(_), Segment::Key(key)] if ANY_IDENTITY.contains(&key.as_str()))
     })
     .map(|i| change::Path(segments[..=i].to_vec()))
+}
+
+/// A change inside the argument of a CloudFormation function (`X.Fn::If[2]`, below the key
+/// `Fn::If`) whose list is not edited entry by entry: the call's path, to write the function
+/// and its new argument whole. yaml-edit cannot descend into a short-form tag (`X: !If [...]`);
+/// the call is one value, usually on one line.
+fn call_changed_inside(change: &Change, in_place: &[change::Path]) -> Option<change::Path> {
+    let segments = &change.path.0;
+    let first_index = segments
+        .iter()
+        .position(|s| matches!(s, Segment::Index(_)))
+        .unwrap_or(segments.len());
+    let at = segments.iter().position(|segment| {
+        matches!(segment, Segment::Key(key) if agent::cloudformation_short_tag(key).is_some())
+    })?;
+    let call = change::Path(segments[..=at].to_vec());
+    // Below an earlier plain list written whole, that list's replacement holds the call.
+    let outer_list = change::Path(segments[..first_index].to_vec());
+    let earlier_list_whole = first_index < at && !in_place.contains(&outer_list);
+    (at + 1 < segments.len() && !earlier_list_whole).then_some(call)
 }
 
 fn kind_rank(kind: Kind) -> u8 {
@@ -335,10 +470,10 @@ fn value_at<'v>(config: &'v Config, path: &change::Path) -> Option<&'v Value> {
 /// Call `$apply` with `$value` as something yaml-edit can write: scalars as themselves (so a
 /// multi-line string becomes a `|` block), collections as a parsed YAML fragment.
 macro_rules! with_yaml {
-    ($value:expr, |$v:ident| $apply:expr) => {
-        with_yaml!($value, None, |$v| $apply)
+    ($edit:expr, $value:expr, |$v:ident| $apply:expr) => {
+        with_yaml!($edit, $value, None, |$v| $apply)
     };
-    ($value:expr, $like:expr, |$v:ident| $apply:expr) => {{
+    ($edit:expr, $value:expr, $like:expr, |$v:ident| $apply:expr) => {{
         let quoted = quoted_like($like);
         match $value {
             // A one-line string takes the quotes of the scalar it replaces (or sits beside).
@@ -374,14 +509,19 @@ macro_rules! with_yaml {
                 $apply
             }
             Value::Array(_) => {
-                let fragment = Document::from_str(&serde_yaml::to_string($value).ok()?).ok()?;
+                let fragment = Document::from_str(&yaml_text($value, $edit.short_tags)?).ok()?;
                 let $v = fragment.as_sequence()?;
                 $apply
             }
             Value::Object(_) => {
-                let fragment = Document::from_str(&serde_yaml::to_string($value).ok()?).ok()?;
-                let $v = fragment.as_mapping()?;
-                $apply
+                let fragment = Document::from_str(&yaml_text($value, $edit.short_tags)?).ok()?;
+                match fragment.as_tagged() {
+                    Some($v) => $apply,
+                    None => {
+                        let $v = fragment.as_mapping()?;
+                        $apply
+                    }
+                }
             }
         }
     }};
@@ -407,6 +547,8 @@ struct Edit<'a> {
     after: Option<&'a str>,
     /// A plain-list entry at this position is replaced (a `changed` entry), not inserted.
     replace: bool,
+    /// CloudFormation functions are written as short-form tags (`!Ref x`), the file's form.
+    short_tags: bool,
 }
 
 fn set(mapping: &Mapping, path: &[Segment], edit: &Edit) -> Option<()> {
@@ -420,10 +562,14 @@ fn set(mapping: &Mapping, path: &[Segment], edit: &Edit) -> Option<()> {
                 Some(after)
                     if !mapping.contains_key(key.as_str()) && mapping.contains_key(after) =>
                 {
-                    with_yaml!(value, |v| mapping.insert_after(after, key.as_str(), v))
-                        .then_some(())?;
+                    with_yaml!(edit, value, |v| mapping.insert_after(
+                        after,
+                        key.as_str(),
+                        v
+                    ))
+                    .then_some(())?;
                 }
-                _ => with_yaml!(value, mapping.get(key.as_str()), |v| mapping
+                _ => with_yaml!(edit, value, mapping.get(key.as_str()), |v| mapping
                     .set(key.as_str(), v)),
             },
             None => {
@@ -433,7 +579,163 @@ fn set(mapping: &Mapping, path: &[Segment], edit: &Edit) -> Option<()> {
         return Some(());
     }
     let child = mapping.get(key.as_str())?;
+    if let Some(call) = call_in_tag(&child, rest, edit) {
+        mapping.set(key.as_str(), call);
+        return Some(());
+    }
     descend(&child, rest, edit)
+}
+
+/// A change of the argument of a CloudFormation function written as a short-form tag
+/// (`AgentName: !Sub x`, changed at `AgentName.Fn::Sub`): the node to replace the tagged one
+/// with (yaml-edit cannot descend into a tag), the function with its new argument, a one-line
+/// string argument quoted as the old one was.
+fn call_in_tag(
+    node: &yaml_edit::YamlNode,
+    rest: &[Segment],
+    edit: &Edit,
+) -> Option<yaml_edit::YamlNode> {
+    let tagged = node.as_tagged()?;
+    let tag = tagged.tag()?;
+    let function = agent::cloudformation_function(tag.strip_prefix('!')?)?;
+    let [Segment::Key(key)] = rest else {
+        return None;
+    };
+    let argument = edit.new.filter(|_| key == function)?;
+    let old = tagged
+        .value()
+        .map(|scalar| scalar.value())
+        .unwrap_or_default();
+    let text = match argument {
+        Value::Array(_) | Value::Object(_) if edit.short_tags => {
+            format!("{tag} {}", flow_text(argument)?)
+        }
+        Value::String(s) if edit.short_tags && !s.contains('\n') && old.starts_with('"') => {
+            format!("{tag} {}", serde_json::to_string(s).ok()?)
+        }
+        Value::String(s) if edit.short_tags && !s.contains('\n') && old.starts_with('\'') => {
+            format!("{tag} '{}'", s.replace('\'', "''"))
+        }
+        _ => {
+            let call = serde_json::Map::from_iter([(function.to_owned(), argument.clone())]);
+            yaml_text(&Value::Object(call), edit.short_tags)?
+        }
+    };
+    let fragment = Document::from_str(&text).ok()?;
+    fragment
+        .as_tagged()
+        .map(yaml_edit::YamlNode::TaggedNode)
+        .or_else(|| fragment.as_mapping().map(yaml_edit::YamlNode::Mapping))
+}
+
+/// A value in YAML's flow style on one line, as the arguments of short-form tags are written
+/// (`!If [IsProd, 1800, 600]`): simple names plain, other text JSON-quoted (JSON is YAML), a
+/// nested CloudFormation function as its tag.
+fn flow_text(value: &Value) -> Option<String> {
+    Some(match value {
+        Value::String(s) => {
+            let plain = !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-./".contains(c))
+                && serde_yaml::to_string(s).ok()?.trim_end() == s;
+            if plain {
+                s.clone()
+            } else {
+                serde_json::to_string(s).ok()?
+            }
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(flow_text)
+                .collect::<Option<Vec<_>>>()?
+                .join(", ")
+        ),
+        Value::Object(map) => {
+            if map.len() == 1
+                && let Some((function, argument)) = map.iter().next()
+                && let Some(tag) = agent::cloudformation_short_tag(function)
+            {
+                return Some(format!("!{tag} {}", flow_text(argument)?));
+            }
+            let entries = map
+                .iter()
+                .map(|(key, value)| {
+                    Some(format!(
+                        "{}: {}",
+                        flow_text(&Value::String(key.clone()))?,
+                        flow_text(value)?
+                    ))
+                })
+                .collect::<Option<Vec<_>>>()?;
+            format!("{{{}}}", entries.join(", "))
+        }
+        scalar => serde_json::to_string(scalar).ok()?,
+    })
+}
+
+/// Whether a file writes a CloudFormation function as a short-form tag (`!Ref x`) anywhere:
+/// then what is written into it does too, in the file's own form (SPEC 13).
+fn uses_short_tags(text: &str) -> bool {
+    text.match_indices('!').any(|(at, _)| {
+        let name: String = text[at + 1..]
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        agent::cloudformation_function(&name).is_some()
+    })
+}
+
+/// YAML text of a value; with `short_tags`, a CloudFormation function (a mapping of one key,
+/// `{"Fn::Sub": …}`) as its short-form tag (`!Sub …`), and `Fn::GetAtt` of two names as
+/// `!GetAtt A.B`.
+fn yaml_text(value: &Value, short_tags: bool) -> Option<String> {
+    fn convert(value: &Value, short_tags: bool) -> Option<serde_yaml::Value> {
+        Some(match value {
+            Value::Object(map) => {
+                if short_tags
+                    && map.len() == 1
+                    && let Some((function, argument)) = map.iter().next()
+                    && let Some(tag) = agent::cloudformation_short_tag(function)
+                {
+                    let argument = match (function.as_str(), argument) {
+                        ("Fn::GetAtt", Value::Array(names))
+                            if names.len() == 2
+                                && names.iter().all(Value::is_string)
+                                && !names[0].as_str().unwrap_or_default().contains('.') =>
+                        {
+                            Value::String(format!(
+                                "{}.{}",
+                                names[0].as_str().unwrap_or_default(),
+                                names[1].as_str().unwrap_or_default()
+                            ))
+                        }
+                        _ => argument.clone(),
+                    };
+                    return Some(serde_yaml::Value::Tagged(Box::new(
+                        serde_yaml::value::TaggedValue {
+                            tag: serde_yaml::value::Tag::new(tag),
+                            value: convert(&argument, short_tags)?,
+                        },
+                    )));
+                }
+                let mut mapping = serde_yaml::Mapping::new();
+                for (key, value) in map {
+                    mapping.insert(key.clone().into(), convert(value, short_tags)?);
+                }
+                serde_yaml::Value::Mapping(mapping)
+            }
+            Value::Array(items) => serde_yaml::Value::Sequence(
+                items
+                    .iter()
+                    .map(|item| convert(item, short_tags))
+                    .collect::<Option<_>>()?,
+            ),
+            scalar => serde_yaml::to_value(scalar).ok()?,
+        })
+    }
+    serde_yaml::to_string(&convert(value, short_tags)?).ok()
 }
 
 fn descend(node: &yaml_edit::YamlNode, path: &[Segment], edit: &Edit) -> Option<()> {
@@ -449,14 +751,20 @@ fn descend(node: &yaml_edit::YamlNode, path: &[Segment], edit: &Edit) -> Option<
                     Some(())
                 }
                 (Some(i), true, Some(value)) => {
-                    with_yaml!(value, |v| sequence.set(i, v)).then_some(())
+                    with_yaml!(edit, value, |v| sequence.set(i, v)).then_some(())
                 }
                 (None, true, Some(value)) => {
                     let at = edit.position.unwrap_or(usize::MAX).min(sequence.len());
-                    with_yaml!(value, |v| sequence.insert(at, v));
+                    with_yaml!(edit, value, |v| sequence.insert(at, v));
                     Some(())
                 }
-                (Some(i), false, _) => descend(&sequence.get(i)?, rest, edit),
+                (Some(i), false, _) => {
+                    let item = sequence.get(i)?;
+                    if let Some(call) = call_in_tag(&item, rest, edit) {
+                        return sequence.set(i, call).then_some(());
+                    }
+                    descend(&item, rest, edit)
+                }
                 _ => None,
             }
         }
@@ -469,15 +777,21 @@ fn descend(node: &yaml_edit::YamlNode, path: &[Segment], edit: &Edit) -> Option<
                     Some(())
                 }
                 (true, Some(value)) if *i < sequence.len() && edit.replace => {
-                    with_yaml!(value, sequence.get(*i), |v| sequence.set(*i, v)).then_some(())
+                    with_yaml!(edit, value, sequence.get(*i), |v| sequence.set(*i, v)).then_some(())
                 }
                 (true, Some(value)) => {
                     // An entry put back is quoted as its neighbours are.
                     let like = sequence.get(*i).or_else(|| sequence.get(i.checked_sub(1)?));
-                    with_yaml!(value, like, |v| sequence.insert(*i, v));
+                    with_yaml!(edit, value, like, |v| sequence.insert(*i, v));
                     Some(())
                 }
-                (false, _) => descend(&sequence.get(*i)?, rest, edit),
+                (false, _) => {
+                    let item = sequence.get(*i)?;
+                    if let Some(call) = call_in_tag(&item, rest, edit) {
+                        return sequence.set(*i, call).then_some(());
+                    }
+                    descend(&item, rest, edit)
+                }
             }
         }
     }
@@ -493,9 +807,26 @@ fn find_item(sequence: &Sequence, name: &str) -> Option<usize> {
         ANY_IDENTITY
             .iter()
             .find_map(|key| mapping.get(*key))
-            .and_then(|v| v.as_scalar().map(|s| s.as_string()))
+            .and_then(|v| node_identity(&v))
             .is_some_and(|v| v == name)
     })
+}
+
+/// The text an identifying node names its item by, as [`format::identifying_text`] reads
+/// its value: a scalar, or the name a `!Ref` (or a long-form `Ref:`) points at.
+fn node_identity(node: &yaml_edit::YamlNode) -> Option<String> {
+    if let Some(scalar) = node.as_scalar() {
+        return Some(scalar.as_string());
+    }
+    if let Some(tagged) = node.as_tagged() {
+        return (tagged.tag()? == "!Ref")
+            .then(|| tagged.as_string())
+            .flatten();
+    }
+    let call = node.as_mapping()?;
+    (call.len() == 1)
+        .then(|| call.get("Ref")?.as_scalar().map(|s| s.as_string()))
+        .flatten()
 }
 
 #[cfg(test)]

@@ -40,7 +40,9 @@ pub struct Known {
 struct KnownPart {
     key: String,
     at: Vec<String>,
-    format: String,
+    /// `None`: detected from its keys.
+    format: Option<String>,
+    front_matter: bool,
 }
 
 /// A file's stat data: what changes whenever its content may have.
@@ -118,25 +120,35 @@ pub struct Recalled {
 pub struct StagingIndex {
     files: HashMap<String, FileEntry>,
     changed: bool,
+    /// The first line it was loaded under, and is saved with.
+    header: String,
 }
 
 impl StagingIndex {
-    /// The first line names the version that parsed the files: another version may parse
-    /// differently, and starts afresh.
-    fn header() -> String {
-        format!("agentctl staging index {} v2\n", env!("CARGO_PKG_VERSION"))
+    /// The first line names the version that parsed the files and the `agentctl.yaml` they
+    /// were read under (its bytes' digest): another version, or other formats given, may parse
+    /// differently, and start afresh.
+    fn header(workspace: &Workspace) -> String {
+        let overrides = std::fs::read(workspace.root.join(crate::agent::OVERRIDES_FILE))
+            .map_or_else(|_| "-".to_owned(), |bytes| crate::agent::sha256_hex(&bytes));
+        format!(
+            "agentctl staging index {} v2 {overrides}\n",
+            env!("CARGO_PKG_VERSION")
+        )
     }
 
     pub fn load(workspace: &Workspace) -> StagingIndex {
         let path = workspace.root.join(STATE_DIR).join(FILE);
         let text = std::fs::read_to_string(path).unwrap_or_default();
+        let header = Self::header(workspace);
         let files = text
-            .strip_prefix(&Self::header())
+            .strip_prefix(&header)
             .and_then(|json| serde_json::from_str(json).ok())
             .unwrap_or_default();
         StagingIndex {
             files,
             changed: false,
+            header,
         }
     }
 
@@ -181,7 +193,8 @@ impl StagingIndex {
                     .map(|part| KnownPart {
                         key: part.key.clone(),
                         at: part.at.clone(),
-                        format: part.format.name.to_owned(),
+                        format: part.format.map(|f| f.name.to_owned()),
+                        front_matter: part.front_matter,
                     })
                     .collect()
             }),
@@ -208,7 +221,7 @@ impl StagingIndex {
         let dir = workspace.root.join(STATE_DIR);
         // A read-only workspace or a full disk only costs the next command a read.
         let _ = tempfile::NamedTempFile::new_in(&dir).and_then(|mut file| {
-            std::io::Write::write_all(&mut file, Self::header().as_bytes())?;
+            std::io::Write::write_all(&mut file, self.header.as_bytes())?;
             std::io::Write::write_all(&mut file, json.as_bytes())?;
             file.persist(dir.join(FILE)).map_err(|e| e.error)?;
             Ok(())
@@ -223,10 +236,15 @@ fn recalled(entry: &FileEntry) -> Option<Recalled> {
             parts
                 .iter()
                 .map(|part| {
+                    let format = match &part.format {
+                        Some(name) => Some(format::by_name(name)?),
+                        None => None,
+                    };
                     Some(Part {
                         key: part.key.clone(),
                         at: part.at.clone(),
-                        format: format::by_name(&part.format)?,
+                        format,
+                        front_matter: part.front_matter,
                     })
                 })
                 .collect::<Option<Vec<Part>>>()?,

@@ -34,6 +34,9 @@ pub const STORE_FILE: &str = "store.db";
 /// command without `--store` can say so instead of reporting a lost local store.
 pub const STORE_ELSEWHERE_FILE: &str = "store-elsewhere";
 pub const AGENTS_DIR: &str = "agents";
+/// The extensions of staging files: YAML, and front matter with a body (SPEC 13), in the order
+/// a message lists them.
+const EXTENSIONS: [&str; 4] = ["yaml", "yml", "prompty", "md"];
 /// Taken by commands that rewrite staging files (revert, restore, undo).
 pub const LOCK_FILE: &str = "lock";
 
@@ -137,9 +140,10 @@ impl Workspace {
             .to_string()
     }
 
-    /// Every `*.yaml`/`*.yml` file in `agents/`, by agent id. A file whose name is not a valid
-    /// id, or an agent with both extensions, is an error for that agent (`Err` in the list),
-    /// so that one bad file does not hide the others.
+    /// Every `*.yaml`/`*.yml`/`*.prompty` file in `agents/`, and every `*.md` file that starts
+    /// with front matter, by agent id. A file whose name is not a valid id, or an agent with two
+    /// files, is an error for that agent (`Err` in the list), so that one bad file does not hide
+    /// the others.
     pub fn staging_files(&self) -> Result<Vec<(String, Result<Staging>)>> {
         let mut agents = Vec::new();
         for file in self.agent_files()? {
@@ -150,8 +154,8 @@ impl Workspace {
         Ok(agents)
     }
 
-    /// The `*.yaml`/`*.yml` files of `agents/`, in name order, one per stem (an agent with
-    /// both extensions is reported by [`Self::agents_in`]).
+    /// The staging files of `agents/` (see [`Self::staging_files`]), in name order, one per
+    /// stem (an agent with two files is reported by [`Self::agents_in`]).
     pub fn agent_files(&self) -> Result<Vec<AgentFile>> {
         let dir = self.agents_dir();
         let read = match fs::read_dir(&dir) {
@@ -163,16 +167,18 @@ impl Workspace {
                     .into());
             }
         };
+        // A bad agentctl.yaml concerns every agent: the command stops at its own location.
+        self.overrides()?;
         // A name that is not UTF-8 becomes an id that fails validation instead of being
         // skipped without a word.
         let mut files = Vec::new();
         for dirent in read {
             let dirent = dirent.with_context(|| format!("cannot list {}", self.display(&dir)))?;
             let name = dirent.file_name().to_string_lossy().into_owned();
-            if let Some(stem) = name
-                .strip_suffix(".yaml")
-                .or_else(|| name.strip_suffix(".yml"))
+            if let Some((stem, extension)) = name.rsplit_once('.')
+                && EXTENSIONS.contains(&extension)
                 && !name.starts_with('.')
+                && is_staging_file(&dir.join(&name))
             {
                 files.push(AgentFile {
                     stem: stem.to_owned(),
@@ -266,40 +272,80 @@ impl Workspace {
         }
     }
 
-    /// The two places `agent`'s staging file may be: `agents/<agent>.yaml` and `.yml`. The
-    /// one lookup of those names.
-    fn staging_names(&self, agent: &str) -> [PathBuf; 2] {
+    /// The staging files of `agent` that exist: `agents/<agent>.yaml`, `.yml`, `.prompty`, or
+    /// `.md` with front matter (one, or wrongly more). The one lookup of those names.
+    fn staging_names(&self, agent: &str) -> Vec<PathBuf> {
         let dir = self.agents_dir();
-        ["yaml", "yml"].map(|ext| dir.join(format!("{agent}.{ext}")))
+        EXTENSIONS
+            .iter()
+            .map(|ext| dir.join(format!("{agent}.{ext}")))
+            .filter(|path| path.exists() && is_staging_file(path))
+            .collect()
     }
 
-    /// Whether `agent` has a staging file (one or, wrongly, both), without reading it.
+    /// Whether `agent` has a staging file (one or, wrongly, several), without reading it.
     pub fn has_staging_file(&self, agent: &str) -> bool {
-        self.staging_names(agent).iter().any(|path| path.exists())
-            || self.find_part(agent).is_some()
+        !self.staging_names(agent).is_empty() || self.find_part(agent).is_some()
     }
 
     /// The staging file of `agent`, or `None` when there is none.
     pub fn find_staging(&self, agent: &str) -> Result<Option<Staging>> {
         validate_id(agent)?;
-        let [yaml, yml] = self.staging_names(agent);
-        let path = match (yaml.exists(), yml.exists()) {
-            (true, true) => {
+        let path = match self.staging_names(agent).as_slice() {
+            [] => return Ok(self.find_part(agent)),
+            [path] => path.clone(),
+            [first, second, ..] => {
                 return Err(Error::new(format!(
-                    "agent `{agent}` has two staging files: {AGENTS_DIR}/{agent}.yaml and {AGENTS_DIR}/{agent}.yml"
+                    "agent `{agent}` has two staging files: {} and {}",
+                    self.display(first),
+                    self.display(second)
                 ))
                 .hint("keep one of them and delete the other")
                 .kind(ErrorKind::Invalid));
             }
-            (true, false) => yaml,
-            (false, true) => yml,
-            (false, false) => return Ok(self.find_part(agent)),
+        };
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let chosen = self.overrides()?.format_for(&name);
+        let part = match is_front_matter_file(&path) {
+            true => Some(Part {
+                format: chosen.or(Part::front_matter(&name).format),
+                ..Part::front_matter(&name)
+            }),
+            false => chosen.map(Part::whole),
         };
         Ok(Some(Staging {
             agent: agent.to_owned(),
             path,
-            part: None,
+            part,
         }))
+    }
+
+    /// What `agentctl.yaml` at the root says (SPEC 13: the format of files whose detection
+    /// should not decide); nothing when there is none.
+    fn overrides(&self) -> Result<agent::Overrides> {
+        let path = self.root.join(agent::OVERRIDES_FILE);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+            Err(e) => {
+                return Err(anyhow::Error::from(e)
+                    .context(format!("cannot read {}", agent::OVERRIDES_FILE))
+                    .into());
+            }
+        };
+        agent::Overrides::parse(&bytes).map_err(|invalid| {
+            let error = Error::new(invalid.message)
+                .at(Location {
+                    file: agent::OVERRIDES_FILE.into(),
+                    line: invalid.line,
+                    column: invalid.column,
+                })
+                .kind(ErrorKind::Invalid);
+            match invalid.help {
+                Some(help) => error.hint(help),
+                None => error,
+            }
+        })
     }
 
     /// `FILE_STEM.KEY`: the agent `KEY` of the file `agents/FILE_STEM.yaml` holding several.
@@ -309,7 +355,7 @@ impl Workspace {
             let path = self
                 .staging_names(stem)
                 .into_iter()
-                .find(|path| path.is_file())?;
+                .find(|path| path.is_file() && !is_front_matter_file(path))?;
             let part = self.parts_of(&path)?.into_iter().find(|p| p.key == key)?;
             Some(Staging {
                 agent: agent.to_owned(),
@@ -365,7 +411,13 @@ impl Workspace {
     /// errors are always found afresh.
     pub fn parse_cached(&self, staging: &Staging, bytes: &[u8], digest: &str) -> Result<Parsed> {
         let how = match &staging.part {
-            Some(part) => format!("{}\0{}\0{}", part.format.name, part.key, part.at.join("\0")),
+            Some(part) => format!(
+                "{}\0{}\0{}\0{}",
+                part.format.map_or("-", |f| f.name),
+                part.front_matter,
+                part.key,
+                part.at.join("\0")
+            ),
             None => String::new(),
         };
         let key = parse_cache::staging_key(digest, &how);
@@ -385,7 +437,7 @@ impl Workspace {
 
     fn parse_uncached(&self, staging: &Staging, bytes: &[u8]) -> Result<(Config, &'static Format)> {
         let parsed = match &staging.part {
-            Some(part) => agent::parse_part(bytes, part).map(|config| (config, part.format)),
+            Some(part) => agent::parse_part(bytes, part),
             None => agent::parse_as(bytes, None),
         };
         parsed.map_err(|invalid| {
@@ -527,6 +579,27 @@ impl Workspace {
             }
         }
     }
+}
+
+/// Whether a `.prompty`/`.md` file holds its agent as front matter and a body.
+fn is_front_matter_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| agent::front_matter::EXTENSIONS.iter().any(|e| ext == *e))
+}
+
+/// Whether a file of agents/ with a staging extension is a staging file: any but a `.md` file
+/// that does not start with front matter (a README beside the agents). Its first line is read,
+/// only from a regular file (a FIFO would block).
+fn is_staging_file(path: &Path) -> bool {
+    if path.extension().is_none_or(|ext| ext != "md") {
+        return true;
+    }
+    let mut start = Vec::new();
+    fs::metadata(path).is_ok_and(|metadata| metadata.is_file())
+        && fs::File::open(path)
+            .and_then(|file| file.take(64).read_to_end(&mut start))
+            .is_ok()
+        && agent::front_matter::starts_with_marker(&String::from_utf8_lossy(&start))
 }
 
 /// Whether [`write_atomically`] may replace an existing file.

@@ -83,9 +83,7 @@ pub fn restore(
             // One agent of a file holding several is never replaced whole with the file: what
             // it holds, valid or not, is what the edit starts from.
             if let (None, Some(part)) = (&current, &staging.part) {
-                current = crate::agent::parse_file(&bytes)
-                    .ok()
-                    .and_then(|file| crate::agent::part_of(&file, &part.at).cloned());
+                current = crate::agent::unchecked_part(&bytes, part);
             }
             (staging, Some(bytes), current)
         }
@@ -99,7 +97,7 @@ pub fn restore(
             (Some(bytes), Some(_)) => {
                 let text = String::from_utf8_lossy(bytes);
                 let rewrite = match &staging.part {
-                    Some(part) => edit::rewrite_part(&text, &part.at, &applied, &target),
+                    Some(part) => edit::rewrite_part(&text, part, &applied, &target),
                     None => edit::rewrite(&text, &applied, &target),
                 };
                 if !rewrite.faithful {
@@ -114,7 +112,7 @@ pub fn restore(
                 }
                 rewrite.text
             }
-            _ => edit::fresh(&target),
+            _ => edit::fresh_for(staging.part.as_ref(), &target),
         };
         overwrite_staging(
             workspace,

@@ -117,7 +117,7 @@ pub fn revert(
     if mode == Mode::Write && conflicts.is_empty() && !nothing_to_do {
         let text = String::from_utf8_lossy(&bytes);
         let rewrite = match &staging.part {
-            Some(part) => edit::rewrite_part(&text, &part.at, &applied, &merged),
+            Some(part) => edit::rewrite_part(&text, part, &applied, &merged),
             None => edit::rewrite(&text, &applied, &merged),
         };
         if !rewrite.faithful {

@@ -16,6 +16,11 @@ on_both_stores!(
     a_cloudformation_template_holds_one_agent_per_bedrock_resource_with_tags_as_values,
     a_file_that_fits_no_format_is_told_what_it_looks_like,
     export_round_trips_to_a_file_of_the_same_format,
+    a_prompty_file_goes_through_every_command_keeping_its_front_matter_and_body,
+    a_markdown_file_with_front_matter_is_an_agent_and_a_readme_is_not,
+    export_writes_the_file_a_crewai_cloudformation_or_prompty_user_reads_back,
+    agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide,
+    a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used,
 );
 
 fn fixture(path: &str) -> String {
@@ -572,4 +577,471 @@ fn a_file_that_fits_no_format_is_told_what_it_looks_like(env: TestEnv) {
     env.run(&["validate", "nothing"])
         .code(2)
         .stderr_lacks("help: this file looks closest");
+}
+
+fn write_file(env: &TestEnv, name: &str, text: &str) {
+    std::fs::write(env.root.join("agents").join(name), text).unwrap();
+}
+
+/// The three Prompty fixtures, as written, through status, validate, publish, diff, log,
+/// blame, show, revert, restore, undo and export (SPEC 13: front matter is the agent, the body
+/// its instructions; writes keep the front matter / body layout).
+fn a_prompty_file_goes_through_every_command_keeping_its_front_matter_and_body(env: TestEnv) {
+    let files = [
+        "tools_web_search.prompty",
+        "chat_history.prompty",
+        "custom_tools_v2.prompty",
+    ];
+    for name in files {
+        write_file(&env, name, &fixture(&format!("prompty/{name}")));
+    }
+    let run = env.run(&["validate", "--json"]);
+    run.success();
+    let found: Vec<Value> = run.json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| json!([a["agent"], a["format"]]))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            json!(["chat_history", "prompty"]),
+            json!(["custom_tools_v2", "prompty"]),
+            json!(["tools_web_search", "prompty"]),
+        ],
+        "{}",
+        run.show()
+    );
+    env.run(&["status"])
+        .success()
+        .stdout_has("custom_tools_v2")
+        .stdout_has("(prompty)");
+    env.run(&["publish", "-m", "as written"]).success();
+
+    // The body is the instructions, byte for byte (the fixture has no final newline).
+    let agent = "tools_web_search";
+    let text = fixture("prompty/tools_web_search.prompty");
+    let run = env.run(&["show", agent, "--config", "--json"]);
+    run.success();
+    let config = &run.json()["config"];
+    let body = &text[text.find("---\nsystem[name=").unwrap() + 4..];
+    assert_eq!(config["instructions"], json!(body));
+    assert_eq!(config["name"], "Basic Prompt");
+    assert_eq!(config["tools"][0]["id"], "bing");
+
+    // An edit of the body is an Instructions change; one of the front matter a setting.
+    let prompt = text.replacen("briefly, succinctly", "briefly", 1);
+    write_file(&env, "tools_web_search.prompty", &prompt);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(
+        (&changes[0]["path"], &changes[0]["section"]),
+        (&json!("instructions"), &json!("instructions"))
+    );
+    env.run(&["diff", agent])
+        .success()
+        .stdout_has("Instructions");
+    env.run(&["publish", "-m", "brief"]).success();
+    let later = prompt.replacen("lastName: Doe", "lastName: Roe", 1);
+    write_file(&env, "tools_web_search.prompty", &later);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes[0]["path"], "inputs.lastName", "{changes:#?}");
+    assert_eq!(changes[0]["section"], "settings");
+    env.run(&["publish", "-m", "roe"]).success();
+    env.run(&["log", agent])
+        .success()
+        .stdout_has("brief")
+        .stdout_has("roe");
+    env.run(&["log", "--touching", "instructions", agent])
+        .success()
+        .stdout_has("brief")
+        .stdout_lacks("roe");
+    env.run(&["blame", agent])
+        .success()
+        .stdout_has("inputs.lastName")
+        .stdout_has("Roe");
+    env.run(&["show", agent, "v2"])
+        .success()
+        .stdout_has("Instructions");
+
+    // A revert of the body edit: the front matter's bytes stay, the body is v1's again.
+    env.run(&["revert", agent, "v2"])
+        .success()
+        .stderr_lacks("written afresh")
+        .stderr_lacks("written whole");
+    assert_eq!(
+        file_of(&env, "tools_web_search.prompty"),
+        later.replacen("briefly", "briefly, succinctly", 1)
+    );
+    env.run(&["publish", "-m", "revert brief"]).success();
+    // A revert of the front-matter edit: the body (and the blank lines, the trailing space
+    // and the missing final newline) stay.
+    env.run(&["revert", agent, "v3"])
+        .success()
+        .stderr_lacks("written afresh");
+    assert_eq!(file_of(&env, "tools_web_search.prompty"), text);
+    env.run(&["publish", "-m", "as written again"]).success();
+
+    // Restore of another agent to an older publish, then undo.
+    let chat = fixture("prompty/chat_history.prompty");
+    let edited = chat
+        .replacen(
+            "azure_deployment: gpt-35-turbo",
+            "azure_deployment: gpt-4o",
+            1,
+        )
+        .replacen("Use their name", "Use their first name", 1);
+    write_file(&env, "chat_history.prompty", &edited);
+    env.run(&["publish", "-m", "gpt-4o"]).success();
+    env.run(&["restore", "chat_history", "v1"])
+        .success()
+        .stderr_lacks("written afresh");
+    assert_eq!(file_of(&env, "chat_history.prompty"), chat);
+    env.run(&["undo", "chat_history"]).success();
+    assert_eq!(file_of(&env, "chat_history.prompty"), edited);
+    // A file that no longer reads as front matter is restored in its layout, not as YAML.
+    write_file(&env, "chat_history.prompty", "not front matter\n");
+    env.run(&["validate", "chat_history"])
+        .code(2)
+        .stderr_has("agents/chat_history.prompty:1:1")
+        .stderr_has("expected YAML front matter")
+        .stderr_has("help:");
+    env.run(&["restore", "chat_history", "v2"]).success();
+    let restored = file_of(&env, "chat_history.prompty");
+    assert!(restored.starts_with("---\n"), "{restored}");
+    env.run(&["diff", "chat_history", "--exit-code"]).success();
+}
+
+fn a_markdown_file_with_front_matter_is_an_agent_and_a_readme_is_not(env: TestEnv) {
+    write_file(&env, "README.md", "# Our agents\n\nOne file each.\n");
+    let text = "---\n# The helper.\nname: helper\nmodel:\n  provider: openai\n  name: gpt-4o  # pinned\n---\nYou help.\n\nBe brief.\n";
+    write_file(&env, "helper.md", text);
+    let run = env.run(&["status", "--json"]);
+    run.success();
+    let agents = run.json()["agents"].clone();
+    assert_eq!(agents.as_array().unwrap().len(), 1, "{agents}");
+    assert_eq!(agents[0]["agent"], "helper");
+    assert_eq!(agents[0]["format"], "native");
+    env.run(&["publish", "-m", "first"]).success();
+    let edited = text.replacen("Be brief.", "Be brief and kind.", 1);
+    write_file(&env, "helper.md", &edited);
+    let changes = diff_changes(&env, "helper");
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["section"], "instructions");
+    env.run(&["publish", "-m", "kind"]).success();
+    let later = edited.replacen("gpt-4o  # pinned", "gpt-4.1  # pinned", 1);
+    write_file(&env, "helper.md", &later);
+    env.run(&["publish", "-m", "newer model"]).success();
+    env.run(&["revert", "helper", "v2"])
+        .success()
+        .stderr_lacks("written afresh");
+    assert_eq!(
+        file_of(&env, "helper.md"),
+        later.replacen("Be brief and kind.", "Be brief.", 1)
+    );
+
+    // Two files for one agent, `instructions` in the front matter, an unclosed front matter:
+    // each refused, located, with what to do.
+    write_file(&env, "helper.yaml", "name: helper\n");
+    env.run(&["validate", "helper"])
+        .code(2)
+        .stderr_has("two staging files")
+        .stderr_has("agents/helper.yaml")
+        .stderr_has("agents/helper.md");
+    std::fs::remove_file(env.root.join("agents/helper.yaml")).unwrap();
+    write_file(
+        &env,
+        "twice.md",
+        "---\nname: twice\ninstructions: here\n---\nand here\n",
+    );
+    env.run(&["validate", "twice"])
+        .code(2)
+        .stderr_has("agents/twice.md:3:1")
+        .stderr_has("help: move the text of `instructions` below the closing `---` line");
+    write_file(&env, "open.md", "---\nname: open\n");
+    env.run(&["validate", "open"])
+        .code(2)
+        .stderr_has("agents/open.md:1:1")
+        .stderr_has("no closing `---` line");
+    write_file(&env, "typo.md", "---\nname: typo\nmodel: [x\n---\nbody\n");
+    env.run(&["validate", "typo"])
+        .code(2)
+        .stderr_has("agents/typo.md:4:");
+}
+
+/// SPEC 13 / issue 15 step 7: export writes the framework's own file shape (a CrewAI
+/// agents.yaml keyed by name, a CloudFormation template with the agents' resources, Prompty
+/// front matter and body), and reading it back gives the same agents.
+fn export_writes_the_file_a_crewai_cloudformation_or_prompty_user_reads_back(env: TestEnv) {
+    use agentctl::agent::{self, format};
+    env.write_agent("crew", &fixture("crewai/research_crew_agents.yaml"));
+    env.write_agent(
+        "support",
+        &fixture("bedrock_cfn/support_agents_kb_guardrail.yaml"),
+    );
+    write_file(
+        &env,
+        "custom_tools_v2.prompty",
+        &fixture("prompty/custom_tools_v2.prompty"),
+    );
+    env.run(&["publish", "-m", "as written"]).success();
+    let snapshot = |agent: &str| {
+        let run = env.run(&["show", agent, "--config", "--json"]);
+        run.success();
+        run.json()["config"].as_object().unwrap().clone()
+    };
+    let out = env.root.join("out");
+    env.run(&["export", "-o", out.to_str().unwrap()])
+        .success()
+        .stderr_has("crew.researcher v1")
+        .stderr_has("out/crew.yaml");
+    let mut written: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        ["crew.yaml", "custom_tools_v2.prompty", "support.yaml"]
+    );
+
+    // CrewAI: one agents.yaml, each agent under its key, read back as the same agents.
+    let crew = std::fs::read(out.join("crew.yaml")).unwrap();
+    let file = agent::parse_file(&crew).unwrap();
+    let parts = format::parts(&file).expect("a CrewAI agents.yaml");
+    let keys: Vec<&str> = parts.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["reporting_analyst", "researcher"]);
+    for part in &parts {
+        let (config, read_as) = agent::parse_part(&crew, part).unwrap();
+        assert_eq!(read_as.name, "crewai");
+        assert_eq!(
+            config,
+            snapshot(&format!("crew.{}", part.key)),
+            "{}",
+            part.key
+        );
+    }
+
+    // CloudFormation: a template whose Resources are the agents, typed AWS::Bedrock::Agent.
+    let template = std::fs::read(out.join("support.yaml")).unwrap();
+    let file = agent::parse_file(&template).unwrap();
+    assert_eq!(file["AWSTemplateFormatVersion"], "2010-09-09");
+    assert_eq!(
+        file["Resources"]["SupportAgent"]["Type"],
+        "AWS::Bedrock::Agent"
+    );
+    let parts = format::parts(&file).expect("a template with Bedrock agents");
+    assert_eq!(parts.len(), 2);
+    for part in &parts {
+        let (config, read_as) = agent::parse_part(&template, part).unwrap();
+        assert_eq!(read_as.name, "bedrock_cfn");
+        assert_eq!(
+            config,
+            snapshot(&format!("support.{}", part.key)),
+            "{}",
+            part.key
+        );
+    }
+
+    // Prompty: front matter and the instructions as body.
+    let prompty = std::fs::read(out.join("custom_tools_v2.prompty")).unwrap();
+    assert!(prompty.starts_with(b"---\nname: custom-tools\n"));
+    assert!(prompty.ends_with(b"---\nsystem:\nYou have custom tools.\n\nuser:\n{{question}}\n"));
+    let part = format::Part::front_matter("custom_tools_v2.prompty");
+    let (config, _) = agent::parse_part(&prompty, &part).unwrap();
+    assert_eq!(config, snapshot("custom_tools_v2"));
+
+    // Without -o, one agent's file alone: the CrewAI agent under its key.
+    let run = env.run(&["export", "crew.researcher"]);
+    run.success();
+    let file = agent::parse_file(run.stdout.as_bytes()).unwrap();
+    assert_eq!(file.keys().collect::<Vec<_>>(), ["researcher"]);
+    // JSON stays the bare snapshot, for integrations.
+    let run = env.run(&["export", "support.SupportAgent", "--format", "json"]);
+    run.success();
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout).unwrap(),
+        Value::Object(snapshot("support.SupportAgent"))
+    );
+}
+
+/// SPEC 13 step 5: `agentctl.yaml` at the root overrides detection by glob; bad values are
+/// refused at their line and column with a `help:`, and nothing is written.
+fn agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide(env: TestEnv) {
+    // Its `instruction` key makes this file ADK by detection; agentctl.yaml can say native.
+    let text = "name: helper\ninstruction: |\n  Help.\nmodel:\n  name: gpt-4o  # pinned\n";
+    env.write_agent("helper", text);
+    let format_of = |env: &TestEnv| {
+        let run = env.run(&["validate", "--json"]);
+        run.json()["agents"][0]["format"].clone()
+    };
+    env.run(&["status"]).success();
+    assert_eq!(format_of(&env), "adk");
+    let overrides = env.root.join("agentctl.yaml");
+    std::fs::write(
+        &overrides,
+        "# Our own files are native.\nformat:\n  \"agents/help*.yaml\": native\n  '*.yaml': adk\n",
+    )
+    .unwrap();
+    // The status cache knows the override changed: the same bytes are read again.
+    let run = env.run(&["status", "--json"]);
+    run.success();
+    assert_eq!(
+        run.json()["agents"][0]["format"],
+        "native",
+        "{}",
+        run.show()
+    );
+    assert_eq!(format_of(&env), "native");
+    // Under the format it is given, the file's own rules apply: a `.prompty` file told to be
+    // native needs a `name`.
+    write_file(
+        &env,
+        "nameless.prompty",
+        "---\nmodel: {api: chat}\n---\nHi.\n",
+    );
+    env.run(&["validate", "nameless"]).success();
+    std::fs::write(
+        &overrides,
+        "format:\n  \"help*.yaml\": native\n  '*.prompty': native\n",
+    )
+    .unwrap();
+    env.run(&["validate", "nameless"])
+        .code(2)
+        .stderr_has("agents/nameless.prompty")
+        .stderr_has("missing required key `name`");
+    std::fs::remove_file(env.root.join("agents/nameless.prompty")).unwrap();
+
+    // Publish, edit, revert under the override: the file keeps its bytes.
+    env.run(&["publish", "-m", "first"]).success();
+    let edited = text.replacen("Help.", "Help kindly.", 1);
+    env.write_agent("helper", &edited);
+    env.run(&["publish", "-m", "kindly"]).success();
+    env.run(&["revert", "helper", "v2"])
+        .success()
+        .stderr_lacks("written afresh");
+    assert_eq!(file_of(&env, "helper.yaml"), text);
+
+    // Bad values: located in agentctl.yaml, with what is allowed; staging untouched.
+    let before = file_of(&env, "helper.yaml");
+    for (bad, at, message, help) in [
+        (
+            "format:\n  '*.yaml': adkk\n",
+            "agentctl.yaml:2:3",
+            "unknown format `adkk` for `*.yaml`",
+            "help: the formats are `bedrock_cfn`, `crewai`",
+        ),
+        (
+            "format: adk\n",
+            "agentctl.yaml:1:1",
+            "`format` must be a mapping",
+            "help: write it as `format:`",
+        ),
+        (
+            "# x\nsections:\n  prompt: instructions\n",
+            "agentctl.yaml:2:1",
+            "unknown key `sections`",
+            "not supported yet",
+        ),
+        ("format:\n  '*.yaml': [adk\n", "agentctl.yaml:", "", ""),
+    ] {
+        std::fs::write(&overrides, bad).unwrap();
+        for command in [&["status"][..], &["validate"], &["revert", "helper", "v2"]] {
+            env.run(command)
+                .code(2)
+                .stderr_has(at)
+                .stderr_has(message)
+                .stderr_has(help);
+        }
+        assert_eq!(file_of(&env, "helper.yaml"), before);
+    }
+}
+
+/// Issue 15 step 4: a revert writes `!Sub`, `!Ref`, `!If [...]`, `!GetAtt [...]` back as the
+/// file wrote them (not `Fn::Sub:` mappings), and `KnowledgeBaseId: !Ref X` identifies a
+/// knowledge base.
+fn a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used(env: TestEnv) {
+    let text = fixture("bedrock_cfn/support_agents_kb_guardrail.yaml");
+    env.write_agent("support", &text);
+    env.run(&["publish", "-m", "as written"]).success();
+    let agent = "support.SupportAgent";
+    let edits = [
+        (
+            "AgentName: !Sub \"support-agent-${Environment}\"",
+            "AgentName: !Sub \"help-agent-${Environment}\"",
+        ),
+        (
+            "FoundationModel: !Ref FoundationModelId",
+            "FoundationModel: !Ref OtherModelId",
+        ),
+        (
+            "KnowledgeBaseState: !If [IsProd, ENABLED, DISABLED]",
+            "KnowledgeBaseState: !If [IsProd, ENABLED, ENABLED]",
+        ),
+        (
+            "GuardrailIdentifier: !GetAtt [SupportGuardrail, GuardrailId]",
+            "GuardrailIdentifier: !GetAtt [OtherGuardrail, GuardrailId]",
+        ),
+        (
+            "Description: Refund, shipping and warranty policies\n          KnowledgeBaseState: !If",
+            "Description: Refunds and shipping\n          KnowledgeBaseState: !If",
+        ),
+    ];
+    let mut edited = text.clone();
+    for (from, to) in edits {
+        assert!(edited.contains(from), "{from}");
+        edited = edited.replacen(from, to, 1);
+    }
+    env.write_agent("support", &edited);
+    let paths: Vec<Value> = diff_changes(&env, agent)
+        .iter()
+        .map(|c| c["path"].clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            json!("AgentName.Fn::Sub"),
+            json!("FoundationModel.Ref"),
+            json!("KnowledgeBases[PolicyKnowledgeBaseId].Description"),
+            json!("KnowledgeBases[PolicyKnowledgeBaseId].KnowledgeBaseState.Fn::If[2]"),
+            json!("GuardrailConfiguration.GuardrailIdentifier.Fn::GetAtt[0]"),
+        ]
+    );
+    env.run(&["publish", "-m", "edits"]).success();
+    env.run(&["revert", agent, "v2"])
+        .success()
+        .stderr_lacks("written afresh")
+        .stderr_lacks("written whole");
+    assert_eq!(file_of(&env, "support.yaml"), text);
+    env.run(&["publish", "-m", "back"]).success();
+
+    // The knowledge bases, identified by the `!Ref` of their id: a swap is one change, and
+    // its revert keeps the short forms.
+    let docs = "        - KnowledgeBaseId: !Ref ProductDocsKnowledgeBaseId\n          Description: Product manuals and care guides\n          KnowledgeBaseState: ENABLED\n";
+    let policy = "        - KnowledgeBaseId: !Ref PolicyKnowledgeBaseId\n          Description: Refund, shipping and warranty policies\n          KnowledgeBaseState: !If [IsProd, ENABLED, DISABLED]\n";
+    let swapped = text.replacen(&format!("{docs}{policy}"), &format!("{policy}{docs}"), 1);
+    assert_ne!(swapped, text);
+    env.write_agent("support", &swapped);
+    let changes = diff_changes(&env, agent);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["path"], "KnowledgeBases");
+    assert_eq!(
+        changes[0]["new"],
+        json!(["PolicyKnowledgeBaseId", "ProductDocsKnowledgeBaseId"])
+    );
+    env.run(&["publish", "-m", "swap"]).success();
+    env.run(&["revert", agent, "v4"])
+        .success()
+        .stderr_lacks("written afresh");
+    let now = file_of(&env, "support.yaml");
+    assert!(!now.contains("Fn::"), "{now}");
+    assert!(!now.contains("Ref:"), "{now}");
+    assert!(
+        now.contains("- KnowledgeBaseId: !Ref ProductDocsKnowledgeBaseId\n"),
+        "{now}"
+    );
+    assert!(now.contains("KnowledgeBaseState: !If"), "{now}");
+    env.run(&["diff", agent, "--from", "v3", "--exit-code"])
+        .success();
 }

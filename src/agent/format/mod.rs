@@ -25,7 +25,9 @@ mod prompty;
 mod semantic_kernel;
 
 pub use bedrock_cfn::BEDROCK_CFN;
+pub use crewai::CREWAI;
 pub use native::{LEGACY, NATIVE};
+pub use prompty::PROMPTY;
 
 /// What a format allows `model` to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,13 +195,43 @@ pub fn closest(config: &Map<String, Value>) -> Option<&'static Format> {
         .map(|(_, format)| format)
 }
 
-/// One agent of a file holding several: its key (the id's part after the file stem) and the
-/// mapping keys that lead from the file's root to its configuration.
+/// Where in its file an agent is, when that is not simply the whole file as YAML in the format
+/// its keys say: one agent of a file holding several (its key, the id's part after the file
+/// stem, and the mapping keys that lead from the file's root to its configuration), the front
+/// matter of a `.prompty` or `.md` file, or a whole file whose format `agentctl.yaml` gives
+/// (for these two, key and path are empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
     pub key: String,
     pub at: Vec<String>,
-    pub format: &'static Format,
+    /// The format it is read in; `None`: detected from its keys.
+    pub format: Option<&'static Format>,
+    /// The agent is the file's YAML front matter, and its body the `instructions`.
+    pub front_matter: bool,
+}
+
+impl Part {
+    /// A whole YAML file read in `format` (`agentctl.yaml` said so).
+    pub fn whole(format: &'static Format) -> Part {
+        Part {
+            key: String::new(),
+            at: Vec::new(),
+            format: Some(format),
+            front_matter: false,
+        }
+    }
+
+    /// The agent of a front-matter file (`file_name` ends with one of
+    /// [`super::front_matter::EXTENSIONS`]): a `.prompty` file is Prompty whatever its keys
+    /// (Prompty v2's `model: {id: …}` looks like other formats); a `.md` file is detected.
+    pub fn front_matter(file_name: &str) -> Part {
+        Part {
+            key: String::new(),
+            at: Vec::new(),
+            format: file_name.ends_with(".prompty").then_some(&prompty::PROMPTY),
+            front_matter: true,
+        }
+    }
 }
 
 /// The CloudFormation resource type whose `Properties` are an agent.
@@ -220,7 +252,8 @@ pub fn parts(file: &Map<String, Value>) -> Option<Vec<Part>> {
             .map(|(id, _)| Part {
                 key: id.clone(),
                 at: vec!["Resources".into(), id.clone(), "Properties".into()],
-                format: &BEDROCK_CFN,
+                format: Some(&BEDROCK_CFN),
+                front_matter: false,
             })
             .collect();
         return (!agents.is_empty()).then_some(agents);
@@ -236,7 +269,8 @@ pub fn parts(file: &Map<String, Value>) -> Option<Vec<Part>> {
             .map(|key| Part {
                 key: key.clone(),
                 at: vec![key.clone()],
-                format: &crewai::CREWAI,
+                format: Some(&crewai::CREWAI),
+                front_matter: false,
             })
             .collect()
     })
@@ -286,7 +320,18 @@ pub fn identity(item: &Value) -> Option<&str> {
     ANY_IDENTITY
         .iter()
         .find_map(|key| map.get(*key))
-        .and_then(Value::as_str)
+        .and_then(identifying_text)
+}
+
+/// The text an identifying value names its item by: a string, or the name a CloudFormation
+/// reference points at (`KnowledgeBaseId: !Ref DocsKnowledgeBaseId`, read as
+/// `{"Ref": "DocsKnowledgeBaseId"}`), which identifies the item as well as a literal id would.
+pub fn identifying_text(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(text) => Some(text),
+        Value::Object(call) if call.len() == 1 => call.get("Ref")?.as_str(),
+        _ => None,
+    }
 }
 
 /// Formats are the same when their names are.
@@ -313,7 +358,7 @@ impl Format {
         self.identity
             .iter()
             .find_map(|key| map.get(*key))
-            .and_then(Value::as_str)
+            .and_then(identifying_text)
     }
 
     /// Whether the list under the top-level key `key` is matched item by item by identity
