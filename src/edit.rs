@@ -176,14 +176,30 @@ fn rewrite_checked(
         Some(body) => ("\u{feff}", body),
         None => ("", text),
     };
-    // The file's own form of CloudFormation functions first; the long form, which yaml-edit
-    // always places right, if the short one does not give the value back.
+    // The file's own forms first (short CloudFormation tags, folded `>` blocks), then the
+    // plainer ones, which yaml-edit always places right, if a form does not give the value
+    // back: a value never costs the whole file its layout.
     let short_tags = uses_short_tags(body);
-    for short_tags in [short_tags, false]
-        .into_iter()
-        .take(1 + usize::from(short_tags))
-    {
-        let Some((edited, whole)) = edit_quietly(body, changes, to, short_tags) else {
+    let mut attempts = vec![Forms {
+        short_tags,
+        folded: true,
+    }];
+    for plainer in [
+        Forms {
+            short_tags,
+            folded: false,
+        },
+        Forms {
+            short_tags: false,
+            folded: false,
+        },
+    ] {
+        if !attempts.contains(&plainer) {
+            attempts.push(plainer);
+        }
+    }
+    for forms in attempts {
+        let Some((edited, whole)) = edit_quietly(body, changes, to, forms) else {
             continue;
         };
         for candidate in [keep_blank_lines(body, &edited), edited] {
@@ -245,11 +261,11 @@ fn edit_quietly(
     text: &str,
     changes: &[Change],
     to: &Config,
-    short_tags: bool,
+    forms: Forms,
 ) -> Option<(String, Vec<change::Path>)> {
     let hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| edit(text, changes, to, short_tags)));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| edit(text, changes, to, forms)));
     panic::set_hook(hook);
     result.ok().flatten()
 }
@@ -258,7 +274,7 @@ fn edit(
     text: &str,
     changes: &[Change],
     to: &Config,
-    short_tags: bool,
+    forms: Forms,
 ) -> Option<(String, Vec<change::Path>)> {
     let document = Document::from_str(text).ok()?;
     let root = document.as_mapping()?;
@@ -295,7 +311,7 @@ fn edit(
                 position: None,
                 after: None,
                 replace: false,
-                short_tags,
+                forms,
             };
             set(&root, &call.0, &edit)?;
             calls.push(call);
@@ -308,7 +324,7 @@ fn edit(
                 position: None,
                 after: None,
                 replace: false,
-                short_tags,
+                forms,
             };
             set(&root, &whole.0, &edit)?;
             replaced.push(whole);
@@ -319,7 +335,7 @@ fn edit(
             position: change.position,
             after: key_before(to, &change.path),
             replace: change.kind == Kind::Changed,
-            short_tags,
+            forms,
         };
         set(&root, &change.path.0, &edit)?;
     }
@@ -474,15 +490,48 @@ macro_rules! with_yaml {
         with_yaml!($edit, $value, None, |$v| $apply)
     };
     ($edit:expr, $value:expr, $like:expr, |$v:ident| $apply:expr) => {{
-        let quoted = quoted_like($like);
+        let like: Option<yaml_edit::YamlNode> = $like;
+        let width = like.as_ref().and_then(line_width);
+        let style = style_like(like);
         match $value {
             // A one-line string takes the quotes of the scalar it replaces (or sits beside).
-            Value::String(s) if quoted.is_some() && !s.contains('\n') => {
+            Value::String(s)
+                if !s.contains('\n')
+                    && matches!(
+                        style,
+                        Some(
+                            yaml_edit::ScalarStyle::DoubleQuoted
+                                | yaml_edit::ScalarStyle::SingleQuoted
+                        )
+                    ) =>
+            {
                 let $v = yaml_edit::ScalarValue::with_style(
                     s.as_str(),
-                    quoted.unwrap_or(yaml_edit::ScalarStyle::Plain),
+                    style.unwrap_or(yaml_edit::ScalarStyle::Plain),
                 );
                 $apply
+            }
+            // A block replacing a folded one (`>`) stays folded.
+            Value::String(s)
+                if $edit.forms.folded && style == Some(yaml_edit::ScalarStyle::Folded) =>
+            {
+                let folded = folded_text(s, width);
+                match folded
+                    .as_deref()
+                    .and_then(|text| Document::from_str(text).ok())
+                {
+                    Some(fragment) if fragment.as_scalar().is_some() => {
+                        let $v = fragment.as_scalar()?;
+                        $apply
+                    }
+                    _ => {
+                        let $v = yaml_edit::ScalarValue::with_style(
+                            s.as_str(),
+                            yaml_edit::ScalarStyle::Folded,
+                        );
+                        $apply
+                    }
+                }
             }
             Value::String(s) => {
                 let $v = s.as_str();
@@ -509,12 +558,14 @@ macro_rules! with_yaml {
                 $apply
             }
             Value::Array(_) => {
-                let fragment = Document::from_str(&yaml_text($value, $edit.short_tags)?).ok()?;
+                let fragment =
+                    Document::from_str(&yaml_text($value, $edit.forms.short_tags)?).ok()?;
                 let $v = fragment.as_sequence()?;
                 $apply
             }
             Value::Object(_) => {
-                let fragment = Document::from_str(&yaml_text($value, $edit.short_tags)?).ok()?;
+                let fragment =
+                    Document::from_str(&yaml_text($value, $edit.forms.short_tags)?).ok()?;
                 match fragment.as_tagged() {
                     Some($v) => $apply,
                     None => {
@@ -527,16 +578,92 @@ macro_rules! with_yaml {
     }};
 }
 
-/// The quoting of a scalar node, when it is quoted: what a string written in its place keeps.
-fn quoted_like(node: Option<yaml_edit::YamlNode>) -> Option<yaml_edit::ScalarStyle> {
+/// The style of a scalar node when it is quoted or folded: what a string written in its
+/// place keeps.
+fn style_like(node: Option<yaml_edit::YamlNode>) -> Option<yaml_edit::ScalarStyle> {
     let text = node?.as_scalar()?.value();
     if text.len() >= 2 && text.starts_with('"') && text.ends_with('"') {
         Some(yaml_edit::ScalarStyle::DoubleQuoted)
     } else if text.len() >= 2 && text.starts_with('\'') && text.ends_with('\'') {
         Some(yaml_edit::ScalarStyle::SingleQuoted)
+    } else if text.starts_with('>') {
+        Some(yaml_edit::ScalarStyle::Folded)
     } else {
         None
     }
+}
+
+/// The longest content line of a block scalar node: the width its text was wrapped at.
+fn line_width(node: &yaml_edit::YamlNode) -> Option<usize> {
+    let text = node.as_scalar()?.value();
+    text.lines()
+        .skip(1)
+        .map(|line| line.trim().chars().count())
+        .max()
+}
+
+/// A folded block (`>`) of `value`, its paragraphs wrapped at spaces to `width` characters as
+/// the block it replaces was (folding joins the lines with spaces again); `None` where the
+/// text has what folding would not give back (spaces at line ends or doubled, a line starting
+/// with a space, a leading line break), which yaml-edit then writes unwrapped.
+fn folded_text(value: &str, width: Option<usize>) -> Option<String> {
+    let width = width?.max(20);
+    let body = value.trim_end_matches('\n');
+    let trailing = value.len() - body.len();
+    let chomp = match trailing {
+        0 => "-",
+        1 => "",
+        _ => "+",
+    };
+    if body.is_empty() || body.starts_with('\n') {
+        return None;
+    }
+    let mut out = format!(">{chomp}\n");
+    let mut blank_run = 0;
+    let mut first = true;
+    for paragraph in body.split('\n') {
+        if paragraph.is_empty() {
+            blank_run += 1;
+            continue;
+        }
+        if paragraph.starts_with([' ', '\t'])
+            || paragraph.ends_with([' ', '\t'])
+            || paragraph.contains("  ")
+            || paragraph.contains('\t')
+        {
+            return None;
+        }
+        if !first {
+            // k line breaks in the value are k empty lines between folded paragraphs.
+            out.push_str(&"\n".repeat(blank_run + 2));
+        }
+        first = false;
+        blank_run = 0;
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&format!("  {line}\n"));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push_str(&format!("  {line}"));
+    }
+    out.push('\n');
+    out.push_str(&"\n".repeat(trailing.saturating_sub(1)));
+    Some(out)
+}
+
+/// The forms an edit writes values in, beyond what yaml-edit chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Forms {
+    /// CloudFormation functions as short-form tags (`!Ref x`), the file's form.
+    short_tags: bool,
+    /// A block that replaces a folded one (`>`) folded too.
+    folded: bool,
 }
 
 /// What to do at the end of a path: set `new` (or with `None`, remove the node); `position`
@@ -547,8 +674,7 @@ struct Edit<'a> {
     after: Option<&'a str>,
     /// A plain-list entry at this position is replaced (a `changed` entry), not inserted.
     replace: bool,
-    /// CloudFormation functions are written as short-form tags (`!Ref x`), the file's form.
-    short_tags: bool,
+    forms: Forms,
 }
 
 fn set(mapping: &Mapping, path: &[Segment], edit: &Edit) -> Option<()> {
@@ -607,18 +733,18 @@ fn call_in_tag(
         .map(|scalar| scalar.value())
         .unwrap_or_default();
     let text = match argument {
-        Value::Array(_) | Value::Object(_) if edit.short_tags => {
+        Value::Array(_) | Value::Object(_) if edit.forms.short_tags => {
             format!("{tag} {}", flow_text(argument)?)
         }
-        Value::String(s) if edit.short_tags && !s.contains('\n') && old.starts_with('"') => {
+        Value::String(s) if edit.forms.short_tags && !s.contains('\n') && old.starts_with('"') => {
             format!("{tag} {}", serde_json::to_string(s).ok()?)
         }
-        Value::String(s) if edit.short_tags && !s.contains('\n') && old.starts_with('\'') => {
+        Value::String(s) if edit.forms.short_tags && !s.contains('\n') && old.starts_with('\'') => {
             format!("{tag} '{}'", s.replace('\'', "''"))
         }
         _ => {
             let call = serde_json::Map::from_iter([(function.to_owned(), argument.clone())]);
-            yaml_text(&Value::Object(call), edit.short_tags)?
+            yaml_text(&Value::Object(call), edit.forms.short_tags)?
         }
     };
     let fragment = Document::from_str(&text).ok()?;
@@ -935,6 +1061,26 @@ guardrails:
         let crlf = "name: a\r\ninstructions: |\r\n  One.\r\n\r\n# Next\r\ntools: []\r\n";
         let target = crlf.replace("One.", "Uno.");
         assert_eq!(rewrite_to(crlf, &target).text, target);
+    }
+
+    #[test]
+    fn a_folded_block_stays_folded_and_wrapped_as_it_was() {
+        let text = "name: a\ndescription: >\n  One two three four five six\n  seven eight.\n\n  Six.\nx: 1\n";
+        let target = text.replace("eight.", "nine.");
+        let target = target.as_str();
+        let result = rewrite_to(text, target);
+        assert!(result.faithful);
+        assert_eq!(result.text, target);
+        // What folding would not give back is written unwrapped, still folded.
+        assert_eq!(folded_text("a  b", Some(40)), None);
+        assert_eq!(folded_text(" a", Some(40)), None);
+        assert_eq!(
+            folded_text("one two three four five six\nseven\n\n", Some(9)).as_deref(),
+            Some(">+\n  one two three four\n  five six\n\n  seven\n\n")
+        );
+        let strip = "name: a\nd: >-\n  x y\n";
+        let result = rewrite_to(strip, "name: a\nd: >-\n  x z\n");
+        assert_eq!(result.text, "name: a\nd: >-\n  x z\n");
     }
 
     #[test]
