@@ -46,6 +46,7 @@ pub fn cmd_serve(ctx: &Context, args: Args) -> Result<u8> {
         user: ctx.user.clone(),
         tokens,
         read_only: args.read_only,
+        store: ctx.store_location(&workspace),
     };
     runtime.block_on(serve::run(config, args.listen, ctx.ui))?;
     Ok(0)

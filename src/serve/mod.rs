@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod heads;
 pub mod page;
 
 use std::collections::HashMap;
@@ -44,6 +45,8 @@ pub struct Config {
     pub user: UserConfig,
     pub tokens: Option<auth::Tokens>,
     pub read_only: bool,
+    /// Where the store is (for the kept production heads, [`heads::Heads`]).
+    pub store: Location,
 }
 
 /// Shared by every handler; cheap to clone.
@@ -70,6 +73,8 @@ struct Inner {
     /// Production configs as `export --format json` renders them, by change_track_id: a
     /// snapshot never changes, so neither does its rendering.
     rendered: Mutex<HashMap<String, axum::body::Bytes>>,
+    /// Each agent's production, while the store is unchanged.
+    heads: heads::Heads,
 }
 
 /// How many open stores are kept for reading, and so how many read-only requests run at once
@@ -93,6 +98,9 @@ impl AppState {
     }
     pub fn bound(&self) -> SocketAddr {
         self.inner.bound
+    }
+    pub fn heads(&self) -> &heads::Heads {
+        &self.inner.heads
     }
 
     /// Run `work` on the blocking pool with a command `Context` of its own (no colour, no
@@ -167,19 +175,22 @@ impl AppState {
         .await
     }
 
+    /// The rendering of a snapshot if it was made already.
+    pub fn kept_rendering(&self, change_track_id: &str) -> Option<axum::body::Bytes> {
+        self.inner
+            .rendered
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(change_track_id).cloned())
+    }
+
     /// The rendering of a snapshot, made once by `render`.
     pub fn rendered(
         &self,
         change_track_id: &str,
         render: impl FnOnce() -> std::result::Result<String, ApiError>,
     ) -> std::result::Result<axum::body::Bytes, ApiError> {
-        if let Some(bytes) = self
-            .inner
-            .rendered
-            .lock()
-            .ok()
-            .and_then(|cache| cache.get(change_track_id).cloned())
-        {
+        if let Some(bytes) = self.kept_rendering(change_track_id) {
             return Ok(bytes);
         }
         let bytes = axum::body::Bytes::from(render()?);
@@ -241,6 +252,7 @@ pub async fn run(config: Config, listen: SocketAddr, ui: &Ui) -> Result<()> {
             stores: Mutex::new(Vec::new()),
             readers: tokio::sync::Semaphore::new(STORES_KEPT),
             rendered: Mutex::new(HashMap::new()),
+            heads: heads::Heads::new(&config.store),
         }),
     };
     ui.note(&format!("Listening on http://{bound}"));
@@ -253,7 +265,12 @@ pub async fn run(config: Config, listen: SocketAddr, ui: &Ui) -> Result<()> {
         .lock()
         .map(|mut stores| std::mem::take(&mut *stores))
         .unwrap_or_default();
-    let _ = tokio::task::spawn_blocking(move || drop(stores)).await;
+    let heads = state.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        drop(stores);
+        heads.heads().close();
+    })
+    .await;
     Ok(())
 }
 

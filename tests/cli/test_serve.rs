@@ -364,6 +364,7 @@ fn read_bot(env: &TestEnv) -> String {
 
 on_both_stores!(
     production_is_the_export_with_its_id_as_etag,
+    a_conditional_get_is_never_answered_with_a_production_that_is_gone,
     the_agents_list_and_health,
     staging_is_read_and_replaced_with_validation_and_if_match,
     diff_is_the_cli_diff,
@@ -440,6 +441,68 @@ fn production_is_the_export_with_its_id_as_etag(env: TestEnv) {
     let head = server.call("HEAD", "/api/v2/agents/bot", &[], None);
     head.status(200);
     assert_eq!(head.etag(), v2);
+}
+
+/// The server keeps each agent's production between requests (on SQLite); a publish by
+/// another process, of this agent or another, or through the API, must show on the very next
+/// request: a 200 with the new tag, never a 304 for the old one.
+fn a_conditional_get_is_never_answered_with_a_production_that_is_gone(env: TestEnv) {
+    let v1 = publish_bot(&env, 0.1);
+    env.write_agent("other", &agent_yaml("other", 0.1));
+    env.run(&["publish", "other"]).success();
+    let server = Server::start(&env, &[]);
+    let if_none_match = |id: &str| format!("\"{id}\"");
+    let conditional = |id: &str| {
+        server.get_with(
+            "/api/v2/agents/bot",
+            &[("if-none-match", &if_none_match(id))],
+        )
+    };
+    // The first answer is read from the store and kept, the next ones come from what is kept.
+    for _ in 0..3 {
+        assert_eq!(conditional(&v1).status(304).etag(), v1);
+    }
+    assert_eq!(server.get("/api/v2/agents/bot").status(200).etag(), v1);
+
+    // Another agent published by the CLI: this one is still unchanged, the other is new.
+    let other_v1 = server.get("/api/v2/agents/other").status(200).etag();
+    env.write_agent("other", &agent_yaml("other", 0.2));
+    env.run(&["publish", "other"]).success();
+    assert_eq!(conditional(&v1).status(304).etag(), v1);
+    let other = server.get_with(
+        "/api/v2/agents/other",
+        &[("if-none-match", &if_none_match(&other_v1))],
+    );
+    assert_ne!(other.status(200).etag(), other_v1);
+    assert_eq!(
+        other.text(),
+        env.run(&["export", "other", "--format", "json"]).stdout
+    );
+
+    // This agent published by the CLI between two conditional requests.
+    let v2 = publish_bot(&env, 0.2);
+    let changed = conditional(&v1);
+    assert_eq!(changed.status(200).etag(), v2);
+    assert_eq!(
+        changed.text(),
+        env.run(&["export", "bot", "--format", "json"]).stdout
+    );
+    assert_eq!(conditional(&v2).status(304).etag(), v2);
+    assert_eq!(conditional(&v2).status(304).etag(), v2);
+    assert_eq!(server.get("/api/v2/agents/bot").status(200).etag(), v2);
+
+    // And through the API itself.
+    env.write_agent("bot", &agent_yaml("bot", 0.3));
+    let published = server
+        .send_json("POST", "/api/v2/agents/bot/publish", &json!({}))
+        .status(200)
+        .json();
+    let v3 = published["results"][0]["change_track_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(conditional(&v2).status(200).etag(), v3);
+    assert_eq!(conditional(&v3).status(304).etag(), v3);
 }
 
 fn the_agents_list_and_health(env: TestEnv) {
