@@ -1538,6 +1538,22 @@ fn the_openapi_document_is_served_and_is_openapi_3_1() {
     assert_eq!(&served.json(), document());
     let document = document();
     assert_eq!(document["openapi"], "3.1.0");
+    // Valid against the official OpenAPI 3.1 meta-schema (vendored, see its README), which
+    // does catch a document that is not.
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/fixtures/openapi-3.1/schema.json")).unwrap(),
+    )
+    .unwrap();
+    let meta = jsonschema::draft202012::new(&meta).expect("the meta-schema compiles");
+    let errors: Vec<String> = meta
+        .iter_errors(document)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema/openapi.json: {errors:#?}");
+    let mut broken = document.clone();
+    broken["paths"]["/healthz"]["get"]["responses"]["200"] = json!({"content": {}});
+    broken["info"].as_object_mut().unwrap().remove("title");
+    assert!(!meta.is_valid(&broken));
     assert!(document["info"]["title"].is_string() && document["info"]["version"].is_string());
     // Every $ref resolves, and every schema compiles as JSON Schema 2020-12 (OpenAPI 3.1's).
     let text = document.to_string();
