@@ -128,12 +128,12 @@ impl AppState {
     /// Like [`AppState::blocking`] for a request that only reads: the store comes from a few
     /// kept open between requests (opening one costs more than most reads), and goes back
     /// after a success or a client's error. Writes open their own, as every command does.
-    pub async fn reading<T, F>(&self, work: F) -> std::result::Result<T, ApiError>
+    /// `E` is the API's error or the page's.
+    pub async fn reading<T, E, F>(&self, work: F) -> std::result::Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&Context, &Workspace, &Store) -> std::result::Result<T, ApiError>
-            + Send
-            + 'static,
+        E: Failure,
+        F: FnOnce(&Context, &Workspace, &Store) -> std::result::Result<T, E> + Send + 'static,
     {
         let _permit = self
             .inner
@@ -142,37 +142,44 @@ impl AppState {
             .await
             .map_err(|e| ApiError::internal(format!("the server is stopping: {e}")))?;
         let state = self.clone();
-        self.blocking(move |ctx| {
-            let workspace = ctx.workspace()?;
-            let kept = state.inner.stores.lock().ok().and_then(|mut s| s.pop());
-            let store = match kept {
-                Some(mut store) => {
-                    store.refresh();
-                    store
-                }
-                None => ctx.open_store(&workspace)?,
-            };
-            let result = work(ctx, &workspace, &store);
-            let sound = match &result {
-                Ok(_) => true,
-                Err(error) => error.status.is_client_error(),
-            };
-            // A --store file that does not exist yet is read as an empty store in memory: the
-            // first publish creates the file, so that one is never kept.
-            let real = match ctx.store_location(&workspace) {
-                Location::File(path) => path.exists(),
-                Location::Url(_) => true,
-            };
-            if sound
-                && real
-                && let Ok(mut stores) = state.inner.stores.lock()
-                && stores.len() < STORES_KEPT
-            {
-                stores.push(store);
+        self.blocking(move |ctx| Ok(state.with_kept_store(ctx, work)))
+            .await?
+    }
+
+    /// `work` on a kept store (or a new one), which is kept afterwards if still sound.
+    fn with_kept_store<T, E, F>(&self, ctx: &Context, work: F) -> std::result::Result<T, E>
+    where
+        E: Failure,
+        F: FnOnce(&Context, &Workspace, &Store) -> std::result::Result<T, E>,
+    {
+        let workspace = ctx.workspace()?;
+        let kept = self.inner.stores.lock().ok().and_then(|mut s| s.pop());
+        let store = match kept {
+            Some(mut store) => {
+                store.refresh();
+                store
             }
-            result
-        })
-        .await
+            None => ctx.open_store(&workspace)?,
+        };
+        let result = work(ctx, &workspace, &store);
+        let sound = match &result {
+            Ok(_) => true,
+            Err(error) => error.status().is_client_error(),
+        };
+        // A --store file that does not exist yet is read as an empty store in memory: the
+        // first publish creates the file, so that one is never kept.
+        let real = match ctx.store_location(&workspace) {
+            Location::File(path) => path.exists(),
+            Location::Url(_) => true,
+        };
+        if sound
+            && real
+            && let Ok(mut stores) = self.inner.stores.lock()
+            && stores.len() < STORES_KEPT
+        {
+            stores.push(store);
+        }
+        result
     }
 
     /// The rendering of a snapshot if it was made already.
@@ -201,6 +208,24 @@ impl AppState {
             cache.insert(change_track_id.to_owned(), bytes.clone());
         }
         Ok(bytes)
+    }
+}
+
+/// A request's failure, the API's or the page's: its status says whether the store it
+/// happened on may be kept (a client's error) or not.
+pub trait Failure: From<ApiError> + From<Error> + Send + 'static {
+    fn status(&self) -> axum::http::StatusCode;
+}
+
+impl Failure for ApiError {
+    fn status(&self) -> axum::http::StatusCode {
+        self.status
+    }
+}
+
+impl Failure for page::PageError {
+    fn status(&self) -> axum::http::StatusCode {
+        self.status
     }
 }
 

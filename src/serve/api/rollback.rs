@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{ApiError, AppState, JsonBody, Params};
-use crate::serve::error::status_of;
 use crate::commands::revert::{self, Mode};
 use crate::error::ErrorBody;
 use crate::render::json;
+use crate::serve::error::status_of;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
