@@ -1239,9 +1239,11 @@ fn racing_creates_of_one_agent_are_one_create_and_never_a_500(env: TestEnv) {
     }
 }
 
-#[test]
-fn a_token_is_required_and_names_the_author() {
-    let env = TestEnv::new();
+// The store matters to the 401s only through the publish they let through: its author is the
+// token's name, recorded in the store, and nothing is recorded without a token.
+on_both_stores!(a_token_is_required_and_names_the_author);
+
+fn a_token_is_required_and_names_the_author(env: TestEnv) {
     env.write_agent("bot", &agent_yaml("bot", 0.1));
     let tokens = env.tmp.path().join("tokens");
     std::fs::write(
@@ -1332,6 +1334,9 @@ fn a_non_loopback_address_without_a_token_is_refused() {
         .stderr_has("agentctl init");
 }
 
+// SQLite only: `--read-only` refuses a write in the request guard, before any handler or store
+// code runs, so which store is behind it cannot change the answer (the store's state is
+// compared all the same).
 #[test]
 fn read_only_answers_405_to_every_write() {
     let env = TestEnv::new();
@@ -1360,9 +1365,11 @@ fn read_only_answers_405_to_every_write() {
     server.get("/api/v2/agents/bot/diff").status(200);
 }
 
-#[test]
-fn a_write_from_a_foreign_origin_is_403_and_no_cors() {
-    let env = TestEnv::new();
+// On both stores: the guard refuses before the store, but the server's own origin then
+// publishes, and nothing must have been recorded before.
+on_both_stores!(a_write_from_a_foreign_origin_is_403_and_no_cors);
+
+fn a_write_from_a_foreign_origin_is_403_and_no_cors(env: TestEnv) {
     env.write_agent("bot", &agent_yaml("bot", 0.1));
     let server = Server::start(&env, &[]);
     let state = env.store_state();
@@ -1422,6 +1429,8 @@ fn a_write_from_a_foreign_origin_is_403_and_no_cors() {
         .status(200);
 }
 
+// SQLite only: a body over the limit is refused while it is read, before any handler opens a
+// store, so the store cannot change the answer (nothing recorded is still checked).
 #[test]
 fn bodies_over_16_mib_are_413_and_nothing_is_written() {
     let env = TestEnv::new();
@@ -1450,9 +1459,10 @@ fn bodies_over_16_mib_are_413_and_nothing_is_written() {
     assert_eq!(env.history_len(None), 0);
 }
 
-#[test]
-fn nothing_a_client_sends_is_a_500() {
-    let env = TestEnv::new();
+// On both stores: odd REFs, cursors and bodies reach the store's lookups, which differ.
+on_both_stores!(nothing_a_client_sends_is_a_500);
+
+fn nothing_a_client_sends_is_a_500(env: TestEnv) {
     env.copy_examples();
     env.run(&["publish"]).success();
     let server = Server::start(&env, &[]);
@@ -1612,22 +1622,57 @@ fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
     server.get("/healthz").status(200);
 }
 
-#[test]
-fn a_store_busy_past_the_lock_timeout_is_503_and_the_workspace_lock_too() {
-    let env = TestEnv::new();
+on_both_stores!(a_store_busy_past_the_lock_timeout_is_503_and_the_workspace_lock_too);
+
+/// Another writer holding the store's write lock: SQLite's, or on PostgreSQL the agent's row.
+enum StoreLock {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+impl StoreLock {
+    fn hold(env: &TestEnv, agent: &str) -> StoreLock {
+        match env.postgres_session() {
+            Some(mut client) => {
+                client.batch_execute("BEGIN").unwrap();
+                client
+                    .query(
+                        "SELECT agent FROM heads WHERE agent = $1 FOR UPDATE",
+                        &[&agent],
+                    )
+                    .unwrap();
+                StoreLock::Postgres(client)
+            }
+            None => {
+                let lock = rusqlite::Connection::open(env.store()).unwrap();
+                lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+                StoreLock::Sqlite(lock)
+            }
+        }
+    }
+
+    fn release(self) {
+        match self {
+            StoreLock::Sqlite(lock) => lock.execute_batch("ROLLBACK").unwrap(),
+            StoreLock::Postgres(mut client) => client.batch_execute("ROLLBACK").unwrap(),
+        }
+    }
+}
+
+fn a_store_busy_past_the_lock_timeout_is_503_and_the_workspace_lock_too(env: TestEnv) {
     let id = publish_bot(&env, 0.1);
     publish_bot(&env, 0.2);
     env.write_agent("bot", &agent_yaml("bot", 0.3));
     let server = Server::start(&env, &["--lock-timeout", "300ms"]);
-    let lock = rusqlite::Connection::open(env.store()).unwrap();
-    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let lock = StoreLock::hold(&env, "bot");
     let busy = server
         .send_json("POST", "/api/v2/agents/bot/publish", &json!({}))
         .error(503);
     assert!(busy["message"].as_str().unwrap().contains("busy"), "{busy}");
     // Reading is not held up by a writer.
     server.get("/api/v2/agents/bot").status(200);
-    drop(lock);
+    assert_eq!(env.history_len(Some("bot")), 2);
+    lock.release();
     // A revert or restore waits for the workspace lock, as on the command line.
     let mut holder = std::process::Command::new("flock")
         .arg(env.root.join(".agentctl/lock"))
