@@ -47,6 +47,7 @@ pub fn cmd_serve(ctx: &Context, args: Args) -> Result<u8> {
         tokens,
         read_only: args.read_only,
         store: ctx.store_location(&workspace),
+        request_timeout: serve::request_timeout()?,
     };
     runtime.block_on(serve::run(config, args.listen, ctx.ui))?;
     Ok(0)

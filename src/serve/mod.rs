@@ -33,6 +33,9 @@ pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// request waiting for the store or the workspace lock gets the lock timeout on top, so a busy
 /// store answers 503 first: a 408 must never be sent for work that still goes on and records.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// For tests only, not a user's setting: milliseconds that replace [`REQUEST_TIMEOUT`], so a
+/// test can see a 408, and that a lock wait still answers 503 first, without waiting 30 s.
+pub const REQUEST_TIMEOUT_FOR_TESTS: &str = "AGENTCTL_SERVE_TEST_REQUEST_TIMEOUT_MS";
 /// How long a client may take to send a request's headers, or keep an idle connection.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the requests in flight at SIGINT/SIGTERM may take to finish.
@@ -47,6 +50,27 @@ pub struct Config {
     pub read_only: bool,
     /// Where the store is (for the kept production heads, [`heads::Heads`]).
     pub store: Location,
+    /// [`REQUEST_TIMEOUT`], unless a test set [`REQUEST_TIMEOUT_FOR_TESTS`].
+    pub request_timeout: Duration,
+}
+
+/// [`REQUEST_TIMEOUT`], or the test's [`REQUEST_TIMEOUT_FOR_TESTS`].
+pub fn request_timeout() -> Result<Duration> {
+    match std::env::var(REQUEST_TIMEOUT_FOR_TESTS) {
+        Err(_) => Ok(REQUEST_TIMEOUT),
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| {
+                Error::new(format!(
+                    "{REQUEST_TIMEOUT_FOR_TESTS}={text} is not a number of milliseconds"
+                ))
+                .hint(format!(
+                    "unset {REQUEST_TIMEOUT_FOR_TESTS}: it is for agentctl's tests"
+                ))
+            }),
+    }
 }
 
 /// Shared by every handler; cheap to clone.
@@ -61,6 +85,7 @@ struct Inner {
     user: UserConfig,
     tokens: Option<auth::Tokens>,
     read_only: bool,
+    request_timeout: Duration,
     /// The address bound: writes come only from its origin (`http://ADDR`).
     bound: SocketAddr,
     origin: String,
@@ -243,7 +268,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT
+            state.inner.request_timeout
                 + state
                     .inner
                     .global
@@ -269,6 +294,7 @@ pub async fn run(config: Config, listen: SocketAddr, ui: &Ui) -> Result<()> {
             user: config.user,
             tokens: config.tokens,
             read_only: config.read_only,
+            request_timeout: config.request_timeout,
             bound,
             origin: format!("http://{bound}"),
             ui: Ui::new(Some(ColorChoice::Never), None)

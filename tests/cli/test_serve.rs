@@ -78,7 +78,17 @@ impl Server {
     }
 
     fn try_start(env: &TestEnv, args: &[&str]) -> Result<Server, String> {
+        Server::try_start_with(env, args, &[])
+    }
+
+    /// With these environment variables too.
+    fn try_start_with(
+        env: &TestEnv,
+        args: &[&str],
+        vars: &[(&str, &str)],
+    ) -> Result<Server, String> {
         let mut cmd = env.std_command(agentctl());
+        cmd.envs(vars.iter().copied());
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .stdin(Stdio::null())
@@ -1622,7 +1632,10 @@ fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
     server.get("/healthz").status(200);
 }
 
-on_both_stores!(a_store_busy_past_the_lock_timeout_is_503_and_the_workspace_lock_too);
+on_both_stores!(
+    a_store_busy_past_the_lock_timeout_is_503_and_the_workspace_lock_too,
+    a_lock_wait_longer_than_the_request_timeout_is_503_not_408,
+);
 
 /// Another writer holding the store's write lock: SQLite's, or on PostgreSQL the agent's row.
 enum StoreLock {
@@ -1719,4 +1732,47 @@ fn secrets_are_not_masked_in_the_json_api() {
         .get("/api/v2/agents/bot/history/v1?config=true")
         .json();
     assert_eq!(shown["config"]["model"]["api_key"], "sk-live-1234");
+}
+
+/// The request timeout (408) counts from after any lock wait: a request waiting for the store
+/// longer than the request timeout alone still gets its 503, never a 408 for work that goes on.
+/// A body that stalls gets the 408. The 30 s timeout is shortened for the test by its hidden
+/// variable, to 1.5 s, under a lock timeout of 2 s.
+fn a_lock_wait_longer_than_the_request_timeout_is_503_not_408(env: TestEnv) {
+    publish_bot(&env, 0.1);
+    let path = env.write_agent("bot", &agent_yaml("bot", 0.2));
+    let server = Server::try_start_with(
+        &env,
+        &["--lock-timeout", "2s"],
+        &[("AGENTCTL_SERVE_TEST_REQUEST_TIMEOUT_MS", "1500")],
+    )
+    .unwrap();
+    let lock = StoreLock::hold(&env, "bot");
+    let busy = server
+        .send_json("POST", "/api/v2/agents/bot/publish", &json!({}))
+        .error(503);
+    assert!(busy["message"].as_str().unwrap().contains("busy"), "{busy}");
+    lock.release();
+    let before = std::fs::read(&path).unwrap();
+    let stalled = server.raw(
+        b"PUT /api/v2/agents/bot/staging HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 100\r\nConnection: close\r\n\r\nname: bot\n",
+    );
+    assert!(stalled.starts_with("HTTP/1.1 408"), "{stalled}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(env.history_len(Some("bot")), 1);
+    // Still serving, and the publish goes through once the store is free.
+    server
+        .send_json("POST", "/api/v2/agents/bot/publish", &json!({}))
+        .status(200);
+}
+
+#[test]
+fn the_hidden_request_timeout_must_be_milliseconds() {
+    let env = TestEnv::new();
+    let run = env.run_with(
+        env.command()
+            .env("AGENTCTL_SERVE_TEST_REQUEST_TIMEOUT_MS", "soon")
+            .args(["serve", "--listen", "127.0.0.1:0"]),
+    );
+    run.code(2).stderr_has("not a number of milliseconds");
 }
