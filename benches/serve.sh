@@ -11,7 +11,8 @@
 # once without and once with `If-None-Match` (the 304 path). Release build of agentctl.
 #
 # Knobs: SERVE_BENCH_SECONDS (per run, default 10), SERVE_BENCH_CONNECTIONS (default 64),
-# SERVE_BENCH_ROUNDS (runs of each case, the median is reported; default 3).
+# SERVE_BENCH_ROUNDS (runs of each case, the median is reported; default 3), SERVE_BENCH_LOG
+# (agentctl's request log, default off like nginx's access log here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -60,8 +61,9 @@ done
 static_file="$work/static/support-bot.json"
 size=$(wc -c <"$static_file")
 
-# agentctl serve.
-start_serve "$agentctl" "$work/serve.log"
+# agentctl serve, its request log off as nginx's access log is (SERVE_BENCH_LOG=info to
+# measure it with its log).
+AGENTCTL_SERVE_LOG=${SERVE_BENCH_LOG:-off} start_serve "$agentctl" "$work/serve.log"
 api_url="$base/api/v2/agents/support-bot"
 
 # nginx on a free loopback port, serving the exported file at the same path.
@@ -135,6 +137,7 @@ median() {
 }
 
 echo "agent: $size bytes of JSON, $(wc -c <"$work/ws/agents/support-bot.yaml") bytes of YAML, 20 publishes"
+echo "agentctl request log: ${SERVE_BENCH_LOG:-off}"
 echo "wrk: $connections connections, $threads threads, ${seconds}s per run, median of $rounds runs; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 api_200=$(median "$api_url")
 nginx_200=$(median "$nginx_url")

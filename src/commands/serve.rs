@@ -36,6 +36,7 @@ pub fn cmd_serve(ctx: &Context, args: Args) -> Result<u8> {
     }
     // Fail now, not on the first request, when this is not a workspace.
     let workspace = ctx.workspace()?;
+    serve::start_log()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -138,9 +138,11 @@ impl Kept {
         if file_id(file)? != watch.file {
             return None;
         }
+        // Prepared once and kept: preparing costs more than running it.
         let data_version = watch
             .connection
-            .pragma_query_value(None, "data_version", |row| row.get::<_, i64>(0))
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut statement| statement.query_row([], |row| row.get::<_, i64>(0)))
             .ok()?;
         Some(Stamp {
             file: watch.file,

@@ -275,7 +275,61 @@ pub fn router(state: AppState) -> Router {
                     .lock_timeout
                     .unwrap_or(crate::store::DEFAULT_LOCK_TIMEOUT),
         ))
+        // The request log: one line per request on stderr, at info, with the method, the path
+        // (without the query), the status and how long it took. Never a header, so never the
+        // token, and never a body. Outermost, so the guard's and the limits' answers are
+        // logged too.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
+                .on_request(())
+                .on_response(
+                    |response: &axum::http::Response<axum::body::Body>,
+                     latency: Duration,
+                     _: &tracing::Span| {
+                        tracing::info!(
+                            status = response.status().as_u16(),
+                            latency = %format!("{:.2}ms", latency.as_secs_f64() * 1000.0),
+                            "answered"
+                        );
+                    },
+                )
+                .on_body_chunk(())
+                .on_eos(())
+                // A 5xx is already on its line; no second one.
+                .on_failure(()),
+        )
         .with_state(state)
+}
+
+/// `AGENTCTL_SERVE_LOG`: how much the server logs on stderr, `info` (one line per request,
+/// the default) or `off`, `error`, `warn`, `debug`, `trace`.
+pub const LOG: &str = "AGENTCTL_SERVE_LOG";
+
+/// Send the server's log (the request log) to stderr at the level `AGENTCTL_SERVE_LOG` names.
+pub fn start_log() -> Result<()> {
+    let level = match std::env::var(LOG) {
+        Err(_) => tracing_subscriber::filter::LevelFilter::INFO,
+        Ok(text) => text.trim().parse().map_err(|_| {
+            Error::new(format!("{LOG}={text} is not a log level"))
+                .hint("give off, error, warn, info (the default), debug or trace")
+        })?,
+    };
+    // Only this process's first server sets it; a second call (tests) keeps the first.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .with_ansi(false)
+        .compact()
+        .try_init();
+    Ok(())
 }
 
 /// Bind, say where on stderr, serve until SIGINT/SIGTERM, then finish the requests in flight.

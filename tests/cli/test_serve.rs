@@ -1776,3 +1776,84 @@ fn the_hidden_request_timeout_must_be_milliseconds() {
     );
     run.code(2).stderr_has("not a number of milliseconds");
 }
+
+impl Server {
+    /// What the server wrote on stderr after its first line, once it holds `needle` (for at
+    /// most 10 s: the lines come through a reader thread).
+    fn stderr_once_it_has(&self, needle: &str) -> String {
+        for _ in 0..200 {
+            let text = self.stderr.lock().unwrap().clone();
+            if text.contains(needle) {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "stderr never showed {needle}: {}",
+            self.stderr.lock().unwrap()
+        );
+    }
+}
+
+#[test]
+fn each_request_is_one_line_on_stderr_without_the_token_or_the_body() {
+    let env = TestEnv::new();
+    env.write_agent("bot", &agent_yaml("bot", 0.1));
+    let tokens = env.tmp.path().join("tokens");
+    std::fs::write(&tokens, "ci-bot:s3cret-one\n").unwrap();
+    let server = Server::start(&env, &["--token-file", tokens.to_str().unwrap()]);
+    let bearer = [("authorization", "Bearer s3cret-one")];
+    server
+        .get_with("/api/v2/agents?limit=secret-query", &bearer)
+        .status(200);
+    server.get("/api/v2/agents/bot/diff").error(401);
+    server
+        .call(
+            "PUT",
+            "/api/v2/agents/bot/staging",
+            &[bearer[0], ("content-type", "application/yaml")],
+            Some(b"name: body-text-here\n"),
+        )
+        .status(200);
+    let log = server.stderr_once_it_has("PUT");
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 3, "{log}");
+    for (line, method, path, status) in [
+        (lines[0], "GET", "/api/v2/agents", "200"),
+        (lines[1], "GET", "/api/v2/agents/bot/diff", "401"),
+        (lines[2], "PUT", "/api/v2/agents/bot/staging", "200"),
+    ] {
+        assert!(line.contains(" INFO "), "{line}");
+        assert!(line.contains(&format!("method={method}")), "{line}");
+        assert!(line.contains(&format!("path={path}")), "{line}");
+        assert!(line.contains(&format!("status={status}")), "{line}");
+        assert!(line.contains("latency="), "{line}");
+    }
+    for secret in ["s3cret-one", "Bearer", "secret-query", "body-text-here"] {
+        assert!(!log.contains(secret), "{secret} in the log: {log}");
+    }
+}
+
+#[test]
+fn the_request_log_can_be_turned_off_and_a_bad_level_is_refused() {
+    let env = TestEnv::new();
+    let server = Server::try_start_with(&env, &[], &[("AGENTCTL_SERVE_LOG", "off")]).unwrap();
+    server.get("/api/v2/agents").status(200);
+    let stderr = server.stderr.clone();
+    assert_eq!(server.terminate(), 0);
+    // The reader thread has seen the end of stderr once the process is gone and it let go.
+    for _ in 0..200 {
+        if std::sync::Arc::strong_count(&stderr) == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(*stderr.lock().unwrap(), "");
+    env.run_with(env.command().env("AGENTCTL_SERVE_LOG", "loud").args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]))
+    .code(2)
+    .stderr_has("not a log level");
+}
