@@ -11,7 +11,8 @@
 # once without and once with `If-None-Match` (the 304 path). Release build of agentctl.
 #
 # Knobs: SERVE_BENCH_SECONDS (per run, default 10), SERVE_BENCH_CONNECTIONS (default 64),
-# SERVE_BENCH_ROUNDS (runs of each case, the median is reported; default 3).
+# SERVE_BENCH_ROUNDS (runs of each case, the median is reported; default 3), SERVE_BENCH_LOG
+# (agentctl's request log, default off like nginx's access log here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -60,8 +61,9 @@ done
 static_file="$work/static/support-bot.json"
 size=$(wc -c <"$static_file")
 
-# agentctl serve.
-start_serve "$agentctl" "$work/serve.log"
+# agentctl serve, its request log off as nginx's access log is (SERVE_BENCH_LOG=info to
+# measure it with its log).
+AGENTCTL_SERVE_LOG=${SERVE_BENCH_LOG:-off} start_serve "$agentctl" "$work/serve.log"
 api_url="$base/api/v2/agents/support-bot"
 
 # nginx on a free loopback port, serving the exported file at the same path.
@@ -127,19 +129,28 @@ print(f"{rps:.0f} {p99:.2f} {bad.group(1) if bad else 0}" + (f" [{errors.group(0
 '
 }
 
-# The median of $rounds runs, by requests/s.
-median() {
-  local url=$1 header=${2:-} runs=()
-  for _ in $(seq 1 "$rounds"); do runs+=("$(load "$url" "$header")"); done
-  printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(((rounds + 1) / 2))p"
+# The median, by requests/s, of runs on stdin.
+median_of() { sort -n | sed -n "$(((rounds + 1) / 2))p"; }
+
+# $rounds runs of agentctl and of nginx, alternating, so that a change in the machine's load
+# (other builds on a shared machine) falls on both; sets $api and $nginx to their medians.
+compare() {
+  local api_header=$1 nginx_header=$2 api_runs=() nginx_runs=()
+  for _ in $(seq 1 "$rounds"); do
+    api_runs+=("$(load "$api_url" "$api_header")")
+    nginx_runs+=("$(load "$nginx_url" "$nginx_header")")
+  done
+  api=$(printf '%s\n' "${api_runs[@]}" | median_of)
+  nginx=$(printf '%s\n' "${nginx_runs[@]}" | median_of)
 }
 
-echo "agent: $size bytes of JSON, $(wc -c <"$work/ws/agents/support-bot.yaml") bytes of YAML, 20 publishes"
-echo "wrk: $connections connections, $threads threads, ${seconds}s per run, median of $rounds runs; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-api_200=$(median "$api_url")
-nginx_200=$(median "$nginx_url")
-api_304=$(median "$api_url" "If-None-Match: $api_etag")
-nginx_304=$(median "$nginx_url" "If-None-Match: $nginx_etag")
+echo "agentctl request log: ${SERVE_BENCH_LOG:-off}"
+echo "wrk: $connections connections, $threads threads, ${seconds}s per run, median of $rounds runs (the two servers alternating); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+compare "" ""
+api_200=$api nginx_200=$nginx
+compare "If-None-Match: $api_etag" "If-None-Match: $nginx_etag"
+api_304=$api nginx_304=$nginx
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$api_200" "$nginx_200" "$api_304" "$nginx_304" <<'PY'
 import sys
 (a200, n200, a304, n304) = (s.split() for s in sys.argv[1:])

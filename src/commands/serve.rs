@@ -36,6 +36,7 @@ pub fn cmd_serve(ctx: &Context, args: Args) -> Result<u8> {
     }
     // Fail now, not on the first request, when this is not a workspace.
     let workspace = ctx.workspace()?;
+    serve::start_log()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -46,6 +47,8 @@ pub fn cmd_serve(ctx: &Context, args: Args) -> Result<u8> {
         user: ctx.user.clone(),
         tokens,
         read_only: args.read_only,
+        store: ctx.store_location(&workspace),
+        request_timeout: serve::request_timeout()?,
     };
     runtime.block_on(serve::run(config, args.listen, ctx.ui))?;
     Ok(0)

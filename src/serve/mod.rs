@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod heads;
 pub mod page;
 
 use std::collections::HashMap;
@@ -32,6 +33,9 @@ pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// request waiting for the store or the workspace lock gets the lock timeout on top, so a busy
 /// store answers 503 first: a 408 must never be sent for work that still goes on and records.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// For tests only, not a user's setting: milliseconds that replace [`REQUEST_TIMEOUT`], so a
+/// test can see a 408, and that a lock wait still answers 503 first, without waiting 30 s.
+pub const REQUEST_TIMEOUT_FOR_TESTS: &str = "AGENTCTL_SERVE_TEST_REQUEST_TIMEOUT_MS";
 /// How long a client may take to send a request's headers, or keep an idle connection.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the requests in flight at SIGINT/SIGTERM may take to finish.
@@ -44,6 +48,29 @@ pub struct Config {
     pub user: UserConfig,
     pub tokens: Option<auth::Tokens>,
     pub read_only: bool,
+    /// Where the store is (for the kept production heads, [`heads::Heads`]).
+    pub store: Location,
+    /// [`REQUEST_TIMEOUT`], unless a test set [`REQUEST_TIMEOUT_FOR_TESTS`].
+    pub request_timeout: Duration,
+}
+
+/// [`REQUEST_TIMEOUT`], or the test's [`REQUEST_TIMEOUT_FOR_TESTS`].
+pub fn request_timeout() -> Result<Duration> {
+    match std::env::var(REQUEST_TIMEOUT_FOR_TESTS) {
+        Err(_) => Ok(REQUEST_TIMEOUT),
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| {
+                Error::new(format!(
+                    "{REQUEST_TIMEOUT_FOR_TESTS}={text} is not a number of milliseconds"
+                ))
+                .hint(format!(
+                    "unset {REQUEST_TIMEOUT_FOR_TESTS}: it is for agentctl's tests"
+                ))
+            }),
+    }
 }
 
 /// Shared by every handler; cheap to clone.
@@ -58,6 +85,7 @@ struct Inner {
     user: UserConfig,
     tokens: Option<auth::Tokens>,
     read_only: bool,
+    request_timeout: Duration,
     /// The address bound: writes come only from its origin (`http://ADDR`).
     bound: SocketAddr,
     origin: String,
@@ -70,6 +98,8 @@ struct Inner {
     /// Production configs as `export --format json` renders them, by change_track_id: a
     /// snapshot never changes, so neither does its rendering.
     rendered: Mutex<HashMap<String, axum::body::Bytes>>,
+    /// Each agent's production, while the store is unchanged.
+    heads: heads::Heads,
 }
 
 /// How many open stores are kept for reading, and so how many read-only requests run at once
@@ -93,6 +123,9 @@ impl AppState {
     }
     pub fn bound(&self) -> SocketAddr {
         self.inner.bound
+    }
+    pub fn heads(&self) -> &heads::Heads {
+        &self.inner.heads
     }
 
     /// Run `work` on the blocking pool with a command `Context` of its own (no colour, no
@@ -120,12 +153,12 @@ impl AppState {
     /// Like [`AppState::blocking`] for a request that only reads: the store comes from a few
     /// kept open between requests (opening one costs more than most reads), and goes back
     /// after a success or a client's error. Writes open their own, as every command does.
-    pub async fn reading<T, F>(&self, work: F) -> std::result::Result<T, ApiError>
+    /// `E` is the API's error or the page's.
+    pub async fn reading<T, E, F>(&self, work: F) -> std::result::Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&Context, &Workspace, &Store) -> std::result::Result<T, ApiError>
-            + Send
-            + 'static,
+        E: Failure,
+        F: FnOnce(&Context, &Workspace, &Store) -> std::result::Result<T, E> + Send + 'static,
     {
         let _permit = self
             .inner
@@ -134,37 +167,53 @@ impl AppState {
             .await
             .map_err(|e| ApiError::internal(format!("the server is stopping: {e}")))?;
         let state = self.clone();
-        self.blocking(move |ctx| {
-            let workspace = ctx.workspace()?;
-            let kept = state.inner.stores.lock().ok().and_then(|mut s| s.pop());
-            let store = match kept {
-                Some(mut store) => {
-                    store.refresh();
-                    store
-                }
-                None => ctx.open_store(&workspace)?,
-            };
-            let result = work(ctx, &workspace, &store);
-            let sound = match &result {
-                Ok(_) => true,
-                Err(error) => error.status.is_client_error(),
-            };
-            // A --store file that does not exist yet is read as an empty store in memory: the
-            // first publish creates the file, so that one is never kept.
-            let real = match ctx.store_location(&workspace) {
-                Location::File(path) => path.exists(),
-                Location::Url(_) => true,
-            };
-            if sound
-                && real
-                && let Ok(mut stores) = state.inner.stores.lock()
-                && stores.len() < STORES_KEPT
-            {
-                stores.push(store);
+        self.blocking(move |ctx| Ok(state.with_kept_store(ctx, work)))
+            .await?
+    }
+
+    /// `work` on a kept store (or a new one), which is kept afterwards if still sound.
+    fn with_kept_store<T, E, F>(&self, ctx: &Context, work: F) -> std::result::Result<T, E>
+    where
+        E: Failure,
+        F: FnOnce(&Context, &Workspace, &Store) -> std::result::Result<T, E>,
+    {
+        let workspace = ctx.workspace()?;
+        let kept = self.inner.stores.lock().ok().and_then(|mut s| s.pop());
+        let store = match kept {
+            Some(mut store) => {
+                store.refresh();
+                store
             }
-            result
-        })
-        .await
+            None => ctx.open_store(&workspace)?,
+        };
+        let result = work(ctx, &workspace, &store);
+        let sound = match &result {
+            Ok(_) => true,
+            Err(error) => error.status().is_client_error(),
+        };
+        // A --store file that does not exist yet is read as an empty store in memory: the
+        // first publish creates the file, so that one is never kept.
+        let real = match ctx.store_location(&workspace) {
+            Location::File(path) => path.exists(),
+            Location::Url(_) => true,
+        };
+        if sound
+            && real
+            && let Ok(mut stores) = self.inner.stores.lock()
+            && stores.len() < STORES_KEPT
+        {
+            stores.push(store);
+        }
+        result
+    }
+
+    /// The rendering of a snapshot if it was made already.
+    pub fn kept_rendering(&self, change_track_id: &str) -> Option<axum::body::Bytes> {
+        self.inner
+            .rendered
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(change_track_id).cloned())
     }
 
     /// The rendering of a snapshot, made once by `render`.
@@ -173,13 +222,7 @@ impl AppState {
         change_track_id: &str,
         render: impl FnOnce() -> std::result::Result<String, ApiError>,
     ) -> std::result::Result<axum::body::Bytes, ApiError> {
-        if let Some(bytes) = self
-            .inner
-            .rendered
-            .lock()
-            .ok()
-            .and_then(|cache| cache.get(change_track_id).cloned())
-        {
+        if let Some(bytes) = self.kept_rendering(change_track_id) {
             return Ok(bytes);
         }
         let bytes = axum::body::Bytes::from(render()?);
@@ -190,6 +233,24 @@ impl AppState {
             cache.insert(change_track_id.to_owned(), bytes.clone());
         }
         Ok(bytes)
+    }
+}
+
+/// A request's failure, the API's or the page's: its status says whether the store it
+/// happened on may be kept (a client's error) or not.
+pub trait Failure: From<ApiError> + From<Error> + Send + 'static {
+    fn status(&self) -> axum::http::StatusCode;
+}
+
+impl Failure for ApiError {
+    fn status(&self) -> axum::http::StatusCode {
+        self.status
+    }
+}
+
+impl Failure for page::PageError {
+    fn status(&self) -> axum::http::StatusCode {
+        self.status
     }
 }
 
@@ -207,14 +268,68 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT
+            state.inner.request_timeout
                 + state
                     .inner
                     .global
                     .lock_timeout
                     .unwrap_or(crate::store::DEFAULT_LOCK_TIMEOUT),
         ))
+        // The request log: one line per request on stderr, at info, with the method, the path
+        // (without the query), the status and how long it took. Never a header, so never the
+        // token, and never a body. Outermost, so the guard's and the limits' answers are
+        // logged too.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
+                .on_request(())
+                .on_response(
+                    |response: &axum::http::Response<axum::body::Body>,
+                     latency: Duration,
+                     _: &tracing::Span| {
+                        tracing::info!(
+                            status = response.status().as_u16(),
+                            latency = %format!("{:.2}ms", latency.as_secs_f64() * 1000.0),
+                            "answered"
+                        );
+                    },
+                )
+                .on_body_chunk(())
+                .on_eos(())
+                // A 5xx is already on its line; no second one.
+                .on_failure(()),
+        )
         .with_state(state)
+}
+
+/// `AGENTCTL_SERVE_LOG`: how much the server logs on stderr, `info` (one line per request,
+/// the default) or `off`, `error`, `warn`, `debug`, `trace`.
+pub const LOG: &str = "AGENTCTL_SERVE_LOG";
+
+/// Send the server's log (the request log) to stderr at the level `AGENTCTL_SERVE_LOG` names.
+pub fn start_log() -> Result<()> {
+    let level = match std::env::var(LOG) {
+        Err(_) => tracing_subscriber::filter::LevelFilter::INFO,
+        Ok(text) => text.trim().parse().map_err(|_| {
+            Error::new(format!("{LOG}={text} is not a log level"))
+                .hint("give off, error, warn, info (the default), debug or trace")
+        })?,
+    };
+    // Only this process's first server sets it; a second call (tests) keeps the first.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .with_ansi(false)
+        .compact()
+        .try_init();
+    Ok(())
 }
 
 /// Bind, say where on stderr, serve until SIGINT/SIGTERM, then finish the requests in flight.
@@ -233,6 +348,7 @@ pub async fn run(config: Config, listen: SocketAddr, ui: &Ui) -> Result<()> {
             user: config.user,
             tokens: config.tokens,
             read_only: config.read_only,
+            request_timeout: config.request_timeout,
             bound,
             origin: format!("http://{bound}"),
             ui: Ui::new(Some(ColorChoice::Never), None)
@@ -241,6 +357,7 @@ pub async fn run(config: Config, listen: SocketAddr, ui: &Ui) -> Result<()> {
             stores: Mutex::new(Vec::new()),
             readers: tokio::sync::Semaphore::new(STORES_KEPT),
             rendered: Mutex::new(HashMap::new()),
+            heads: heads::Heads::new(&config.store),
         }),
     };
     ui.note(&format!("Listening on http://{bound}"));
@@ -253,7 +370,12 @@ pub async fn run(config: Config, listen: SocketAddr, ui: &Ui) -> Result<()> {
         .lock()
         .map(|mut stores| std::mem::take(&mut *stores))
         .unwrap_or_default();
-    let _ = tokio::task::spawn_blocking(move || drop(stores)).await;
+    let heads = state.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        drop(stores);
+        heads.heads().close();
+    })
+    .await;
     Ok(())
 }
 

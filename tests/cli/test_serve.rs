@@ -78,7 +78,17 @@ impl Server {
     }
 
     fn try_start(env: &TestEnv, args: &[&str]) -> Result<Server, String> {
+        Server::try_start_with(env, args, &[])
+    }
+
+    /// With these environment variables too.
+    fn try_start_with(
+        env: &TestEnv,
+        args: &[&str],
+        vars: &[(&str, &str)],
+    ) -> Result<Server, String> {
         let mut cmd = env.std_command(agentctl());
+        cmd.envs(vars.iter().copied());
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .stdin(Stdio::null())
@@ -364,6 +374,7 @@ fn read_bot(env: &TestEnv) -> String {
 
 on_both_stores!(
     production_is_the_export_with_its_id_as_etag,
+    a_conditional_get_is_never_answered_with_a_production_that_is_gone,
     the_agents_list_and_health,
     staging_is_read_and_replaced_with_validation_and_if_match,
     diff_is_the_cli_diff,
@@ -440,6 +451,68 @@ fn production_is_the_export_with_its_id_as_etag(env: TestEnv) {
     let head = server.call("HEAD", "/api/v2/agents/bot", &[], None);
     head.status(200);
     assert_eq!(head.etag(), v2);
+}
+
+/// The server keeps each agent's production between requests (on SQLite); a publish by
+/// another process, of this agent or another, or through the API, must show on the very next
+/// request: a 200 with the new tag, never a 304 for the old one.
+fn a_conditional_get_is_never_answered_with_a_production_that_is_gone(env: TestEnv) {
+    let v1 = publish_bot(&env, 0.1);
+    env.write_agent("other", &agent_yaml("other", 0.1));
+    env.run(&["publish", "other"]).success();
+    let server = Server::start(&env, &[]);
+    let if_none_match = |id: &str| format!("\"{id}\"");
+    let conditional = |id: &str| {
+        server.get_with(
+            "/api/v2/agents/bot",
+            &[("if-none-match", &if_none_match(id))],
+        )
+    };
+    // The first answer is read from the store and kept, the next ones come from what is kept.
+    for _ in 0..3 {
+        assert_eq!(conditional(&v1).status(304).etag(), v1);
+    }
+    assert_eq!(server.get("/api/v2/agents/bot").status(200).etag(), v1);
+
+    // Another agent published by the CLI: this one is still unchanged, the other is new.
+    let other_v1 = server.get("/api/v2/agents/other").status(200).etag();
+    env.write_agent("other", &agent_yaml("other", 0.2));
+    env.run(&["publish", "other"]).success();
+    assert_eq!(conditional(&v1).status(304).etag(), v1);
+    let other = server.get_with(
+        "/api/v2/agents/other",
+        &[("if-none-match", &if_none_match(&other_v1))],
+    );
+    assert_ne!(other.status(200).etag(), other_v1);
+    assert_eq!(
+        other.text(),
+        env.run(&["export", "other", "--format", "json"]).stdout
+    );
+
+    // This agent published by the CLI between two conditional requests.
+    let v2 = publish_bot(&env, 0.2);
+    let changed = conditional(&v1);
+    assert_eq!(changed.status(200).etag(), v2);
+    assert_eq!(
+        changed.text(),
+        env.run(&["export", "bot", "--format", "json"]).stdout
+    );
+    assert_eq!(conditional(&v2).status(304).etag(), v2);
+    assert_eq!(conditional(&v2).status(304).etag(), v2);
+    assert_eq!(server.get("/api/v2/agents/bot").status(200).etag(), v2);
+
+    // And through the API itself.
+    env.write_agent("bot", &agent_yaml("bot", 0.3));
+    let published = server
+        .send_json("POST", "/api/v2/agents/bot/publish", &json!({}))
+        .status(200)
+        .json();
+    let v3 = published["results"][0]["change_track_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(conditional(&v2).status(200).etag(), v3);
+    assert_eq!(conditional(&v3).status(304).etag(), v3);
 }
 
 fn the_agents_list_and_health(env: TestEnv) {
@@ -1176,9 +1249,11 @@ fn racing_creates_of_one_agent_are_one_create_and_never_a_500(env: TestEnv) {
     }
 }
 
-#[test]
-fn a_token_is_required_and_names_the_author() {
-    let env = TestEnv::new();
+// The store matters to the 401s only through the publish they let through: its author is the
+// token's name, recorded in the store, and nothing is recorded without a token.
+on_both_stores!(a_token_is_required_and_names_the_author);
+
+fn a_token_is_required_and_names_the_author(env: TestEnv) {
     env.write_agent("bot", &agent_yaml("bot", 0.1));
     let tokens = env.tmp.path().join("tokens");
     std::fs::write(
@@ -1269,6 +1344,9 @@ fn a_non_loopback_address_without_a_token_is_refused() {
         .stderr_has("agentctl init");
 }
 
+// SQLite only: `--read-only` refuses a write in the request guard, before any handler or store
+// code runs, so which store is behind it cannot change the answer (the store's state is
+// compared all the same).
 #[test]
 fn read_only_answers_405_to_every_write() {
     let env = TestEnv::new();
@@ -1297,9 +1375,11 @@ fn read_only_answers_405_to_every_write() {
     server.get("/api/v2/agents/bot/diff").status(200);
 }
 
-#[test]
-fn a_write_from_a_foreign_origin_is_403_and_no_cors() {
-    let env = TestEnv::new();
+// On both stores: the guard refuses before the store, but the server's own origin then
+// publishes, and nothing must have been recorded before.
+on_both_stores!(a_write_from_a_foreign_origin_is_403_and_no_cors);
+
+fn a_write_from_a_foreign_origin_is_403_and_no_cors(env: TestEnv) {
     env.write_agent("bot", &agent_yaml("bot", 0.1));
     let server = Server::start(&env, &[]);
     let state = env.store_state();
@@ -1359,6 +1439,8 @@ fn a_write_from_a_foreign_origin_is_403_and_no_cors() {
         .status(200);
 }
 
+// SQLite only: a body over the limit is refused while it is read, before any handler opens a
+// store, so the store cannot change the answer (nothing recorded is still checked).
 #[test]
 fn bodies_over_16_mib_are_413_and_nothing_is_written() {
     let env = TestEnv::new();
@@ -1387,9 +1469,10 @@ fn bodies_over_16_mib_are_413_and_nothing_is_written() {
     assert_eq!(env.history_len(None), 0);
 }
 
-#[test]
-fn nothing_a_client_sends_is_a_500() {
-    let env = TestEnv::new();
+// On both stores: odd REFs, cursors and bodies reach the store's lookups, which differ.
+on_both_stores!(nothing_a_client_sends_is_a_500);
+
+fn nothing_a_client_sends_is_a_500(env: TestEnv) {
     env.copy_examples();
     env.run(&["publish"]).success();
     let server = Server::start(&env, &[]);
@@ -1475,6 +1558,22 @@ fn the_openapi_document_is_served_and_is_openapi_3_1() {
     assert_eq!(&served.json(), document());
     let document = document();
     assert_eq!(document["openapi"], "3.1.0");
+    // Valid against the official OpenAPI 3.1 meta-schema (vendored, see its README), which
+    // does catch a document that is not.
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/fixtures/openapi-3.1/schema.json")).unwrap(),
+    )
+    .unwrap();
+    let meta = jsonschema::draft202012::new(&meta).expect("the meta-schema compiles");
+    let errors: Vec<String> = meta
+        .iter_errors(document)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema/openapi.json: {errors:#?}");
+    let mut broken = document.clone();
+    broken["paths"]["/healthz"]["get"]["responses"]["200"] = json!({"content": {}});
+    broken["info"].as_object_mut().unwrap().remove("title");
+    assert!(!meta.is_valid(&broken));
     assert!(document["info"]["title"].is_string() && document["info"]["version"].is_string());
     // Every $ref resolves, and every schema compiles as JSON Schema 2020-12 (OpenAPI 3.1's).
     let text = document.to_string();
@@ -1533,22 +1632,60 @@ fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
     server.get("/healthz").status(200);
 }
 
-#[test]
-fn a_store_busy_past_the_lock_timeout_is_503_and_the_workspace_lock_too() {
-    let env = TestEnv::new();
+on_both_stores!(
+    a_store_busy_past_the_lock_timeout_is_503_and_the_workspace_lock_too,
+    a_lock_wait_longer_than_the_request_timeout_is_503_not_408,
+);
+
+/// Another writer holding the store's write lock: SQLite's, or on PostgreSQL the agent's row.
+enum StoreLock {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+impl StoreLock {
+    fn hold(env: &TestEnv, agent: &str) -> StoreLock {
+        match env.postgres_session() {
+            Some(mut client) => {
+                client.batch_execute("BEGIN").unwrap();
+                client
+                    .query(
+                        "SELECT agent FROM heads WHERE agent = $1 FOR UPDATE",
+                        &[&agent],
+                    )
+                    .unwrap();
+                StoreLock::Postgres(client)
+            }
+            None => {
+                let lock = rusqlite::Connection::open(env.store()).unwrap();
+                lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+                StoreLock::Sqlite(lock)
+            }
+        }
+    }
+
+    fn release(self) {
+        match self {
+            StoreLock::Sqlite(lock) => lock.execute_batch("ROLLBACK").unwrap(),
+            StoreLock::Postgres(mut client) => client.batch_execute("ROLLBACK").unwrap(),
+        }
+    }
+}
+
+fn a_store_busy_past_the_lock_timeout_is_503_and_the_workspace_lock_too(env: TestEnv) {
     let id = publish_bot(&env, 0.1);
     publish_bot(&env, 0.2);
     env.write_agent("bot", &agent_yaml("bot", 0.3));
     let server = Server::start(&env, &["--lock-timeout", "300ms"]);
-    let lock = rusqlite::Connection::open(env.store()).unwrap();
-    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let lock = StoreLock::hold(&env, "bot");
     let busy = server
         .send_json("POST", "/api/v2/agents/bot/publish", &json!({}))
         .error(503);
     assert!(busy["message"].as_str().unwrap().contains("busy"), "{busy}");
     // Reading is not held up by a writer.
     server.get("/api/v2/agents/bot").status(200);
-    drop(lock);
+    assert_eq!(env.history_len(Some("bot")), 2);
+    lock.release();
     // A revert or restore waits for the workspace lock, as on the command line.
     let mut holder = std::process::Command::new("flock")
         .arg(env.root.join(".agentctl/lock"))
@@ -1595,4 +1732,128 @@ fn secrets_are_not_masked_in_the_json_api() {
         .get("/api/v2/agents/bot/history/v1?config=true")
         .json();
     assert_eq!(shown["config"]["model"]["api_key"], "sk-live-1234");
+}
+
+/// The request timeout (408) counts from after any lock wait: a request waiting for the store
+/// longer than the request timeout alone still gets its 503, never a 408 for work that goes on.
+/// A body that stalls gets the 408. The 30 s timeout is shortened for the test by its hidden
+/// variable, to 1.5 s, under a lock timeout of 2 s.
+fn a_lock_wait_longer_than_the_request_timeout_is_503_not_408(env: TestEnv) {
+    publish_bot(&env, 0.1);
+    let path = env.write_agent("bot", &agent_yaml("bot", 0.2));
+    let server = Server::try_start_with(
+        &env,
+        &["--lock-timeout", "2s"],
+        &[("AGENTCTL_SERVE_TEST_REQUEST_TIMEOUT_MS", "1500")],
+    )
+    .unwrap();
+    let lock = StoreLock::hold(&env, "bot");
+    let busy = server
+        .send_json("POST", "/api/v2/agents/bot/publish", &json!({}))
+        .error(503);
+    assert!(busy["message"].as_str().unwrap().contains("busy"), "{busy}");
+    lock.release();
+    let before = std::fs::read(&path).unwrap();
+    let stalled = server.raw(
+        b"PUT /api/v2/agents/bot/staging HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 100\r\nConnection: close\r\n\r\nname: bot\n",
+    );
+    assert!(stalled.starts_with("HTTP/1.1 408"), "{stalled}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(env.history_len(Some("bot")), 1);
+    // Still serving, and the publish goes through once the store is free.
+    server
+        .send_json("POST", "/api/v2/agents/bot/publish", &json!({}))
+        .status(200);
+}
+
+#[test]
+fn the_hidden_request_timeout_must_be_milliseconds() {
+    let env = TestEnv::new();
+    let run = env.run_with(
+        env.command()
+            .env("AGENTCTL_SERVE_TEST_REQUEST_TIMEOUT_MS", "soon")
+            .args(["serve", "--listen", "127.0.0.1:0"]),
+    );
+    run.code(2).stderr_has("not a number of milliseconds");
+}
+
+impl Server {
+    /// What the server wrote on stderr after its first line, once it holds `needle` (for at
+    /// most 10 s: the lines come through a reader thread).
+    fn stderr_once_it_has(&self, needle: &str) -> String {
+        for _ in 0..200 {
+            let text = self.stderr.lock().unwrap().clone();
+            if text.contains(needle) {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "stderr never showed {needle}: {}",
+            self.stderr.lock().unwrap()
+        );
+    }
+}
+
+#[test]
+fn each_request_is_one_line_on_stderr_without_the_token_or_the_body() {
+    let env = TestEnv::new();
+    env.write_agent("bot", &agent_yaml("bot", 0.1));
+    let tokens = env.tmp.path().join("tokens");
+    std::fs::write(&tokens, "ci-bot:s3cret-one\n").unwrap();
+    let server = Server::start(&env, &["--token-file", tokens.to_str().unwrap()]);
+    let bearer = [("authorization", "Bearer s3cret-one")];
+    server
+        .get_with("/api/v2/agents?limit=secret-query", &bearer)
+        .status(200);
+    server.get("/api/v2/agents/bot/diff").error(401);
+    server
+        .call(
+            "PUT",
+            "/api/v2/agents/bot/staging",
+            &[bearer[0], ("content-type", "application/yaml")],
+            Some(b"name: body-text-here\n"),
+        )
+        .status(200);
+    let log = server.stderr_once_it_has("PUT");
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 3, "{log}");
+    for (line, method, path, status) in [
+        (lines[0], "GET", "/api/v2/agents", "200"),
+        (lines[1], "GET", "/api/v2/agents/bot/diff", "401"),
+        (lines[2], "PUT", "/api/v2/agents/bot/staging", "200"),
+    ] {
+        assert!(line.contains(" INFO "), "{line}");
+        assert!(line.contains(&format!("method={method}")), "{line}");
+        assert!(line.contains(&format!("path={path}")), "{line}");
+        assert!(line.contains(&format!("status={status}")), "{line}");
+        assert!(line.contains("latency="), "{line}");
+    }
+    for secret in ["s3cret-one", "Bearer", "secret-query", "body-text-here"] {
+        assert!(!log.contains(secret), "{secret} in the log: {log}");
+    }
+}
+
+#[test]
+fn the_request_log_can_be_turned_off_and_a_bad_level_is_refused() {
+    let env = TestEnv::new();
+    let server = Server::try_start_with(&env, &[], &[("AGENTCTL_SERVE_LOG", "off")]).unwrap();
+    server.get("/api/v2/agents").status(200);
+    let stderr = server.stderr.clone();
+    assert_eq!(server.terminate(), 0);
+    // The reader thread has seen the end of stderr once the process is gone and it let go.
+    for _ in 0..200 {
+        if std::sync::Arc::strong_count(&stderr) == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(*stderr.lock().unwrap(), "");
+    env.run_with(env.command().env("AGENTCTL_SERVE_LOG", "loud").args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]))
+    .code(2)
+    .stderr_has("not a log level");
 }

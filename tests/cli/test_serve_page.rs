@@ -252,13 +252,25 @@ fn the_page_reads_the_files_on_every_request(env: TestEnv) {
         .has(r#"<pre class="cell new">0.55</pre>"#);
     env.write_agent("later-bot", &agent_yaml("Later", 0.1));
     server.get("/").status(200).has("later-bot");
-    // A publish by the CLI shows at once too.
+    server
+        .get("/")
+        .status(200)
+        .has(r#"<span class="state state-modified">modified</span>"#)
+        .has("v1 · ");
+    // A publish by the CLI shows at once too, on the index and the agent's page (read from
+    // the stores the server keeps open between requests, which must not hold on to the old
+    // production).
     publish(&env, "support-bot", "from the command line");
     server
         .get("/agents/support-bot")
         .status(200)
         .has("from the command line")
         .has("nothing to publish");
+    server
+        .get("/")
+        .status(200)
+        .lacks(r#"<span class="state state-modified">modified</span>"#)
+        .has("v2 · ");
 }
 
 fn publishing_from_the_page_records_the_message_and_redirects(env: TestEnv) {

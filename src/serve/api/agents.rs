@@ -64,36 +64,58 @@ pub async fn production(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let agent = params.agent()?;
-    let reference = query.reference.unwrap_or_else(|| "production".to_owned());
     let if_none_match = listed_tags(&headers, header::IF_NONE_MATCH);
+    // Production while the store is unchanged since it was last read: answered here, on the
+    // async side, without the blocking pool (see `heads.rs`).
+    let latest = query.reference.is_none();
+    if latest && let Some(id) = state.heads().production(&agent) {
+        if unchanged(if_none_match.as_ref(), &id) {
+            return Ok(not_modified(&id));
+        }
+        if let Some(body) = state.kept_rendering(&id) {
+            return Ok(config(&id, body));
+        }
+    }
+    let reference = query.reference.unwrap_or_else(|| "production".to_owned());
     let cache = state.clone();
     state
         .reading(move |_ctx, workspace, store| {
+            let stamp = latest.then(|| cache.heads().before_reading()).flatten();
             let entry = export::entry(workspace, store, &agent, &reference)?;
             let id = entry.change_track_id.as_str();
-            if if_none_match
-                .as_ref()
-                .is_some_and(|tags: &Tags| tags.matches(Some(id)))
-            {
+            if latest {
+                cache.heads().remember(stamp, &agent, id);
+            }
+            if unchanged(if_none_match.as_ref(), id) {
                 return Ok(not_modified(id));
             }
             let body = cache.rendered(id, || {
                 Ok(ExportFormat::Json.render(&store.snapshot(&entry)?)?)
             })?;
-            Ok((
-                StatusCode::OK,
-                [
-                    (header::ETAG, etag(id)),
-                    (
-                        header::CONTENT_TYPE,
-                        axum::http::HeaderValue::from_static("application/json"),
-                    ),
-                ],
-                body,
-            )
-                .into_response())
+            Ok(config(id, body))
         })
         .await
+}
+
+/// Whether `If-None-Match` lists the production tagged `id`.
+fn unchanged(if_none_match: Option<&Tags>, id: &str) -> bool {
+    if_none_match.is_some_and(|tags| tags.matches(Some(id)))
+}
+
+/// 200 with the rendered config tagged `id`.
+fn config(id: &str, body: axum::body::Bytes) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::ETAG, etag(id)),
+            (
+                header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -11,6 +11,7 @@ use super::{ApiError, AppState, JsonBody, Params};
 use crate::commands::revert::{self, Mode};
 use crate::error::ErrorBody;
 use crate::render::json;
+use crate::serve::error::status_of;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -23,10 +24,10 @@ pub struct RollbackBody {
     pub dry_run: bool,
 }
 
-/// What a 409 of rollback holds: the conflicts, or (no staging file to revert in) the error.
+/// What a 409 of rollback holds, and what the handler sends with it: the conflicts, or (no
+/// staging file to revert in) the error.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
-#[allow(dead_code)] // documents the answer; the handlers send its two forms directly
 pub enum Conflicted {
     Conflicts(json::Revert),
     Error(ErrorBody),
@@ -67,21 +68,30 @@ pub async fn rollback(
         .blocking(move |ctx| {
             let workspace = ctx.workspace()?;
             let mut store = ctx.open_store(&workspace)?;
-            let reverted = revert::revert(
+            let reverted = match revert::revert(
                 ctx,
                 &workspace,
                 &mut store,
                 &agent,
                 &body.change_track_id,
                 mode,
-            )?;
-            let status = if mode == Mode::Write && !reverted.conflicts.is_empty() {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::OK
+            ) {
+                Ok(reverted) => reverted,
+                Err(error) if status_of(error.kind) == StatusCode::CONFLICT => {
+                    let body = error.body(StatusCode::CONFLICT.as_u16());
+                    return Ok(conflicted(Conflicted::Error(body)));
+                }
+                Err(error) => return Err(error.into()),
             };
             let view: json::Revert = reverted.view();
-            Ok((status, Json(view)).into_response())
+            if mode == Mode::Write && !view.conflicts.is_empty() {
+                return Ok(conflicted(Conflicted::Conflicts(view)));
+            }
+            Ok((StatusCode::OK, Json(view)).into_response())
         })
         .await
+}
+
+fn conflicted(body: Conflicted) -> Response {
+    (StatusCode::CONFLICT, Json(body)).into_response()
 }

@@ -1,5 +1,7 @@
 //! The review page (SPEC 12): server-rendered HTML over the same core as the commands, read
-//! afresh on every request so that edits to the files show without a restart.
+//! afresh on every request so that edits to the files show without a restart. Pages that only
+//! read take one of the stores the server keeps open (as the API's reads do); the revert
+//! preview and the forms' posts open their own, as the commands they are do.
 //!
 //! - `GET /`: the agents and their states (`status`)
 //! - `GET /agents/{agent}`: Production beside Staging (`diff`), the publish form, the history
@@ -27,7 +29,9 @@ use super::AppState;
 use crate::commands::{Context, diff, log, publish, revert, status};
 use crate::error::{Error, ErrorKind};
 use crate::render::html;
+use crate::store::Store;
 use crate::survey;
+use crate::workspace::Workspace;
 pub use error::{PageError, PageResult};
 
 /// How many history entries the agent page lists; older ones are for `agentctl log`.
@@ -42,13 +46,25 @@ pub fn routes() -> Router<AppState> {
         .route("/agents/{agent}/revert/{reference}", get(revert_preview))
 }
 
-/// Run `work` on the blocking pool (the store is synchronous).
+/// Run `work` on the blocking pool (the store is synchronous), for a page that writes: it
+/// opens the store it needs, as every command does.
 async fn on_pool<T, F>(state: &AppState, work: F) -> PageResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&Context) -> PageResult<T> + Send + 'static,
 {
     state.blocking(move |ctx| Ok(work(ctx))).await?
+}
+
+/// Run `work` on the blocking pool with one of the stores kept open for reading (as the API's
+/// reads do), for a page that only reads. The store is asked afresh, so the page still
+/// reflects every publish and every edit of the files.
+async fn reading<T, F>(state: &AppState, work: F) -> PageResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Context, &Workspace, &Store) -> PageResult<T> + Send + 'static,
+{
+    state.reading(work).await
 }
 
 /// Whether the page may write: not `--read-only` (whose guard answers 405 anyway) and no token
@@ -69,10 +85,8 @@ fn segments<T>(path: Result<Path<T>, PathRejection>) -> PageResult<T> {
 
 /// `GET /`: every agent and its state.
 async fn index(State(state): State<AppState>) -> PageResult<Html<String>> {
-    on_pool(&state, |ctx| {
-        let workspace = ctx.workspace()?;
-        let store = ctx.open_store(&workspace)?;
-        let agents = survey::survey(&workspace, &store)?;
+    reading(&state, |_ctx, workspace, store| {
+        let agents = survey::survey(workspace, store)?;
         Ok(page("Agents", html::agents(&status::view(&agents).agents)))
     })
     .await
@@ -124,11 +138,9 @@ async fn agent(
     let id = segments(path)?;
     let notice = notice.map(|Query(n)| n).unwrap_or_default().sentence();
     let writable = writable(&state);
-    on_pool(&state, move |ctx| {
-        let workspace = ctx.workspace()?;
-        let store = ctx.open_store(&workspace)?;
+    reading(&state, move |ctx, workspace, store| {
         // A bad id is 400 (so no path leaves agents/), an unknown agent 404.
-        let agent = survey::agent(&workspace, &store, &id)?;
+        let agent = survey::agent(workspace, store, &id)?;
         let row = status::view(std::slice::from_ref(&agent))
             .agents
             .pop()
@@ -140,7 +152,7 @@ async fn agent(
             from: "production",
             to: "staging",
         };
-        let diff = match diff::diff(ctx, &workspace, &store, &request)? {
+        let diff = match diff::diff(ctx, workspace, store, &request)? {
             diff::Outcome::Done(mut view) => Ok(view
                 .agents
                 .pop()
@@ -150,8 +162,8 @@ async fn agent(
             }
         };
         let entries = log::entries(
-            &workspace,
-            &store,
+            workspace,
+            store,
             &log::Request {
                 agent: Some(&id),
                 limit: Some(HISTORY + 1),
@@ -159,7 +171,7 @@ async fn agent(
             },
         )?;
         let more_history = entries.len() > HISTORY;
-        let history = log::view(&store, &entries[..entries.len().min(HISTORY)])?.entries;
+        let history = log::view(store, &entries[..entries.len().min(HISTORY)])?.entries;
         let content = html::review(&html::Review {
             agent: &row,
             diff: diff.as_ref(),
