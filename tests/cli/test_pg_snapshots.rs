@@ -196,6 +196,11 @@ fn five_publishes(env: &TestEnv) -> Vec<String> {
         .collect()
 }
 
+/// Remove the workspace's parse cache, as a fresh checkout of the same store has none.
+fn forget_parse_cache(env: &TestEnv) {
+    std::fs::remove_dir_all(env.root.join(".agentctl/cache")).unwrap();
+}
+
 /// `verify --json`: exit 1, its problems as (version, kind, message).
 fn problems(env: &TestEnv) -> Vec<(u64, String, String)> {
     let run = env.run(&["verify", "--json"]);
@@ -253,6 +258,10 @@ fn a_damaged_frame_on_postgres_is_named() {
         .code(1)
         .stdout_has("a v3: its snapshot")
         .stdout_has("damaged");
+    // This checkout's parse cache keeps v3 as the store decoded it when it was sound (content-
+    // addressed, so it is still v3); a checkout without it reads the store and is told.
+    env.run(&["show", "a", "v3"]).success().stdout_has("0.3");
+    forget_parse_cache(&env);
     env.run(&["show", "a", "v3"])
         .code(2)
         .stderr_has(&format!("snapshot {} in the store is damaged", hashes[2]))
@@ -287,6 +296,7 @@ fn a_missing_base_on_postgres_is_named() {
         v3.2.contains(&format!("its base {} is missing from the store", hashes[1])),
         "{found:?}"
     );
+    forget_parse_cache(&env);
     env.run(&["show", "a", "v3"])
         .code(2)
         .stderr_has(&format!("its base {} is missing", hashes[1]));

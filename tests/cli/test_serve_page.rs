@@ -106,6 +106,7 @@ struct Page {
     status: u16,
     content_type: String,
     location: Option<String>,
+    connection: Option<String>,
     body: String,
 }
 
@@ -120,12 +121,14 @@ impl Page {
         };
         let content_type = header("content-type").unwrap_or_default();
         let location = header("location");
+        let connection = header("connection");
         let status = response.status().as_u16();
         let body = response.body_mut().read_to_string().unwrap();
         Page {
             status,
             content_type,
             location,
+            connection,
             body,
         }
     }
@@ -582,6 +585,8 @@ fn a_server_that_needs_a_token_shows_no_forms_and_refuses_page_posts(env: TestEn
     }
     let post = server.post("/agents/support-bot/publish", &[("message", "x")]);
     assert_eq!(post.status, 401, "{post:?}");
+    // Its body was never read, so the connection is not kept for the next request.
+    assert_eq!(post.connection.as_deref(), Some("close"), "{post:?}");
     // With it (a proxy adding the header), the page reads, but a browser's form cannot carry
     // a bearer token: no forms, and posts are refused.
     server
