@@ -53,6 +53,9 @@ pub struct AgentFile {
     /// The name in `agents/`.
     pub name: String,
     pub path: PathBuf,
+    /// Another staging file of `agents/` with the same stem (`bot.yaml` beside `bot.yml`):
+    /// the agent is then refused, as [`Workspace::find_staging`] refuses it.
+    pub twin: Option<PathBuf>,
 }
 
 /// One agent's staging file as found in `agents/`.
@@ -184,11 +187,18 @@ impl Workspace {
                     stem: stem.to_owned(),
                     path: dir.join(&name),
                     name,
+                    twin: None,
                 });
             }
         }
         files.sort_by(|a, b| (&a.stem, &a.name).cmp(&(&b.stem, &b.name)));
-        files.dedup_by(|a, b| a.stem == b.stem);
+        files.dedup_by(|later, kept| {
+            let twins = later.stem == kept.stem;
+            if twins {
+                kept.twin.get_or_insert_with(|| later.path.clone());
+            }
+            twins
+        });
         Ok(files)
     }
 
@@ -201,8 +211,12 @@ impl Workspace {
     ) -> Vec<(String, Result<Staging>)> {
         let shown = format!("{AGENTS_DIR}/{}", file.name);
         let Some(parts) = parts else {
-            let staging = self
-                .staging(&file.stem)
+            // The listing already found the file and any twin: no probing of its names again.
+            let staging = validate_id(&file.stem)
+                .and_then(|()| match &file.twin {
+                    Some(twin) => Err(two_staging_files(self, &file.stem, &file.path, twin)),
+                    None => self.staging_at(&file.stem, file.path.clone()),
+                })
                 .map_err(|error| error.at(Location::file(shown)));
             return vec![(file.stem.clone(), staging)];
         };
@@ -294,16 +308,14 @@ impl Workspace {
         let path = match self.staging_names(agent).as_slice() {
             [] => return Ok(self.find_part(agent)),
             [path] => path.clone(),
-            [first, second, ..] => {
-                return Err(Error::new(format!(
-                    "agent `{agent}` has two staging files: {} and {}",
-                    self.display(first),
-                    self.display(second)
-                ))
-                .hint("keep one of them and delete the other")
-                .kind(ErrorKind::Invalid));
-            }
+            [first, second, ..] => return Err(two_staging_files(self, agent, first, second)),
         };
+        self.staging_at(agent, path).map(Some)
+    }
+
+    /// `agent`'s staging at `path`, a staging file known to exist: its format as
+    /// `agentctl.yaml` or its front matter says.
+    fn staging_at(&self, agent: &str, path: PathBuf) -> Result<Staging> {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let chosen = self.overrides()?.format_for(&name);
         let part = match is_front_matter_file(&path) {
@@ -313,11 +325,11 @@ impl Workspace {
             }),
             false => chosen.map(Part::whole),
         };
-        Ok(Some(Staging {
+        Ok(Staging {
             agent: agent.to_owned(),
             path,
             part,
-        }))
+        })
     }
 
     /// What `agentctl.yaml` at the root says (SPEC 13: the format of files whose detection
@@ -582,6 +594,16 @@ impl Workspace {
 }
 
 /// Whether a `.prompty`/`.md` file holds its agent as front matter and a body.
+fn two_staging_files(workspace: &Workspace, agent: &str, first: &Path, second: &Path) -> Error {
+    Error::new(format!(
+        "agent `{agent}` has two staging files: {} and {}",
+        workspace.display(first),
+        workspace.display(second)
+    ))
+    .hint("keep one of them and delete the other")
+    .kind(ErrorKind::Invalid)
+}
+
 fn is_front_matter_file(path: &Path) -> bool {
     path.extension()
         .is_some_and(|ext| agent::front_matter::EXTENSIONS.iter().any(|e| ext == *e))

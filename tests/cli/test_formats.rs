@@ -752,6 +752,10 @@ fn a_markdown_file_with_front_matter_is_an_agent_and_a_readme_is_not(env: TestEn
         .stderr_has("two staging files")
         .stderr_has("agents/helper.yaml")
         .stderr_has("agents/helper.md");
+    // status finds both in its listing of agents/ and says the same.
+    env.run(&["status"])
+        .success()
+        .stdout_has("two staging files: agents/helper.md and agents/helper.yaml");
     std::fs::remove_file(env.root.join("agents/helper.yaml")).unwrap();
     write_file(
         &env,
