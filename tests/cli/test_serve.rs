@@ -210,6 +210,7 @@ impl Server {
         stream.write_all(request).unwrap();
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
+        conforms_raw(request, &answer);
         String::from_utf8_lossy(&answer).into_owned()
     }
 
@@ -240,6 +241,7 @@ impl Server {
         let _ = stream.write_all(b"0\r\n\r\n");
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
+        conforms_raw(head.as_bytes(), &answer);
         String::from_utf8_lossy(&answer).into_owned()
     }
 
@@ -353,6 +355,50 @@ fn conforms(method: &str, path: &str, answer: &Answer) {
         answer.status,
         errors.join("\n")
     );
+}
+
+/// [`conforms`] for an exchange of raw bytes: the request's method and path from its request
+/// line, the answer parsed from its status line, headers and body (by its Content-Length). A
+/// request line that is not one (garbage sent on purpose) or no answer at all is not checked.
+#[track_caller]
+fn conforms_raw(request: &[u8], answer: &[u8]) {
+    let request = String::from_utf8_lossy(request);
+    let mut line = request.lines().next().unwrap_or_default().split(' ');
+    let (Some(method), Some(path)) = (line.next(), line.next()) else {
+        return;
+    };
+    if !path.starts_with('/') {
+        return;
+    }
+    let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return;
+    };
+    let head = String::from_utf8_lossy(&answer[..end]);
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {head}"));
+    let headers: HashMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut body = answer[end + 4..].to_vec();
+    if let Some(length) = headers.get("content-length") {
+        body.truncate(length.parse().unwrap());
+    } else {
+        assert!(
+            !headers.contains_key("transfer-encoding"),
+            "a chunked answer to a raw request: {head}"
+        );
+    }
+    let answer = Answer {
+        status,
+        headers,
+        body,
+    };
+    conforms(method, path, &answer);
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -1860,6 +1906,12 @@ fn a_lock_wait_longer_than_the_request_timeout_is_503_not_408(env: TestEnv) {
         b"PUT /api/v2/agents/bot/staging HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 100\r\nConnection: close\r\n\r\nname: bot\n",
     );
     assert!(stalled.starts_with("HTTP/1.1 408"), "{stalled}");
+    // The error document every failure has, and the connection is not kept.
+    assert!(stalled.contains("\"code\":408"), "{stalled}");
+    assert!(
+        stalled.to_ascii_lowercase().contains("connection: close"),
+        "{stalled}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert_eq!(env.history_len(Some("bot")), 1);
     // Still serving, and the publish goes through once the store is free.
