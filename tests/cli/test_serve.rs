@@ -328,10 +328,20 @@ fn conforms(method: &str, path: &str, answer: &Answer) {
         answer.status,
         answer.text()
     );
-    let json = answer
+    // A body comes in a media type the response lists.
+    let media = answer
         .header("content-type")
-        .is_some_and(|t| t.starts_with("application/json"));
-    if !json {
+        .map(|t| t.split(';').next().unwrap_or_default().trim().to_owned());
+    if let (Some(media), Some(listed)) = (&media, response["content"].as_object())
+        && !answer.body.is_empty()
+    {
+        assert!(
+            listed.contains_key(media),
+            "{method} {template} {} answered {media}, which the OpenAPI document does not list",
+            answer.status
+        );
+    }
+    if media.as_deref() != Some("application/json") {
         return;
     }
     let schema = &response["content"]["application/json"]["schema"];
