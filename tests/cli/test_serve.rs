@@ -1868,6 +1868,30 @@ fn a_store_busy_past_the_lock_timeout_is_503_and_the_workspace_lock_too(env: Tes
         .status(200);
 }
 
+/// `/healthz` is 200 only while the store answers: a store file that cannot be opened (here a
+/// folder where the file was) is 503 with the error document, and the server goes on.
+#[test]
+fn healthz_is_503_when_the_store_does_not_answer() {
+    let env = TestEnv::new();
+    publish_bot(&env, 0.1);
+    let server = Server::start(&env, &[]);
+    server.get("/healthz").status(200);
+    let store = env.store().display().to_string();
+    let files = ["", "-wal", "-shm"].map(|suffix| format!("{store}{suffix}"));
+    for file in &files {
+        let _ = std::fs::rename(file, format!("{file}.aside"));
+    }
+    std::fs::create_dir(&store).unwrap();
+    let error = server.get("/healthz").error(503);
+    assert!(error["message"].is_string(), "{error}");
+    // The store back: healthy again, without a restart.
+    std::fs::remove_dir(&store).unwrap();
+    for file in &files {
+        let _ = std::fs::rename(format!("{file}.aside"), file);
+    }
+    server.get("/healthz").status(200);
+}
+
 #[test]
 fn secrets_are_not_masked_in_the_json_api() {
     let env = TestEnv::new();
