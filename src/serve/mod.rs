@@ -266,15 +266,15 @@ pub fn router(state: AppState) -> Router {
             auth::guard,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            state.inner.request_timeout
+        .layer({
+            let limit = state.inner.request_timeout
                 + state
                     .inner
                     .global
                     .lock_timeout
-                    .unwrap_or(crate::store::DEFAULT_LOCK_TIMEOUT),
-        ))
+                    .unwrap_or(crate::store::DEFAULT_LOCK_TIMEOUT);
+            axum::middleware::from_fn(move |request, next| time_limit(limit, request, next))
+        })
         // The request log: one line per request on stderr, at info, with the method, the path
         // (without the query), the status and how long it took. Never a header, so never the
         // token, and never a body. Outermost, so the guard's and the limits' answers are
@@ -306,6 +306,36 @@ pub fn router(state: AppState) -> Router {
                 .on_failure(()),
         )
         .with_state(state)
+}
+
+/// A request not answered within `limit` (a client too slow to send its body) is 408 with the
+/// error document every other failure has, and the connection is closed after it: the rest of
+/// the body may still be on its way.
+async fn time_limit(
+    limit: Duration,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut response = axum::response::IntoResponse::into_response(
+                ApiError::new(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "the request took longer than {} (waiting for a lock included)",
+                        crate::store::show_duration(limit)
+                    ),
+                )
+                .hint("send the whole request at once; a busy store answers 503 first"),
+            );
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            response
+        }
+    }
 }
 
 /// `AGENTCTL_SERVE_LOG`: how much the server logs on stderr, `info` (one line per request,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The API contract against the live server (SPEC 12, issue 16): schemathesis generates requests
 # from whatever GET /openapi.json serves and checks every response: no 500s, and each one
-# conforms to its schema. A bounded run (examples per operation, a time limit), one seed so a
+# conforms to the document (a listed status, a listed media type, a body matching its schema). A bounded run (examples per operation, a time limit), one seed so a
 # failure can be replayed. Installs schemathesis (PyPI) in a virtualenv under target/.
 #
 #   tests/contract/schemathesis.sh            # build, serve a throwaway workspace, run
@@ -83,7 +83,7 @@ TOML
 # From the throwaway folder: schemathesis keeps its cache (.schemathesis/) in the working folder.
 cd "$work"
 timeout "$budget" "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$work/openapi.json" --url "$base" \
-  --checks not_a_server_error,response_schema_conformance \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "$examples" --seed 1 --workers 1 \
   --request-timeout 20 --generation-database none --no-color \
   --report junit --report-junit-path "$root/target/schemathesis.xml"

@@ -82,7 +82,7 @@ api_routes! {
         history::verify,
     ),
     components(schemas(ErrorBody, Health, staging::StagingFormat)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &RequestTimeout),
     tags(
         (name = "agents", description = "Agents, their production config and staging"),
         (name = "workflow", description = "Publish, roll back, restore"),
@@ -110,6 +110,43 @@ impl utoipa::Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Every request, whatever its endpoint, is answered 408 when it takes longer than the request
+/// timeout (30 s) plus the lock timeout, a client sending its body too slowly above all: the
+/// time limit is a layer over the whole router, so each operation lists it.
+struct RequestTimeout;
+
+impl utoipa::Modify for RequestTimeout {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let timeout = ResponseBuilder::new()
+            .description(
+                "The request took longer than 30 s plus --lock-timeout (a client too slow to send it)",
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                operation
+                    .responses
+                    .responses
+                    .insert("408".to_owned(), timeout.clone().into());
+            }
+        }
     }
 }
 
@@ -153,7 +190,10 @@ async fn openapi_json() -> Response {
 
 /// The review page (server-rendered HTML; see `page.rs`). Documented here; routed by the page.
 #[utoipa::path(get, path = "/", tag = "service",
-    responses((status = 200, description = "The review page: agents, Production beside Staging, history, revert previews", content_type = "text/html")))]
+    responses(
+        (status = 200, description = "The review page: agents, Production beside Staging, history, revert previews", content_type = "text/html"),
+        (status = 401, description = "The server has a token file and the request carries none of its tokens", body = ErrorBody),
+    ))]
 #[allow(dead_code)]
 fn review_page() {}
 

@@ -40,7 +40,8 @@ pub struct StagingQuery {
     params(("agent_id" = String, Path, description = "The agent's id"), StagingQuery,
         ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer: 304 while the file is unchanged")),
     responses(
-        (status = 200, description = "The staging config (`?format=yaml`: the file, as application/yaml)", body = Object,
+        (status = 200, description = "The staging config (`?format=yaml`: the file, as application/yaml)",
+            content((Object = "application/json"), (serde_json::Value = "application/yaml")),
             headers(("ETag" = String, description = "\"<SHA-256 of the file's bytes>\""))),
         (status = 304, description = "The file is still the one If-None-Match names"),
         (status = 400, description = "An invalid agent id or format", body = ErrorBody),
