@@ -2045,3 +2045,28 @@ fn the_request_log_can_be_turned_off_and_a_bad_level_is_refused() {
     .code(2)
     .stderr_has("not a log level");
 }
+
+/// Without `--listen`, the server binds SPEC 12's default, 127.0.0.1:7070. (If another
+/// program holds that port, the refusal names the same address: the default is seen either way.)
+#[test]
+fn the_default_address_is_loopback_port_7070() {
+    let env = TestEnv::new();
+    let mut child = env
+        .std_command(agentctl())
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("agentctl starts");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        first.trim() == "Listening on http://127.0.0.1:7070"
+            || first.contains("cannot listen on 127.0.0.1:7070"),
+        "{first}"
+    );
+}
