@@ -56,6 +56,8 @@ pub struct AgentFile {
     /// Another staging file of `agents/` with the same stem (`bot.yaml` beside `bot.yml`):
     /// the agent is then refused, as [`Workspace::find_staging`] refuses it.
     pub twin: Option<PathBuf>,
+    /// The format `agentctl.yaml` gives its name, if it gives one.
+    pub format: Option<&'static agent::Format>,
 }
 
 /// One agent's staging file as found in `agents/`.
@@ -171,7 +173,7 @@ impl Workspace {
             }
         };
         // A bad agentctl.yaml concerns every agent: the command stops at its own location.
-        self.overrides()?;
+        let overrides = self.overrides()?;
         // A name that is not UTF-8 becomes an id that fails validation instead of being
         // skipped without a word.
         let mut files = Vec::new();
@@ -186,8 +188,9 @@ impl Workspace {
                 files.push(AgentFile {
                     stem: stem.to_owned(),
                     path: dir.join(&name),
-                    name,
                     twin: None,
+                    format: overrides.format_for(&name),
+                    name,
                 });
             }
         }
@@ -215,7 +218,7 @@ impl Workspace {
             let staging = validate_id(&file.stem)
                 .and_then(|()| match &file.twin {
                     Some(twin) => Err(two_staging_files(self, &file.stem, &file.path, twin)),
-                    None => self.staging_at(&file.stem, file.path.clone()),
+                    None => Ok(staging_at(&file.stem, file.path.clone(), file.format)),
                 })
                 .map_err(|error| error.at(Location::file(shown)));
             return vec![(file.stem.clone(), staging)];
@@ -310,26 +313,9 @@ impl Workspace {
             [path] => path.clone(),
             [first, second, ..] => return Err(two_staging_files(self, agent, first, second)),
         };
-        self.staging_at(agent, path).map(Some)
-    }
-
-    /// `agent`'s staging at `path`, a staging file known to exist: its format as
-    /// `agentctl.yaml` or its front matter says.
-    fn staging_at(&self, agent: &str, path: PathBuf) -> Result<Staging> {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let chosen = self.overrides()?.format_for(&name);
-        let part = match is_front_matter_file(&path) {
-            true => Some(Part {
-                format: chosen.or(Part::front_matter(&name).format),
-                ..Part::front_matter(&name)
-            }),
-            false => chosen.map(Part::whole),
-        };
-        Ok(Staging {
-            agent: agent.to_owned(),
-            path,
-            part,
-        })
+        Ok(Some(staging_at(agent, path, chosen)))
     }
 
     /// What `agentctl.yaml` at the root says (SPEC 13: the format of files whose detection
@@ -594,6 +580,24 @@ impl Workspace {
 }
 
 /// Whether a `.prompty`/`.md` file holds its agent as front matter and a body.
+/// `agent`'s staging at `path`, a staging file known to exist: its format as `agentctl.yaml`
+/// chose it (`chosen`) or its front matter says.
+fn staging_at(agent: &str, path: PathBuf, chosen: Option<&'static agent::Format>) -> Staging {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let part = match is_front_matter_file(&path) {
+        true => Some(Part {
+            format: chosen.or(Part::front_matter(&name).format),
+            ..Part::front_matter(&name)
+        }),
+        false => chosen.map(Part::whole),
+    };
+    Staging {
+        agent: agent.to_owned(),
+        path,
+        part,
+    }
+}
+
 fn two_staging_files(workspace: &Workspace, agent: &str, first: &Path, second: &Path) -> Error {
     Error::new(format!(
         "agent `{agent}` has two staging files: {} and {}",
