@@ -12,6 +12,7 @@ on_both_stores!(
     a_reorder_of_a_keyed_list_is_one_change_at_the_top_level_and_nested,
     a_revert_of_an_old_publish_keeps_every_untouched_byte,
     a_revert_in_a_plain_list_touches_only_its_entry_and_keeps_the_comments,
+    a_mixed_edit_of_a_plain_list_keeps_its_comments_and_quotes,
     a_crewai_file_holds_one_agent_per_key_each_published_and_reverted_on_its_own,
     a_cloudformation_template_holds_one_agent_per_bedrock_resource_with_tags_as_values,
     a_file_that_fits_no_format_is_told_what_it_looks_like,
@@ -357,6 +358,52 @@ fn a_revert_in_a_plain_list_touches_only_its_entry_and_keeps_the_comments(env: T
         std::fs::read_to_string(&file).unwrap(),
         text.replacen("  - \"http_request\"\n", "", 1)
     );
+}
+
+/// Issue 15: a revert that both puts back a removed entry and changes another one of the same
+/// plain list (positions shift between the two) still edits entry by entry: every comment and
+/// quote stays, and nothing is written whole.
+fn a_mixed_edit_of_a_plain_list_keeps_its_comments_and_quotes(env: TestEnv) {
+    let path = "letta/memgpt_extras.yaml";
+    let agent = id_of(path);
+    let text = fixture(path);
+    let file = env.root.join(format!("agents/{agent}.yaml"));
+    env.write_agent(agent, &text);
+    publish(&env, agent, "as written");
+    // v2 drops one function and renames the last one; v3 changes the prompt.
+    let mixed = text
+        .replacen("  - \"append_to_text_file\"\n", "", 1)
+        .replacen("\"http_request\"", "\"http_get\"", 1);
+    env.write_agent(agent, &mixed);
+    publish(&env, agent, "fewer functions");
+    let later = mixed.replacen("\"memgpt_chat\"", "\"memgpt_doc\"", 1);
+    env.write_agent(agent, &later);
+    publish(&env, agent, "another prompt");
+    let lines = |text: &str| {
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    let run = env.run(&["revert", agent, "v2"]);
+    run.success()
+        .stderr_lacks("written whole")
+        .stderr_lacks("written afresh");
+    let now = std::fs::read_to_string(&file).unwrap();
+    let expected = text.replacen("\"memgpt_chat\"", "\"memgpt_doc\"", 1);
+    // Every line of the file as written is back, quoted; the comments too (yaml-edit may put
+    // an entry it inserts after the comment that heads the next one, so lines are a set).
+    assert_eq!(lines(&now), lines(&expected), "{now}");
+    env.run(&["diff", agent, "--from", "v1", "--exit-code"])
+        .code(1)
+        .stdout_has("system_prompt")
+        .stdout_lacks("functions");
+    // And the other way: the revert of that revert takes both edits out again, quoted.
+    publish(&env, agent, "functions back");
+    env.run(&["revert", agent, "v4"])
+        .success()
+        .stderr_lacks("written whole");
+    let now = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(lines(&now), lines(&later), "{now}");
 }
 
 fn file_of(env: &TestEnv, name: &str) -> String {
