@@ -396,8 +396,9 @@ fn kind_rank(kind: Kind) -> u8 {
 
 /// The plain lists whose changes can be made entry by entry, keeping the comments and quoting
 /// of every other entry: a list (at a path with no other plain list above it) whose entries are
-/// only removed and added, or only replaced, or only edited inside. Positions mix otherwise
-/// (a removal shifts the entries an edit inside addresses), and the list is written whole.
+/// only removed and added, or only replaced, or only edited inside; or one where nothing is
+/// added, removed or reordered at any depth. Positions mix otherwise (a removal shifts the
+/// entries an edit inside addresses), and the list is written whole.
 fn plain_lists_edited_in_place(changes: &[Change]) -> Vec<change::Path> {
     #[derive(Default)]
     struct Seen {
@@ -405,6 +406,8 @@ fn plain_lists_edited_in_place(changes: &[Change]) -> Vec<change::Path> {
         replaced: bool,
         inside: bool,
         nested: bool,
+        /// An entry added, removed or reordered somewhere in the list, at any depth.
+        shifted: bool,
     }
     let mut lists: Vec<(change::Path, Seen)> = Vec::new();
     for change in changes {
@@ -427,6 +430,7 @@ fn plain_lists_edited_in_place(changes: &[Change]) -> Vec<change::Path> {
             }
         };
         let seen = &mut lists[at].1;
+        seen.shifted |= change.kind != Kind::Changed || change.is_reorder();
         if indexes.len() > 1 || change.is_reorder() {
             seen.nested = true;
         } else if first + 1 < segments.len() {
@@ -440,12 +444,15 @@ fn plain_lists_edited_in_place(changes: &[Change]) -> Vec<change::Path> {
     lists
         .into_iter()
         .filter(|(_, seen)| {
-            !seen.nested
-                && [seen.moved, seen.replaced, seen.inside]
-                    .iter()
-                    .filter(|b| **b)
-                    .count()
-                    == 1
+            // With nothing added, removed or reordered, no position moves: every edit, at
+            // any depth (promptfoo's `tests[0].assert[0].value`), finds its entry.
+            !seen.shifted
+                || !seen.nested
+                    && [seen.moved, seen.replaced, seen.inside]
+                        .iter()
+                        .filter(|b| **b)
+                        .count()
+                        == 1
         })
         .map(|(path, _)| path)
         .collect()

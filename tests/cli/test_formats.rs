@@ -22,6 +22,7 @@ on_both_stores!(
     export_writes_the_file_a_crewai_cloudformation_or_prompty_user_reads_back,
     agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide,
     a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used,
+    every_command_works_on_every_format,
 );
 
 fn fixture(path: &str) -> String {
@@ -1094,4 +1095,293 @@ fn a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used(env:
     assert!(now.contains("KnowledgeBaseState: !If"), "{now}");
     env.run(&["diff", agent, "--from", "v3", "--exit-code"])
         .success();
+}
+
+/// One agent of each format through the whole workflow (issue 15: every command on every
+/// format): (file in agents/, its text, the agent, an edit, the change's path and section).
+struct Case {
+    file: &'static str,
+    text: String,
+    agent: &'static str,
+    edit: TextEdit,
+    path: &'static str,
+    section: &'static str,
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            file: "bot.yaml",
+            text: "# The bot.\nname: bot\nmodel:\n  provider: openai\n  name: gpt-4o  # pinned\ninstructions: |\n  Help.\ntools:\n  - name: search  # the web\n    description: 'Search'\n".into(),
+            agent: "bot",
+            edit: ("description: 'Search'", "description: 'Search the web'"),
+            path: "tools[search].description",
+            section: "tools",
+        },
+        Case {
+            file: "notion_mcp_root_agent.yaml",
+            text: fixture("adk/notion_mcp_root_agent.yaml"),
+            agent: "notion_mcp_root_agent",
+            edit: ("model: gemini-2.5-flash", "model: gemini-2.5-pro"),
+            path: "model",
+            section: "settings",
+        },
+        Case {
+            file: "maf_persistent_agent.yaml",
+            text: fixture("semantic_kernel/maf_persistent_agent.yaml"),
+            agent: "maf_persistent_agent",
+            edit: ("temperature: 0.9", "temperature: 0.5"),
+            path: "model.options.temperature",
+            section: "settings",
+        },
+        Case {
+            file: "content_crew_agents.yaml",
+            text: fixture("crewai/content_crew_agents.yaml"),
+            agent: "content_crew_agents.writer",
+            // (A folded block written back is wrapped at the width of the block it replaces:
+            // this edit keeps the widest line.)
+            edit: (
+                "    based on the provided outline",
+                "    based on the outline",
+            ),
+            path: "goal",
+            section: "instructions",
+        },
+        Case {
+            file: "custom_tools_v2.prompty",
+            text: fixture("prompty/custom_tools_v2.prompty"),
+            agent: "custom_tools_v2",
+            edit: (
+                "endpoint: https://custom.example.com",
+                "endpoint: https://tools.example.com",
+            ),
+            path: "tools[my_custom_tool].connection.endpoint",
+            section: "tools",
+        },
+        Case {
+            file: "getting_started_promptfooconfig.yaml",
+            text: fixture("promptfoo/getting_started_promptfooconfig.yaml"),
+            agent: "getting_started_promptfooconfig",
+            edit: (
+                "value: 'Bonjour le monde'",
+                "value: 'Bonjour tout le monde'",
+            ),
+            path: "tests[0].assert[0].value",
+            section: "guardrails",
+        },
+        Case {
+            file: "memgpt_custom.yaml",
+            text: fixture("letta/memgpt_custom.yaml"),
+            agent: "memgpt_custom",
+            edit: (
+                "core_memory_type: \"custom\"",
+                "core_memory_type: \"default\"",
+            ),
+            path: "core_memory_type",
+            section: "settings",
+        },
+        Case {
+            file: "startup_advisor_agents.yaml",
+            text: fixture("bedrock_cfn/startup_advisor_agents.yaml"),
+            agent: "startup_advisor_agents.ContentWriter",
+            edit: (
+                "Description: Content Writer for creating compelling content",
+                "Description: Content Writer for compelling content",
+            ),
+            path: "Description",
+            section: "settings",
+        },
+    ]
+}
+
+/// An exported file read back the way its framework's file is read: the agent `key` of a
+/// CrewAI file or template, the front matter of a `.prompty` file, or the whole file.
+fn read_back(bytes: &[u8], key: &str, front_matter: bool) -> (Value, String) {
+    use agentctl::agent::{self, format};
+    let (config, read_as) = if front_matter {
+        agent::parse_part(bytes, &format::Part::front_matter("x.prompty")).unwrap()
+    } else {
+        let file = agent::parse_file(bytes).unwrap();
+        match format::parts(&file) {
+            Some(parts) => {
+                let part = parts
+                    .iter()
+                    .find(|p| p.key == key)
+                    .expect("the agent's part");
+                agent::parse_part(bytes, part).unwrap()
+            }
+            None => agent::parse_as(bytes, None).unwrap(),
+        }
+    };
+    (Value::Object(config), read_as.name.to_owned())
+}
+
+fn every_command_works_on_every_format(env: TestEnv) {
+    let cases = cases();
+    for case in &cases {
+        write_file(&env, case.file, &case.text);
+    }
+    // The other fixtures not read elsewhere validate and publish as written too.
+    for (file, path) in [
+        ("memgpt_docs.yaml", "letta/memgpt_docs.yaml"),
+        (
+            "cost_explorer.yaml",
+            "bedrock_cfn/cost_explorer_agent_template.yaml",
+        ),
+        ("urgent.yaml", "crewai/urgent_crew_agents.yaml"),
+    ] {
+        write_file(&env, file, &fixture(path));
+    }
+    let run = env.run(&["validate", "--json"]);
+    run.success();
+    let formats: Vec<(String, String)> = run.json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["agent"].as_str().unwrap().into(),
+                a["format"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for (agent, format) in [
+        ("bot", "native"),
+        ("notion_mcp_root_agent", "adk"),
+        ("maf_persistent_agent", "semantic_kernel"),
+        ("content_crew_agents.writer", "crewai"),
+        ("content_crew_agents.planner", "crewai"),
+        ("custom_tools_v2", "prompty"),
+        ("getting_started_promptfooconfig", "promptfoo"),
+        ("memgpt_custom", "letta"),
+        ("memgpt_docs", "letta"),
+        ("startup_advisor_agents.ContentWriter", "bedrock_cfn"),
+        ("startup_advisor_agents.StartupAdvisor", "bedrock_cfn"),
+        ("cost_explorer.BillingAgent", "bedrock_cfn"),
+        ("urgent.urgent_handler", "crewai"),
+    ] {
+        assert!(
+            formats.contains(&(agent.into(), format.into())),
+            "{agent} ({format}) not in {formats:?}"
+        );
+    }
+    assert_eq!(formats.len(), 18, "{formats:?}");
+    let run = env.run(&["status", "--json"]);
+    for agent in run.json()["agents"].as_array().unwrap() {
+        assert_eq!(agent["state"], "new", "{agent}");
+    }
+    env.run(&["publish", "-m", "as written"]).success();
+
+    for case in &cases {
+        let Case {
+            file,
+            text,
+            agent,
+            edit: (from, to),
+            path,
+            section,
+        } = case;
+        let agent = *agent;
+        let at = format!("{agent} ({file})");
+        assert!(text.contains(from), "{at}: no {from}");
+        let edited = text.replacen(from, to, 1);
+        write_file(&env, file, &edited);
+        env.run(&["status"]).success().stdout_has(agent);
+        // diff, every view: JSON, side by side, stacked, markdown.
+        let changes = diff_changes(&env, agent);
+        assert_eq!(changes.len(), 1, "{at}: {changes:#?}");
+        assert_eq!(
+            (changes[0]["path"].as_str(), changes[0]["section"].as_str()),
+            (Some(*path), Some(*section)),
+            "{at}"
+        );
+        let side = env.run(&["diff", agent]);
+        side.success().stdout_has(" │ ");
+        let last = path.rsplit(['.', ']']).find(|s| !s.is_empty()).unwrap();
+        side.stdout_has(last);
+        env.run(&["diff", agent, "--unified"])
+            .success()
+            .stdout_has("Staging:");
+        env.run(&["diff", agent, "--format", "markdown"])
+            .success()
+            .stdout_has(&format!("`{path}`"));
+        // Only this agent of its file changed.
+        let run = env.run(&["status", "--json"]);
+        let modified: Vec<Value> = run.json()["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["state"] == "modified")
+            .map(|a| a["agent"].clone())
+            .collect();
+        assert_eq!(modified, [json!(agent)], "{at}");
+        publish(&env, agent, &format!("edit {agent}"));
+
+        // History: log, log --touching, blame, show.
+        env.run(&["log", agent])
+            .success()
+            .stdout_has(&format!("edit {agent}"));
+        env.run(&["log", agent, "--touching", path])
+            .success()
+            .stdout_has(&format!("edit {agent}"));
+        let run = env.run(&["blame", agent, "--json"]);
+        run.success();
+        let blamed: Vec<(String, u64)> = run.json()["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().into(),
+                    f["version"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        // The field, or the plain list holding it (blame's leaves: promptfoo's `tests`).
+        let holds = |field: &str| {
+            *path == field
+                || path.starts_with(&format!("{field}."))
+                || path.starts_with(&format!("{field}["))
+        };
+        assert!(
+            blamed.iter().any(|(field, v)| holds(field) && *v == 2),
+            "{at}: {blamed:?}"
+        );
+        assert!(blamed.iter().any(|(_, v)| *v == 1), "{at}: {blamed:?}");
+        env.run(&["blame", agent]).success().stdout_has("v2");
+        env.run(&["show", agent, "v2"])
+            .success()
+            .stdout_has(&format!("edit {agent}"))
+            .stdout_has(last);
+
+        // revert-preview writes nothing; revert takes the edit out, every other byte kept.
+        let run = env.run(&["revert-preview", agent, "v2"]);
+        run.success().stdout_has(last);
+        assert_eq!(file_of(&env, file), edited, "{at}");
+        env.run(&["revert", agent, "v2"])
+            .success()
+            .stderr_lacks("written afresh")
+            .stderr_lacks("written whole");
+        assert_eq!(file_of(&env, file), *text, "{at}");
+        // undo puts the edit back; restore sets it to v1 again, keeping the file's bytes.
+        env.run(&["undo", agent]).success();
+        assert_eq!(file_of(&env, file), edited, "{at}");
+        env.run(&["restore", agent, "v1"])
+            .success()
+            .stderr_lacks("written afresh")
+            .stderr_lacks("written whole");
+        assert_eq!(file_of(&env, file), *text, "{at}");
+        env.run(&["undo", agent]).success();
+        assert_eq!(file_of(&env, file), edited, "{at}");
+
+        // export: the framework's own file, read back as the same agent in the same format.
+        let run = env.run(&["export", agent]);
+        run.success();
+        let key = agent.rsplit('.').next().unwrap();
+        let (config, read_as) = read_back(run.stdout.as_bytes(), key, file.ends_with(".prompty"));
+        let shown = env.run(&["show", agent, "--config", "--json"]);
+        assert_eq!(config, shown.json()["config"], "{at}");
+        let format = &formats.iter().find(|(a, _)| a == agent).unwrap().1;
+        assert_eq!(&read_as, format, "{at}");
+    }
 }
