@@ -1874,8 +1874,39 @@ fn agents_that_are_parts_of_a_file_are_served_on_their_own_part(env: TestEnv) {
     env.write_agent("crew", &crew);
     env.write_agent("support", &template);
     std::fs::write(env.root.join("agents/chat.prompty"), &prompty).unwrap();
+    // And one file of each single-agent format, read as the CLI reads it.
+    let singles = [
+        ("notion", "adk/notion_mcp_root_agent.yaml"),
+        ("weather", "semantic_kernel/maf_get_weather.yaml"),
+        ("eval", "promptfoo/getting_started_promptfooconfig.yaml"),
+        ("memgpt", "letta/memgpt_extras.yaml"),
+    ];
+    for (agent, path) in singles {
+        env.write_agent(agent, &format_fixture(path));
+    }
     env.run(&["publish", "-m", "as written"]).success();
     let server = Server::start(&env, &[]);
+    for (agent, _) in singles {
+        let staging = server.get(&format!("/api/v2/agents/{agent}/staging"));
+        assert_eq!(
+            staging.status(200).json(),
+            cli_json(&env, &["show", agent, "--config", "--json"])["config"],
+            "{agent}"
+        );
+        assert_eq!(
+            server
+                .get(&format!("/api/v2/agents/{agent}"))
+                .status(200)
+                .json(),
+            cli_json(&env, &["export", agent, "--format", "json"]),
+            "{agent}"
+        );
+        assert_eq!(
+            server.get(&format!("/api/v2/agents/{agent}/diff")).json(),
+            cli_json(&env, &["diff", agent, "--json"]),
+            "{agent}"
+        );
+    }
     let read = |name: &str| std::fs::read_to_string(env.root.join("agents").join(name)).unwrap();
 
     let formats: Vec<Value> = server.get("/api/v2/agents").json()["agents"]
@@ -1890,8 +1921,12 @@ fn agents_that_are_parts_of_a_file_are_served_on_their_own_part(env: TestEnv) {
             json!(["chat", "prompty"]),
             json!(["crew.reporting_analyst", "crewai"]),
             json!(["crew.researcher", "crewai"]),
+            json!(["eval", "promptfoo"]),
+            json!(["memgpt", "letta"]),
+            json!(["notion", "adk"]),
             json!(["support.RefundsAgent", "bedrock_cfn"]),
             json!(["support.SupportAgent", "bedrock_cfn"]),
+            json!(["weather", "semantic_kernel"]),
         ]
     );
     // The staging of one agent is its part, as `show --config` gives it.
