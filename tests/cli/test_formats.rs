@@ -23,6 +23,7 @@ on_both_stores!(
     agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide,
     a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used,
     every_command_works_on_every_format,
+    deep_paths_wrap_at_their_segments_in_every_view_at_narrow_widths,
 );
 
 fn fixture(path: &str) -> String {
@@ -1383,5 +1384,110 @@ fn every_command_works_on_every_format(env: TestEnv) {
         assert_eq!(config, shown.json()["config"], "{at}");
         let format = &formats.iter().find(|(a, _)| a == agent).unwrap().1;
         assert_eq!(&read_as, format, "{at}");
+    }
+}
+
+/// Issue 15: on deep nesting (a Bedrock function's parameters, five levels down) the
+/// side-by-side view, the stacked view, `show`, `blame` and the markdown view keep every path
+/// whole at a narrow COLUMNS: wrapped before a segment (`.Parameters`, `[set_value_for_key]`),
+/// never cut, so two siblings stay distinguishable.
+fn deep_paths_wrap_at_their_segments_in_every_view_at_narrow_widths(env: TestEnv) {
+    let text = fixture("bedrock_cfn/startup_advisor_agents.yaml");
+    env.write_agent("advisor", &text);
+    env.run(&["publish", "-m", "as written"]).success();
+    let agent = "advisor.StartupAdvisor";
+    // Two siblings: the descriptions of the `key` and `value` parameters of one function.
+    let key = "                    Description: \"The name of the key to store the value under\"";
+    let value = "                    Description: \"The value to store for that key name\"";
+    assert!(text.contains(key) && text.contains(value));
+    let edited = text
+        .replacen(key, &key.replace("under", "under, once"), 1)
+        .replacen(value, &value.replace("name", "name, once"), 1);
+    env.write_agent("advisor", &edited);
+    let prefix =
+        "ActionGroups[WorkingMemoryTools].FunctionSchema.Functions[set_value_for_key].Parameters";
+    let paths: Vec<Value> = diff_changes(&env, agent)
+        .iter()
+        .map(|c| c["path"].clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            json!(format!("{prefix}.key.Description")),
+            json!(format!("{prefix}.value.Description")),
+        ]
+    );
+    env.run(&["publish", "-m", "once"]).success();
+    let at = |columns: &str, args: &[&str]| {
+        let run = env.run_with(env.command().env("COLUMNS", columns).args(args));
+        run.success();
+        run
+    };
+    // A path's lines, joined again: every path is there, whole, and the lines fit.
+    let paths_in = |out: &str, columns: usize| -> String {
+        for line in out.lines() {
+            assert!(
+                line.chars().count() <= columns,
+                "{line:?} is wider than {columns}:\n{out}"
+            );
+        }
+        assert!(!out.contains('…'), "cut:\n{out}");
+        out.lines()
+            .map(|l| l.trim_start().trim_start_matches(['~', '↪']).trim())
+            .collect::<Vec<_>>()
+            .join("")
+    };
+    for (columns, args) in [
+        ("80", &["diff", agent, "--from", "v1", "--to", "v2"][..]),
+        ("50", &["diff", agent, "--from", "v1", "--to", "v2"]),
+        ("50", &["show", agent, "v2"]),
+        ("80", &["revert-preview", agent, "v2"]),
+    ] {
+        let run = at(columns, args);
+        let out = &run.stdout;
+        let joined = paths_in(out, columns.parse().unwrap());
+        for sibling in ["key", "value"] {
+            let whole = format!("{prefix}.{sibling}.Description");
+            assert!(
+                joined.contains(&whole),
+                "{args:?} at {columns}: no {whole}:\n{out}"
+            );
+        }
+        // Wrapped before segments: each continuation line of a path (under the change's
+        // mark, `↪`) starts a segment, so no name is cut in two.
+        let continued: Vec<&str> = out
+            .lines()
+            .filter_map(|l| l.strip_prefix("    ↪ "))
+            .collect();
+        assert!(
+            !continued.is_empty(),
+            "{args:?} at {columns}: not wrapped:\n{out}"
+        );
+        for line in continued {
+            assert!(
+                line.starts_with(['.', '[']),
+                "{args:?} at {columns}: {line:?} does not start a segment:\n{out}"
+            );
+        }
+    }
+    // blame: the path column wraps at segments, each sibling's last segments on a line.
+    let run = at("72", &["blame", agent]);
+    let out = &run.stdout;
+    for line in out.lines() {
+        assert!(line.chars().count() <= 72, "{line:?}:\n{out}");
+    }
+    assert!(!out.contains('…'), "{out}");
+    for sibling in [".Parameters.key", ".Parameters.value"] {
+        assert!(out.contains(sibling), "{sibling}:\n{out}");
+    }
+    // markdown: a table cell holds the whole path (the reader's browser wraps it).
+    let run = at(
+        "40",
+        &[
+            "diff", agent, "--from", "v1", "--to", "v2", "--format", "markdown",
+        ],
+    );
+    for sibling in ["key", "value"] {
+        run.stdout_has(&format!("| `{prefix}.{sibling}.Description` |"));
     }
 }
