@@ -278,6 +278,8 @@ fn edit(
 ) -> Option<(String, Vec<change::Path>)> {
     let document = Document::from_str(text).ok()?;
     let root = document.as_mapping()?;
+    let from = agent::parse_file(text.as_bytes()).ok();
+    let changes = &as_removals_and_additions(changes, from.as_ref(), to);
     // Removals first, then changes, then additions in list order: an added item's position is
     // its index in the new list, which is right once everything before it is in place.
     let mut ordered: Vec<&Change> = Vec::with_capacity(changes.len());
@@ -394,8 +396,9 @@ fn kind_rank(kind: Kind) -> u8 {
 
 /// The plain lists whose changes can be made entry by entry, keeping the comments and quoting
 /// of every other entry: a list (at a path with no other plain list above it) whose entries are
-/// only removed and added, or only replaced, or only edited inside. Positions mix otherwise
-/// (a removal shifts the entries an edit inside addresses), and the list is written whole.
+/// only removed and added, or only replaced, or only edited inside; or one where nothing is
+/// added, removed or reordered at any depth. Positions mix otherwise (a removal shifts the
+/// entries an edit inside addresses), and the list is written whole.
 fn plain_lists_edited_in_place(changes: &[Change]) -> Vec<change::Path> {
     #[derive(Default)]
     struct Seen {
@@ -403,6 +406,8 @@ fn plain_lists_edited_in_place(changes: &[Change]) -> Vec<change::Path> {
         replaced: bool,
         inside: bool,
         nested: bool,
+        /// An entry added, removed or reordered somewhere in the list, at any depth.
+        shifted: bool,
     }
     let mut lists: Vec<(change::Path, Seen)> = Vec::new();
     for change in changes {
@@ -425,6 +430,7 @@ fn plain_lists_edited_in_place(changes: &[Change]) -> Vec<change::Path> {
             }
         };
         let seen = &mut lists[at].1;
+        seen.shifted |= change.kind != Kind::Changed || change.is_reorder();
         if indexes.len() > 1 || change.is_reorder() {
             seen.nested = true;
         } else if first + 1 < segments.len() {
@@ -438,15 +444,110 @@ fn plain_lists_edited_in_place(changes: &[Change]) -> Vec<change::Path> {
     lists
         .into_iter()
         .filter(|(_, seen)| {
-            !seen.nested
-                && [seen.moved, seen.replaced, seen.inside]
-                    .iter()
-                    .filter(|b| **b)
-                    .count()
-                    == 1
+            // With nothing added, removed or reordered, no position moves: every edit, at
+            // any depth (promptfoo's `tests[0].assert[0].value`), finds its entry.
+            !seen.shifted
+                || !seen.nested
+                    && [seen.moved, seen.replaced, seen.inside]
+                        .iter()
+                        .filter(|b| **b)
+                        .count()
+                        == 1
         })
         .map(|(path, _)| path)
         .collect()
+}
+
+/// `changes` with the entries of mixed plain lists of scalars (some entries replaced, others
+/// added or removed: positions shift between them) turned into removals and additions only,
+/// aligned on the entries themselves: a list that [`plain_lists_edited_in_place`] then edits
+/// entry by entry, keeping the comments and quotes of every other entry.
+fn as_removals_and_additions(
+    changes: &[Change],
+    from: Option<&Config>,
+    to: &Config,
+) -> Vec<Change> {
+    let Some(from) = from else {
+        return changes.to_vec();
+    };
+    // The list of a change to one whole entry (`list[i]`, no deeper), if it is one.
+    let entry_list = |change: &Change| match change.path.0.split_last() {
+        Some((Segment::Index(_), list))
+            if !list.iter().any(|s| matches!(s, Segment::Index(_))) && !change.is_reorder() =>
+        {
+            Some(change::Path(list.to_vec()))
+        }
+        _ => None,
+    };
+    let scalars = |value: Option<&Value>| -> Option<Vec<Value>> {
+        let items = value?.as_array()?;
+        items
+            .iter()
+            .all(|item| !item.is_array() && !item.is_object())
+            .then(|| items.clone())
+    };
+    let mut lists: Vec<change::Path> = Vec::new();
+    for change in changes {
+        if let Some(list) = entry_list(change)
+            && !lists.contains(&list)
+        {
+            lists.push(list);
+        }
+    }
+    let mut out: Vec<Change> = changes.to_vec();
+    for list in lists {
+        let of_list: Vec<&Change> = changes
+            .iter()
+            .filter(|c| c.path.0.starts_with(&list.0) && c.path.0.len() > list.0.len())
+            .collect();
+        let whole_entries = of_list
+            .iter()
+            .all(|c| entry_list(c).as_ref() == Some(&list));
+        let replaced = of_list.iter().any(|c| c.kind == Kind::Changed);
+        let moved = of_list.iter().any(|c| c.kind != Kind::Changed);
+        if !(whole_entries && replaced && moved) {
+            continue;
+        }
+        let (Some(old), Some(new)) = (scalars(value_at(from, &list)), scalars(value_at(to, &list)))
+        else {
+            continue;
+        };
+        let section = of_list[0].section;
+        let keys = |items: &[Value]| items.iter().map(agent::canonical_json).collect::<Vec<_>>();
+        let (old_keys, new_keys) = (keys(&old), keys(&new));
+        let mut split = Vec::new();
+        for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_keys, &new_keys) {
+            for i in op
+                .old_range()
+                .filter(|_| op.tag() != similar::DiffTag::Equal)
+            {
+                split.push(Change {
+                    section,
+                    path: list.child(Segment::Index(i)),
+                    kind: Kind::Removed,
+                    old: old[i].clone(),
+                    new: Value::Null,
+                    position: None,
+                });
+            }
+            for j in op
+                .new_range()
+                .filter(|_| op.tag() != similar::DiffTag::Equal)
+            {
+                split.push(Change {
+                    section,
+                    path: list.child(Segment::Index(j)),
+                    kind: Kind::Added,
+                    old: Value::Null,
+                    new: new[j].clone(),
+                    position: None,
+                });
+            }
+        }
+        out.retain(|c| !(c.path.0.starts_with(&list.0) && c.path.0.len() > list.0.len()));
+        out.extend(split);
+    }
+    out
 }
 
 /// The key before the last one of `path` in its mapping in `config`: where an added key goes.

@@ -131,7 +131,7 @@ fn fit(rows: &[Row<'_>], style: Style, width: usize) -> String {
             .get(..DATE)
             .unwrap_or(&row.publish.published_at);
         let authors = columns::wrap(&[Span::plain(author_name(row.publish))], author_width);
-        let whats = wrap_path(&row.what, what_width);
+        let whats = columns::wrap_path(&row.what, what_width, None);
         let values = wrap_value(&row.value, value_width);
         let height = authors.len().max(whats.len()).max(values.len());
         let cell = |lines: &[Line], i: usize, width: usize| match lines.get(i) {
@@ -167,40 +167,6 @@ fn fit(rows: &[Row<'_>], style: Style, width: usize) -> String {
         }
     }
     out
-}
-
-/// A path wrapped to `width` columns before its segments (`.key`, `[item]`) where it can,
-/// between characters only where one segment alone is too wide.
-fn wrap_path(path: &str, width: usize) -> Vec<Line> {
-    let mut lines: Vec<String> = vec![String::new()];
-    let mut segment_start = 0;
-    let mut segments = Vec::new();
-    for (i, c) in path.char_indices() {
-        if i > 0 && (c == '.' || c == '[') && !path[..i].ends_with(['.', '[']) {
-            segments.push(&path[segment_start..i]);
-            segment_start = i;
-        }
-    }
-    segments.push(&path[segment_start..]);
-    for segment in segments {
-        let last = lines.last_mut().expect("at least one line");
-        if columns::width(last) + columns::width(segment) <= width {
-            last.push_str(segment);
-        } else if columns::width(segment) <= width {
-            lines.push(segment.to_owned());
-        } else {
-            for piece in columns::wrap(&[Span::plain(segment)], width) {
-                let piece: String = piece.iter().map(|s| s.text.as_str()).collect();
-                let last = lines.last_mut().expect("at least one line");
-                if last.is_empty() {
-                    last.push_str(&piece);
-                } else {
-                    lines.push(piece);
-                }
-            }
-        }
-    }
-    lines.into_iter().map(|l| vec![Span::plain(l)]).collect()
 }
 
 /// A value wrapped to `width` columns, its continuation lines marked `↪` so they do not pass
@@ -244,19 +210,29 @@ mod tests {
     #[test]
     fn paths_wrap_at_their_segments() {
         assert_eq!(
-            texts(&wrap_path("model.temperature", 40)),
+            texts(&columns::wrap_path("model.temperature", 40, None)),
             ["model.temperature"]
         );
         assert_eq!(
-            texts(&wrap_path("tools[lookup_invoice].description", 22)),
+            texts(&columns::wrap_path(
+                "tools[lookup_invoice].description",
+                22,
+                None
+            )),
             ["tools[lookup_invoice]", ".description"]
         );
-        let lines = texts(&wrap_path("tools[a_very_long_tool_name].x", 10));
+        let lines = texts(&columns::wrap_path(
+            "tools[a_very_long_tool_name].x",
+            10,
+            None,
+        ));
         assert!(lines.iter().all(|l| columns::width(l) <= 10), "{lines:?}");
         assert_eq!(lines.concat(), "tools[a_very_long_tool_name].x");
         // A path with a space in a key is not changed either.
         assert_eq!(
-            texts(&wrap_path("a b.c", 3)).concat().replace(' ', ""),
+            texts(&columns::wrap_path("a b.c", 3, None))
+                .concat()
+                .replace(' ', ""),
             "ab.c"
         );
     }

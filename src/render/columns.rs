@@ -98,6 +98,44 @@ pub fn wrap(spans: &[Span], columns: usize) -> Vec<Line> {
 /// own.
 pub const CONTINUED: &str = "↪";
 
+/// A path wrapped to `width` columns before its segments (`.key`, `[item]`) where it can,
+/// between characters only where one segment alone is too wide: siblings deep in a file
+/// (`…Functions[set_value_for_key].Parameters.key`) stay whole and distinguishable.
+pub fn wrap_path(path: &str, columns: usize, tone: Option<Tone>) -> Vec<Line> {
+    let mut lines: Vec<String> = vec![String::new()];
+    let mut segment_start = 0;
+    let mut segments = Vec::new();
+    for (i, c) in path.char_indices() {
+        if i > 0 && (c == '.' || c == '[') && !path[..i].ends_with(['.', '[']) {
+            segments.push(&path[segment_start..i]);
+            segment_start = i;
+        }
+    }
+    segments.push(&path[segment_start..]);
+    for segment in segments {
+        let last = lines.last_mut().expect("at least one line");
+        if width(last) + width(segment) <= columns {
+            last.push_str(segment);
+        } else if width(segment) <= columns {
+            lines.push(segment.to_owned());
+        } else {
+            for piece in wrap(&[Span::plain(segment)], columns) {
+                let piece: String = piece.iter().map(|s| s.text.as_str()).collect();
+                let last = lines.last_mut().expect("at least one line");
+                if last.is_empty() {
+                    last.push_str(&piece);
+                } else {
+                    lines.push(piece);
+                }
+            }
+        }
+    }
+    lines
+        .into_iter()
+        .map(|l| vec![Span::new(l, tone)])
+        .collect()
+}
+
 /// A line of YAML or text wrapped so that its shape survives: continuation lines keep the
 /// line's indentation and are marked [`CONTINUED`], so a wrapped `description:` does not pass
 /// for a key at another level. With a `mark` (a diff line's `+`, `-` or space), the mark

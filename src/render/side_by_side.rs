@@ -61,12 +61,20 @@ pub fn changes(changes: &[Change], style: Style, (from, to): (&str, &str)) -> St
         row(&mut out, &title(from), &title(to), grid, style);
         for change in of {
             let (mark, tone) = kind_mark(change.kind);
-            let path = [
-                Span::new(mark, Some(tone)),
-                Span::plain(" "),
-                Span::new(path_text(change), Some(Tone::Path)),
-            ];
-            indented(&mut out, PATH_INDENT, &path, grid, style);
+            // Wrapped before its segments, the continuation lines marked `↪` where the mark is.
+            let room = grid.width.saturating_sub(PATH_INDENT.len() + 2);
+            let path = columns::wrap_path(&path_text(change), room, Some(Tone::Path));
+            for (i, line) in path.into_iter().enumerate() {
+                let lead = match i {
+                    0 => Span::new(mark, Some(tone)),
+                    _ => Span::new(columns::CONTINUED, Some(Tone::Dim)),
+                };
+                let spans = [vec![lead, Span::plain(" ")], line].concat();
+                out.push_str(&format!(
+                    "{PATH_INDENT}{}\n",
+                    columns::draw(&spans, style.color)
+                ));
+            }
             match body(change, style) {
                 Body::Values { old, new } => values(&mut out, old, new, grid, style),
                 Body::Text(hunks) => {

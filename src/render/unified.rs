@@ -40,8 +40,7 @@ pub fn changes(changes: &[Change], style: Style, (from, to): (&str, &str)) -> St
         out.lines(SECTION_INDENT, &[Span::new(title, Some(Tone::Header))]);
         for change in of {
             let (mark, tone) = kind_mark(change.kind);
-            let path = [Span::new(path_text(change), Some(Tone::Path))];
-            out.marked(PATH_INDENT, Span::new(mark, Some(tone)), &path);
+            out.path(PATH_INDENT, Span::new(mark, Some(tone)), &path_text(change));
             match body(change, style) {
                 Body::Values { old, new } => {
                     if let Some(old) = old {
@@ -123,6 +122,22 @@ impl Out {
         let room = self.style.width.saturating_sub(indent);
         for line in columns::wrap_hanging(None, spans, room) {
             self.push(indent, &line);
+        }
+    }
+
+    /// A mark, then a path wrapped before its segments (`.key`, `[item]`), the continuation
+    /// lines marked `↪` where the mark is: deep siblings stay whole and distinguishable.
+    fn path(&mut self, indent: usize, mark: Span, path: &str) {
+        let room = self.style.width.saturating_sub(indent + 2);
+        for (i, line) in columns::wrap_path(path, room, Some(Tone::Path))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = match i {
+                0 => mark.clone(),
+                _ => Span::new(columns::CONTINUED, Some(Tone::Dim)),
+            };
+            self.push(indent, &[vec![lead, Span::plain(" ")], line].concat());
         }
     }
 

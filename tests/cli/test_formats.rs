@@ -12,6 +12,7 @@ on_both_stores!(
     a_reorder_of_a_keyed_list_is_one_change_at_the_top_level_and_nested,
     a_revert_of_an_old_publish_keeps_every_untouched_byte,
     a_revert_in_a_plain_list_touches_only_its_entry_and_keeps_the_comments,
+    a_mixed_edit_of_a_plain_list_keeps_its_comments_and_quotes,
     a_crewai_file_holds_one_agent_per_key_each_published_and_reverted_on_its_own,
     a_cloudformation_template_holds_one_agent_per_bedrock_resource_with_tags_as_values,
     a_file_that_fits_no_format_is_told_what_it_looks_like,
@@ -21,6 +22,8 @@ on_both_stores!(
     export_writes_the_file_a_crewai_cloudformation_or_prompty_user_reads_back,
     agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide,
     a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used,
+    every_command_works_on_every_format,
+    deep_paths_wrap_at_their_segments_in_every_view_at_narrow_widths,
 );
 
 fn fixture(path: &str) -> String {
@@ -357,6 +360,52 @@ fn a_revert_in_a_plain_list_touches_only_its_entry_and_keeps_the_comments(env: T
         std::fs::read_to_string(&file).unwrap(),
         text.replacen("  - \"http_request\"\n", "", 1)
     );
+}
+
+/// Issue 15: a revert that both puts back a removed entry and changes another one of the same
+/// plain list (positions shift between the two) still edits entry by entry: every comment and
+/// quote stays, and nothing is written whole.
+fn a_mixed_edit_of_a_plain_list_keeps_its_comments_and_quotes(env: TestEnv) {
+    let path = "letta/memgpt_extras.yaml";
+    let agent = id_of(path);
+    let text = fixture(path);
+    let file = env.root.join(format!("agents/{agent}.yaml"));
+    env.write_agent(agent, &text);
+    publish(&env, agent, "as written");
+    // v2 drops one function and renames the last one; v3 changes the prompt.
+    let mixed = text
+        .replacen("  - \"append_to_text_file\"\n", "", 1)
+        .replacen("\"http_request\"", "\"http_get\"", 1);
+    env.write_agent(agent, &mixed);
+    publish(&env, agent, "fewer functions");
+    let later = mixed.replacen("\"memgpt_chat\"", "\"memgpt_doc\"", 1);
+    env.write_agent(agent, &later);
+    publish(&env, agent, "another prompt");
+    let lines = |text: &str| {
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    let run = env.run(&["revert", agent, "v2"]);
+    run.success()
+        .stderr_lacks("written whole")
+        .stderr_lacks("written afresh");
+    let now = std::fs::read_to_string(&file).unwrap();
+    let expected = text.replacen("\"memgpt_chat\"", "\"memgpt_doc\"", 1);
+    // Every line of the file as written is back, quoted; the comments too (yaml-edit may put
+    // an entry it inserts after the comment that heads the next one, so lines are a set).
+    assert_eq!(lines(&now), lines(&expected), "{now}");
+    env.run(&["diff", agent, "--from", "v1", "--exit-code"])
+        .code(1)
+        .stdout_has("system_prompt")
+        .stdout_lacks("functions");
+    // And the other way: the revert of that revert takes both edits out again, quoted.
+    publish(&env, agent, "functions back");
+    env.run(&["revert", agent, "v4"])
+        .success()
+        .stderr_lacks("written whole");
+    let now = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(lines(&now), lines(&later), "{now}");
 }
 
 fn file_of(env: &TestEnv, name: &str) -> String {
@@ -1051,4 +1100,398 @@ fn a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used(env:
     assert!(now.contains("KnowledgeBaseState: !If"), "{now}");
     env.run(&["diff", agent, "--from", "v3", "--exit-code"])
         .success();
+}
+
+/// One agent of each format through the whole workflow (issue 15: every command on every
+/// format): (file in agents/, its text, the agent, an edit, the change's path and section).
+struct Case {
+    file: &'static str,
+    text: String,
+    agent: &'static str,
+    edit: TextEdit,
+    path: &'static str,
+    section: &'static str,
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            file: "bot.yaml",
+            text: "# The bot.\nname: bot\nmodel:\n  provider: openai\n  name: gpt-4o  # pinned\ninstructions: |\n  Help.\ntools:\n  - name: search  # the web\n    description: 'Search'\n".into(),
+            agent: "bot",
+            edit: ("description: 'Search'", "description: 'Search the web'"),
+            path: "tools[search].description",
+            section: "tools",
+        },
+        Case {
+            file: "notion_mcp_root_agent.yaml",
+            text: fixture("adk/notion_mcp_root_agent.yaml"),
+            agent: "notion_mcp_root_agent",
+            edit: ("model: gemini-2.5-flash", "model: gemini-2.5-pro"),
+            path: "model",
+            section: "settings",
+        },
+        Case {
+            file: "maf_persistent_agent.yaml",
+            text: fixture("semantic_kernel/maf_persistent_agent.yaml"),
+            agent: "maf_persistent_agent",
+            edit: ("temperature: 0.9", "temperature: 0.5"),
+            path: "model.options.temperature",
+            section: "settings",
+        },
+        Case {
+            file: "content_crew_agents.yaml",
+            text: fixture("crewai/content_crew_agents.yaml"),
+            agent: "content_crew_agents.writer",
+            // (A folded block written back is wrapped at the width of the block it replaces:
+            // this edit keeps the widest line.)
+            edit: (
+                "    based on the provided outline",
+                "    based on the outline",
+            ),
+            path: "goal",
+            section: "instructions",
+        },
+        Case {
+            file: "custom_tools_v2.prompty",
+            text: fixture("prompty/custom_tools_v2.prompty"),
+            agent: "custom_tools_v2",
+            edit: (
+                "endpoint: https://custom.example.com",
+                "endpoint: https://tools.example.com",
+            ),
+            path: "tools[my_custom_tool].connection.endpoint",
+            section: "tools",
+        },
+        Case {
+            file: "getting_started_promptfooconfig.yaml",
+            text: fixture("promptfoo/getting_started_promptfooconfig.yaml"),
+            agent: "getting_started_promptfooconfig",
+            edit: (
+                "value: 'Bonjour le monde'",
+                "value: 'Bonjour tout le monde'",
+            ),
+            path: "tests[0].assert[0].value",
+            section: "guardrails",
+        },
+        Case {
+            file: "memgpt_custom.yaml",
+            text: fixture("letta/memgpt_custom.yaml"),
+            agent: "memgpt_custom",
+            edit: (
+                "core_memory_type: \"custom\"",
+                "core_memory_type: \"default\"",
+            ),
+            path: "core_memory_type",
+            section: "settings",
+        },
+        Case {
+            file: "startup_advisor_agents.yaml",
+            text: fixture("bedrock_cfn/startup_advisor_agents.yaml"),
+            agent: "startup_advisor_agents.ContentWriter",
+            edit: (
+                "Description: Content Writer for creating compelling content",
+                "Description: Content Writer for compelling content",
+            ),
+            path: "Description",
+            section: "settings",
+        },
+    ]
+}
+
+/// An exported file read back the way its framework's file is read: the agent `key` of a
+/// CrewAI file or template, the front matter of a `.prompty` file, or the whole file.
+fn read_back(bytes: &[u8], key: &str, front_matter: bool) -> (Value, String) {
+    use agentctl::agent::{self, format};
+    let (config, read_as) = if front_matter {
+        agent::parse_part(bytes, &format::Part::front_matter("x.prompty")).unwrap()
+    } else {
+        let file = agent::parse_file(bytes).unwrap();
+        match format::parts(&file) {
+            Some(parts) => {
+                let part = parts
+                    .iter()
+                    .find(|p| p.key == key)
+                    .expect("the agent's part");
+                agent::parse_part(bytes, part).unwrap()
+            }
+            None => agent::parse_as(bytes, None).unwrap(),
+        }
+    };
+    (Value::Object(config), read_as.name.to_owned())
+}
+
+fn every_command_works_on_every_format(env: TestEnv) {
+    let cases = cases();
+    for case in &cases {
+        write_file(&env, case.file, &case.text);
+    }
+    // The other fixtures not read elsewhere validate and publish as written too.
+    for (file, path) in [
+        ("memgpt_docs.yaml", "letta/memgpt_docs.yaml"),
+        (
+            "cost_explorer.yaml",
+            "bedrock_cfn/cost_explorer_agent_template.yaml",
+        ),
+        ("urgent.yaml", "crewai/urgent_crew_agents.yaml"),
+    ] {
+        write_file(&env, file, &fixture(path));
+    }
+    let run = env.run(&["validate", "--json"]);
+    run.success();
+    let formats: Vec<(String, String)> = run.json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["agent"].as_str().unwrap().into(),
+                a["format"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for (agent, format) in [
+        ("bot", "native"),
+        ("notion_mcp_root_agent", "adk"),
+        ("maf_persistent_agent", "semantic_kernel"),
+        ("content_crew_agents.writer", "crewai"),
+        ("content_crew_agents.planner", "crewai"),
+        ("custom_tools_v2", "prompty"),
+        ("getting_started_promptfooconfig", "promptfoo"),
+        ("memgpt_custom", "letta"),
+        ("memgpt_docs", "letta"),
+        ("startup_advisor_agents.ContentWriter", "bedrock_cfn"),
+        ("startup_advisor_agents.StartupAdvisor", "bedrock_cfn"),
+        ("cost_explorer.BillingAgent", "bedrock_cfn"),
+        ("urgent.urgent_handler", "crewai"),
+    ] {
+        assert!(
+            formats.contains(&(agent.into(), format.into())),
+            "{agent} ({format}) not in {formats:?}"
+        );
+    }
+    assert_eq!(formats.len(), 18, "{formats:?}");
+    let run = env.run(&["status", "--json"]);
+    for agent in run.json()["agents"].as_array().unwrap() {
+        assert_eq!(agent["state"], "new", "{agent}");
+    }
+    env.run(&["publish", "-m", "as written"]).success();
+
+    for case in &cases {
+        let Case {
+            file,
+            text,
+            agent,
+            edit: (from, to),
+            path,
+            section,
+        } = case;
+        let agent = *agent;
+        let at = format!("{agent} ({file})");
+        assert!(text.contains(from), "{at}: no {from}");
+        let edited = text.replacen(from, to, 1);
+        write_file(&env, file, &edited);
+        env.run(&["status"]).success().stdout_has(agent);
+        // diff, every view: JSON, side by side, stacked, markdown.
+        let changes = diff_changes(&env, agent);
+        assert_eq!(changes.len(), 1, "{at}: {changes:#?}");
+        assert_eq!(
+            (changes[0]["path"].as_str(), changes[0]["section"].as_str()),
+            (Some(*path), Some(*section)),
+            "{at}"
+        );
+        let side = env.run(&["diff", agent]);
+        side.success().stdout_has(" │ ");
+        let last = path.rsplit(['.', ']']).find(|s| !s.is_empty()).unwrap();
+        side.stdout_has(last);
+        env.run(&["diff", agent, "--unified"])
+            .success()
+            .stdout_has("Staging:");
+        env.run(&["diff", agent, "--format", "markdown"])
+            .success()
+            .stdout_has(&format!("`{path}`"));
+        // Only this agent of its file changed.
+        let run = env.run(&["status", "--json"]);
+        let modified: Vec<Value> = run.json()["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["state"] == "modified")
+            .map(|a| a["agent"].clone())
+            .collect();
+        assert_eq!(modified, [json!(agent)], "{at}");
+        publish(&env, agent, &format!("edit {agent}"));
+
+        // History: log, log --touching, blame, show.
+        env.run(&["log", agent])
+            .success()
+            .stdout_has(&format!("edit {agent}"));
+        env.run(&["log", agent, "--touching", path])
+            .success()
+            .stdout_has(&format!("edit {agent}"));
+        let run = env.run(&["blame", agent, "--json"]);
+        run.success();
+        let blamed: Vec<(String, u64)> = run.json()["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().into(),
+                    f["version"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        // The field, or the plain list holding it (blame's leaves: promptfoo's `tests`).
+        let holds = |field: &str| {
+            *path == field
+                || path.starts_with(&format!("{field}."))
+                || path.starts_with(&format!("{field}["))
+        };
+        assert!(
+            blamed.iter().any(|(field, v)| holds(field) && *v == 2),
+            "{at}: {blamed:?}"
+        );
+        assert!(blamed.iter().any(|(_, v)| *v == 1), "{at}: {blamed:?}");
+        env.run(&["blame", agent]).success().stdout_has("v2");
+        env.run(&["show", agent, "v2"])
+            .success()
+            .stdout_has(&format!("edit {agent}"))
+            .stdout_has(last);
+
+        // revert-preview writes nothing; revert takes the edit out, every other byte kept.
+        let run = env.run(&["revert-preview", agent, "v2"]);
+        run.success().stdout_has(last);
+        assert_eq!(file_of(&env, file), edited, "{at}");
+        env.run(&["revert", agent, "v2"])
+            .success()
+            .stderr_lacks("written afresh")
+            .stderr_lacks("written whole");
+        assert_eq!(file_of(&env, file), *text, "{at}");
+        // undo puts the edit back; restore sets it to v1 again, keeping the file's bytes.
+        env.run(&["undo", agent]).success();
+        assert_eq!(file_of(&env, file), edited, "{at}");
+        env.run(&["restore", agent, "v1"])
+            .success()
+            .stderr_lacks("written afresh")
+            .stderr_lacks("written whole");
+        assert_eq!(file_of(&env, file), *text, "{at}");
+        env.run(&["undo", agent]).success();
+        assert_eq!(file_of(&env, file), edited, "{at}");
+
+        // export: the framework's own file, read back as the same agent in the same format.
+        let run = env.run(&["export", agent]);
+        run.success();
+        let key = agent.rsplit('.').next().unwrap();
+        let (config, read_as) = read_back(run.stdout.as_bytes(), key, file.ends_with(".prompty"));
+        let shown = env.run(&["show", agent, "--config", "--json"]);
+        assert_eq!(config, shown.json()["config"], "{at}");
+        let format = &formats.iter().find(|(a, _)| a == agent).unwrap().1;
+        assert_eq!(&read_as, format, "{at}");
+    }
+}
+
+/// Issue 15: on deep nesting (a Bedrock function's parameters, five levels down) the
+/// side-by-side view, the stacked view, `show`, `blame` and the markdown view keep every path
+/// whole at a narrow COLUMNS: wrapped before a segment (`.Parameters`, `[set_value_for_key]`),
+/// never cut, so two siblings stay distinguishable.
+fn deep_paths_wrap_at_their_segments_in_every_view_at_narrow_widths(env: TestEnv) {
+    let text = fixture("bedrock_cfn/startup_advisor_agents.yaml");
+    env.write_agent("advisor", &text);
+    env.run(&["publish", "-m", "as written"]).success();
+    let agent = "advisor.StartupAdvisor";
+    // Two siblings: the descriptions of the `key` and `value` parameters of one function.
+    let key = "                    Description: \"The name of the key to store the value under\"";
+    let value = "                    Description: \"The value to store for that key name\"";
+    assert!(text.contains(key) && text.contains(value));
+    let edited = text
+        .replacen(key, &key.replace("under", "under, once"), 1)
+        .replacen(value, &value.replace("name", "name, once"), 1);
+    env.write_agent("advisor", &edited);
+    let prefix =
+        "ActionGroups[WorkingMemoryTools].FunctionSchema.Functions[set_value_for_key].Parameters";
+    let paths: Vec<Value> = diff_changes(&env, agent)
+        .iter()
+        .map(|c| c["path"].clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            json!(format!("{prefix}.key.Description")),
+            json!(format!("{prefix}.value.Description")),
+        ]
+    );
+    env.run(&["publish", "-m", "once"]).success();
+    let at = |columns: &str, args: &[&str]| {
+        let run = env.run_with(env.command().env("COLUMNS", columns).args(args));
+        run.success();
+        run
+    };
+    // A path's lines, joined again: every path is there, whole, and the lines fit.
+    let paths_in = |out: &str, columns: usize| -> String {
+        for line in out.lines() {
+            assert!(
+                line.chars().count() <= columns,
+                "{line:?} is wider than {columns}:\n{out}"
+            );
+        }
+        assert!(!out.contains('…'), "cut:\n{out}");
+        out.lines()
+            .map(|l| l.trim_start().trim_start_matches(['~', '↪']).trim())
+            .collect::<Vec<_>>()
+            .join("")
+    };
+    for (columns, args) in [
+        ("80", &["diff", agent, "--from", "v1", "--to", "v2"][..]),
+        ("50", &["diff", agent, "--from", "v1", "--to", "v2"]),
+        ("50", &["show", agent, "v2"]),
+        ("80", &["revert-preview", agent, "v2"]),
+    ] {
+        let run = at(columns, args);
+        let out = &run.stdout;
+        let joined = paths_in(out, columns.parse().unwrap());
+        for sibling in ["key", "value"] {
+            let whole = format!("{prefix}.{sibling}.Description");
+            assert!(
+                joined.contains(&whole),
+                "{args:?} at {columns}: no {whole}:\n{out}"
+            );
+        }
+        // Wrapped before segments: each continuation line of a path (under the change's
+        // mark, `↪`) starts a segment, so no name is cut in two.
+        let continued: Vec<&str> = out
+            .lines()
+            .filter_map(|l| l.strip_prefix("    ↪ "))
+            .collect();
+        assert!(
+            !continued.is_empty(),
+            "{args:?} at {columns}: not wrapped:\n{out}"
+        );
+        for line in continued {
+            assert!(
+                line.starts_with(['.', '[']),
+                "{args:?} at {columns}: {line:?} does not start a segment:\n{out}"
+            );
+        }
+    }
+    // blame: the path column wraps at segments, each sibling's last segments on a line.
+    let run = at("72", &["blame", agent]);
+    let out = &run.stdout;
+    for line in out.lines() {
+        assert!(line.chars().count() <= 72, "{line:?}:\n{out}");
+    }
+    assert!(!out.contains('…'), "{out}");
+    for sibling in [".Parameters.key", ".Parameters.value"] {
+        assert!(out.contains(sibling), "{sibling}:\n{out}");
+    }
+    // markdown: a table cell holds the whole path (the reader's browser wraps it).
+    let run = at(
+        "40",
+        &[
+            "diff", agent, "--from", "v1", "--to", "v2", "--format", "markdown",
+        ],
+    );
+    for sibling in ["key", "value"] {
+        run.stdout_has(&format!("| `{prefix}.{sibling}.Description` |"));
+    }
 }

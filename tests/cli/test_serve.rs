@@ -452,6 +452,7 @@ on_both_stores!(
     history_pages_touching_entries_blame_and_verify,
     racing_publishes_stay_gap_free,
     racing_creates_of_one_agent_are_one_create_and_never_a_500,
+    agents_that_are_parts_of_a_file_are_served_on_their_own_part,
 );
 
 fn production_is_the_export_with_its_id_as_etag(env: TestEnv) {
@@ -2069,4 +2070,187 @@ fn the_default_address_is_loopback_port_7070() {
             || first.contains("cannot listen on 127.0.0.1:7070"),
         "{first}"
     );
+}
+
+fn format_fixture(path: &str) -> String {
+    std::fs::read_to_string(repo().join("tests/fixtures/formats").join(path)).unwrap()
+}
+
+/// SPEC 13 through the API: a CrewAI agent (one key of agents.yaml), a CloudFormation agent
+/// (one resource of a template) and a Prompty file are listed, read, diffed, replaced (JSON),
+/// rolled back, restored and published each on its own part of the file; the other agents'
+/// bytes, the template around them and the Prompty body's layout stay.
+fn agents_that_are_parts_of_a_file_are_served_on_their_own_part(env: TestEnv) {
+    let crew = format_fixture("crewai/research_crew_agents.yaml");
+    let template = format_fixture("bedrock_cfn/support_agents_kb_guardrail.yaml");
+    let prompty = format_fixture("prompty/chat_history.prompty");
+    env.write_agent("crew", &crew);
+    env.write_agent("support", &template);
+    std::fs::write(env.root.join("agents/chat.prompty"), &prompty).unwrap();
+    // And one file of each single-agent format, read as the CLI reads it.
+    let singles = [
+        ("notion", "adk/notion_mcp_root_agent.yaml"),
+        ("weather", "semantic_kernel/maf_get_weather.yaml"),
+        ("eval", "promptfoo/getting_started_promptfooconfig.yaml"),
+        ("memgpt", "letta/memgpt_extras.yaml"),
+    ];
+    for (agent, path) in singles {
+        env.write_agent(agent, &format_fixture(path));
+    }
+    env.run(&["publish", "-m", "as written"]).success();
+    let server = Server::start(&env, &[]);
+    for (agent, _) in singles {
+        let staging = server.get(&format!("/api/v2/agents/{agent}/staging"));
+        assert_eq!(
+            staging.status(200).json(),
+            cli_json(&env, &["show", agent, "--config", "--json"])["config"],
+            "{agent}"
+        );
+        assert_eq!(
+            server
+                .get(&format!("/api/v2/agents/{agent}"))
+                .status(200)
+                .json(),
+            cli_json(&env, &["export", agent, "--format", "json"]),
+            "{agent}"
+        );
+        assert_eq!(
+            server.get(&format!("/api/v2/agents/{agent}/diff")).json(),
+            cli_json(&env, &["diff", agent, "--json"]),
+            "{agent}"
+        );
+    }
+    let read = |name: &str| std::fs::read_to_string(env.root.join("agents").join(name)).unwrap();
+
+    let formats: Vec<Value> = server.get("/api/v2/agents").json()["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| json!([a["agent"], a["format"]]))
+        .collect();
+    assert_eq!(
+        formats,
+        [
+            json!(["chat", "prompty"]),
+            json!(["crew.reporting_analyst", "crewai"]),
+            json!(["crew.researcher", "crewai"]),
+            json!(["eval", "promptfoo"]),
+            json!(["memgpt", "letta"]),
+            json!(["notion", "adk"]),
+            json!(["support.RefundsAgent", "bedrock_cfn"]),
+            json!(["support.SupportAgent", "bedrock_cfn"]),
+            json!(["weather", "semantic_kernel"]),
+        ]
+    );
+    // The staging of one agent is its part, as `show --config` gives it.
+    let staging = server.get("/api/v2/agents/crew.researcher/staging");
+    let mut researcher = staging.status(200).json();
+    assert_eq!(
+        researcher,
+        cli_json(&env, &["show", "crew.researcher", "--config", "--json"])["config"]
+    );
+
+    // A JSON replace of one CrewAI agent edits its part: the other agent's bytes stay, and so
+    // do the researcher's untouched lines (its folded blocks, the missing final newline).
+    researcher["verbose"] = json!(false);
+    let answer = server.send_json("PUT", "/api/v2/agents/crew.researcher/staging", &researcher);
+    answer.status(200);
+    let now = read("crew.yaml");
+    let quiet = |text: &str| {
+        text.replacen(
+            "  verbose: true\n  function_calling_llm: \"local_llm\"",
+            "  verbose: false\n  function_calling_llm: \"local_llm\"",
+            1,
+        )
+    };
+    assert_eq!(now, quiet(&crew), "{now}");
+    assert_eq!(answer.etag(), sha256(now.as_bytes()));
+    let diff = server.get("/api/v2/agents/crew.researcher/diff").json();
+    assert_eq!(
+        diff["agents"][0]["changes"].as_array().unwrap().len(),
+        1,
+        "{diff}"
+    );
+    assert_eq!(diff["agents"][0]["changes"][0]["path"], "verbose");
+    let other = server
+        .get("/api/v2/agents/crew.reporting_analyst/diff")
+        .json();
+    assert_eq!(other["agents"][0]["has_changes"], false, "{other}");
+
+    // A CloudFormation agent: its Properties replaced, the short-form tags and the other
+    // agent kept.
+    let mut support = server
+        .get("/api/v2/agents/support.SupportAgent/staging")
+        .json();
+    support["Description"] = json!("Answers questions");
+    server
+        .send_json(
+            "PUT",
+            "/api/v2/agents/support.SupportAgent/staging",
+            &support,
+        )
+        .status(200);
+    let old_description = support_description(&template);
+    assert_eq!(
+        read("support.yaml"),
+        template.replacen(&old_description, "Description: Answers questions", 1)
+    );
+
+    // A Prompty file: the front matter edited, the body written as the body.
+    let mut chat = server.get("/api/v2/agents/chat/staging").json();
+    let body = chat["instructions"].as_str().unwrap().replacen(
+        "Use their name",
+        "Use their first name",
+        1,
+    );
+    chat["instructions"] = json!(body);
+    server
+        .send_json("PUT", "/api/v2/agents/chat/staging", &chat)
+        .status(200);
+    assert_eq!(
+        read("chat.prompty"),
+        prompty.replacen("Use their name", "Use their first name", 1)
+    );
+    let changes = server.get("/api/v2/agents/chat/diff").json()["agents"][0]["changes"].clone();
+    assert_eq!(changes[0]["section"], "instructions", "{changes}");
+
+    // Publish one agent, roll it back and restore it through the API: the other agent of its
+    // file is untouched throughout.
+    let published = server.send_json(
+        "POST",
+        "/api/v2/agents/crew.researcher/publish",
+        &json!({"message": "quiet"}),
+    );
+    published.status(200);
+    let analyst_part = |text: &str| text[text.find("\nreporting_analyst:").unwrap()..].to_owned();
+    let v2 = server.get("/api/v2/agents/crew.researcher").etag();
+    server
+        .send_json(
+            "PUT",
+            "/api/v2/agents/crew.researcher/rollback",
+            &json!({"change_track_id": v2}),
+        )
+        .status(200);
+    assert_eq!(read("crew.yaml"), crew);
+    server
+        .send_json(
+            "POST",
+            "/api/v2/agents/crew.researcher/restore",
+            &json!({"ref": "v2"}),
+        )
+        .status(200);
+    assert_eq!(analyst_part(&read("crew.yaml")), analyst_part(&crew));
+    assert_eq!(read("crew.yaml"), quiet(&crew));
+    env.run(&["undo", "crew.researcher"]).success();
+    assert_eq!(read("crew.yaml"), crew);
+}
+
+/// The SupportAgent's `Description: …` line of the CloudFormation fixture.
+fn support_description(template: &str) -> String {
+    let at = template.find("  SupportAgent:").unwrap();
+    let line = template[at..]
+        .lines()
+        .find(|l| l.trim_start().starts_with("Description:"))
+        .unwrap();
+    line.trim_start().to_owned()
 }

@@ -12,9 +12,11 @@ use super::{
     media_type, not_modified, tagged_json,
 };
 use crate::agent::{self, sha256_hex};
+use crate::change;
 use crate::edit;
 use crate::error::{Error, ErrorBody, ErrorKind, Location};
 use crate::survey;
+use crate::workspace::{Staging, Workspace};
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -147,7 +149,7 @@ pub async fn put_staging(
             let workspace = ctx.workspace()?;
             // Validated first: nothing is written for a body that is not a valid agent file.
             // A YAML body's errors name the file it would become.
-            let (config, bytes) = if json {
+            let (config, mut bytes) = if json {
                 let config = parse_json(&body)?;
                 let text = edit::fresh(&config);
                 (config, text.into_bytes())
@@ -186,6 +188,12 @@ pub async fn put_staging(
                     "{shown} exists (If-None-Match: *); nothing was written"
                 )));
             }
+            // A JSON body for one agent of a file that holds several (or for a front-matter
+            // file) is that agent's part of the file: edited there as restore edits it, every
+            // other byte (the other agents, the body's layout) kept.
+            if json && let Some(staging) = &existing {
+                bytes = json_written(&workspace, staging, &config, bytes)?;
+            }
             match &existing {
                 Some(staging) => workspace.write(staging, &bytes)?,
                 None => workspace.create(&target, &bytes)?,
@@ -202,6 +210,32 @@ pub async fn put_staging(
             Ok(response)
         })
         .await
+}
+
+/// The bytes a JSON body's `config` becomes in an existing staging file: for an agent that is a
+/// part of its file, the file edited in place; otherwise `fresh`, the body as YAML.
+fn json_written(
+    workspace: &Workspace,
+    staging: &Staging,
+    config: &agent::Config,
+    fresh: Vec<u8>,
+) -> Result<Vec<u8>, Error> {
+    let Some(part) = &staging.part else {
+        return Ok(fresh);
+    };
+    let current = workspace.read_bytes(staging)?;
+    let from = workspace
+        .parse(staging, &current)
+        .ok()
+        .or_else(|| agent::unchecked_part(&current, part));
+    let Some(from) = from else {
+        return Ok(edit::fresh_for(Some(part), config).into_bytes());
+    };
+    let text = String::from_utf8_lossy(&current);
+    let changes = change::diff(&from, config);
+    Ok(edit::rewrite_part(&text, part, &changes, config)
+        .text
+        .into_bytes())
 }
 
 fn is_yaml(media: &str) -> bool {
