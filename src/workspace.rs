@@ -579,7 +579,6 @@ impl Workspace {
     }
 }
 
-/// Whether a `.prompty`/`.md` file holds its agent as front matter and a body.
 /// `agent`'s staging at `path`, a staging file known to exist: its format as `agentctl.yaml`
 /// chose it (`chosen`) or its front matter says.
 fn staging_at(agent: &str, path: PathBuf, chosen: Option<&'static agent::Format>) -> Staging {
@@ -608,6 +607,7 @@ fn two_staging_files(workspace: &Workspace, agent: &str, first: &Path, second: &
     .kind(ErrorKind::Invalid)
 }
 
+/// Whether a `.prompty`/`.md` file holds its agent as front matter and a body.
 fn is_front_matter_file(path: &Path) -> bool {
     path.extension()
         .is_some_and(|ext| agent::front_matter::EXTENSIONS.iter().any(|e| ext == *e))
