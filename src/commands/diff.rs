@@ -207,7 +207,7 @@ pub fn diff(
                 continue;
             }
         };
-        let changes = change::diff(&old, &new);
+        let changes = change::diff_as(&*workspace.rules(&old, &new)?, &old, &new);
         if changes.is_empty() && !named {
             continue;
         }

@@ -104,12 +104,13 @@ pub fn revert(
     })?;
     let bytes = workspace.read_bytes(&staging)?;
     let current = workspace.parse(&staging, &bytes)?;
-    let Merge { merged, conflicts } = merge::revert(
-        &survey::snapshot(workspace, store, &reverted)?,
-        &current,
-        &survey::snapshot(workspace, store, &parent)?,
+    let (published, parent) = (
+        survey::snapshot(workspace, store, &reverted)?,
+        survey::snapshot(workspace, store, &parent)?,
     );
-    let applied = change::diff(&current, &merged);
+    let rules = workspace.rules(&parent, &current)?;
+    let Merge { merged, conflicts } = merge::revert_as(&rules, &published, &current, &parent);
+    let applied = change::diff_as(&rules, &current, &merged);
     let nothing_to_do = applied.is_empty();
 
     let file = workspace.display(&staging.path);
