@@ -1073,26 +1073,32 @@ fn agentctl_yaml_sections_and_identity_add_to_the_format_of_every_agent(env: Tes
         .success()
         .stdout_has("Instructions");
     // Revert by identity: v2 raises `write`; staging reorders; the revert lowers `write`
-    // where it now is and keeps the new order. (Not yet: keeping every other byte — the
-    // in-place editor finds items by the formats' own keys only, so this file is written
-    // afresh.)
+    // where it now is, and every other byte (the new order, the comment) stays.
     env.write_agent("helper", &text.replacen("level: 2", "level: 3", 1));
     publish(&env, "helper", "raise write");
     let staged = reordered.replacen("level: 2", "level: 3", 1);
     env.write_agent("helper", &staged);
     env.run(&["revert", "helper", "v2"])
         .success()
-        .stdout_has("skills[write].level");
+        .stdout_has("skills[write].level")
+        .stderr_lacks("written afresh")
+        .stderr_lacks("written whole");
+    assert_eq!(file_of(&env, "helper.yaml"), reordered);
     // Against production (v2): the order, `write` lowered, the persona; nothing else.
     let changes = diff_changes(&env, "helper");
     assert_eq!(changes.len(), 3, "{changes:?}");
     assert_eq!(changes[1]["path"], "skills[write].level", "{changes:?}");
-    let written = file_of(&env, "helper.yaml");
-    assert!(
-        written.contains("level: 2") && !written.contains("level: 3"),
-        "{written}"
+    // Restore puts v2's order back: a reordered list is written whole (as any keyed list),
+    // the rest of the file in place.
+    env.run(&["restore", "helper", "v2"])
+        .success()
+        .stderr_lacks("written afresh")
+        .stderr_has("`skills` was written whole");
+    assert_eq!(
+        file_of(&env, "helper.yaml"),
+        text.replacen("level: 2", "level: 3", 1)
+            .replacen("  # first", "", 1)
     );
-    assert!(written.find("write") < written.find("search"), "{written}");
 }
 
 /// Issue 15 step 4: a revert writes `!Sub`, `!Ref`, `!If [...]`, `!GetAtt [...]` back as the

@@ -405,6 +405,14 @@ impl Format {
         })
     }
 
+    /// Every key `agentctl.yaml`'s `identity:` names: what writes find items by first.
+    pub fn extra_identity_keys(&self) -> Vec<&str> {
+        self.extra
+            .as_ref()
+            .map(|extra| extra.identity_keys().collect())
+            .unwrap_or_default()
+    }
+
     /// The key `agentctl.yaml`'s `identity:` gives the list at `list`, if any.
     fn identity_key_at(&self, list: &[Segment]) -> Option<&str> {
         self.extra.as_ref()?.identity_at(list)
