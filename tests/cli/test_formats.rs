@@ -1088,6 +1088,18 @@ fn agentctl_yaml_sections_and_identity_add_to_the_format_of_every_agent(env: Tes
     let changes = diff_changes(&env, "helper");
     assert_eq!(changes.len(), 3, "{changes:?}");
     assert_eq!(changes[1]["path"], "skills[write].level", "{changes:?}");
+    // `show` compares a publish's versions as `diff` does.
+    publish(&env, "helper", "reorder");
+    let run = env.run(&["show", "helper", "v3", "--json"]);
+    run.success();
+    let shown = run.json()["changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(shown.len(), 3, "{}", run.show());
+    assert_eq!(section_of(&shown, "persona"), Some("instructions".into()));
+    // The recorded history stays what `verify` recomputes from the snapshots.
+    env.run(&["verify"]).success();
     // Restore puts v2's order back: a reordered list is written whole (as any keyed list),
     // the rest of the file in place.
     env.run(&["restore", "helper", "v2"])
