@@ -1111,6 +1111,24 @@ fn agentctl_yaml_sections_and_identity_add_to_the_format_of_every_agent(env: Tes
         text.replacen("level: 2", "level: 3", 1)
             .replacen("  # first", "", 1)
     );
+    // A path through a list: `tools[].parameters`, the parameters of every tool.
+    let tools = "name: tooled\nmodel:\n  name: gpt-4o\ntools:\n  - name: lookup\n    parameters:\n      - param: id\n        type: string\n      - param: limit\n        type: integer\n";
+    env.write_agent("tooled", tools);
+    publish(&env, "tooled", "first");
+    let swapped = tools.replacen(
+        "      - param: id\n        type: string\n      - param: limit\n        type: integer\n",
+        "      - param: limit\n        type: integer\n      - param: id\n        type: string\n",
+        1,
+    );
+    env.write_agent("tooled", &swapped);
+    assert!(diff_changes(&env, "tooled").len() > 1);
+    std::fs::write(&overrides, "identity:\n  \"tools[].parameters\": param\n").unwrap();
+    let changes = diff_changes(&env, "tooled");
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(
+        changes[0]["path"], "tools[lookup].parameters",
+        "{changes:?}"
+    );
 }
 
 /// Issue 15 step 4: a revert writes `!Sub`, `!Ref`, `!If [...]`, `!GetAtt [...]` back as the
