@@ -331,7 +331,7 @@ impl Workspace {
     /// What `agentctl.yaml` at the root says (SPEC 13: the format of files whose detection
     /// should not decide, extra section keys, identifying keys per list path); nothing when
     /// there is none.
-    fn overrides(&self) -> Result<agent::Overrides> {
+    pub fn overrides(&self) -> Result<agent::Overrides> {
         let path = self.root.join(agent::OVERRIDES_FILE);
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
