@@ -42,7 +42,7 @@ pub fn check(data: &[u8]) {
     let result = merge::revert(reverted, staging, parent);
     if result.conflicts.is_empty() {
         let applied = change::diff(staging, &result.merged);
-        let rewrite = edit::rewrite(staging_text, &applied, &result.merged);
+        let rewrite = edit::rewrite(staging_text, &applied, &result.merged, &[]);
         let reparsed = agent::parse(rewrite.text.as_bytes()).unwrap_or_else(|e| {
             panic!("the rewritten staging does not parse: {e}\n{}", rewrite.text)
         });

@@ -313,7 +313,7 @@ pub fn diff_as(format: &Format, old: &Map<String, Value>, new: &Map<String, Valu
 fn diff_values(f: &Format, path: &Path, old: &Value, new: &Value, out: &mut Vec<Change>) {
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => diff_maps(f, path, a, b, out),
-        (Value::Array(a), Value::Array(b)) if f.is_keyed(top_level_key(path), &[a, b]) => {
+        (Value::Array(a), Value::Array(b)) if f.is_keyed_at(&path.0, &[a, b]) => {
             diff_keyed(f, path, a, b, out)
         }
         (Value::Array(a), Value::Array(b)) => diff_plain_list(f, path, a, b, out),
@@ -362,42 +362,37 @@ fn diff_maps(
     }
 }
 
-/// A top-level keyed list whose items on both sides all have distinct identities. Anything else
-/// (possible only in unvalidated input) is compared as a plain list.
-/// The key of a top-level path (`tools`), which is where keyed lists live.
-pub(crate) fn top_level_key(path: &Path) -> Option<&str> {
-    match path.0.as_slice() {
-        [Segment::Key(key)] => Some(key),
-        _ => None,
-    }
-}
-
-fn identities<'v>(f: &Format, items: &'v [Value]) -> Vec<&'v str> {
+fn identities<'v>(f: &Format, path: &Path, items: &'v [Value]) -> Vec<&'v str> {
     items
         .iter()
-        .filter_map(|item| f.identity_of(item))
+        .filter_map(|item| f.identity_at(&path.0, item))
         .collect()
 }
 
 fn diff_keyed(f: &Format, path: &Path, old: &[Value], new: &[Value], out: &mut Vec<Change>) {
     let old_by_id: HashMap<&str, &Value> = old
         .iter()
-        .filter_map(|i| Some((f.identity_of(i)?, i)))
+        .filter_map(|i| Some((f.identity_at(&path.0, i)?, i)))
         .collect();
-    let new_ids: BTreeSet<&str> = identities(f, new).into_iter().collect();
+    let new_ids: BTreeSet<&str> = identities(f, path, new).into_iter().collect();
 
     // Kept items in old order against kept items in new order: a difference is a reorder.
-    let old_kept: Vec<&str> = identities(f, old)
+    let old_kept: Vec<&str> = identities(f, path, old)
         .into_iter()
         .filter(|id| new_ids.contains(id))
         .collect();
-    let new_kept: Vec<&str> = identities(f, new)
+    let new_kept: Vec<&str> = identities(f, path, new)
         .into_iter()
         .filter(|id| old_by_id.contains_key(id))
         .collect();
     if old_kept != new_kept {
         let names = |items: &[Value]| {
-            Value::Array(identities(f, items).into_iter().map(Value::from).collect())
+            Value::Array(
+                identities(f, path, items)
+                    .into_iter()
+                    .map(Value::from)
+                    .collect(),
+            )
         };
         out.push(Change::new(
             f,
@@ -409,7 +404,7 @@ fn diff_keyed(f: &Format, path: &Path, old: &[Value], new: &[Value], out: &mut V
     }
 
     for (position, item) in new.iter().enumerate() {
-        let id = f.identity_of(item).unwrap_or_default();
+        let id = f.identity_at(&path.0, item).unwrap_or_default();
         let child = path.child(Segment::Item(id.to_owned()));
         match old_by_id.get(id) {
             Some(old_item) => diff_values(f, &child, old_item, item, out),
@@ -421,7 +416,7 @@ fn diff_keyed(f: &Format, path: &Path, old: &[Value], new: &[Value], out: &mut V
         }
     }
     for item in old {
-        let id = f.identity_of(item).unwrap_or_default();
+        let id = f.identity_at(&path.0, item).unwrap_or_default();
         if !new_ids.contains(id) {
             let child = path.child(Segment::Item(id.to_owned()));
             out.push(Change::new(

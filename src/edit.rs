@@ -33,8 +33,11 @@ pub struct Rewrite {
 /// Turn `text` into text whose value is `to`, given the `changes` that lead from the text's
 /// value there (`change::diff(from, to)`, which the callers have already computed to show
 /// them). A byte-order mark stays.
-pub fn rewrite(text: &str, changes: &[Change], to: &Config) -> Rewrite {
-    rewrite_checked(text, changes, to, |text| {
+///
+/// `identity` are the keys agentctl.yaml's `identity:` names (SPEC 13): items of a list are
+/// found by them first, then by the formats' own identifying keys.
+pub fn rewrite(text: &str, changes: &[Change], to: &Config, identity: &[&str]) -> Rewrite {
+    rewrite_checked(text, changes, to, identity, |text| {
         agent::parse(text.as_bytes()).is_ok_and(|v| v == *to)
     })
 }
@@ -45,15 +48,21 @@ pub fn rewrite(text: &str, changes: &[Change], to: &Config) -> Rewrite {
 /// is edited as a YAML file is, the body replaced by the new instructions. When the file
 /// cannot be edited in place it is written afresh whole (`faithful: false`), as [`rewrite`]
 /// does, in the file's layout.
-pub fn rewrite_part(text: &str, part: &Part, changes: &[Change], to: &Config) -> Rewrite {
+pub fn rewrite_part(
+    text: &str,
+    part: &Part,
+    changes: &[Change],
+    to: &Config,
+    identity: &[&str],
+) -> Rewrite {
     if part.front_matter {
-        return rewrite_front_matter(text, changes, to);
+        return rewrite_front_matter(text, changes, to, identity);
     }
     let at = part.at.as_slice();
     if at.is_empty() {
         // The whole file, in the format agentctl.yaml gives it: equal values are what counts,
         // not whether the detected format's rules accept it.
-        return rewrite_checked(text, changes, to, |text| {
+        return rewrite_checked(text, changes, to, identity, |text| {
             agent::parse_file(text.as_bytes()).is_ok_and(|v| v == *to)
         });
     }
@@ -77,7 +86,7 @@ pub fn rewrite_part(text: &str, part: &Part, changes: &[Change], to: &Config) ->
             change
         })
         .collect();
-    let mut rewrite = rewrite_checked(text, &changes, &whole, |text| {
+    let mut rewrite = rewrite_checked(text, &changes, &whole, identity, |text| {
         agent::parse_file(text.as_bytes()).is_ok_and(|v| v == whole)
     });
     // Named as within the agent, the way its changes are.
@@ -93,7 +102,7 @@ pub fn rewrite_part(text: &str, part: &Part, changes: &[Change], to: &Config) ->
 /// The agent of a front-matter file rewritten: the front matter edited in place (its own
 /// [`rewrite`], so its comments and layout stay), the closing line kept, the body the new
 /// instructions byte for byte.
-fn rewrite_front_matter(text: &str, changes: &[Change], to: &Config) -> Rewrite {
+fn rewrite_front_matter(text: &str, changes: &[Change], to: &Config, identity: &[&str]) -> Rewrite {
     let (bom, unmarked) = match text.strip_prefix('\u{feff}') {
         Some(unmarked) => ("\u{feff}", unmarked),
         None => ("", text),
@@ -113,7 +122,7 @@ fn rewrite_front_matter(text: &str, changes: &[Change], to: &Config) -> Rewrite 
         })
         .cloned()
         .collect();
-    let edited = rewrite_checked(split.matter, &in_matter, &matter, |text| {
+    let edited = rewrite_checked(split.matter, &in_matter, &matter, identity, |text| {
         agent::parse_file(text.as_bytes()).is_ok_and(|v| v == matter)
     });
     let head = if edited.faithful {
@@ -170,6 +179,7 @@ fn rewrite_checked(
     text: &str,
     changes: &[Change],
     to: &Config,
+    identity: &[&str],
     holds_target: impl Fn(&str) -> bool,
 ) -> Rewrite {
     let (bom, body) = match text.strip_prefix('\u{feff}') {
@@ -183,15 +193,18 @@ fn rewrite_checked(
     let mut attempts = vec![Forms {
         short_tags,
         folded: true,
+        identity,
     }];
     for plainer in [
         Forms {
             short_tags,
             folded: false,
+            identity,
         },
         Forms {
             short_tags: false,
             folded: false,
+            identity,
         },
     ] {
         if !attempts.contains(&plainer) {
@@ -261,7 +274,7 @@ fn edit_quietly(
     text: &str,
     changes: &[Change],
     to: &Config,
-    forms: Forms,
+    forms: Forms<'_>,
 ) -> Option<(String, Vec<change::Path>)> {
     let hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
@@ -274,12 +287,12 @@ fn edit(
     text: &str,
     changes: &[Change],
     to: &Config,
-    forms: Forms,
+    forms: Forms<'_>,
 ) -> Option<(String, Vec<change::Path>)> {
     let document = Document::from_str(text).ok()?;
     let root = document.as_mapping()?;
     let from = agent::parse_file(text.as_bytes()).ok();
-    let changes = &as_removals_and_additions(changes, from.as_ref(), to);
+    let changes = &as_removals_and_additions(changes, from.as_ref(), to, forms.identity);
     // Removals first, then changes, then additions in list order: an added item's position is
     // its index in the new list, which is right once everything before it is in place.
     let mut ordered: Vec<&Change> = Vec::with_capacity(changes.len());
@@ -309,7 +322,7 @@ fn edit(
         }
         if let Some(call) = call_changed_inside(change, &in_place) {
             let edit = Edit {
-                new: Some(value_at(to, &call)?),
+                new: Some(value_at(to, &call, forms.identity)?),
                 position: None,
                 after: None,
                 replace: false,
@@ -319,8 +332,8 @@ fn edit(
             calls.push(call);
             continue;
         }
-        if let Some(whole) = replaced_whole(change, &in_place) {
-            let value = value_at(to, &whole)?;
+        if let Some(whole) = replaced_whole(change, &in_place, forms.identity) {
+            let value = value_at(to, &whole, forms.identity)?;
             let edit = Edit {
                 new: Some(value),
                 position: None,
@@ -335,7 +348,7 @@ fn edit(
         let edit = Edit {
             new: (change.kind != Kind::Removed).then_some(&change.new),
             position: change.position,
-            after: key_before(to, &change.path),
+            after: key_before(to, &change.path, forms.identity),
             replace: change.kind == Kind::Changed,
             forms,
         };
@@ -349,7 +362,11 @@ fn edit(
 /// The node to replace whole instead of editing inside it: a plain list, whose positions shift
 /// as items come and go; a reordered keyed list; a keyed item whose `name`/`id` changed (items
 /// are found by that field), at any depth.
-fn replaced_whole(change: &Change, in_place: &[change::Path]) -> Option<change::Path> {
+fn replaced_whole(
+    change: &Change,
+    in_place: &[change::Path],
+    identity: &[&str],
+) -> Option<change::Path> {
     let segments = &change.path.0;
     if let Some(i) = segments.iter().position(|s| matches!(s, Segment::Index(_))) {
         let list = change::Path(segments[..i].to_vec());
@@ -360,10 +377,13 @@ fn replaced_whole(change: &Change, in_place: &[change::Path]) -> Option<change::
     if change.is_reorder() {
         return Some(change.path.clone());
     }
-    segments.windows(2).position(|pair| {
-        matches!(pair, [Segment::Item(_), Segment::Key(key)] if ANY_IDENTITY.contains(&key.as_str()))
-    })
-    .map(|i| change::Path(segments[..=i].to_vec()))
+    segments
+        .windows(2)
+        .position(|pair| {
+            matches!(pair, [Segment::Item(_), Segment::Key(key)]
+            if ANY_IDENTITY.contains(&key.as_str()) || identity.contains(&key.as_str()))
+        })
+        .map(|i| change::Path(segments[..=i].to_vec()))
 }
 
 /// A change inside the argument of a CloudFormation function (`X.Fn::If[2]`, below the key
@@ -466,6 +486,7 @@ fn as_removals_and_additions(
     changes: &[Change],
     from: Option<&Config>,
     to: &Config,
+    identity: &[&str],
 ) -> Vec<Change> {
     let Some(from) = from else {
         return changes.to_vec();
@@ -508,8 +529,10 @@ fn as_removals_and_additions(
         if !(whole_entries && replaced && moved) {
             continue;
         }
-        let (Some(old), Some(new)) = (scalars(value_at(from, &list)), scalars(value_at(to, &list)))
-        else {
+        let (Some(old), Some(new)) = (
+            scalars(value_at(from, &list, identity)),
+            scalars(value_at(to, &list, identity)),
+        ) else {
             continue;
         };
         let section = of_list[0].section;
@@ -551,21 +574,21 @@ fn as_removals_and_additions(
 }
 
 /// The key before the last one of `path` in its mapping in `config`: where an added key goes.
-fn key_before<'c>(config: &'c Config, path: &change::Path) -> Option<&'c str> {
+fn key_before<'c>(config: &'c Config, path: &change::Path, identity: &[&str]) -> Option<&'c str> {
     let (Segment::Key(key), parent) = path.0.split_last()? else {
         return None;
     };
     let siblings = if parent.is_empty() {
         config
     } else {
-        value_at(config, &change::Path(parent.to_vec()))?.as_object()?
+        value_at(config, &change::Path(parent.to_vec()), identity)?.as_object()?
     };
     let at = siblings.keys().position(|k| k == key)?;
     siblings.keys().nth(at.checked_sub(1)?).map(String::as_str)
 }
 
 /// The value at `path` in `config`.
-fn value_at<'v>(config: &'v Config, path: &change::Path) -> Option<&'v Value> {
+fn value_at<'v>(config: &'v Config, path: &change::Path, identity: &[&str]) -> Option<&'v Value> {
     let (first, rest) = path.0.split_first()?;
     let Segment::Key(key) = first else {
         return None;
@@ -574,10 +597,20 @@ fn value_at<'v>(config: &'v Config, path: &change::Path) -> Option<&'v Value> {
     for segment in rest {
         value = match segment {
             Segment::Key(key) => value.get(key)?,
-            Segment::Item(name) => value
-                .as_array()?
-                .iter()
-                .find(|item| format::identity(item) == Some(name.as_str()))?,
+            Segment::Item(name) => {
+                let items = value.as_array()?;
+                let by = |key: &&str| {
+                    items.iter().find(|item| {
+                        item.get(*key).and_then(format::identifying_text) == Some(name.as_str())
+                    })
+                };
+                match identity.iter().find_map(by) {
+                    Some(item) => item,
+                    None => items
+                        .iter()
+                        .find(|item| format::identity(item) == Some(name.as_str()))?,
+                }
+            }
             Segment::Index(i) => value.get(i)?,
         };
     }
@@ -760,11 +793,13 @@ fn folded_text(value: &str, width: Option<usize>) -> Option<String> {
 
 /// The forms an edit writes values in, beyond what yaml-edit chooses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Forms {
+struct Forms<'k> {
     /// CloudFormation functions as short-form tags (`!Ref x`), the file's form.
     short_tags: bool,
     /// A block that replaces a folded one (`>`) folded too.
     folded: bool,
+    /// agentctl.yaml's identifying keys, tried before the formats' own to find an item.
+    identity: &'k [&'k str],
 }
 
 /// What to do at the end of a path: set `new` (or with `None`, remove the node); `position`
@@ -775,7 +810,7 @@ struct Edit<'a> {
     after: Option<&'a str>,
     /// A plain-list entry at this position is replaced (a `changed` entry), not inserted.
     replace: bool,
-    forms: Forms,
+    forms: Forms<'a>,
 }
 
 fn set(mapping: &Mapping, path: &[Segment], edit: &Edit) -> Option<()> {
@@ -971,7 +1006,7 @@ fn descend(node: &yaml_edit::YamlNode, path: &[Segment], edit: &Edit) -> Option<
         Segment::Item(name) => {
             let sequence = node.as_sequence()?;
             let rest = &path[1..];
-            let index = find_item(sequence, name);
+            let index = find_item(sequence, name, edit.forms.identity);
             match (index, rest.is_empty(), edit.new) {
                 (Some(i), true, None) => {
                     sequence.remove(i)?;
@@ -1026,7 +1061,18 @@ fn descend(node: &yaml_edit::YamlNode, path: &[Segment], edit: &Edit) -> Option<
 
 /// The position of the keyed-list item named `name`: the first identifying key an item holds
 /// is its identity, as in [`format::identity`].
-fn find_item(sequence: &Sequence, name: &str) -> Option<usize> {
+fn find_item(sequence: &Sequence, name: &str, identity: &[&str]) -> Option<usize> {
+    let by = |key: &&str| {
+        sequence.values().position(|item| {
+            item.as_mapping()
+                .and_then(|mapping| mapping.get(*key))
+                .and_then(|v| node_identity(&v))
+                .is_some_and(|v| v == name)
+        })
+    };
+    if let Some(found) = identity.iter().find_map(by) {
+        return Some(found);
+    }
     sequence.values().position(|item| {
         let Some(mapping) = item.as_mapping() else {
             return false;
@@ -1069,7 +1115,7 @@ mod tests {
     }
 
     fn rewrite_from(text: &str, from: &Config, to: &Config) -> Rewrite {
-        rewrite(text, &change::diff(from, to), to)
+        rewrite(text, &change::diff(from, to), to, &[])
     }
 
     const COMMENTED: &str = "\
@@ -1249,7 +1295,7 @@ mod properties {
             // Only valid agents are ever written (the generator also makes invalid ones).
             let valid = |doc: &Config| agent::parse(fresh(doc).as_bytes()).is_ok();
             prop_assume!(valid(&a) && valid(&b));
-            let result = rewrite(&fresh(&a), &change::diff(&a, &b), &b);
+            let result = rewrite(&fresh(&a), &change::diff(&a, &b), &b, &[]);
             prop_assert_eq!(agent::parse(result.text.as_bytes()).ok(), Some(b.clone()));
             prop_assert!(result.faithful, "{}", result.text);
         }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use similar::TextMerge;
 
 use crate::agent::format::{self, Format};
-use crate::change::{Path, Segment, top_level_key};
+use crate::change::{Path, Segment};
 
 /// A field where staging holds neither N's value nor the parent's, so the revert cannot decide.
 /// `None` where the field is absent (the JSON view writes it as `null`; the human one says
@@ -43,6 +43,16 @@ pub fn revert(
     parent: &Map<String, Value>,
 ) -> Merge {
     merge3(reverted, staging, parent)
+}
+
+/// [`revert`] under `format`'s rules (agentctl.yaml's `sections:` and `identity:` included).
+pub fn revert_as(
+    format: &Format,
+    reverted: &Map<String, Value>,
+    staging: &Map<String, Value>,
+    parent: &Map<String, Value>,
+) -> Merge {
+    merge3_as(format, reverted, staging, parent)
 }
 
 /// Three-way merge of mappings: `base` is the common ancestor of `ours` and `theirs`.
@@ -89,7 +99,7 @@ fn merge_value(
                 return Some(Value::Object(merge_maps(f, path, b, o, t, conflicts)));
             }
             (Value::Array(b), Value::Array(o), Value::Array(t))
-                if f.is_keyed(top_level_key(path), &[b, o, t]) =>
+                if f.is_keyed_at(&path.0, &[b, o, t]) =>
             {
                 return Some(Value::Array(merge_keyed(f, path, b, o, t, conflicts)));
             }
@@ -174,7 +184,7 @@ fn merge_keyed(
             .iter()
             .map(|item| {
                 (
-                    f.identity_of(item).unwrap_or_default().to_owned(),
+                    f.identity_at(&path.0, item).unwrap_or_default().to_owned(),
                     item.clone(),
                 )
             })

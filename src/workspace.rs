@@ -3,6 +3,7 @@
 //! Staging is one YAML file per agent, named after the agent's id. This module finds the
 //! workspace, lists and reads staging files (with located errors), and knows where the store is.
 
+use std::borrow::Cow;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -318,9 +319,19 @@ impl Workspace {
         Ok(Some(staging_at(agent, path, chosen)))
     }
 
+    /// The rules to compare and merge versions of an agent by: the format detected from them
+    /// ([`format::detect_pair`]), with `agentctl.yaml`'s `sections:` and `identity:` added.
+    /// Read afresh each time, so an edit of agentctl.yaml shows at once (also in `serve`).
+    pub fn rules(&self, old: &Config, new: &Config) -> Result<Cow<'static, Format>> {
+        Ok(self
+            .overrides()?
+            .extend(agent::format::detect_pair(old, new)))
+    }
+
     /// What `agentctl.yaml` at the root says (SPEC 13: the format of files whose detection
-    /// should not decide); nothing when there is none.
-    fn overrides(&self) -> Result<agent::Overrides> {
+    /// should not decide, extra section keys, identifying keys per list path); nothing when
+    /// there is none.
+    pub fn overrides(&self) -> Result<agent::Overrides> {
         let path = self.root.join(agent::OVERRIDES_FILE);
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,

@@ -178,6 +178,8 @@ pub fn diff(
     let (mut from_found, mut to_found) = (false, false);
     let production_to_staging =
         matches!(request.from, "production" | "prod") && request.to == "staging";
+    // agentctl.yaml's sections and identity, read once for every agent compared.
+    let overrides = workspace.overrides()?;
     for mut agent in agents {
         // Equal snapshot hashes: no differences, and nothing to read.
         if production_to_staging && !named && matches!(agent.state, AgentState::Clean) {
@@ -207,7 +209,8 @@ pub fn diff(
                 continue;
             }
         };
-        let changes = change::diff(&old, &new);
+        let rules = overrides.extend(crate::agent::format::detect_pair(&old, &new));
+        let changes = change::diff_as(&rules, &old, &new);
         if changes.is_empty() && !named {
             continue;
         }

@@ -1,6 +1,5 @@
 use super::Context;
 use super::view::ViewArgs;
-use crate::agent::Config;
 use crate::change::{self, Change};
 use crate::edit;
 use crate::error::Result;
@@ -89,7 +88,10 @@ pub fn restore(
         }
         None => (workspace.new_staging(agent), None, None),
     };
-    let applied = change::diff(current.as_ref().unwrap_or(&Config::new()), &target);
+    let from = current.clone().unwrap_or_default();
+    let rules = workspace.rules(&from, &target)?;
+    let applied = change::diff_as(&rules, &from, &target);
+    let identity = rules.extra_identity_keys();
     let unchanged = current.as_ref() == Some(&target);
     let file = workspace.display(&staging.path);
     if !unchanged {
@@ -97,8 +99,8 @@ pub fn restore(
             (Some(bytes), Some(_)) => {
                 let text = String::from_utf8_lossy(bytes);
                 let rewrite = match &staging.part {
-                    Some(part) => edit::rewrite_part(&text, part, &applied, &target),
-                    None => edit::rewrite(&text, &applied, &target),
+                    Some(part) => edit::rewrite_part(&text, part, &applied, &target, &identity),
+                    None => edit::rewrite(&text, &applied, &target, &identity),
                 };
                 if !rewrite.faithful {
                     ctx.ui.warn(&format!(

@@ -104,12 +104,14 @@ pub fn revert(
     })?;
     let bytes = workspace.read_bytes(&staging)?;
     let current = workspace.parse(&staging, &bytes)?;
-    let Merge { merged, conflicts } = merge::revert(
-        &survey::snapshot(workspace, store, &reverted)?,
-        &current,
-        &survey::snapshot(workspace, store, &parent)?,
+    let (published, parent) = (
+        survey::snapshot(workspace, store, &reverted)?,
+        survey::snapshot(workspace, store, &parent)?,
     );
-    let applied = change::diff(&current, &merged);
+    let rules = workspace.rules(&parent, &current)?;
+    let Merge { merged, conflicts } = merge::revert_as(&rules, &published, &current, &parent);
+    let applied = change::diff_as(&rules, &current, &merged);
+    let identity = rules.extra_identity_keys();
     let nothing_to_do = applied.is_empty();
 
     let file = workspace.display(&staging.path);
@@ -117,8 +119,8 @@ pub fn revert(
     if mode == Mode::Write && conflicts.is_empty() && !nothing_to_do {
         let text = String::from_utf8_lossy(&bytes);
         let rewrite = match &staging.part {
-            Some(part) => edit::rewrite_part(&text, part, &applied, &merged),
-            None => edit::rewrite(&text, &applied, &merged),
+            Some(part) => edit::rewrite_part(&text, part, &applied, &merged, &identity),
+            None => edit::rewrite(&text, &applied, &merged, &identity),
         };
         if !rewrite.faithful {
             ctx.ui.warn(&format!(

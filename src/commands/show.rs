@@ -72,7 +72,8 @@ pub fn load(workspace: &Workspace, store: &Store, agent: &str, reference: &str) 
         Some(parent) => survey::snapshot(workspace, store, &parent)?,
         None => Config::new(),
     };
-    let changes = change::diff(&parent, &snapshot);
+    // Shown as `diff` would compare them today: agentctl.yaml's sections and identity too.
+    let changes = change::diff_as(&*workspace.rules(&parent, &snapshot)?, &parent, &snapshot);
     Ok(Shown {
         entry,
         snapshot,

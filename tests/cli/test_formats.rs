@@ -21,6 +21,7 @@ on_both_stores!(
     a_markdown_file_with_front_matter_is_an_agent_and_a_readme_is_not,
     export_writes_the_file_a_crewai_cloudformation_or_prompty_user_reads_back,
     agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide,
+    agentctl_yaml_sections_and_identity_add_to_the_format_of_every_agent,
     a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used,
     every_command_works_on_every_format,
     deep_paths_wrap_at_their_segments_in_every_view_at_narrow_widths,
@@ -995,10 +996,22 @@ fn agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide(env
             "help: write it as `format:`",
         ),
         (
-            "# x\nsections:\n  prompt: instructions\n",
+            "# x\nsection:\n  prompt: instructions\n",
             "agentctl.yaml:2:1",
-            "unknown key `sections`",
-            "not supported yet",
+            "unknown key `section`",
+            "help: agentctl.yaml takes `format:`",
+        ),
+        (
+            "sections:\n  instruction: [persona]\n",
+            "agentctl.yaml:2:3",
+            "unknown section `instruction` in `sections`",
+            "help: the sections are `settings`, `instructions`",
+        ),
+        (
+            "identity:\n  \"skills[0]\": skill_id\n",
+            "agentctl.yaml:2:3",
+            "bad list path `skills[0]` in `identity`",
+            "help: a list path is",
         ),
         ("format:\n  '*.yaml': [adk\n", "agentctl.yaml:", "", ""),
     ] {
@@ -1012,6 +1025,110 @@ fn agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide(env
         }
         assert_eq!(file_of(&env, "helper.yaml"), before);
     }
+}
+
+/// SPEC 13: `sections:` puts extra top-level keys in a section, `identity:` matches a list of
+/// mappings by a key of its items (a reorder is one change, a revert finds items by it); an
+/// edit of agentctl.yaml shows at once, though the agent's parse is cached.
+fn agentctl_yaml_sections_and_identity_add_to_the_format_of_every_agent(env: TestEnv) {
+    let text = "name: helper\nmodel:\n  name: gpt-4o\npersona: Be kind.\nskills:\n  - skill_id: search  # first\n    level: 1\n  - skill_id: write\n    level: 2\n";
+    env.write_agent("helper", text);
+    publish(&env, "helper", "first");
+    let persona = text.replacen("Be kind.", "Be brief.", 1);
+    let reordered = persona.replacen(
+        "  - skill_id: search  # first\n    level: 1\n  - skill_id: write\n    level: 2\n",
+        "  - skill_id: write\n    level: 2\n  - skill_id: search  # first\n    level: 1\n",
+        1,
+    );
+    env.write_agent("helper", &reordered);
+    let section_of = |changes: &[Value], path: &str| {
+        changes
+            .iter()
+            .find(|c| c["path"] == path)
+            .map(|c| c["section"].clone())
+    };
+    // Without agentctl.yaml: `persona` is a setting, the reorder is item by item.
+    let changes = diff_changes(&env, "helper");
+    assert_eq!(section_of(&changes, "persona"), Some("settings".into()));
+    assert!(changes.len() > 2, "{changes:?}");
+    env.run(&["diff", "helper"]).stdout_lacks("Instructions");
+    let overrides = env.root.join("agentctl.yaml");
+    std::fs::write(
+        &overrides,
+        "sections:\n  instructions: [persona]\nidentity:\n  skills: skill_id\n",
+    )
+    .unwrap();
+    let changes = diff_changes(&env, "helper");
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(section_of(&changes, "persona"), Some("instructions".into()));
+    assert_eq!(
+        (section_of(&changes, "skills"), &changes[0]["old"]),
+        (
+            Some("settings".into()),
+            &serde_json::json!(["search", "write"])
+        ),
+        "{changes:?}"
+    );
+    env.run(&["diff", "helper"])
+        .success()
+        .stdout_has("Instructions");
+    // Revert by identity: v2 raises `write`; staging reorders; the revert lowers `write`
+    // where it now is, and every other byte (the new order, the comment) stays.
+    env.write_agent("helper", &text.replacen("level: 2", "level: 3", 1));
+    publish(&env, "helper", "raise write");
+    let staged = reordered.replacen("level: 2", "level: 3", 1);
+    env.write_agent("helper", &staged);
+    env.run(&["revert", "helper", "v2"])
+        .success()
+        .stdout_has("skills[write].level")
+        .stderr_lacks("written afresh")
+        .stderr_lacks("written whole");
+    assert_eq!(file_of(&env, "helper.yaml"), reordered);
+    // Against production (v2): the order, `write` lowered, the persona; nothing else.
+    let changes = diff_changes(&env, "helper");
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert_eq!(changes[1]["path"], "skills[write].level", "{changes:?}");
+    // `show` compares a publish's versions as `diff` does.
+    publish(&env, "helper", "reorder");
+    let run = env.run(&["show", "helper", "v3", "--json"]);
+    run.success();
+    let shown = run.json()["changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(shown.len(), 3, "{}", run.show());
+    assert_eq!(section_of(&shown, "persona"), Some("instructions".into()));
+    // The recorded history stays what `verify` recomputes from the snapshots.
+    env.run(&["verify"]).success();
+    // Restore puts v2's order back: a reordered list is written whole (as any keyed list),
+    // the rest of the file in place.
+    env.run(&["restore", "helper", "v2"])
+        .success()
+        .stderr_lacks("written afresh")
+        .stderr_has("`skills` was written whole");
+    assert_eq!(
+        file_of(&env, "helper.yaml"),
+        text.replacen("level: 2", "level: 3", 1)
+            .replacen("  # first", "", 1)
+    );
+    // A path through a list: `tools[].parameters`, the parameters of every tool.
+    let tools = "name: tooled\nmodel:\n  name: gpt-4o\ntools:\n  - name: lookup\n    parameters:\n      - param: id\n        type: string\n      - param: limit\n        type: integer\n";
+    env.write_agent("tooled", tools);
+    publish(&env, "tooled", "first");
+    let swapped = tools.replacen(
+        "      - param: id\n        type: string\n      - param: limit\n        type: integer\n",
+        "      - param: limit\n        type: integer\n      - param: id\n        type: string\n",
+        1,
+    );
+    env.write_agent("tooled", &swapped);
+    assert!(diff_changes(&env, "tooled").len() > 1);
+    std::fs::write(&overrides, "identity:\n  \"tools[].parameters\": param\n").unwrap();
+    let changes = diff_changes(&env, "tooled");
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(
+        changes[0]["path"], "tools[lookup].parameters",
+        "{changes:?}"
+    );
 }
 
 /// Issue 15 step 4: a revert writes `!Sub`, `!Ref`, `!If [...]`, `!GetAtt [...]` back as the

@@ -29,4 +29,5 @@ pub const ADK: Format = Format {
         Mark::StringAt("model"),
     ],
     adopt: "ADK writes the system prompt as `instruction:` (singular) and `model` as a string",
+    extra: None,
 };

@@ -39,4 +39,5 @@ pub const BEDROCK_CFN: Format = Format {
     ],
     adopt: "a Bedrock agent is the `Properties` of an `AWS::Bedrock::Agent` resource, with \
             `AgentName` and `Instruction`",
+    extra: None,
 };

@@ -29,4 +29,5 @@ pub const CREWAI: Format = Format {
         Mark::Keys(&["goal", "backstory"]),
     ],
     adopt: "a CrewAI agent has `role`, `goal` and `backstory`",
+    extra: None,
 };

@@ -33,4 +33,5 @@ pub const LETTA: Format = Format {
         Mark::Key("memory_blocks"),
     ],
     adopt: "a Letta / MemGPT preset has `system_prompt` and `functions`",
+    extra: None,
 };

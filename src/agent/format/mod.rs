@@ -14,6 +14,7 @@
 use serde_json::{Map, Value};
 
 use super::Section;
+use crate::change::Segment;
 
 mod adk;
 mod bedrock_cfn;
@@ -90,7 +91,7 @@ impl Mark {
 }
 
 /// One file format's rules.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Format {
     /// The name shown in `status` and `validate --json`: `native`, `adk`, …
     pub name: &'static str,
@@ -117,6 +118,9 @@ pub struct Format {
     pub marks: &'static [Mark],
     /// For a refused file closest to this format: what would make it read as this format.
     pub adopt: &'static str,
+    /// What `agentctl.yaml` adds to this format's own rules (`sections:`, `identity:`), for
+    /// a format value extended at run time ([`super::Overrides::extend`]); `None` in the tables.
+    pub extra: Option<std::sync::Arc<super::overrides::Extra>>,
 }
 
 /// Every format, in the order detection tries them; native, which matches anything, is last.
@@ -346,6 +350,9 @@ impl Eq for Format {}
 impl Format {
     /// The section a top-level key belongs to; unknown keys are settings.
     pub fn section_of(&self, key: &str) -> Section {
+        if let Some(section) = self.extra.as_ref().and_then(|extra| extra.section_of(key)) {
+            return section;
+        }
         self.sections
             .iter()
             .find(|(k, _)| *k == key)
@@ -383,12 +390,55 @@ impl Format {
     }
 
     fn all_identified(&self, versions: &[&[Value]]) -> bool {
+        Self::identified_by(versions, |item| self.identity_of(item))
+    }
+
+    fn identified_by<'v>(
+        versions: &[&'v [Value]],
+        identity: impl Fn(&'v Value) -> Option<&'v str>,
+    ) -> bool {
         versions.iter().all(|items| {
             let mut seen = std::collections::HashSet::new();
             items
                 .iter()
-                .all(|item| self.identity_of(item).is_some_and(|id| seen.insert(id)))
+                .all(|item| identity(item).is_some_and(|id| seen.insert(id)))
         })
+    }
+
+    /// Every key `agentctl.yaml`'s `identity:` names: what writes find items by first.
+    pub fn extra_identity_keys(&self) -> Vec<&str> {
+        self.extra
+            .as_ref()
+            .map(|extra| extra.identity_keys().collect())
+            .unwrap_or_default()
+    }
+
+    /// The key `agentctl.yaml`'s `identity:` gives the list at `list`, if any.
+    fn identity_key_at(&self, list: &[Segment]) -> Option<&str> {
+        self.extra.as_ref()?.identity_at(list)
+    }
+
+    /// The identity of an item of the list at `list`: by the key `agentctl.yaml` gives that
+    /// list, else as [`Self::identity_of`].
+    pub fn identity_at<'v>(&self, list: &[Segment], item: &'v Value) -> Option<&'v str> {
+        match self.identity_key_at(list) {
+            Some(key) => item.as_object()?.get(key).and_then(identifying_text),
+            None => self.identity_of(item),
+        }
+    }
+
+    /// Whether the list at `list` is matched by identity: a list `agentctl.yaml` gives a key
+    /// is when every item of every version has a distinct value there; any other as
+    /// [`Self::is_keyed`].
+    pub fn is_keyed_at(&self, list: &[Segment], versions: &[&[Value]]) -> bool {
+        if self.identity_key_at(list).is_some() {
+            return Self::identified_by(versions, |item| self.identity_at(list, item));
+        }
+        let top_level = match list {
+            [Segment::Key(key)] => Some(key.as_str()),
+            _ => None,
+        };
+        self.is_keyed(top_level, versions)
     }
 }
 

@@ -22,6 +22,7 @@ pub const NATIVE: Format = Format {
     strings: &["description", "instructions"],
     marks: &[],
     adopt: "",
+    extra: None,
 };
 
 /// The native rules as they were before SPEC 13: only the three top-level lists are keyed.

@@ -29,4 +29,5 @@ pub const PROMPTFOO: Format = Format {
         Mark::Keys(&["providers", "tests"]),
     ],
     adopt: "a promptfoo config has `prompts` and `providers`",
+    extra: None,
 };

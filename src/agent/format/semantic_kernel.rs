@@ -35,4 +35,5 @@ pub const SEMANTIC_KERNEL: Format = Format {
     ],
     adopt: "Semantic Kernel specs carry `type: chat_completion_agent` (Agent Framework: \
             `kind: Prompt`)",
+    extra: None,
 };

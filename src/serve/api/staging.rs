@@ -232,10 +232,13 @@ fn json_written(
         return Ok(edit::fresh_for(Some(part), config).into_bytes());
     };
     let text = String::from_utf8_lossy(&current);
-    let changes = change::diff(&from, config);
-    Ok(edit::rewrite_part(&text, part, &changes, config)
-        .text
-        .into_bytes())
+    let rules = workspace.rules(&from, config)?;
+    let changes = change::diff_as(&rules, &from, config);
+    Ok(
+        edit::rewrite_part(&text, part, &changes, config, &rules.extra_identity_keys())
+            .text
+            .into_bytes(),
+    )
 }
 
 fn is_yaml(media: &str) -> bool {
