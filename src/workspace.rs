@@ -319,13 +319,18 @@ impl Workspace {
         Ok(Some(staging_at(agent, path, chosen)))
     }
 
-    /// The rules to compare and merge versions of an agent by: the format detected from them
-    /// ([`format::detect_pair`]), with `agentctl.yaml`'s `sections:` and `identity:` added.
-    /// Read afresh each time, so an edit of agentctl.yaml shows at once (also in `serve`).
-    pub fn rules(&self, old: &Config, new: &Config) -> Result<Cow<'static, Format>> {
-        Ok(self
-            .overrides()?
-            .extend(agent::format::detect_pair(old, new)))
+    /// The rules to compare and merge versions of an agent by: the format its staging file is
+    /// read in when that is given (`agentctl.yaml`'s `format:`, a `.prompty` file), else the
+    /// one detected from them ([`format::detect_pair`]); with `agentctl.yaml`'s `sections:` and
+    /// `identity:` added. Read afresh each time, so an edit of agentctl.yaml shows at once
+    /// (also in `serve`).
+    pub fn rules(
+        &self,
+        staging: Option<&Staging>,
+        old: &Config,
+        new: &Config,
+    ) -> Result<Cow<'static, Format>> {
+        Ok(self.overrides()?.extend(read_as(staging, old, new)))
     }
 
     /// What `agentctl.yaml` at the root says (SPEC 13: the format of files whose detection
@@ -588,6 +593,15 @@ impl Workspace {
             }
         }
     }
+}
+
+/// The format versions of an agent compare in: the one its staging file is read in when that
+/// is given, else the one detected from them.
+pub fn read_as(staging: Option<&Staging>, old: &Config, new: &Config) -> &'static Format {
+    staging
+        .and_then(|staging| staging.part.as_ref())
+        .and_then(|part| part.format)
+        .unwrap_or_else(|| agent::format::detect_pair(old, new))
 }
 
 /// `agent`'s staging at `path`, a staging file known to exist: its format as `agentctl.yaml`

@@ -209,7 +209,11 @@ pub fn diff(
                 continue;
             }
         };
-        let rules = overrides.extend(crate::agent::format::detect_pair(&old, &new));
+        let rules = overrides.extend(crate::workspace::read_as(
+            agent.staging.as_ref(),
+            &old,
+            &new,
+        ));
         let changes = change::diff_as(&rules, &old, &new);
         if changes.is_empty() && !named {
             continue;

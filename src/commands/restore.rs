@@ -89,7 +89,7 @@ pub fn restore(
         None => (workspace.new_staging(agent), None, None),
     };
     let from = current.clone().unwrap_or_default();
-    let rules = workspace.rules(&from, &target)?;
+    let rules = workspace.rules(Some(&staging), &from, &target)?;
     let applied = change::diff_as(&rules, &from, &target);
     let identity = rules.extra_identity_keys();
     let unchanged = current.as_ref() == Some(&target);

@@ -108,7 +108,7 @@ pub fn revert(
         survey::snapshot(workspace, store, &reverted)?,
         survey::snapshot(workspace, store, &parent)?,
     );
-    let rules = workspace.rules(&parent, &current)?;
+    let rules = workspace.rules(Some(&staging), &parent, &current)?;
     let Merge { merged, conflicts } = merge::revert_as(&rules, &published, &current, &parent);
     let applied = change::diff_as(&rules, &current, &merged);
     let identity = rules.extra_identity_keys();

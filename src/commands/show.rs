@@ -73,7 +73,9 @@ pub fn load(workspace: &Workspace, store: &Store, agent: &str, reference: &str) 
         None => Config::new(),
     };
     // Shown as `diff` would compare them today: agentctl.yaml's sections and identity too.
-    let changes = change::diff_as(&*workspace.rules(&parent, &snapshot)?, &parent, &snapshot);
+    let staging = workspace.find_staging(agent).ok().flatten();
+    let rules = workspace.rules(staging.as_ref(), &parent, &snapshot)?;
+    let changes = change::diff_as(&rules, &parent, &snapshot);
     Ok(Shown {
         entry,
         snapshot,

@@ -974,6 +974,30 @@ fn agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide(env
     env.run(&["publish", "-m", "first"]).success();
     let edited = text.replacen("Help.", "Help kindly.", 1);
     env.write_agent("helper", &edited);
+    // Compared by the format it is given: natively `instruction` is a setting (ADK's
+    // detection would call it the system prompt).
+    let section_of_edit = |env: &TestEnv| {
+        let run = env.run(&["diff", "helper", "--json"]);
+        run.success();
+        run.json()["agents"][0]["changes"][0]["section"].clone()
+    };
+    assert_eq!(section_of_edit(&env), "settings");
+    std::fs::write(
+        &overrides,
+        "format:
+  '*.prompty': native
+",
+    )
+    .unwrap();
+    assert_eq!(section_of_edit(&env), "instructions");
+    std::fs::write(
+        &overrides,
+        "format:
+  \"help*.yaml\": native
+  '*.prompty': native
+",
+    )
+    .unwrap();
     env.run(&["publish", "-m", "kindly"]).success();
     env.run(&["revert", "helper", "v2"])
         .success()

@@ -232,7 +232,7 @@ fn json_written(
         return Ok(edit::fresh_for(Some(part), config).into_bytes());
     };
     let text = String::from_utf8_lossy(&current);
-    let rules = workspace.rules(&from, config)?;
+    let rules = workspace.rules(Some(staging), &from, config)?;
     let changes = change::diff_as(&rules, &from, config);
     Ok(
         edit::rewrite_part(&text, part, &changes, config, &rules.extra_identity_keys())
