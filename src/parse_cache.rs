@@ -16,7 +16,7 @@
 //! written entries are removed.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::agent::{Config, Format, format, sha256_hex};
@@ -30,13 +30,6 @@ pub const MAX_ENTRIES: usize = 512;
 pub struct Parsed {
     pub config: Config,
     /// The snapshot hash of `config` ([`crate::agent::snapshot_hash`]).
-    pub snapshot: String,
-    pub format: &'static Format,
-}
-
-/// What an entry holds besides the configuration, readable without decoding it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
     pub snapshot: String,
     pub format: &'static Format,
 }
@@ -82,19 +75,6 @@ impl ParseCache {
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() || matches!(b, b'f' | b's' | b'-'));
         valid.then(|| self.dir.join(key))
-    }
-
-    /// The snapshot hash and format a staging file's parse gave, without decoding anything.
-    pub fn header(&self, key: &str) -> Option<Header> {
-        let file = fs::File::open(self.path(key)?).ok()?;
-        // The magic line and the header line are short: 256 bytes hold both.
-        let mut start = Vec::with_capacity(256);
-        file.take(256).read_to_end(&mut start).ok()?;
-        let (format, snapshot, _) = split_header(&start)?;
-        Some(Header {
-            snapshot,
-            format: format::by_name(format?)?,
-        })
     }
 
     /// A staging file's parse, or `None` (a miss) when it is not kept or cannot be read.
@@ -170,7 +150,11 @@ impl ParseCache {
             })
             .collect();
         entries.sort();
-        for (_, path) in entries.iter().take(entries.len() - MAX_ENTRIES * 3 / 4) {
+        for (_, path) in entries
+            .iter()
+            // Another process may have pruned since the count: never below zero.
+            .take(entries.len().saturating_sub(MAX_ENTRIES * 3 / 4))
+        {
             let _ = fs::remove_file(path);
         }
     }
@@ -220,8 +204,6 @@ mod tests {
         assert_eq!(cache.get(&key), None);
         cache.put(&key, &kept);
         assert_eq!(cache.get(&key), Some(kept.clone()));
-        let header = cache.header(&key).unwrap();
-        assert_eq!((&header.snapshot, header.format), (&kept.snapshot, &NATIVE));
         assert_eq!(
             cache.snapshot(&kept.snapshot),
             None,
@@ -253,7 +235,7 @@ mod tests {
         );
         let foreign = String::from_utf8_lossy(&whole).replace(env!("CARGO_PKG_VERSION"), "0.0.0");
         fs::write(&path, foreign).unwrap();
-        assert_eq!(cache.header(&key), None, "another version's entry");
+        assert_eq!(cache.get(&key), None, "another version's entry");
         assert_eq!(cache.get("../../etc/passwd"), None, "not a key");
     }
 

@@ -154,7 +154,13 @@ fn assess_file(workspace: &Workspace, file: &AgentFile, index: &mut StagingIndex
     for (id, staging) in workspace.agents_in(file, parts.clone()) {
         let agent = match staging {
             Err(error) => invalid(id, None, error),
-            Ok(staging) => assess(workspace, staging, digest.as_deref()),
+            Ok(staging) => {
+                let (agent, parsed) = assess_read(workspace, staging);
+                // Read again for itself: if the file changed since the first read, what it
+                // parsed is not what `digest` names, and the index must not pair them.
+                complete &= parsed.is_some() && parsed == digest;
+                agent
+            }
         };
         match (&agent.snapshot, agent.format) {
             (Some(snapshot), Some(format)) => {
@@ -197,7 +203,7 @@ fn known(
                 format: format::by_name(&known.format).map(|f| f.name),
                 production: None,
             },
-            (Ok(staging), None) => assess(workspace, staging, None),
+            (Ok(staging), None) => assess(workspace, staging),
             (Err(error), _) => invalid(id, None, error),
         })
         .collect()
@@ -221,10 +227,7 @@ pub fn agent(workspace: &Workspace, store: &Store, id: &str) -> Result<Agent> {
     validate_id(id)?;
     let production = store.head(id)?;
     match workspace.find_staging(id)? {
-        Some(staging) => Ok(with_production(
-            assess(workspace, staging, None),
-            production,
-        )),
+        Some(staging) => Ok(with_production(assess(workspace, staging), production)),
         None if production.is_some() => Ok(missing(id.to_owned(), production)),
         None => Err(unknown(id)),
     }
@@ -272,15 +275,22 @@ fn invalid(agent: String, staging: Option<Staging>, error: Error) -> Agent {
     }
 }
 
-/// Read and parse one agent's staging file (through the parse cache); `digest` is its bytes'
-/// hash when the caller has read them already. Its state against production is set later.
-fn assess(workspace: &Workspace, staging: Staging, digest: Option<&str>) -> Agent {
+/// Read and parse one agent's staging file (through the parse cache). Its state against
+/// production is set later.
+fn assess(workspace: &Workspace, staging: Staging) -> Agent {
+    assess_read(workspace, staging).0
+}
+
+/// [`assess`], and the digest of the bytes it read when it could read them. The digest is
+/// always of the bytes parsed: a cache entry keyed by other bytes' hash would be stale for
+/// ever.
+fn assess_read(workspace: &Workspace, staging: Staging) -> (Agent, Option<String>) {
     let bytes = match workspace.read_bytes(&staging) {
         Ok(bytes) => bytes,
-        Err(error) => return invalid(staging.agent.clone(), Some(staging), error),
+        Err(error) => return (invalid(staging.agent.clone(), Some(staging), error), None),
     };
-    let digest = digest.map_or_else(|| sha256_hex(&bytes), str::to_owned);
-    match workspace.parse_cached(&staging, &bytes, &digest) {
+    let digest = sha256_hex(&bytes);
+    let agent = match workspace.parse_cached(&staging, &bytes, &digest) {
         Err(error) => invalid(staging.agent.clone(), Some(staging), error),
         Ok(parsed) => Agent {
             agent: staging.agent.clone(),
@@ -291,5 +301,6 @@ fn assess(workspace: &Workspace, staging: Staging, digest: Option<&str>) -> Agen
             format: Some(parsed.format.name),
             production: None,
         },
-    }
+    };
+    (agent, Some(digest))
 }

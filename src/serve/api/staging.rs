@@ -228,17 +228,36 @@ fn json_written(
         .parse(staging, &current)
         .ok()
         .or_else(|| agent::unchecked_part(&current, part));
+    let shown = workspace.display(&staging.path);
+    let not_in_place = |why: &str| {
+        Error::new(format!(
+            "cannot write {} into {shown} in place: {why}; nothing was written",
+            staging.agent
+        ))
+        .at(Location::file(shown.clone()))
+        .hint(format!(
+            "fix {shown} first, or PUT the whole file as YAML (Content-Type: application/yaml)"
+        ))
+        .kind(ErrorKind::Invalid)
+    };
     let Some(from) = from else {
+        // The other agents of a file that does not read would be lost with it.
+        if !part.at.is_empty() {
+            return Err(not_in_place("the file does not parse"));
+        }
         return Ok(edit::fresh_for(Some(part), config).into_bytes());
     };
     let text = String::from_utf8_lossy(&current);
     let rules = workspace.rules(Some(staging), &from, config)?;
     let changes = change::diff_as(&rules, &from, config);
-    Ok(
-        edit::rewrite_part(&text, part, &changes, config, &rules.extra_identity_keys())
-            .text
-            .into_bytes(),
-    )
+    let written = edit::rewrite_part(&text, part, &changes, config, &rules.extra_identity_keys())
+        .text
+        .into_bytes();
+    // Answered 200 only if the file now holds what the client sent, as revert checks.
+    match workspace.parse(staging, &written) {
+        Ok(holds) if holds == *config => Ok(written),
+        _ => Err(not_in_place("the edited file would not hold it")),
+    }
 }
 
 fn is_yaml(media: &str) -> bool {
