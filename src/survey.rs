@@ -147,7 +147,9 @@ fn assess_file(workspace: &Workspace, file: &AgentFile, index: &mut StagingIndex
     {
         return known(workspace, file, recalled.parts, &recalled.agents);
     }
-    let parts = bytes.as_deref().and_then(|bytes| workspace.parts_in(bytes));
+    let parts = bytes
+        .as_deref()
+        .and_then(|bytes| workspace.parts_in(bytes, file.format));
     let mut agents = Vec::new();
     let mut remembered = BTreeMap::new();
     let mut complete = true;

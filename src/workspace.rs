@@ -153,7 +153,7 @@ impl Workspace {
     pub fn staging_files(&self) -> Result<Vec<(String, Result<Staging>)>> {
         let mut agents = Vec::new();
         for file in self.agent_files()? {
-            let parts = self.parts_of(&file.path);
+            let parts = self.parts_of(&file.path, file.format);
             agents.extend(self.agents_in(&file, parts));
         }
         agents.sort_by(|a, b| a.0.cmp(&b.0));
@@ -242,7 +242,7 @@ impl Workspace {
 
     /// The agents of a file holding several (SPEC 13), or `None` for a file holding one (or
     /// one that cannot be read: reading it as one agent gives the located error).
-    pub fn parts_of(&self, path: &Path) -> Option<Vec<Part>> {
+    pub fn parts_of(&self, path: &Path, chosen: Option<&Format>) -> Option<Vec<Part>> {
         // Only regular files within the limit: a FIFO would block the read, and a symbolic link
         // (perhaps leading out of the workspace) is read as one agent, where that is checked.
         let metadata = fs::symlink_metadata(path).ok()?;
@@ -250,11 +250,14 @@ impl Workspace {
             return None;
         }
         let bytes = fs::read(path).ok()?;
-        self.parts_in(&bytes)
+        self.parts_in(&bytes, chosen)
     }
 
     /// [`Self::parts_of`] for a file's bytes; the whole file's parse goes through the cache.
-    pub fn parts_in(&self, bytes: &[u8]) -> Option<Vec<Part>> {
+    pub fn parts_in(&self, bytes: &[u8], chosen: Option<&Format>) -> Option<Vec<Part>> {
+        if chosen.is_some_and(|format| !agent::format::holds_several(format)) {
+            return None;
+        }
         if !agent::format::may_hold_several(&String::from_utf8_lossy(bytes)) {
             return None;
         }
@@ -370,7 +373,12 @@ impl Workspace {
                 .staging_names(stem)
                 .into_iter()
                 .find(|path| path.is_file() && !is_front_matter_file(path))?;
-            let part = self.parts_of(&path)?.into_iter().find(|p| p.key == key)?;
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            let chosen = self.overrides().ok()?.format_for(&name);
+            let part = self
+                .parts_of(&path, chosen)?
+                .into_iter()
+                .find(|p| p.key == key)?;
             Some(Staging {
                 agent: agent.to_owned(),
                 path,

@@ -1636,3 +1636,32 @@ fn deep_paths_wrap_at_their_segments_in_every_view_at_narrow_widths(env: TestEnv
         run.stdout_has(&format!("| `{prefix}.{sibling}.Description` |"));
     }
 }
+
+/// `agentctl.yaml` giving a file a single-agent format makes it one agent, named after the
+/// file, even when its keys read as CrewAI's several; a glob for another file changes nothing.
+#[test]
+fn agentctl_yaml_can_make_a_file_of_several_agents_one_agent() {
+    let env = TestEnv::new();
+    env.write_agent("crew", &fixture("crewai/research_crew_agents.yaml"));
+    let ids = |env: &TestEnv| -> Vec<Value> {
+        let run = env.run(&["status", "--json"]);
+        run.success();
+        run.json()["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["agent"].clone())
+            .collect()
+    };
+    assert_eq!(ids(&env), ["crew.reporting_analyst", "crew.researcher"]);
+    let overrides = env.root.join("agentctl.yaml");
+    std::fs::write(&overrides, "format:\n  \"other.yaml\": native\n").unwrap();
+    assert_eq!(ids(&env), ["crew.reporting_analyst", "crew.researcher"]);
+    std::fs::write(&overrides, "format:\n  \"crew.yaml\": promptfoo\n").unwrap();
+    assert_eq!(ids(&env), ["crew"]);
+    env.run(&["validate", "crew"]).success();
+    // Its former parts are no agents now.
+    env.run(&["validate", "crew.researcher"])
+        .code(2)
+        .stderr_has("no staging file for agent `crew.researcher`");
+}

@@ -280,6 +280,12 @@ pub fn parts(file: &Map<String, Value>) -> Option<Vec<Part>> {
     })
 }
 
+/// Whether a file read in `format` may hold several agents: CrewAI's and CloudFormation's
+/// may; a file `agentctl.yaml` gives another format is one agent whatever it looks like.
+pub fn holds_several(format: &Format) -> bool {
+    format.name == crewai::CREWAI.name || format.name == bedrock_cfn::BEDROCK_CFN.name
+}
+
 /// A look at a file's text that tells, without parsing it, whether it may hold several agents
 /// (so that listing the agents of a workspace parses only those files).
 pub fn may_hold_several(text: &str) -> bool {
