@@ -710,6 +710,16 @@ fn staging_is_read_and_replaced_with_validation_and_if_match(env: TestEnv) {
     assert_eq!(created.etag(), sha256(&written));
     assert_eq!(server.get("/api/v2/agents/fresh/staging").json(), config);
     assert!(env.states().contains(&("fresh".into(), "new".into())));
+    // A JSON replace of an existing file edits it in place: its comments stay.
+    std::fs::write(&path, original).unwrap();
+    let warmer = json!({"name": "bot", "model": {"temperature": 0.9}});
+    server
+        .send_json("PUT", "/api/v2/agents/bot/staging", &warmer)
+        .status(200);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        original.replacen("0.5", "0.9", 1)
+    );
     // Create-only: If-None-Match: * on an existing file is 412.
     server
         .call(

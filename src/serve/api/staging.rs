@@ -188,9 +188,8 @@ pub async fn put_staging(
                     "{shown} exists (If-None-Match: *); nothing was written"
                 )));
             }
-            // A JSON body for one agent of a file that holds several (or for a front-matter
-            // file) is that agent's part of the file: edited there as restore edits it, every
-            // other byte (the other agents, the body's layout) kept.
+            // A JSON body edits the existing file in place, as restore does: its comments
+            // and layout stay, and for one agent of a file, the other agents' bytes.
             if json && let Some(staging) = &existing {
                 bytes = json_written(&workspace, staging, &config, bytes)?;
             }
@@ -212,22 +211,22 @@ pub async fn put_staging(
         .await
 }
 
-/// The bytes a JSON body's `config` becomes in an existing staging file: for an agent that is a
-/// part of its file, the file edited in place; otherwise `fresh`, the body as YAML.
+/// The bytes a JSON body's `config` becomes in an existing staging file: the file edited in
+/// place, as restore edits it, so its comments and layout stay (and for an agent that is a
+/// part of its file, every other agent's bytes). A whole file that cannot be edited so is
+/// `fresh`, the body as YAML; a part of one is refused rather than written over the file.
 fn json_written(
     workspace: &Workspace,
     staging: &Staging,
     config: &agent::Config,
     fresh: Vec<u8>,
 ) -> Result<Vec<u8>, Error> {
-    let Some(part) = &staging.part else {
-        return Ok(fresh);
-    };
+    let part = staging.part.as_ref();
     let current = workspace.read_bytes(staging)?;
     let from = workspace
         .parse(staging, &current)
         .ok()
-        .or_else(|| agent::unchecked_part(&current, part));
+        .or_else(|| part.and_then(|part| agent::unchecked_part(&current, part)));
     let shown = workspace.display(&staging.path);
     let not_in_place = |why: &str| {
         Error::new(format!(
@@ -240,22 +239,31 @@ fn json_written(
         ))
         .kind(ErrorKind::Invalid)
     };
+    // The other agents of a file would be lost with it.
+    let several = part.is_some_and(|part| !part.at.is_empty());
     let Some(from) = from else {
-        // The other agents of a file that does not read would be lost with it.
-        if !part.at.is_empty() {
+        if several {
             return Err(not_in_place("the file does not parse"));
         }
-        return Ok(edit::fresh_for(Some(part), config).into_bytes());
+        return Ok(match part {
+            Some(part) => edit::fresh_for(Some(part), config).into_bytes(),
+            None => fresh,
+        });
     };
     let text = String::from_utf8_lossy(&current);
     let rules = workspace.rules(Some(staging), &from, config)?;
     let changes = change::diff_as(&rules, &from, config);
-    let written = edit::rewrite_part(&text, part, &changes, config, &rules.extra_identity_keys())
-        .text
-        .into_bytes();
+    let identity = rules.extra_identity_keys();
+    let written = match part {
+        Some(part) => edit::rewrite_part(&text, part, &changes, config, &identity),
+        None => edit::rewrite(&text, &changes, config, &identity),
+    }
+    .text
+    .into_bytes();
     // Answered 200 only if the file now holds what the client sent, as revert checks.
     match workspace.parse(staging, &written) {
         Ok(holds) if holds == *config => Ok(written),
+        _ if part.is_none() => Ok(fresh),
         _ => Err(not_in_place("the edited file would not hold it")),
     }
 }
