@@ -744,7 +744,9 @@ fn sizes(histories: &Histories) -> (u64, u64, Duration) {
         run_git(&histories.git, &["gc", "-q", "--aggressive", "--prune=now"]);
     }
     let gc = started.elapsed();
-    let store = size_of(&histories.agentctl.join(".agentctl"));
+    // The store file alone: `.agentctl/cache/` and the staging index are this checkout's
+    // caches (like git's index, not counted on git's side either), rebuilt when lost.
+    let store = size_of(&histories.agentctl.join(".agentctl/store.db"));
     let conn = rusqlite::Connection::open(histories.agentctl.join(".agentctl/store.db")).unwrap();
     let payload = |sql: &str| -> f64 {
         conn.query_row(sql, [], |r| r.get::<_, Option<i64>>(0))

@@ -291,7 +291,15 @@ fn edit(
 ) -> Option<(String, Vec<change::Path>)> {
     let document = Document::from_str(text).ok()?;
     let root = document.as_mapping()?;
-    let from = agent::parse_file(text.as_bytes()).ok();
+    // The file's value only lines up the entries of a plain list whose whole entries changed
+    // (see `as_removals_and_additions`); parsing a large file for nothing was a fifth of a
+    // revert.
+    let entry_changed = changes
+        .iter()
+        .any(|change| matches!(change.path.0.last(), Some(Segment::Index(_))));
+    let from = entry_changed
+        .then(|| agent::parse_file(text.as_bytes()).ok())
+        .flatten();
     let changes = &as_removals_and_additions(changes, from.as_ref(), to, forms.identity);
     // Removals first, then changes, then additions in list order: an added item's position is
     // its index in the new list, which is right once everything before it is in place.
