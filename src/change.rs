@@ -146,13 +146,31 @@ impl Path {
 /// their identity (`name`, `id` or a format's own key), plain-list entries by position. `value_at(tool, [description])` is the
 /// tool's description.
 pub fn value_at<'v>(value: &'v Value, segments: &[Segment]) -> Option<&'v Value> {
+    value_at_with(value, segments, &[])
+}
+
+/// [`value_at`], finding items by `identity` (agentctl.yaml's identifying keys) first.
+pub fn value_at_with<'v>(
+    value: &'v Value,
+    segments: &[Segment],
+    identity: &[&str],
+) -> Option<&'v Value> {
     segments
         .iter()
         .try_fold(value, |value, segment| match (segment, value) {
             (Segment::Key(key), Value::Object(map)) => map.get(key),
-            (Segment::Item(name), Value::Array(items)) => items
-                .iter()
-                .find(|item| format::identity(item) == Some(name.as_str())),
+            (Segment::Item(name), Value::Array(items)) => {
+                let named = |item: &&Value| {
+                    identity.iter().any(|key| {
+                        item.get(*key).and_then(format::identifying_text) == Some(name.as_str())
+                    })
+                };
+                items.iter().find(named).or_else(|| {
+                    items
+                        .iter()
+                        .find(|item| format::identity(item) == Some(name.as_str()))
+                })
+            }
             (Segment::Index(index), Value::Array(items)) => items.get(*index),
             _ => None,
         })

@@ -54,6 +54,8 @@ pub struct Reverted {
     pub written: bool,
     /// The staging file, as shown to people.
     pub file: String,
+    /// The identifying keys agentctl.yaml adds (`identity:`), which name items in the paths.
+    pub identity: Vec<String>,
 }
 
 impl Reverted {
@@ -112,6 +114,7 @@ pub fn revert(
     let Merge { merged, conflicts } = merge::revert_as(&rules, &published, &current, &parent);
     let applied = change::diff_as(&rules, &current, &merged);
     let identity = rules.extra_identity_keys();
+    let identity_keys: Vec<String> = identity.iter().map(|key| (*key).to_owned()).collect();
     let nothing_to_do = applied.is_empty();
 
     let file = workspace.display(&staging.path);
@@ -154,6 +157,7 @@ pub fn revert(
         conflicts,
         written,
         file,
+        identity: identity_keys,
     })
 }
 
@@ -185,8 +189,10 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
         applied,
         conflicts,
         file: shown_file,
+        identity,
         ..
     } = result;
+    let identity: Vec<&str> = identity.iter().map(String::as_str).collect();
     let nothing_to_do = applied.is_empty();
 
     let production = store.head(&args.agent)?;
@@ -202,7 +208,7 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
         };
         ctx.ui.note(&format!(
             "{outcome}: {}.",
-            conflict_reasons(&conflicts, &current, version)
+            conflict_reasons(&conflicts, &current, version, &identity)
         ));
         // Reverting later publishes first helps only where a later publish changed the field;
         // a field changed in staging alone is the user's own edit to settle.
@@ -210,9 +216,10 @@ pub fn cmd_revert(ctx: &Context, args: Args, mode: Mode) -> Result<u8> {
             Some(head) if head.version > version => {
                 let production =
                     serde_json::Value::Object(survey::snapshot(&workspace, &store, head)?);
-                conflicts
-                    .iter()
-                    .any(|c| change::value_at(&production, &c.path.0) != c.reverted_value.as_ref())
+                conflicts.iter().any(|c| {
+                    change::value_at_with(&production, &c.path.0, &identity)
+                        != c.reverted_value.as_ref()
+                })
             }
             _ => false,
         };
@@ -301,11 +308,16 @@ fn report(
 
 /// Why the revert conflicts, by the real reason: a field staging deleted is not one that
 /// "changed again" (issue 14, item 13).
-fn conflict_reasons(conflicts: &[merge::Conflict], staging: &Config, version: u64) -> String {
+fn conflict_reasons(
+    conflicts: &[merge::Conflict],
+    staging: &Config,
+    version: u64,
+    identity: &[&str],
+) -> String {
     let staging = serde_json::Value::Object(staging.clone());
     let deleted = conflicts
         .iter()
-        .filter(|c| change::value_at(&staging, &c.path.0).is_none())
+        .filter(|c| change::value_at_with(&staging, &c.path.0, identity).is_none())
         .count();
     let changed = conflicts.len() - deleted;
     let fields = |n: usize| match n {

@@ -1665,3 +1665,32 @@ fn agentctl_yaml_can_make_a_file_of_several_agents_one_agent() {
         .code(2)
         .stderr_has("no staging file for agent `crew.researcher`");
 }
+
+/// A revert that conflicts inside a list identified by agentctl.yaml's `identity:` says why by
+/// the real reason: the field changed in staging only (not "deleted", not a later publish).
+#[test]
+fn a_revert_conflict_in_an_identity_list_names_the_real_reason() {
+    let env = TestEnv::new();
+    std::fs::write(
+        env.root.join("agentctl.yaml"),
+        "identity:\n  skills: skill_id\n",
+    )
+    .unwrap();
+    let agent = |level: u32, temperature: f64| {
+        format!(
+            "name: bot\nmodel:\n  temperature: {temperature}\nskills:\n  - skill_id: a\n    level: {level}\n  - skill_id: b\n    level: 1\n"
+        )
+    };
+    env.write_agent("bot", &agent(1, 0.1));
+    env.run(&["publish", "-m", "v1"]).success();
+    env.write_agent("bot", &agent(2, 0.1));
+    env.run(&["publish", "-m", "v2"]).success();
+    env.write_agent("bot", &agent(2, 0.2));
+    env.run(&["publish", "-m", "v3"]).success();
+    // Staging alone changes the level v2 set.
+    env.write_agent("bot", &agent(5, 0.2));
+    env.run(&["revert", "bot", "v2"])
+        .code(1)
+        .stderr_has("1 field changed again since v2")
+        .stderr_has("they changed in staging only");
+}
