@@ -99,31 +99,7 @@ fn is_write(method: &Method) -> bool {
 /// checked first, so that nobody without one learns anything, not even that a server is
 /// read-only. With a token, the review page needs it too (it shows every agent's changes and
 /// history); only `/healthz` and `/openapi.json` stay open, for probes and client generators.
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    // A refusal leaves the request's body unread, so the connection is closed after it: a
-    // client reusing it would otherwise send its next request into the unread body's bytes
-    // (or find it closed under its feet), and `Connection: close` tells it not to.
-    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
-        || request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .is_some_and(|length| length != "0");
-    match admit(&state, request) {
-        Ok(request) => next.run(request).await,
-        Err(mut refusal) => {
-            if has_body {
-                refusal
-                    .headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            }
-            refusal
-        }
-    }
-}
-
-/// The request with its caller, or the response refusing it.
-#[allow(clippy::result_large_err)] // both sides are as large; a refusal is answered at once
-fn admit(state: &AppState, mut request: Request) -> Result<Request, Response> {
+pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let mut caller = Caller(None);
     if let Some(tokens) = state.tokens()
         && !matches!(request.uri().path(), "/healthz" | "/openapi.json")
@@ -151,16 +127,16 @@ fn admit(state: &AppState, mut request: Request) -> Result<Request, Response> {
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"agentctl\""),
                 );
-                return Err(response);
+                return response;
             }
         }
     }
     let write = is_write(request.method());
     if write
         && let Some(origin) = request.headers().get(header::ORIGIN)
-        && !own_origin(state, &request, origin.as_bytes())
+        && !own_origin(&state, &request, origin.as_bytes())
     {
-        return Err(ApiError::new(
+        return ApiError::new(
             StatusCode::FORBIDDEN,
             format!(
                 "a write from the origin {} is refused; only {} may write",
@@ -169,7 +145,7 @@ fn admit(state: &AppState, mut request: Request) -> Result<Request, Response> {
             ),
         )
         .hint("call the API from a program, or use the review page this server serves")
-        .into_response());
+        .into_response();
     }
     if write && state.read_only() {
         let mut response = ApiError::new(
@@ -181,10 +157,10 @@ fn admit(state: &AppState, mut request: Request) -> Result<Request, Response> {
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return Err(response);
+        return response;
     }
     request.extensions_mut().insert(caller);
-    Ok(request)
+    next.run(request).await
 }
 
 /// Whether a browser's `Origin` is this server: the address it is bound to, `localhost` with

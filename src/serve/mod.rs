@@ -310,32 +310,45 @@ pub fn router(state: AppState) -> Router {
 
 /// A request not answered within `limit` (a client too slow to send its body) is 408 with the
 /// error document every other failure has, and the connection is closed after it: the rest of
-/// the body may still be on its way.
+/// the body may still be on its way. So is the connection after any refusal of a request
+/// with a body.
 async fn time_limit(
     limit: Duration,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    match tokio::time::timeout(limit, next.run(request)).await {
+    use axum::http::{StatusCode, header};
+    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|length| length != "0");
+    let mut response = match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => {
-            let mut response = axum::response::IntoResponse::into_response(
-                ApiError::new(
-                    axum::http::StatusCode::REQUEST_TIMEOUT,
-                    format!(
-                        "the request took longer than {} (waiting for a lock included)",
-                        crate::store::show_duration(limit)
-                    ),
-                )
-                .hint("send the whole request at once; a busy store answers 503 first"),
-            );
-            response.headers_mut().insert(
-                axum::http::header::CONNECTION,
-                axum::http::HeaderValue::from_static("close"),
-            );
-            response
-        }
+        Err(_) => axum::response::IntoResponse::into_response(
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request took longer than {} (waiting for a lock included)",
+                    crate::store::show_duration(limit)
+                ),
+            )
+            .hint("send the whole request at once; a busy store answers 503 first"),
+        ),
+    };
+    // An answer that refuses a request may leave its body unread (the guard, the body limit,
+    // a handler refusing before it reads): the connection is closed after it, so a client
+    // reusing it does not send its next request into those bytes or find it cut off.
+    let status = response.status();
+    if status == StatusCode::REQUEST_TIMEOUT
+        || (has_body && (status.is_client_error() || status.is_server_error()))
+    {
+        response.headers_mut().insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
     }
+    response
 }
 
 /// `AGENTCTL_SERVE_LOG`: how much the server logs on stderr, `info` (one line per request,

@@ -664,6 +664,8 @@ fn staging_is_read_and_replaced_with_validation_and_if_match(env: TestEnv) {
         "{error}"
     );
     assert_eq!(error["file"], "agents/bot.yaml");
+    // A refusal of a request with a body does not keep the connection for another.
+    assert_eq!(invalid.header("connection"), Some("close"));
     let duplicate = server.call(
         "PUT",
         "/api/v2/agents/bot/staging",
