@@ -546,33 +546,24 @@ fn as_removals_and_additions(
         let section = of_list[0].section;
         let keys = |items: &[Value]| items.iter().map(agent::canonical_json).collect::<Vec<_>>();
         let (old_keys, new_keys) = (keys(&old), keys(&new));
+        let entry = |index: usize, kind: Kind, old: Value, new: Value| Change {
+            section,
+            path: list.child(Segment::Index(index)),
+            kind,
+            old,
+            new,
+            position: None,
+        };
         let mut split = Vec::new();
         for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_keys, &new_keys) {
-            for i in op
-                .old_range()
-                .filter(|_| op.tag() != similar::DiffTag::Equal)
-            {
-                split.push(Change {
-                    section,
-                    path: list.child(Segment::Index(i)),
-                    kind: Kind::Removed,
-                    old: old[i].clone(),
-                    new: Value::Null,
-                    position: None,
-                });
+            if op.tag() == similar::DiffTag::Equal {
+                continue;
             }
-            for j in op
-                .new_range()
-                .filter(|_| op.tag() != similar::DiffTag::Equal)
-            {
-                split.push(Change {
-                    section,
-                    path: list.child(Segment::Index(j)),
-                    kind: Kind::Added,
-                    old: Value::Null,
-                    new: new[j].clone(),
-                    position: None,
-                });
+            for i in op.old_range() {
+                split.push(entry(i, Kind::Removed, old[i].clone(), Value::Null));
+            }
+            for j in op.new_range() {
+                split.push(entry(j, Kind::Added, Value::Null, new[j].clone()));
             }
         }
         out.retain(|c| !(c.path.0.starts_with(&list.0) && c.path.0.len() > list.0.len()));

@@ -350,19 +350,8 @@ impl Workspace {
                     .into());
             }
         };
-        agent::Overrides::parse(&bytes).map_err(|invalid| {
-            let error = Error::new(invalid.message)
-                .at(Location {
-                    file: agent::OVERRIDES_FILE.into(),
-                    line: invalid.line,
-                    column: invalid.column,
-                })
-                .kind(ErrorKind::Invalid);
-            match invalid.help {
-                Some(help) => error.hint(help),
-                None => error,
-            }
-        })
+        agent::Overrides::parse(&bytes)
+            .map_err(|invalid| located(agent::OVERRIDES_FILE.into(), invalid))
     }
 
     /// `FILE_STEM.KEY`: the agent `KEY` of the file `agents/FILE_STEM.yaml` holding several.
@@ -462,19 +451,7 @@ impl Workspace {
             Some(part) => agent::parse_part(bytes, part),
             None => agent::parse_as(bytes, None),
         };
-        parsed.map_err(|invalid| {
-            let error = Error::new(invalid.message)
-                .at(Location {
-                    file: self.display(&staging.path),
-                    line: invalid.line,
-                    column: invalid.column,
-                })
-                .kind(ErrorKind::Invalid);
-            match invalid.help {
-                Some(help) => error.hint(help),
-                None => error,
-            }
-        })
+        parsed.map_err(|invalid| located(self.display(&staging.path), invalid))
     }
 
     /// What this workspace has already parsed (`.agentctl/cache/`).
@@ -627,6 +604,21 @@ fn staging_at(agent: &str, path: PathBuf, chosen: Option<&'static agent::Format>
         agent: agent.to_owned(),
         path,
         part,
+    }
+}
+
+/// A refusal of a file's content as the located error the user sees, with its `help:` line.
+fn located(file: String, invalid: agent::Invalid) -> Error {
+    let error = Error::new(invalid.message)
+        .at(Location {
+            file,
+            line: invalid.line,
+            column: invalid.column,
+        })
+        .kind(ErrorKind::Invalid);
+    match invalid.help {
+        Some(help) => error.hint(help),
+        None => error,
     }
 }
 

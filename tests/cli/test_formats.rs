@@ -27,7 +27,8 @@ on_both_stores!(
     deep_paths_wrap_at_their_segments_in_every_view_at_narrow_widths,
 );
 
-fn fixture(path: &str) -> String {
+/// A fixture of `tests/fixtures/formats/` (also read by the serve tests).
+pub fn fixture(path: &str) -> String {
     let full = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/formats")
         .join(path);

@@ -2084,18 +2084,14 @@ fn the_default_address_is_loopback_port_7070() {
     );
 }
 
-fn format_fixture(path: &str) -> String {
-    std::fs::read_to_string(repo().join("tests/fixtures/formats").join(path)).unwrap()
-}
-
 /// SPEC 13 through the API: a CrewAI agent (one key of agents.yaml), a CloudFormation agent
 /// (one resource of a template) and a Prompty file are listed, read, diffed, replaced (JSON),
 /// rolled back, restored and published each on its own part of the file; the other agents'
 /// bytes, the template around them and the Prompty body's layout stay.
 fn agents_that_are_parts_of_a_file_are_served_on_their_own_part(env: TestEnv) {
-    let crew = format_fixture("crewai/research_crew_agents.yaml");
-    let template = format_fixture("bedrock_cfn/support_agents_kb_guardrail.yaml");
-    let prompty = format_fixture("prompty/chat_history.prompty");
+    let crew = crate::test_formats::fixture("crewai/research_crew_agents.yaml");
+    let template = crate::test_formats::fixture("bedrock_cfn/support_agents_kb_guardrail.yaml");
+    let prompty = crate::test_formats::fixture("prompty/chat_history.prompty");
     env.write_agent("crew", &crew);
     env.write_agent("support", &template);
     std::fs::write(env.root.join("agents/chat.prompty"), &prompty).unwrap();
@@ -2107,7 +2103,7 @@ fn agents_that_are_parts_of_a_file_are_served_on_their_own_part(env: TestEnv) {
         ("memgpt", "letta/memgpt_extras.yaml"),
     ];
     for (agent, path) in singles {
-        env.write_agent(agent, &format_fixture(path));
+        env.write_agent(agent, &crate::test_formats::fixture(path));
     }
     env.run(&["publish", "-m", "as written"]).success();
     let server = Server::start(&env, &[]);
