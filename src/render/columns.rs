@@ -69,6 +69,23 @@ pub fn draw_padded(line: &[Span], columns: usize, color: bool) -> String {
 /// one line.
 pub fn wrap(spans: &[Span], columns: usize) -> Vec<Line> {
     let columns = columns.max(1);
+    // Most lines fit: they come back as they are, without being split into words and
+    // measured word by word (which `log` and the diff views paid on every line).
+    if spans.iter().all(|s| !s.text.contains('\t')) && line_width(spans) <= columns {
+        let mut line: Line = Vec::with_capacity(spans.len());
+        for span in spans.iter().filter(|s| !s.text.is_empty()) {
+            match line.last_mut() {
+                Some(last) if last.tone == span.tone => last.text.push_str(&span.text),
+                _ => line.push(span.clone()),
+            }
+        }
+        return vec![line];
+    }
+    wrap_words(spans, columns)
+}
+
+/// [`wrap`] word by word.
+fn wrap_words(spans: &[Span], columns: usize) -> Vec<Line> {
     let mut out = Wrapped {
         lines: vec![Vec::new()],
         current: String::new(),
@@ -351,6 +368,20 @@ mod tests {
     }
 
     proptest! {
+        /// A line that fits comes back as the word-by-word wrap would give it.
+        #[test]
+        fn a_line_that_fits_is_the_word_by_word_wrap(
+            parts in proptest::collection::vec(("[a-z 日é\u{301}]{0,12}", 0u8..3), 0..6),
+            columns in 1usize..120,
+        ) {
+            let tones = [None, Some(Tone::Added), Some(Tone::Removed)];
+            let spans: Vec<Span> = parts
+                .into_iter()
+                .map(|(text, tone)| Span::new(text, tones[usize::from(tone)]))
+                .collect();
+            prop_assert_eq!(wrap(&spans, columns), wrap_words(&spans, columns.max(1)));
+        }
+
         /// No line is wider than the column, and nothing but spaces at breaks is lost.
         #[test]
         fn wrapping_fits_and_loses_nothing(

@@ -62,17 +62,56 @@ pub fn encode(summary: &Summary) -> serde_json::Result<String> {
     serde_json::to_string(&Stored::from(summary))
 }
 
+/// Encoding 1 as read back, with the marker a later encoding would carry: decoded straight
+/// from the text, since every listing (`status` of 100 agents, `log`) decodes one per entry
+/// and a detour through a JSON value cost several times the decode.
+/// (Its fields are spelled out: `#[serde(flatten)]` would buffer the whole object first.)
+#[derive(Deserialize)]
+struct Read {
+    #[serde(default)]
+    encoding: Option<Value>,
+    added: usize,
+    removed: usize,
+    changed: usize,
+    sections: Vec<String>,
+    paths: Vec<String>,
+}
+
 /// A stored summary, of any encoding this agentctl knows.
 pub fn decode(text: &str) -> std::result::Result<Summary, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    match value.get("encoding").map(Value::as_u64) {
-        None => serde_json::from_value::<Stored>(value)
-            .map(Summary::from)
-            .map_err(|e| e.to_string()),
-        Some(encoding) => Err(format!(
+    let newer = |encoding: Option<u64>| {
+        format!(
             "summary encoding {} is newer than this agentctl understands ({ENCODING})",
             encoding.map_or("?".to_owned(), |n| n.to_string())
-        )),
+        )
+    };
+    match serde_json::from_str::<Read>(text) {
+        Ok(Read {
+            encoding: None,
+            added,
+            removed,
+            changed,
+            sections,
+            paths,
+        }) => Ok(Summary {
+            added,
+            removed,
+            changed,
+            sections,
+            paths,
+        }),
+        Ok(Read {
+            encoding: Some(encoding),
+            ..
+        }) => Err(newer(encoding.as_u64())),
+        // Not encoding 1's fields: a newer encoding says so, anything else is damage.
+        Err(e) => {
+            let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+            match value.get("encoding") {
+                Some(encoding) => Err(newer(encoding.as_u64())),
+                None => Err(e.to_string()),
+            }
+        }
     }
 }
 
@@ -110,6 +149,22 @@ mod tests {
             value(&summary()),
             serde_json::json!({"added": 1, "removed": 2, "changed": 3,
                                "sections": ["tools"], "paths": ["tools[x]"]})
+        );
+    }
+
+    /// A newer encoding is refused even when it also holds every field of encoding 1.
+    #[test]
+    fn a_newer_encoding_with_the_old_fields_is_refused() {
+        let text = r#"{"encoding":2,"added":1,"removed":2,"changed":3,"sections":[],"paths":[]}"#;
+        assert!(
+            decode(text)
+                .unwrap_err()
+                .contains("summary encoding 2 is newer")
+        );
+        assert!(
+            decode(r#"{"added":1}"#)
+                .unwrap_err()
+                .contains("missing field")
         );
     }
 
