@@ -388,7 +388,7 @@ fn kept(text: &str) -> Value {
 /// An entry with recorded rules was compared by them (issue 15): only they count. One
 /// without was compared in the format detected from its configurations, by the rules of the
 /// agentctl that recorded it: today's, else those before SPEC 13 (keyed lists only at the
-/// top level, shapes keeping only `name` and `id`).
+/// top level, shapes keeping only `name` and `id`), else (Bedrock) those before cd5ef32.
 fn compare_recorded(
     entry: &Entry,
     rules: Option<&RecordedRules>,
@@ -407,7 +407,16 @@ fn compare_recorded(
     let problem = compare_rows(&expected, &lines(entry, &changes, replayed), recorded)?;
     let legacy = crate::change::diff_as(&crate::agent::format::LEGACY, before, after);
     let expected = super::changes::legacy_rows(&legacy);
-    compare_rows(&expected, &lines(entry, &legacy, replayed), recorded).map(|_| problem)
+    compare_rows(&expected, &lines(entry, &legacy, replayed), recorded)?;
+    // Bedrock agents recorded before commit cd5ef32, whose `KnowledgeBaseId: !Ref X` did not
+    // identify items yet.
+    let format = crate::agent::format::detect_pair(before, after);
+    if *format == crate::agent::format::BEDROCK_CFN {
+        let old = crate::change::diff_as(&crate::agent::format::BEDROCK_CFN_290238F, before, after);
+        let expected = super::changes::rows(&old);
+        compare_rows(&expected, &lines(entry, &old, replayed), recorded)?;
+    }
+    Some(problem)
 }
 
 /// The per-line versions publish records for `changes`, by path.

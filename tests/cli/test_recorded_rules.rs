@@ -353,3 +353,75 @@ fn a_store_from_before_the_rules_column_verifies_and_gains_it(env: TestEnv) {
     );
     env.run(&["verify"]).success();
 }
+
+/// A store recorded by agentctl at commit 290238f (tests/fixtures/stores/README.md), before
+/// cd5ef32 made `KnowledgeBaseId: !Ref X` identify Bedrock's knowledge bases: its positional
+/// records of those lists are accepted by today's `verify`, and `log` and `blame` read it.
+#[test]
+fn a_bedrock_store_recorded_before_references_identified_items_verifies() {
+    let env = TestEnv::new();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stores");
+    let store = env.tmp.path().join("old.db");
+    std::fs::copy(fixtures.join("bedrock_290238f.db"), &store).unwrap();
+    std::fs::copy(
+        fixtures.join("bedrock_290238f.yaml"),
+        env.root.join("agents/support.yaml"),
+    )
+    .unwrap();
+    let store = store.to_str().unwrap();
+    let run = env.run(&["--store", store, "verify", "--json"]);
+    run.success();
+    assert_eq!(run.json()["entries"], 6, "{}", run.show());
+    env.run(&["--store", store, "status"])
+        .success()
+        .stdout_has("clean");
+    let run = env.run(&["--store", store, "log", "--json"]);
+    run.success();
+    assert_eq!(run.json()["entries"].as_array().unwrap().len(), 6);
+    for agent in ["support.SupportAgent", "support.RefundsAgent"] {
+        let run = env.run(&["--store", store, "blame", agent, "--json"]);
+        run.success();
+        assert!(!run.json()["fields"].as_array().unwrap().is_empty());
+    }
+    let run = env.run(&[
+        "--store",
+        store,
+        "log",
+        "support.SupportAgent",
+        "--json",
+        "--touching",
+        "ActionGroups[Orders].FunctionSchema.Functions[track_shipment].Description",
+    ]);
+    run.success();
+    let versions: Vec<u64> = run.json()["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, [3, 1]);
+    // Migrated on the way: the entries gained the rules column, empty.
+    let conn = rusqlite::Connection::open(store).unwrap();
+    let with_rules: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM history WHERE rules IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(with_rules, 6);
+    // A publish on it now records today's rules and verifies too.
+    let text = std::fs::read_to_string(env.root.join("agents/support.yaml")).unwrap();
+    std::fs::write(
+        env.root.join("agents/support.yaml"),
+        text.replacen(
+            "IdleSessionTTLInSeconds: 900",
+            "IdleSessionTTLInSeconds: 1200",
+            1,
+        ),
+    )
+    .unwrap();
+    env.run(&["--store", store, "publish", "-m", "longer sessions"])
+        .success();
+    env.run(&["--store", store, "verify"]).success();
+}
