@@ -218,6 +218,16 @@ impl RecordedRules {
         .extend(format)
     }
 
+    /// The identifying keys `identity:` named: what kept shapes of this entry's changes keep
+    /// besides every format's own (so `log --touching skills[write]` finds the item in a
+    /// whole `skills` list that a publish set).
+    pub fn identity_keys(&self) -> Vec<String> {
+        self.extra
+            .as_ref()
+            .map(|extra| extra.identity_keys().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
     /// The canonical JSON text to record; `None` when there is nothing beyond detection.
     pub fn encode(&self) -> Option<String> {
         let mut out = Map::new();

@@ -381,7 +381,23 @@ impl Store {
         for ancestor in path.ancestors() {
             let below = &path.0[ancestor.0.len()..];
             for (version, old, new) in each!(self, Store, s => s.settings_at(agent, &ancestor))? {
-                if holds(old.as_deref(), below)? || holds(new.as_deref(), below)? {
+                if holds(old.as_deref(), below, &[])? || holds(new.as_deref(), below, &[])? {
+                    versions.push(version);
+                    continue;
+                }
+                // An entry recorded under agentctl.yaml's `identity:` kept its items' keys:
+                // found by them (read only where the plain question said no).
+                if old.is_none() && new.is_none() {
+                    continue;
+                }
+                let identity = match self.entry(agent, version)? {
+                    Some(entry) => entry.recorded_rules()?.identity_keys(),
+                    None => Vec::new(),
+                };
+                if !identity.is_empty()
+                    && (holds(old.as_deref(), below, &identity)?
+                        || holds(new.as_deref(), below, &identity)?)
+                {
                     versions.push(version);
                 }
             }

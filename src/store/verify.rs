@@ -399,11 +399,11 @@ fn compare_recorded(
 ) -> Option<String> {
     if let Some(rules) = rules {
         let changes = crate::change::diff_as(&rules.rules(before, after), before, after);
-        let expected = super::changes::rows(&changes);
+        let expected = super::changes::rows(&changes, &rules.identity_keys());
         return compare_rows(&expected, &lines(entry, &changes, replayed), recorded);
     }
     let changes = crate::change::diff(before, after);
-    let expected = super::changes::rows(&changes);
+    let expected = super::changes::rows(&changes, &[]);
     let problem = compare_rows(&expected, &lines(entry, &changes, replayed), recorded)?;
     let legacy = crate::change::diff_as(&crate::agent::format::LEGACY, before, after);
     let expected = super::changes::legacy_rows(&legacy);
@@ -413,7 +413,7 @@ fn compare_recorded(
     let format = crate::agent::format::detect_pair(before, after);
     if *format == crate::agent::format::BEDROCK_CFN {
         let old = crate::change::diff_as(&crate::agent::format::BEDROCK_CFN_290238F, before, after);
-        let expected = super::changes::rows(&old);
+        let expected = super::changes::rows(&old, &[]);
         compare_rows(&expected, &lines(entry, &old, replayed), recorded)?;
     }
     Some(problem)

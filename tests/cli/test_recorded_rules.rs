@@ -139,7 +139,28 @@ fn a_publish_is_recorded_under_agentctl_yaml_identity_and_read_back_by_it(env: T
         .iter()
         .map(|e| e["version"].as_u64().unwrap())
         .collect();
-    assert_eq!(versions[0], 2, "{}", run.show());
+    // v1 was recorded by position (no agentctl.yaml then): found through what it set above.
+    assert_eq!(versions, [2], "{}", run.show());
+    // An agent published under the identity from its first version: that first publish set
+    // the whole list, and its kept shape finds `write` by skill_id.
+    env.write_agent("other", &START.replace("helper", "other"));
+    env.run(&["publish", "other", "-m", "first"]).success();
+    env.write_agent("other", &RAISED.replace("helper", "other"));
+    env.run(&["publish", "other", "-m", "raise write"])
+        .success();
+    let touching = |path: &str| -> Vec<u64> {
+        let run = env.run(&["log", "other", "--json", "--touching", path]);
+        run.success();
+        run.json()["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["version"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(touching("skills[write].level"), [2, 1]);
+    assert_eq!(touching("skills[search].level"), [1]);
+    assert_eq!(touching("skills[nobody]"), Vec::<u64>::new());
     env.run(&["verify"]).success();
 
     // agentctl.yaml changes later: the history still reads as it was recorded.

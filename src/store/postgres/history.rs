@@ -80,7 +80,8 @@ impl PostgresPublishing<'_> {
         let mut olds = Vec::new();
         let mut news = Vec::new();
         let mut kept = Vec::new();
-        for (path, row) in rows(new.changes) {
+        let identity = entry.recorded_rules()?.identity_keys();
+        for (path, row) in rows(new.changes, &identity) {
             kept.push(
                 lines
                     .iter()

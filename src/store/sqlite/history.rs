@@ -202,7 +202,14 @@ impl SqlitePublishing<'_> {
             ])?;
         // Published: staging no longer "came from a revert".
         staging::set_pending_revert(&self.tx, &entry.agent, None)?;
-        changes::record(&self.tx, &entry.agent, entry.version, new.changes)?;
+        let identity = entry.recorded_rules()?.identity_keys();
+        changes::record(
+            &self.tx,
+            &entry.agent,
+            entry.version,
+            new.changes,
+            &identity,
+        )?;
         Ok(entry)
     }
 
