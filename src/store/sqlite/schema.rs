@@ -85,8 +85,22 @@ const MIGRATIONS: &[Migration] = &[
     // 6: the rules each entry's changes were compared under beyond the detected format
     // (agentctl.yaml's sections:, identity:, a chosen format), as canonical JSON; NULL for
     // the detected format's own, as every entry before this was compared.
-    Migration::Sql("ALTER TABLE history ADD COLUMN rules TEXT;"),
+    Migration::SqlThen("", add_rules_column),
 ];
+
+/// Migration 6. SQLite has no `ADD COLUMN IF NOT EXISTS`: a store whose version number was
+/// set back (as PostgreSQL's migration allows for) already has the column.
+fn add_rules_column(tx: &Transaction<'_>) -> anyhow::Result<()> {
+    let has: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('history') WHERE name = 'rules'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has {
+        tx.execute_batch("ALTER TABLE history ADD COLUMN rules TEXT;")?;
+    }
+    Ok(())
+}
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
