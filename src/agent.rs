@@ -20,7 +20,7 @@ mod validate;
 
 pub use canonical::{canonical_config, canonical_json, sha256_hex, snapshot_hash};
 pub use format::{Format, KEYED_LISTS, NATIVE, is_keyed_list, item_identity};
-pub use overrides::{FILE as OVERRIDES_FILE, Overrides};
+pub use overrides::{FILE as OVERRIDES_FILE, Overrides, RecordedRules};
 pub use validate::describe;
 
 /// A parsed, validated and normalised agent configuration: always a JSON object.

@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 use crate::agent::Config;
-use crate::agent::format::{self, Format};
+use crate::agent::format::Format;
 use crate::change::{Path, Segment, is_multiline};
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -37,13 +37,21 @@ pub struct Blame {
     pub lines: Vec<(Path, Vec<Line>)>,
 }
 
-/// Blame `snapshot`, the configuration of `agent` at `version`.
-pub fn blame(store: &Store, agent: &str, version: u64, snapshot: &Config) -> Result<Blame> {
+/// Blame `snapshot`, the configuration of `agent` at `version`, whose changes were recorded
+/// by `rules` (its format, with the sections and identity `agentctl.yaml` gave then): the walk
+/// names fields by the paths those rules give, which are the paths its publishes recorded.
+pub fn blame(
+    store: &Store,
+    rules: &Format,
+    agent: &str,
+    version: u64,
+    snapshot: &Config,
+) -> Result<Blame> {
     let walk = Walk {
         store,
         agent,
         upto: version,
-        format: format::detect(snapshot),
+        format: rules,
     };
     let mut blame = Blame::default();
     let mut keys: Vec<&String> = snapshot.keys().collect();
@@ -60,20 +68,16 @@ struct Walk<'a> {
     agent: &'a str,
     upto: u64,
     /// Which lists are keyed (their items are fields of their own).
-    format: &'static Format,
+    format: &'a Format,
 }
 
 impl Walk<'_> {
     /// Blame the node `value` at `path`; `above` is the newest version that set a value above
     /// it (and so set it too).
     fn node(&self, path: &Path, value: &Value, above: Option<u64>, out: &mut Blame) -> Result<()> {
-        let top_level = match path.0.as_slice() {
-            [Segment::Key(key)] => Some(key.as_str()),
-            _ => None,
-        };
         let keyed_list = value
             .as_array()
-            .is_some_and(|items| self.format.is_keyed(top_level, &[items]));
+            .is_some_and(|items| self.format.is_keyed_at(&path.0, &[items]));
         let is_item = matches!(path.0.last(), Some(Segment::Item(_)));
         let children: Vec<(Segment, &Value)> = match value {
             Value::Object(map) => map
@@ -84,7 +88,7 @@ impl Walk<'_> {
                 .iter()
                 .filter_map(|item| {
                     Some((
-                        Segment::Item(self.format.identity_of(item)?.to_owned()),
+                        Segment::Item(self.format.identity_at(&path.0, item)?.to_owned()),
                         item,
                     ))
                 })
@@ -156,7 +160,8 @@ mod tests {
         let (_dir, store) = history(configs);
         let head = store.head("a").unwrap().unwrap();
         let snapshot = store.snapshot(&head).unwrap();
-        let blame = blame(&store, "a", head.version, &snapshot).unwrap();
+        let rules = crate::agent::format::detect(&snapshot);
+        let blame = blame(&store, rules, "a", head.version, &snapshot).unwrap();
         let fields = blame
             .fields
             .iter()

@@ -27,6 +27,7 @@ pub fn append(
                 changes,
                 reverts: None,
                 git_commit: None,
+                rules: None,
             },
         )
         .expect("append")

@@ -170,6 +170,156 @@ impl Overrides {
     }
 }
 
+/// The rules a history entry's changes were compared under, beyond the format detected from
+/// its snapshots (issue 15): the format its staging file was read in when that was another
+/// (`agentctl.yaml`'s `format:`, a `.prompty` file), and `agentctl.yaml`'s `sections:` and
+/// `identity:`. Recorded with the entry as canonical JSON, so that `verify`, `show` and
+/// `blame` read the history as `publish` compared it, whatever `agentctl.yaml` says later.
+/// Nothing to record (the detected format's own rules, the common case) is `None`:
+///
+/// ```json
+/// {"format":"adk","identity":{"skills":"skill_id","tools[].parameters":"param"},"sections":{"persona":"instructions"}}
+/// ```
+///
+/// `sections` maps each key to the section it takes (the first `agentctl.yaml` gave it, which
+/// is the one that applies), so the JSON's key order cannot change the rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordedRules {
+    /// The format versions were compared in, when it is not the one detected from them.
+    format: Option<&'static Format>,
+    extra: Option<Arc<Extra>>,
+}
+
+impl RecordedRules {
+    /// What `rules`, the rules `old` and `new` were compared by, add to the format detected
+    /// from them.
+    pub fn of(rules: &Format, old: &Map<String, Value>, new: &Map<String, Value>) -> Self {
+        let detected = format::detect_pair(old, new);
+        RecordedRules {
+            format: (rules.name != detected.name)
+                .then(|| format::by_name(rules.name))
+                .flatten(),
+            extra: rules.extra.clone(),
+        }
+    }
+
+    /// The rules to compare `old` and `new` by: the recorded format (else the one detected
+    /// from them) with the recorded sections and identity.
+    pub fn rules(
+        &self,
+        old: &Map<String, Value>,
+        new: &Map<String, Value>,
+    ) -> Cow<'static, Format> {
+        let format = self.format.unwrap_or_else(|| format::detect_pair(old, new));
+        Overrides {
+            formats: Vec::new(),
+            extra: self.extra.clone(),
+        }
+        .extend(format)
+    }
+
+    /// The identifying keys `identity:` named: what kept shapes of this entry's changes keep
+    /// besides every format's own (so `log --touching skills[write]` finds the item in a
+    /// whole `skills` list that a publish set).
+    pub fn identity_keys(&self) -> Vec<String> {
+        self.extra
+            .as_ref()
+            .map(|extra| extra.identity_keys().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    /// The canonical JSON text to record; `None` when there is nothing beyond detection.
+    pub fn encode(&self) -> Option<String> {
+        let mut out = Map::new();
+        if let Some(format) = self.format {
+            out.insert("format".into(), format.name.into());
+        }
+        if let Some(extra) = &self.extra {
+            let mut sections = Map::new();
+            for (key, section) in &extra.sections {
+                if !sections.contains_key(key) {
+                    sections.insert(key.clone(), section.key().into());
+                }
+            }
+            if !sections.is_empty() {
+                out.insert("sections".into(), Value::Object(sections));
+            }
+            let identity: Map<String, Value> = extra
+                .identity
+                .iter()
+                .map(|(steps, key)| (path_text(steps), Value::String(key.clone())))
+                .collect();
+            if !identity.is_empty() {
+                out.insert("identity".into(), Value::Object(identity));
+            }
+        }
+        (!out.is_empty()).then(|| super::canonical_json(&Value::Object(out)))
+    }
+
+    /// Read recorded rules back; what does not read is said in a few words.
+    pub fn decode(text: &str) -> Result<Self, String> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| format!("it is not JSON ({e})"))?;
+        let Value::Object(map) = value else {
+            return Err("it is not a JSON object".into());
+        };
+        let mut rules = RecordedRules::default();
+        let mut extra = Extra::default();
+        for (key, value) in &map {
+            match (key.as_str(), value) {
+                ("format", Value::String(name)) => {
+                    rules.format = Some(
+                        format::by_name(name)
+                            .ok_or_else(|| format!("no format is named `{name}`"))?,
+                    );
+                }
+                ("sections", Value::Object(keys)) => {
+                    for (key, section) in keys {
+                        let section = section
+                            .as_str()
+                            .and_then(section_named)
+                            .ok_or_else(|| format!("`{key}` is given no section"))?;
+                        extra.sections.push((key.clone(), section));
+                    }
+                }
+                ("identity", Value::Object(paths)) => {
+                    for (path, key) in paths {
+                        let steps =
+                            steps(path).map_err(|why| format!("bad list path `{path}`: {why}"))?;
+                        let key = key
+                            .as_str()
+                            .filter(|key| !key.is_empty())
+                            .ok_or_else(|| format!("`{path}` is given no identifying key"))?;
+                        extra.identity.push((steps, key.to_owned()));
+                    }
+                }
+                _ => return Err(format!("`{key}` is not one of format, sections, identity")),
+            }
+        }
+        if extra != Extra::default() {
+            rules.extra = Some(Arc::new(extra));
+        }
+        Ok(rules)
+    }
+}
+
+/// An `identity:` path as agentctl.yaml writes it: `tools[].parameters`.
+fn path_text(steps: &[Step]) -> String {
+    let mut text = String::new();
+    for step in steps {
+        match step {
+            Step::Key(key) => {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push_str(key);
+            }
+            Step::AnyItem => text.push_str("[]"),
+        }
+    }
+    text
+}
+
 fn at(bytes: &[u8], key: &str, message: String, help: String) -> Invalid {
     let (line, column) = locate(bytes, key);
     Invalid {
@@ -388,6 +538,47 @@ mod tests {
         assert!(e.message.contains("must be a key name"), "{e:?}");
         let e = Overrides::parse(b"format:\n  x: [1\n").unwrap_err();
         assert!(e.line.is_some(), "{e:?}");
+    }
+
+    #[test]
+    fn recorded_rules_are_canonical_and_read_back() {
+        let overrides = Overrides::parse(
+            b"format:\n  '*.yaml': adk\nidentity:\n  \"tools[].parameters\": param\n  skills: skill_id\n\
+              sections:\n  tools: [skills]\n  instructions: persona\n  settings: [skills]\n",
+        )
+        .unwrap();
+        let (old, new) = (
+            Map::new(),
+            crate::store::testing::config(serde_json::json!({"name": "x"})),
+        );
+        let rules = overrides.extend(overrides.format_for("a.yaml").unwrap());
+        let recorded = RecordedRules::of(&rules, &old, &new);
+        let text = recorded.encode().unwrap();
+        // Keys sorted; a key two sections name takes the first, as agentctl.yaml applies it.
+        assert_eq!(
+            text,
+            r#"{"format":"adk","identity":{"skills":"skill_id","tools[].parameters":"param"},"sections":{"persona":"instructions","skills":"tools"}}"#
+        );
+        let read = RecordedRules::decode(&text).unwrap();
+        assert_eq!(read.encode().unwrap(), text);
+        let back = read.rules(&old, &new);
+        assert_eq!(back.name, "adk");
+        assert_eq!(back.section_of("skills"), Section::Tools);
+        assert_eq!(back.section_of("persona"), Section::Instructions);
+        // Detection's own format and no sections or identity: nothing to record.
+        let native = Overrides::default().extend(format::detect(&new));
+        assert_eq!(RecordedRules::of(&native, &old, &new).encode(), None);
+        for bad in [
+            "x",
+            "[]",
+            r#"{"format":"nope"}"#,
+            r#"{"sections":{"a":"nowhere"}}"#,
+            r#"{"identity":{"a[0]":"id"}}"#,
+            r#"{"identity":{"a":""}}"#,
+            r#"{"other":1}"#,
+        ] {
+            assert!(RecordedRules::decode(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

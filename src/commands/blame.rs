@@ -92,7 +92,8 @@ pub fn load(workspace: &Workspace, store: &Store, agent: &str, reference: &str) 
     )?;
     let entry = store.resolve(agent, reference)?;
     let snapshot = store.snapshot(&entry)?;
-    let blame = blame::blame(store, &entry.agent, entry.version, &snapshot)?;
+    let rules = entry.rules_of_snapshot(&snapshot)?;
+    let blame = blame::blame(store, &rules, &entry.agent, entry.version, &snapshot)?;
 
     // Each publish named, read once.
     let mut publishes: BTreeMap<u64, Entry> = BTreeMap::new();

@@ -1,12 +1,12 @@
 use super::Context;
-use crate::agent::Config;
+use crate::agent::{Config, RecordedRules};
 use crate::change::{self, Summary};
 use crate::error::{EXIT_ERROR, Error, ErrorKind, Result};
 use crate::git;
 use crate::render::json;
 use crate::store::{Entry, NewEntry, Store, short};
 use crate::survey::{self, Agent, AgentState};
-use crate::workspace::Workspace;
+use crate::workspace::{Workspace, read_as};
 
 /// Make staging live: record a new production version for each agent that changed
 ///
@@ -213,6 +213,9 @@ pub fn publish(
     }
 
     let author = author(ctx, workspace, request.author);
+    // Read once, before the lock: an agentctl.yaml that does not read is refused with
+    // nothing written.
+    let overrides = workspace.overrides()?;
     let mut results = Vec::new();
     let publishing = store.publishing(request.dry_run)?;
     // Taken once the write lock is held, so that publish times follow history order.
@@ -240,7 +243,13 @@ pub fn publish(
             Some(entry) => survey::snapshot_with(workspace, entry, || publishing.snapshot(entry))?,
             None => Config::new(),
         };
-        let changes = change::diff(&production, &config);
+        // Compared as `diff` shows it (agentctl.yaml's sections and identity, the format the
+        // file is read in), and those rules recorded with the entry, so that `log`, `blame`
+        // and `verify` read it the same way later, whatever agentctl.yaml then says.
+        let staging = ready.agent.staging.as_ref();
+        let rules = overrides.extend(read_as(staging, &production, &config));
+        let changes = change::diff_as(&rules, &production, &config);
+        let recorded_rules = RecordedRules::of(&rules, &production, &config).encode();
         if changes.is_empty() {
             results.push(unchanged(agent, head.as_ref()));
             continue;
@@ -265,6 +274,7 @@ pub fn publish(
                 changes: &changes,
                 reverts: reverts.as_ref().map(|r| r.change_track_id.as_str()),
                 git_commit: ready.git_commit.as_deref(),
+                rules: recorded_rules.as_deref(),
             },
         )?;
         results.push(published(entry, request.dry_run));

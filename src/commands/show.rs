@@ -72,9 +72,9 @@ pub fn load(workspace: &Workspace, store: &Store, agent: &str, reference: &str) 
         Some(parent) => survey::snapshot(workspace, store, &parent)?,
         None => Config::new(),
     };
-    // Shown as `diff` would compare them today: agentctl.yaml's sections and identity too.
-    let staging = workspace.find_staging(agent).ok().flatten();
-    let rules = workspace.rules(staging.as_ref(), &parent, &snapshot)?;
+    // By the rules the publish was compared under and recorded by (agentctl.yaml's sections
+    // and identity as they were then), so `show` lists exactly what `log` counts.
+    let rules = entry.rules(&parent, &snapshot)?;
     let changes = change::diff_as(&rules, &parent, &snapshot);
     Ok(Shown {
         entry,

@@ -1,6 +1,6 @@
 use super::Context;
 use crate::agent::Config;
-use crate::change::{Summary, diff};
+use crate::change::{Summary, diff_as};
 use crate::error::{Error, Result};
 use crate::store::{Location, NewEntry, Store, redact, short};
 
@@ -94,7 +94,9 @@ pub fn cmd_store(ctx: &Context, args: Args) -> Result<u8> {
                 ))
             })?)?,
         };
-        let changes = diff(&before, &config);
+        // Under the rules the entry was recorded by, which it keeps (they are in its id).
+        let rules = entry.rules(&before, &config)?;
+        let changes = diff_as(&rules, &before, &config);
         let publishing = target.publishing(false)?;
         let parent = publishing.head(&entry.agent)?;
         let summary: &Summary = &entry.summary;
@@ -110,6 +112,7 @@ pub fn cmd_store(ctx: &Context, args: Args) -> Result<u8> {
                 changes: &changes,
                 reverts: entry.reverts.as_deref(),
                 git_commit: entry.git_commit.as_deref(),
+                rules: entry.rules.as_deref(),
             },
         )?;
         if written.change_track_id != entry.change_track_id {

@@ -248,6 +248,7 @@ fn entry() -> Entry {
         summary: Summary::of(&changes),
         reverts: None,
         git_commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+        rules: None,
     }
 }
 

@@ -12,8 +12,11 @@ pub fn short(id: &str) -> &str {
 
 /// SHA-256 over the parent's id and the entry's content: changing any stored field of any
 /// entry changes every id after it, which is what `verify` checks.
+///
+/// The recorded rules (issue 15) are content too, but hashed only when there are some: the
+/// ids of entries without them, every entry of a store from before, stay what they were.
 pub fn change_track_id(entry: &Entry) -> String {
-    let content = serde_json::json!({
+    let mut content = serde_json::json!({
         "agent": entry.agent,
         "version": entry.version,
         "author": entry.author,
@@ -24,6 +27,9 @@ pub fn change_track_id(entry: &Entry) -> String {
         "reverts": entry.reverts,
         "git_commit": entry.git_commit,
     });
+    if let Some(rules) = &entry.rules {
+        content["rules"] = rules.as_str().into();
+    }
     let mut hashed = entry.parent.clone().unwrap_or_default();
     hashed.push('\n');
     hashed.push_str(&canonical_json(&content));
@@ -58,10 +64,17 @@ mod tests {
             },
             reverts: None,
             git_commit: None,
+            rules: None,
         };
         assert_eq!(
             change_track_id(&entry),
             "56c2f89ee4dda6e7284ad13705b89abe211d8d91e1125e4b412e8ff0530e4b8a"
         );
+        // Recorded rules are hashed: an edit of them breaks the id.
+        let ruled = Entry {
+            rules: Some(r#"{"identity":{"skills":"skill_id"}}"#.into()),
+            ..entry.clone()
+        };
+        assert_ne!(change_track_id(&ruled), change_track_id(&entry));
     }
 }

@@ -25,17 +25,23 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::change::{self, Change, Kind, Path, is_multiline, value_at};
+use crate::change::{self, Change, Kind, Path, is_multiline, value_at_with};
 use crate::error::{Error, Result};
 
 /// A change that set the value at a path: its version and the old and new values it kept
 /// (JSON, for mappings and lists only).
 pub type Setting = (u64, Option<String>, Option<String>);
 
-/// Whether a kept value (JSON text) holds something at `below`.
-pub(super) fn holds(kept: Option<&str>, below: &[change::Segment]) -> Result<bool> {
+/// Whether a kept value (JSON text) holds something at `below`, finding items by `identity`
+/// (the recording entry's agentctl.yaml identifying keys) as well as by every format's own.
+pub(super) fn holds(
+    kept: Option<&str>,
+    below: &[change::Segment],
+    identity: &[String],
+) -> Result<bool> {
+    let identity: Vec<&str> = identity.iter().map(String::as_str).collect();
     match kept {
-        Some(text) => Ok(value_at(&decode_value(text)?, below).is_some()),
+        Some(text) => Ok(value_at_with(&decode_value(text)?, below, &identity).is_some()),
         None => Ok(false),
     }
 }
@@ -48,9 +54,12 @@ pub(super) struct Row {
     pub(super) new: Option<String>,
 }
 
-/// The rows a publish's changes make, by path.
-pub(super) fn rows(changes: &[Change]) -> BTreeMap<String, Row> {
-    rows_keeping(changes, &crate::agent::format::ANY_IDENTITY)
+/// The rows a publish's changes make, by path; `identity` are the identifying keys its
+/// recorded rules add (agentctl.yaml's `identity:`), kept in shapes with every format's own.
+pub(super) fn rows(changes: &[Change], identity: &[String]) -> BTreeMap<String, Row> {
+    let mut keys = crate::agent::format::ANY_IDENTITY.to_vec();
+    keys.extend(identity.iter().map(String::as_str));
+    rows_keeping(changes, &keys)
 }
 
 /// The rows as stores made them before SPEC 13, whose shapes kept only `name` and `id`: what
@@ -237,6 +246,7 @@ pub(super) fn decode_value(text: &str) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::change::value_at;
     use crate::store::Store;
     use crate::store::testing::{config, history};
     use serde_json::json;
@@ -259,7 +269,7 @@ mod tests {
                 json!({"tools": [{"name": "t", "p": {"q": 2}}], "model": {"t": 1, "s": ["x"]}}),
             ),
         );
-        let rows = rows(&changes);
+        let rows = rows(&changes, &[]);
         let kinds: Vec<(&str, Option<&str>)> =
             rows.iter().map(|(p, r)| (p.as_str(), r.kind)).collect();
         assert_eq!(
@@ -395,7 +405,7 @@ mod tests {
             &config(json!({"tools": [{"name": "a"}, {"name": "b"}]})),
             &config(json!({"tools": [{"name": "b"}, {"name": "a"}]})),
         );
-        assert_eq!(rows(&changes)["tools"].kind, Some("reordered"));
+        assert_eq!(rows(&changes, &[])["tools"].kind, Some("reordered"));
     }
 
     #[test]

@@ -19,12 +19,13 @@ mod sqlite;
 mod summary;
 mod verify;
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::agent::{Config, snapshot_hash};
+use crate::agent::{Config, Format, RecordedRules, snapshot_hash};
 use crate::change::Path as ConfigPath;
 use crate::change::{Change, Summary};
 use crate::error::{Error, ErrorKind, Result};
@@ -58,12 +59,42 @@ pub struct Entry {
     pub summary: Summary,
     pub reverts: Option<String>,
     pub git_commit: Option<String>,
+    /// The rules its changes were compared under beyond the detected format, as
+    /// [`RecordedRules::encode`] writes them; `None`: the detected format's own (every entry
+    /// recorded before issue 15).
+    pub rules: Option<String>,
 }
 
 impl Entry {
     /// The first 8 hex digits of the id, as shown to people.
     pub fn short_id(&self) -> &str {
         short(&self.change_track_id)
+    }
+
+    /// The rules this publish was compared with its parent by (`before` its parent's
+    /// configuration, `after` its own): what its recorded changes, `show` and `blame` follow.
+    pub fn rules(&self, before: &Config, after: &Config) -> Result<Cow<'static, Format>> {
+        Ok(self.recorded_rules()?.rules(before, after))
+    }
+
+    /// [`Self::rules`] for walking this entry's own snapshot (`blame`), where the parent is
+    /// not at hand: the format is the snapshot's.
+    pub fn rules_of_snapshot(&self, snapshot: &Config) -> Result<Cow<'static, Format>> {
+        self.rules(&Config::new(), snapshot)
+    }
+
+    /// The recorded rules column, read; damage is an error naming the entry.
+    pub fn recorded_rules(&self) -> Result<RecordedRules> {
+        match self.rules.as_deref() {
+            None => Ok(RecordedRules::default()),
+            Some(text) => RecordedRules::decode(text).map_err(|why| {
+                Error::new(format!(
+                    "the recorded rules of {} v{} in the store are damaged: {why}",
+                    self.agent, self.version
+                ))
+                .hint("`agentctl verify` checks the whole store")
+            }),
+        }
     }
 }
 
@@ -81,6 +112,9 @@ pub struct NewEntry<'a> {
     pub changes: &'a [Change],
     pub reverts: Option<&'a str>,
     pub git_commit: Option<&'a str>,
+    /// The rules `changes` were computed by beyond the detected format
+    /// ([`RecordedRules::encode`]); `None` for the detected format's own.
+    pub rules: Option<&'a str>,
 }
 
 impl NewEntry<'_> {
@@ -99,6 +133,7 @@ impl NewEntry<'_> {
             summary: self.summary.clone(),
             reverts: self.reverts.map(str::to_owned),
             git_commit: self.git_commit.map(str::to_owned),
+            rules: self.rules.map(str::to_owned),
         };
         Entry {
             change_track_id: change_track_id(&entry),
@@ -132,7 +167,7 @@ pub fn show_duration(duration: Duration) -> String {
 
 /// The columns of an entry, in the order both stores read them.
 pub(crate) const COLUMNS: &str = "agent, version, change_track_id, parent, author, published_at, \
-                       message, snapshot, summary, reverts, git_commit";
+                       message, snapshot, summary, reverts, git_commit, rules";
 
 /// A row as read; the summary is still JSON text.
 pub(crate) type RawEntry = (Entry, String);
@@ -346,7 +381,23 @@ impl Store {
         for ancestor in path.ancestors() {
             let below = &path.0[ancestor.0.len()..];
             for (version, old, new) in each!(self, Store, s => s.settings_at(agent, &ancestor))? {
-                if holds(old.as_deref(), below)? || holds(new.as_deref(), below)? {
+                if holds(old.as_deref(), below, &[])? || holds(new.as_deref(), below, &[])? {
+                    versions.push(version);
+                    continue;
+                }
+                // An entry recorded under agentctl.yaml's `identity:` kept its items' keys:
+                // found by them (read only where the plain question said no).
+                if old.is_none() && new.is_none() {
+                    continue;
+                }
+                let identity = match self.entry(agent, version)? {
+                    Some(entry) => entry.recorded_rules()?.identity_keys(),
+                    None => Vec::new(),
+                };
+                if !identity.is_empty()
+                    && (holds(old.as_deref(), below, &identity)?
+                        || holds(new.as_deref(), below, &identity)?)
+                {
                     versions.push(version);
                 }
             }
@@ -612,6 +663,7 @@ pub(crate) mod testing {
                 changes: &changes,
                 reverts: None,
                 git_commit: None,
+                rules: None,
             };
             publishing.append(head.as_ref(), &new).unwrap();
             publishing.commit().unwrap();

@@ -76,6 +76,7 @@ mod tests {
             summary: Default::default(),
             reverts: None,
             git_commit: None,
+            rules: None,
         }
     }
 

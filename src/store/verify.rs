@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::{Entry, change_track_id, decode_entry};
 use crate::agent::sha256_hex;
-use crate::agent::{Config, canonical_json};
+use crate::agent::{Config, RecordedRules, canonical_json};
 use crate::error::Result;
 
 /// What kind of damage a [`Problem`] is; the names are part of the JSON contract.
@@ -42,6 +42,9 @@ pub enum ProblemKind {
     /// The recorded changes (what `blame` and `log --touching` read) of an entry are not the
     /// ones its snapshot and its parent's make: a row edited, missing or added.
     RecordedChanges,
+    /// An entry's recorded rules (the agentctl.yaml sections, identity or format its changes
+    /// were compared under) cannot be read.
+    Rules,
 }
 
 /// One thing `verify` found wrong, and where.
@@ -220,8 +223,27 @@ pub(crate) fn check(
         let rows = recorded
             .remove(&(entry.agent.clone(), entry.version))
             .unwrap_or_default();
-        if let (true, Some(before), Some(after)) = (consecutive, &previous_config, &config)
-            && let Some(message) = compare_recorded(&entry, before, after, &rows, &replayed)
+        // Rules that do not read are the problem; the changes they would check are not
+        // compared with a guess at them.
+        let rules = match entry.rules.as_deref().map(RecordedRules::decode) {
+            None => Some(None),
+            Some(Ok(rules)) => Some(Some(rules)),
+            Some(Err(why)) => {
+                problem(
+                    ProblemKind::Rules,
+                    format!(
+                        "its recorded rules (the agentctl.yaml sections, identity or format its \
+                         changes were compared under) are not readable: {why}: {}",
+                        shorten(entry.rules.as_deref().unwrap_or_default())
+                    ),
+                );
+                None
+            }
+        };
+        if let (true, Some(before), Some(after), Some(rules)) =
+            (consecutive, &previous_config, &config, &rules)
+            && let Some(message) =
+                compare_recorded(&entry, rules.as_ref(), before, after, &rows, &replayed)
         {
             problem(ProblemKind::RecordedChanges, message);
         }
@@ -363,21 +385,38 @@ fn kept(text: &str) -> Value {
 /// make, recomputed as publish records them (per-line versions from the agent's earlier
 /// records, as publish carried them over); `Some(what is wrong)` when not.
 ///
-/// Entries recorded before SPEC 13 (keyed lists only at the top level, shapes keeping only
-/// `name` and `id`) are compared with those rules when today's do not match.
+/// An entry with recorded rules was compared by them (issue 15): only they count. One
+/// without was compared in the format detected from its configurations, by the rules of the
+/// agentctl that recorded it: today's, else those before SPEC 13 (keyed lists only at the
+/// top level, shapes keeping only `name` and `id`), else (Bedrock) those before cd5ef32.
 fn compare_recorded(
     entry: &Entry,
+    rules: Option<&RecordedRules>,
     before: &Config,
     after: &Config,
     recorded: &Recorded,
     replayed: &Replayed,
 ) -> Option<String> {
+    if let Some(rules) = rules {
+        let changes = crate::change::diff_as(&rules.rules(before, after), before, after);
+        let expected = super::changes::rows(&changes, &rules.identity_keys());
+        return compare_rows(&expected, &lines(entry, &changes, replayed), recorded);
+    }
     let changes = crate::change::diff(before, after);
-    let expected = super::changes::rows(&changes);
+    let expected = super::changes::rows(&changes, &[]);
     let problem = compare_rows(&expected, &lines(entry, &changes, replayed), recorded)?;
     let legacy = crate::change::diff_as(&crate::agent::format::LEGACY, before, after);
     let expected = super::changes::legacy_rows(&legacy);
-    compare_rows(&expected, &lines(entry, &legacy, replayed), recorded).map(|_| problem)
+    compare_rows(&expected, &lines(entry, &legacy, replayed), recorded)?;
+    // Bedrock agents recorded before commit cd5ef32, whose `KnowledgeBaseId: !Ref X` did not
+    // identify items yet.
+    let format = crate::agent::format::detect_pair(before, after);
+    if *format == crate::agent::format::BEDROCK_CFN {
+        let old = crate::change::diff_as(&crate::agent::format::BEDROCK_CFN_290238F, before, after);
+        let expected = super::changes::rows(&old, &[]);
+        compare_rows(&expected, &lines(entry, &old, replayed), recorded)?;
+    }
+    Some(problem)
 }
 
 /// The per-line versions publish records for `changes`, by path.

@@ -436,6 +436,7 @@ pub fn append_version(
                 changes: &changes,
                 reverts: None,
                 git_commit: None,
+                rules: None,
             },
         )
         .expect("the version is appended")

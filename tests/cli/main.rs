@@ -18,6 +18,7 @@ mod test_names_paths;
 mod test_new_export;
 mod test_pg_snapshots;
 mod test_publish;
+mod test_recorded_rules;
 mod test_restore_undo;
 mod test_revert;
 mod test_review;

@@ -503,8 +503,13 @@ fn old_store(from: &Path, to: &Path) {
         )
         .unwrap();
     }
-    conn.execute_batch("INSERT INTO history SELECT * FROM new.history ORDER BY seq;")
-        .unwrap();
+    // Entries had no `rules` column before schema version 6.
+    conn.execute_batch(
+        "INSERT INTO history SELECT seq, agent, version, change_track_id, parent, author,
+             published_at, message, snapshot, summary, reverts, git_commit
+         FROM new.history ORDER BY seq;",
+    )
+    .unwrap();
 }
 
 #[test]

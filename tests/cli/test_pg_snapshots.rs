@@ -358,8 +358,8 @@ fn an_old_postgres_store_is_migrated_and_keeps_its_plain_rows() {
         .query_one("SELECT version FROM agentctl_schema", &[])
         .unwrap()
         .get(0);
-    // Migrated to the newest version (3: history append-only).
-    assert_eq!(version, 3);
+    // Migrated to the newest version (3: history append-only; 4: entries' recorded rules).
+    assert_eq!(version, 4);
     env.write_agent("a", &agent_yaml("A", 0.9));
     env.publish_json(&["-m", "after the migration"]);
     env.run(&["verify"]).success();

@@ -29,5 +29,6 @@ pub const ADK: Format = Format {
         Mark::StringAt("model"),
     ],
     adopt: "ADK writes the system prompt as `instruction:` (singular) and `model` as a string",
+    references_identify: true,
     extra: None,
 };

@@ -39,5 +39,16 @@ pub const BEDROCK_CFN: Format = Format {
     ],
     adopt: "a Bedrock agent is the `Properties` of an `AWS::Bedrock::Agent` resource, with \
             `AgentName` and `Instruction`",
+    references_identify: true,
     extra: None,
+};
+
+/// The Bedrock rules of agentctl before commit cd5ef32 (a store recorded at 290238f, say):
+/// `KnowledgeBaseId: !Ref X` did not identify its item, so `KnowledgeBases` written with
+/// references were plain lists, compared by position. Stores recorded their changes under
+/// these rules, so `verify` accepts them for entries without recorded rules, as it accepts
+/// [`super::LEGACY`]'s.
+pub const BEDROCK_CFN_290238F: Format = Format {
+    references_identify: false,
+    ..BEDROCK_CFN
 };

@@ -29,5 +29,6 @@ pub const CREWAI: Format = Format {
         Mark::Keys(&["goal", "backstory"]),
     ],
     adopt: "a CrewAI agent has `role`, `goal` and `backstory`",
+    references_identify: true,
     extra: None,
 };

@@ -33,5 +33,6 @@ pub const LETTA: Format = Format {
         Mark::Key("memory_blocks"),
     ],
     adopt: "a Letta / MemGPT preset has `system_prompt` and `functions`",
+    references_identify: true,
     extra: None,
 };

@@ -25,7 +25,7 @@ mod promptfoo;
 mod prompty;
 mod semantic_kernel;
 
-pub use bedrock_cfn::BEDROCK_CFN;
+pub use bedrock_cfn::{BEDROCK_CFN, BEDROCK_CFN_290238F};
 pub use crewai::CREWAI;
 pub use native::{LEGACY, NATIVE};
 pub use prompty::PROMPTY;
@@ -118,6 +118,10 @@ pub struct Format {
     pub marks: &'static [Mark],
     /// For a refused file closest to this format: what would make it read as this format.
     pub adopt: &'static str,
+    /// Whether a CloudFormation reference (`KnowledgeBaseId: !Ref X`, read as `{"Ref": "X"}`)
+    /// identifies its item, as the name X ([`identifying_text`]). Only
+    /// [`bedrock_cfn::BEDROCK_CFN_290238F`] says no: the rules before commit cd5ef32.
+    pub references_identify: bool,
     /// What `agentctl.yaml` adds to this format's own rules (`sections:`, `identity:`), for
     /// a format value extended at run time ([`super::Overrides::extend`]); `None` in the tables.
     pub extra: Option<std::sync::Arc<super::overrides::Extra>>,
@@ -371,7 +375,15 @@ impl Format {
         self.identity
             .iter()
             .find_map(|key| map.get(*key))
-            .and_then(identifying_text)
+            .and_then(|value| self.identifying_text(value))
+    }
+
+    /// [`identifying_text`] under this format's rules: a reference only where it identifies.
+    fn identifying_text<'v>(&self, value: &'v Value) -> Option<&'v str> {
+        match value {
+            Value::Object(_) if !self.references_identify => None,
+            _ => identifying_text(value),
+        }
     }
 
     /// Whether the list under the top-level key `key` is matched item by item by identity
@@ -428,7 +440,10 @@ impl Format {
     /// list, else as [`Self::identity_of`].
     pub fn identity_at<'v>(&self, list: &[Segment], item: &'v Value) -> Option<&'v str> {
         match self.identity_key_at(list) {
-            Some(key) => item.as_object()?.get(key).and_then(identifying_text),
+            Some(key) => item
+                .as_object()?
+                .get(key)
+                .and_then(|value| self.identifying_text(value)),
             None => self.identity_of(item),
         }
     }

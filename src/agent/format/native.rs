@@ -22,6 +22,7 @@ pub const NATIVE: Format = Format {
     strings: &["description", "instructions"],
     marks: &[],
     adopt: "",
+    references_identify: true,
     extra: None,
 };
 

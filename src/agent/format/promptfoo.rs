@@ -29,5 +29,6 @@ pub const PROMPTFOO: Format = Format {
         Mark::Keys(&["providers", "tests"]),
     ],
     adopt: "a promptfoo config has `prompts` and `providers`",
+    references_identify: true,
     extra: None,
 };

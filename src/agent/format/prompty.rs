@@ -20,5 +20,6 @@ pub const PROMPTY: Format = Format {
     strings: &["description", "instructions"],
     marks: &[Mark::MappingWith("model", &["api", "configuration"])],
     adopt: "a Prompty file is a `.prompty` file with `model: {api: chat}` in its front matter",
+    references_identify: true,
     extra: None,
 };

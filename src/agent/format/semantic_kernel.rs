@@ -35,5 +35,6 @@ pub const SEMANTIC_KERNEL: Format = Format {
     ],
     adopt: "Semantic Kernel specs carry `type: chat_completion_agent` (Agent Framework: \
             `kind: Prompt`)",
+    references_identify: true,
     extra: None,
 };

@@ -80,7 +80,8 @@ impl PostgresPublishing<'_> {
         let mut olds = Vec::new();
         let mut news = Vec::new();
         let mut kept = Vec::new();
-        for (path, row) in rows(new.changes) {
+        let identity = entry.recorded_rules()?.identity_keys();
+        for (path, row) in rows(new.changes, &identity) {
             kept.push(
                 lines
                     .iter()
@@ -105,8 +106,8 @@ impl PostgresPublishing<'_> {
                      INSERT INTO snapshot_frames (id, frame) SELECT frame, $12 FROM snapshot
                  ), entry AS (
                      INSERT INTO history (agent, version, change_track_id, parent, author,
-                         published_at, message, snapshot, summary, reverts, git_commit)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                         published_at, message, snapshot, summary, reverts, git_commit, rules)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $19)
                  ), pending AS (
                      DELETE FROM pending_reverts WHERE agent = $1
                  )
@@ -133,6 +134,7 @@ impl PostgresPublishing<'_> {
                     (&news, Type::TEXT_ARRAY),
                     (&kept, Type::TEXT_ARRAY),
                     (&base, Type::TEXT),
+                    (&entry.rules, Type::TEXT),
                 ],
             )
             .map_err(|e| failed(self.shown, e))?;

@@ -590,6 +590,7 @@ fn entry_from_row(row: &Row) -> RawEntry {
             summary: Default::default(),
             reverts: row.get(9),
             git_commit: row.get(10),
+            rules: row.get(11),
         },
         row.get(8),
     )

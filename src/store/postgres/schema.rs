@@ -87,6 +87,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER changes_append_only BEFORE UPDATE OR DELETE ON changes
         FOR EACH ROW EXECUTE FUNCTION agentctl_append_only('recorded changes are append-only');
 "#,
+    // 4: the rules each entry's changes were compared under beyond the detected format
+    // (agentctl.yaml's sections:, identity:, a chosen format), as canonical JSON; NULL for
+    // the detected format's own, as every entry before this was compared. (IF NOT EXISTS: a
+    // store rolled back to an older version number re-runs this.)
+    r#"
+    ALTER TABLE history ADD COLUMN IF NOT EXISTS rules TEXT;
+"#,
 ];
 
 pub(super) const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;

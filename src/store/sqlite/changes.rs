@@ -97,8 +97,9 @@ pub(super) fn record(
     agent: &str,
     version: u64,
     changes: &[Change],
+    identity: &[String],
 ) -> Result<()> {
-    let rows = rows(changes);
+    let rows = rows(changes, identity);
     // The per-line versions of the multi-line strings set here, by path.
     let mut lines: BTreeMap<String, SqlValue> = BTreeMap::new();
     for change in changes {
@@ -307,7 +308,7 @@ pub(super) fn backfill(tx: &Transaction<'_>) -> anyhow::Result<()> {
             _ => &empty,
         };
         let changes = change::diff(before, &config);
-        record(tx, &agent, version as u64, &changes)
+        record(tx, &agent, version as u64, &changes, &[])
             .map_err(|e| anyhow::anyhow!(e.message))
             .with_context(|| format!("cannot record the changes of {agent} v{version}"))?;
         parent = Some((agent, config));

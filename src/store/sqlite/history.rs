@@ -183,8 +183,8 @@ impl SqlitePublishing<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO history (agent, version, change_track_id, parent, author,
-                     published_at, message, snapshot, summary, reverts, git_commit)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     published_at, message, snapshot, summary, reverts, git_commit, rules)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 entry.agent,
@@ -198,10 +198,18 @@ impl SqlitePublishing<'_> {
                 summary,
                 entry.reverts,
                 entry.git_commit,
+                entry.rules,
             ])?;
         // Published: staging no longer "came from a revert".
         staging::set_pending_revert(&self.tx, &entry.agent, None)?;
-        changes::record(&self.tx, &entry.agent, entry.version, new.changes)?;
+        let identity = entry.recorded_rules()?.identity_keys();
+        changes::record(
+            &self.tx,
+            &entry.agent,
+            entry.version,
+            new.changes,
+            &identity,
+        )?;
         Ok(entry)
     }
 
@@ -227,6 +235,7 @@ pub(crate) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<RawEntry> {
             summary: Summary::default(),
             reverts: row.get(9)?,
             git_commit: row.get(10)?,
+            rules: row.get(11)?,
         },
         row.get(8)?,
     ))
@@ -299,6 +308,7 @@ pub(crate) mod tests {
                     changes: &changes,
                     reverts: None,
                     git_commit: None,
+                    rules: None,
                 },
             )
             .unwrap();

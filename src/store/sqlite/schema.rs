@@ -82,7 +82,25 @@ const MIGRATIONS: &[Migration] = &[
     Migration::SqlThen(super::snapshots::MIGRATION, super::snapshots::reencode),
     // 5: the values kept with recorded changes shrink to their shapes, compressed when large.
     Migration::SqlThen(super::changes::RESHAPE, super::changes::reshape),
+    // 6: the rules each entry's changes were compared under beyond the detected format
+    // (agentctl.yaml's sections:, identity:, a chosen format), as canonical JSON; NULL for
+    // the detected format's own, as every entry before this was compared.
+    Migration::SqlThen("", add_rules_column),
 ];
+
+/// Migration 6. SQLite has no `ADD COLUMN IF NOT EXISTS`: a store whose version number was
+/// set back (as PostgreSQL's migration allows for) already has the column.
+fn add_rules_column(tx: &Transaction<'_>) -> anyhow::Result<()> {
+    let has: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('history') WHERE name = 'rules'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has {
+        tx.execute_batch("ALTER TABLE history ADD COLUMN rules TEXT;")?;
+    }
+    Ok(())
+}
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -292,6 +310,13 @@ mod tests {
         assert!(err.message.contains("newer"), "{err:?}");
     }
 
+    /// Copy the history of `fresh` (attached) into a store from before schema version 6,
+    /// whose entries had no `rules` column.
+    const HISTORY_BEFORE_6: &str =
+        "INSERT INTO history SELECT seq, agent, version, change_track_id,
+             parent, author, published_at, message, snapshot, summary, reverts, git_commit
+         FROM fresh.history ORDER BY seq;";
+
     /// A store at schema version 1 holding the history of `fresh` (a store made by this
     /// version), as if it had been written before the changes table existed.
     fn version_1_copy(fresh: &Path, old: &Path) {
@@ -310,8 +335,7 @@ mod tests {
             conn.execute("INSERT INTO snapshots VALUES (?1, ?2)", [hash, text])
                 .unwrap();
         }
-        conn.execute_batch("INSERT INTO history SELECT * FROM fresh.history ORDER BY seq;")
-            .unwrap();
+        conn.execute_batch(HISTORY_BEFORE_6).unwrap();
     }
 
     fn recorded_changes(path: &Path) -> Vec<Vec<rusqlite::types::Value>> {
@@ -393,10 +417,9 @@ mod tests {
             }
             conn.execute("ATTACH ?1 AS fresh", [fresh.to_str().unwrap()])
                 .unwrap();
-            conn.execute_batch(
-                "INSERT INTO history SELECT * FROM fresh.history ORDER BY seq;
-                 INSERT INTO changes SELECT * FROM fresh.changes;",
-            )
+            conn.execute_batch(&format!(
+                "{HISTORY_BEFORE_6} INSERT INTO changes SELECT * FROM fresh.changes;"
+            ))
             .unwrap();
         }
         let encoding = |path: &Path| -> Vec<(String, Option<String>, String)> {
