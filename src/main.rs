@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use agentctl::cli::{self, Cli};
 use agentctl::error::EXIT_ERROR;
@@ -9,7 +9,17 @@ use agentctl::{commands, config};
 
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let cli = match Cli::try_parse_from(&args) {
+    // Parsed as `Cli::try_parse_from` would, but clap's tree of every subcommand and argument
+    // is not dropped: freeing it was a tenth of the start-up of every command, and the
+    // process ends soon after (issue 17).
+    let mut command = Cli::command();
+    let parsed = command
+        .try_get_matches_from_mut(&args)
+        .and_then(|mut matches| {
+            Cli::from_arg_matches_mut(&mut matches).map_err(|refusal| refusal.format(&mut command))
+        });
+    std::mem::forget(command);
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(refusal) => {
             if refusal.use_stderr() && cli::asks_for_json(&args) {
