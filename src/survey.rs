@@ -13,7 +13,7 @@ use crate::agent::Config;
 use crate::agent::{format, sha256_hex};
 use crate::error::{Error, ErrorKind, Result};
 use crate::staging_index::{Known, StagingIndex, Stat};
-use crate::store::{Entry, Store};
+use crate::store::{Entry, Head, Store};
 use crate::workspace::{AgentFile, Staging, Workspace, validate_id};
 
 #[derive(Debug)]
@@ -49,7 +49,7 @@ pub struct Agent {
     pub snapshot: Option<String>,
     /// The format the staging file is read in (SPEC 13), when it is valid.
     pub format: Option<&'static str>,
-    pub production: Option<Entry>,
+    pub production: Option<Head>,
 }
 
 /// Every agent of the workspace and the store, in name order. A staging file the staging
@@ -106,7 +106,7 @@ fn survey_with(
             found.insert(agent.agent.clone(), agent);
         }
     }
-    let mut heads: HashMap<String, Entry> = store
+    let mut heads: HashMap<String, Head> = store
         .heads()?
         .into_iter()
         .map(|entry| (entry.agent.clone(), entry))
@@ -212,7 +212,7 @@ fn known(
 }
 
 /// Set a surveyed agent's state against production: the snapshot hashes decide.
-fn with_production(mut agent: Agent, production: Option<Entry>) -> Agent {
+fn with_production(mut agent: Agent, production: Option<Head>) -> Agent {
     if let Some(snapshot) = &agent.snapshot {
         agent.state = match &production {
             None => AgentState::New,
@@ -227,7 +227,7 @@ fn with_production(mut agent: Agent, production: Option<Entry>) -> Agent {
 /// One agent by id; an id that is neither staged nor published is an error.
 pub fn agent(workspace: &Workspace, store: &Store, id: &str) -> Result<Agent> {
     validate_id(id)?;
-    let production = store.head(id)?;
+    let production = store.head(id)?.map(Head::from);
     match workspace.find_staging(id)? {
         Some(staging) => Ok(with_production(assess(workspace, staging), production)),
         None if production.is_some() => Ok(missing(id.to_owned(), production)),
@@ -253,7 +253,7 @@ fn unknown(id: &str) -> Error {
     .kind(ErrorKind::NotFound)
 }
 
-fn missing(agent: String, production: Option<Entry>) -> Agent {
+fn missing(agent: String, production: Option<Head>) -> Agent {
     Agent {
         agent,
         state: AgentState::Missing,

@@ -98,6 +98,37 @@ impl Entry {
     }
 }
 
+/// An agent's production as a listing of every agent needs it (`status`, the agent list of
+/// `serve`): its newest entry's number, id, time and snapshot, without what only the history
+/// views read (author, message, summary), which 100 agents' status paid to read and decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub agent: String,
+    pub version: u64,
+    pub change_track_id: String,
+    pub published_at: String,
+    pub snapshot: String,
+}
+
+impl Head {
+    /// The first 8 hex digits of the id, as shown to people.
+    pub fn short_id(&self) -> &str {
+        short(&self.change_track_id)
+    }
+}
+
+impl From<Entry> for Head {
+    fn from(entry: Entry) -> Head {
+        Head {
+            agent: entry.agent,
+            version: entry.version,
+            change_track_id: entry.change_track_id,
+            published_at: entry.published_at,
+            snapshot: entry.snapshot,
+        }
+    }
+}
+
 /// What a publish records; the store adds the version, parent and ids.
 #[derive(Debug, Clone)]
 pub struct NewEntry<'a> {
@@ -274,7 +305,7 @@ impl Store {
     }
 
     /// Every agent's production (its newest entry), in name order, in one query.
-    pub fn heads(&self) -> Result<Vec<Entry>> {
+    pub fn heads(&self) -> Result<Vec<Head>> {
         each!(self, Store, s => s.heads())
     }
 

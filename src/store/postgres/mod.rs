@@ -30,7 +30,7 @@ use super::changes::{Recorded, Setting, line_versions, lines_as_of, rows};
 use super::location::redact;
 use super::snapshots::{self, Frames, Recent, Stored};
 use super::verify::RecordedRow;
-use super::{BACKUPS_KEPT, Backup, COLUMNS, Entry, NewEntry, RawEntry, Report};
+use super::{BACKUPS_KEPT, Backup, COLUMNS, Entry, Head, NewEntry, RawEntry, Report};
 use super::{decode_entry, decode_snapshot};
 use crate::agent::Config;
 use crate::change::{Change, Path};
@@ -142,11 +142,11 @@ impl Postgres {
     }
 
     /// Every agent's production, in name order, in one round trip.
-    pub fn heads(&self) -> Result<Vec<Entry>> {
+    pub fn heads(&self) -> Result<Vec<Head>> {
         let agents = self.agents()?;
         agents
             .iter()
-            .filter_map(|agent| self.head(agent).transpose())
+            .filter_map(|agent| self.head(agent).map(|e| e.map(Head::from)).transpose())
             .collect()
     }
 

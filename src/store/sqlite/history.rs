@@ -9,7 +9,7 @@ use crate::agent::Config;
 use crate::change::Summary;
 use crate::error::Result;
 use crate::store::snapshots::{Recent, base_version, text};
-use crate::store::{COLUMNS, Entry, NewEntry, RawEntry, decode_entry, decode_snapshot};
+use crate::store::{COLUMNS, Entry, Head, NewEntry, RawEntry, decode_entry, decode_snapshot};
 
 impl Sqlite {
     /// The newest entry of `agent`: its production.
@@ -38,25 +38,34 @@ impl Sqlite {
 
     /// Every agent's production, in name order, in one query: the skip-scan of
     /// [`Self::agents`], each agent's newest entry found by the (agent, version) index.
-    pub fn heads(&self) -> Result<Vec<Entry>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
+    pub fn heads(&self) -> Result<Vec<Head>> {
+        let mut stmt = self.conn.prepare_cached(
             "WITH RECURSIVE agents(name) AS (
                  SELECT min(agent) FROM history
                  UNION ALL
                  SELECT (SELECT min(agent) FROM history WHERE agent > agents.name)
                  FROM agents WHERE agents.name IS NOT NULL
              )
-             SELECT {COLUMNS} FROM history WHERE seq IN (
+             SELECT agent, version, change_track_id, published_at, snapshot
+             FROM history WHERE seq IN (
                  SELECT (SELECT seq FROM history WHERE agent = agents.name
                          ORDER BY version DESC LIMIT 1)
                  FROM agents WHERE agents.name IS NOT NULL
              )
-             ORDER BY agent"
-        ))?;
-        let raw = stmt
-            .query_map([], entry_from_row)?
+             ORDER BY agent",
+        )?;
+        let heads = stmt
+            .query_map([], |row| {
+                Ok(Head {
+                    agent: row.get(0)?,
+                    version: row.get::<_, i64>(1)? as u64,
+                    change_track_id: row.get(2)?,
+                    published_at: row.get(3)?,
+                    snapshot: row.get(4)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        raw.into_iter().map(decode_entry).collect()
+        Ok(heads)
     }
 
     /// Newest first; all agents when `agent` is `None`. Uses the indexes on (agent, version)
