@@ -21,6 +21,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::agent::format::{self, Part};
+use crate::store::Head;
 use crate::workspace::{STATE_DIR, Workspace};
 
 /// Stat data taken within this long of a file's last change do not vouch for its content.
@@ -116,9 +117,56 @@ pub struct Recalled {
     pub agents: BTreeMap<String, Known>,
 }
 
+/// Every agent's production as `status` last read it from a store file, with that file's
+/// stat data then (see [`StoreStamp`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Productions {
+    stamp: StoreStamp,
+    heads: Vec<Head>,
+}
+
+/// What the file holds: the files of `agents/`, and the productions last read.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Saved {
+    files: HashMap<String, FileEntry>,
+    productions: Option<Productions>,
+}
+
+/// A store file's identity and stat data, taken when they vouch that the file holds every
+/// commit (issue 17): no `-wal` file beside it, since agentctl's last connection to a store
+/// checkpoints and removes it, so a WAL present means another connection (`serve`, a
+/// crashed process) may hold commits the file does not have yet; and a last change outside
+/// the racy window, so that a later commit cannot leave the same stat data. Any commit then
+/// changes the file's modification and change times (SQLite writes it at the checkpoint),
+/// and a file put in its place has another inode or change time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreStamp {
+    path: String,
+    stat: Stat,
+}
+
+impl StoreStamp {
+    /// The stamp of the store file at `path` now, when its stat data can vouch for it.
+    pub fn of(path: &std::path::Path) -> Option<StoreStamp> {
+        let stat = Stat::of(&std::fs::metadata(path).ok()?);
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        // Only a WAL known to be absent vouches: any other answer may hide commits.
+        match std::fs::symlink_metadata(&wal) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            _ => return None,
+        }
+        (!stat.racy(SystemTime::now())).then(|| StoreStamp {
+            path: path.to_string_lossy().into_owned(),
+            stat,
+        })
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct StagingIndex {
     files: HashMap<String, FileEntry>,
+    productions: Option<Productions>,
     changed: bool,
     /// The first line it was loaded under, and is saved with.
     header: String,
@@ -132,7 +180,7 @@ impl StagingIndex {
         let overrides = std::fs::read(workspace.root.join(crate::agent::OVERRIDES_FILE))
             .map_or_else(|_| "-".to_owned(), |bytes| crate::agent::sha256_hex(&bytes));
         format!(
-            "agentctl staging index {} v2 {overrides}\n",
+            "agentctl staging index {} v3 {overrides}\n",
             env!("CARGO_PKG_VERSION")
         )
     }
@@ -141,14 +189,35 @@ impl StagingIndex {
         let path = workspace.root.join(STATE_DIR).join(FILE);
         let text = std::fs::read_to_string(path).unwrap_or_default();
         let header = Self::header(workspace);
-        let files = text
+        let saved: Saved = text
             .strip_prefix(&header)
             .and_then(|json| serde_json::from_str(json).ok())
             .unwrap_or_default();
         StagingIndex {
-            files,
+            files: saved.files,
+            productions: saved.productions,
             changed: false,
             header,
+        }
+    }
+
+    /// Every agent's production as last read from the store with this `stamp`, when it is
+    /// the one the store had then.
+    pub fn productions(&self, stamp: &StoreStamp) -> Option<Vec<Head>> {
+        let productions = self.productions.as_ref()?;
+        (productions.stamp == *stamp).then(|| productions.heads.clone())
+    }
+
+    /// Remember every agent's production as read from the store after its `stamp` was
+    /// taken; `None` (stat data that do not vouch) forgets what was remembered.
+    pub fn remember_productions(&mut self, stamp: Option<StoreStamp>, heads: &[Head]) {
+        let productions = stamp.map(|stamp| Productions {
+            stamp,
+            heads: heads.to_vec(),
+        });
+        if productions != self.productions {
+            self.productions = productions;
+            self.changed = true;
         }
     }
 
@@ -215,7 +284,11 @@ impl StagingIndex {
         if !self.changed {
             return;
         }
-        let Ok(json) = serde_json::to_string(&self.files) else {
+        let saved = SavedRef {
+            files: &self.files,
+            productions: self.productions.as_ref(),
+        };
+        let Ok(json) = serde_json::to_string(&saved) else {
             return;
         };
         let dir = workspace.root.join(STATE_DIR);
@@ -227,6 +300,13 @@ impl StagingIndex {
             Ok(())
         });
     }
+}
+
+/// [`Saved`], borrowed to be written.
+#[derive(Serialize)]
+struct SavedRef<'a> {
+    files: &'a HashMap<String, FileEntry>,
+    productions: Option<&'a Productions>,
 }
 
 fn recalled(entry: &FileEntry) -> Option<Recalled> {

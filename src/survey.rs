@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::agent::Config;
 use crate::agent::{format, sha256_hex};
 use crate::error::{Error, ErrorKind, Result};
-use crate::staging_index::{Known, StagingIndex, Stat};
+use crate::staging_index::{Known, StagingIndex, Stat, StoreStamp};
 use crate::store::{Entry, Head, Store};
 use crate::workspace::{AgentFile, Staging, Workspace, validate_id};
 
@@ -56,7 +56,32 @@ pub struct Agent {
 /// index vouches for is not read; the index is brought up to date on the way.
 pub fn survey(workspace: &Workspace, store: &Store) -> Result<Vec<Agent>> {
     let mut index = StagingIndex::load(workspace);
-    let agents = survey_with(workspace, store, &mut index)?;
+    let agents = survey_with(workspace, store.heads()?, &mut index)?;
+    index.save(workspace);
+    Ok(agents)
+}
+
+/// [`survey`] for `status`: with the store file at `store_file` (none for PostgreSQL), each
+/// agent's production is taken from the staging index while the store's stat data vouch that
+/// nothing was published since it was read ([`StoreStamp`]); the store is opened (`open`)
+/// only when they do not, as `git status` reads its index and not the object store.
+pub fn status(
+    workspace: &Workspace,
+    store_file: Option<&std::path::Path>,
+    open: impl FnOnce() -> Result<Store>,
+) -> Result<Vec<Agent>> {
+    let mut index = StagingIndex::load(workspace);
+    // Taken before the store is opened: what is read after it is at least as new.
+    let stamp = store_file.and_then(StoreStamp::of);
+    let heads = match stamp.as_ref().and_then(|stamp| index.productions(stamp)) {
+        Some(heads) => heads,
+        None => {
+            let heads = open()?.heads()?;
+            index.remember_productions(stamp, &heads);
+            heads
+        }
+    };
+    let agents = survey_with(workspace, heads, &mut index)?;
     index.save(workspace);
     Ok(agents)
 }
@@ -95,7 +120,7 @@ pub fn snapshot_with(
 
 fn survey_with(
     workspace: &Workspace,
-    store: &Store,
+    heads: Vec<Head>,
     index: &mut StagingIndex,
 ) -> Result<Vec<Agent>> {
     let files = workspace.agent_files()?;
@@ -106,8 +131,7 @@ fn survey_with(
             found.insert(agent.agent.clone(), agent);
         }
     }
-    let mut heads: HashMap<String, Head> = store
-        .heads()?
+    let mut heads: HashMap<String, Head> = heads
         .into_iter()
         .map(|entry| (entry.agent.clone(), entry))
         .collect();

@@ -1,7 +1,8 @@
 use super::Context;
 use crate::error::Result;
 use crate::render::json;
-use crate::survey::{AgentState, survey};
+use crate::store::Location;
+use crate::survey::{self, AgentState};
 
 /// Show each agent's state: clean, modified, new, missing or invalid
 #[derive(Debug, clap::Args)]
@@ -32,8 +33,13 @@ pub fn view(agents: &[crate::survey::Agent]) -> json::Status {
 
 pub fn cmd_status(ctx: &Context, args: Args) -> Result<u8> {
     let workspace = ctx.workspace()?;
-    let store = ctx.open_store(&workspace)?;
-    let agents = survey(&workspace, &store)?;
+    let store_file = match ctx.store_location(&workspace) {
+        Location::File(path) => Some(path),
+        Location::Url(_) => None,
+    };
+    let agents = survey::status(&workspace, store_file.as_deref(), || {
+        ctx.open_store(&workspace)
+    })?;
     if args.json {
         return ctx.ui.json(&view(&agents)).map(|()| 0);
     }

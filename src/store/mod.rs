@@ -101,7 +101,7 @@ impl Entry {
 /// An agent's production as a listing of every agent needs it (`status`, the agent list of
 /// `serve`): its newest entry's number, id, time and snapshot, without what only the history
 /// views read (author, message, summary), which 100 agents' status paid to read and decode.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Head {
     pub agent: String,
     pub version: u64,

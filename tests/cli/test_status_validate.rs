@@ -28,6 +28,7 @@ on_both_stores!(
     status_remembers_the_files_it_parsed_and_notices_every_edit,
     a_damaged_or_unwritable_staging_index_is_not_an_error,
     an_edit_in_the_same_second_keeping_size_and_time_is_seen,
+    status_takes_productions_from_the_index_only_while_the_store_file_vouches,
     odd_file_names_are_invalid_agents_with_a_location
 );
 
@@ -818,7 +819,8 @@ fn status_remembers_the_files_it_parsed_and_notices_every_edit(env: TestEnv) {
     assert_eq!(status_of(&env, "a")["state"], "clean");
     let snapshot =
         agentctl::agent::snapshot_hash(&agentctl::agent::parse(BASE.as_bytes()).unwrap());
-    let lie = staging_index(&env).replace(&snapshot, &"0".repeat(64));
+    // (The first mention is the file's; the productions status remembers come after.)
+    let lie = staging_index(&env).replacen(&snapshot, &"0".repeat(64), 1);
     assert_ne!(lie, staging_index(&env), "the index names the snapshot");
     std::fs::write(env.root.join(".agentctl/staging-index"), &lie).unwrap();
     assert_eq!(status_of(&env, "a")["state"], "modified");
@@ -889,4 +891,47 @@ fn status_output_as_a_whole() {
     let run = env.run(&["status"]);
     run.success();
     insta::assert_snapshot!("status_three_states", run.stdout);
+}
+
+/// Issue 17: `status` of a SQLite store whose file has not changed (and has no WAL beside it)
+/// takes each agent's production from the staging index without opening the store; any
+/// publish, a WAL present or a store within the racy window makes it read the store again.
+/// PostgreSQL is always asked.
+fn status_takes_productions_from_the_index_only_while_the_store_file_vouches(env: TestEnv) {
+    let settle =
+        || std::thread::sleep(agentctl::staging_index::RACY_WINDOW + Duration::from_millis(100));
+    let version = |env: &TestEnv| status_of(env, "a")["production"]["version"].clone();
+    env.write_agent("a", BASE);
+    publish(&env, "a");
+    // Right after a publish the store's stat data cannot vouch: nothing is remembered.
+    assert_eq!(version(&env), 1);
+    assert!(!staging_index(&env).contains("\"productions\":{"));
+    settle();
+    assert_eq!(version(&env), 1);
+    let remembered = staging_index(&env);
+    if env.postgres.is_some() {
+        assert!(!remembered.contains("\"productions\":{"), "{remembered}");
+        return;
+    }
+    assert!(remembered.contains("\"productions\":{"), "{remembered}");
+    // Made to lie, status believes the index: the store was not read...
+    let lie = remembered.replace("\"version\":1,", "\"version\":7,");
+    assert_ne!(lie, remembered, "the index holds the production's version");
+    let index = env.root.join(".agentctl/staging-index");
+    std::fs::write(&index, &lie).unwrap();
+    assert_eq!(version(&env), 7);
+    // ...but not while a WAL beside the store may hold commits the file does not have.
+    let wal = env.root.join(".agentctl/store.db-wal");
+    std::fs::write(&wal, "").unwrap();
+    assert_eq!(version(&env), 1);
+    assert!(!wal.exists(), "the store's last connection removes its WAL");
+    // A publish changes the store file: the next status reads it, at once.
+    std::fs::write(&index, &lie).unwrap();
+    env.write_agent("a", &BASE.replace("temperature: 1\n", "temperature: 1.5\n"));
+    publish(&env, "a");
+    assert_eq!(version(&env), 2);
+    settle();
+    assert_eq!(version(&env), 2);
+    assert_eq!(version(&env), 2);
+    assert_eq!(status_of(&env, "a")["state"], "clean");
 }
