@@ -59,16 +59,36 @@ pub(super) struct Row {
 pub(super) fn rows(changes: &[Change], identity: &[String]) -> BTreeMap<String, Row> {
     let mut keys = crate::agent::format::ANY_IDENTITY.to_vec();
     keys.extend(identity.iter().map(String::as_str));
-    rows_keeping(changes, &keys)
+    rows_keeping(changes, &keys, identifies)
 }
 
-/// The rows as stores made them before SPEC 13, whose shapes kept only `name` and `id`: what
-/// `verify` compares older entries with.
+/// The rows as agentctl made them up to commit bceae13, whose shapes kept an identity only
+/// when it was a string (`KnowledgeBaseId: !Ref X` became `{"Ref": null}`): what `verify`
+/// compares entries recorded then with.
+pub(super) fn rows_bceae13(changes: &[Change], identity: &[String]) -> BTreeMap<String, Row> {
+    let mut keys = crate::agent::format::ANY_IDENTITY.to_vec();
+    keys.extend(identity.iter().map(String::as_str));
+    rows_keeping(changes, &keys, Value::is_string)
+}
+
+/// The rows as stores made them before SPEC 13, whose shapes kept only `name` and `id` (and
+/// only as strings): what `verify` compares older entries with.
 pub(super) fn legacy_rows(changes: &[Change]) -> BTreeMap<String, Row> {
-    rows_keeping(changes, &["name", "id"])
+    rows_keeping(changes, &["name", "id"], Value::is_string)
 }
 
-fn rows_keeping(changes: &[Change], identities: &[&str]) -> BTreeMap<String, Row> {
+/// Whether a value at an identifying key names its item, so a shape keeps it whole: what
+/// finds the item by that name ([`value_at_with`]) accepts, a reference such as
+/// `{"Ref": "X"}` included.
+fn identifies(value: &Value) -> bool {
+    crate::agent::format::identifying_text(value).is_some()
+}
+
+fn rows_keeping(
+    changes: &[Change],
+    identities: &[&str],
+    kept: fn(&Value) -> bool,
+) -> BTreeMap<String, Row> {
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     for change in changes {
         for ancestor in change.path.ancestors() {
@@ -82,7 +102,7 @@ fn rows_keeping(changes: &[Change], identities: &[&str]) -> BTreeMap<String, Row
         // A reorder's values (lists of names) answer no question: only settings are read.
         let keep = |value: &Value| {
             (kind != "reordered" && is_container(value))
-                .then(|| shape_keeping(value, identities).to_string())
+                .then(|| shape_keeping(value, identities, kept).to_string())
         };
         let (kept_old, kept_new) = (keep(&change.old), keep(&change.new));
         let row = rows.entry(change.path.to_string()).or_default();
@@ -109,29 +129,31 @@ fn is_container(value: &Value) -> bool {
 
 /// What a kept value must answer, [`holds`]: whether something is at a path below it. So its
 /// keys, its items and their identities (`name`, `id` or a format's own key, see
-/// `format::ANY_IDENTITY`) are kept, and
-/// every other scalar becomes `null`, which is still something there.
+/// `format::ANY_IDENTITY`, as a string or a reference such as `KnowledgeBaseId: !Ref X`) are
+/// kept, and every other scalar becomes `null`, which is still something there.
 pub(super) fn shape(value: &Value) -> Value {
-    shape_keeping(value, &crate::agent::format::ANY_IDENTITY)
+    shape_keeping(value, &crate::agent::format::ANY_IDENTITY, identifies)
 }
 
-fn shape_keeping(value: &Value, identities: &[&str]) -> Value {
+/// [`shape`], keeping the values at the keys `identities` that `kept` accepts.
+fn shape_keeping(value: &Value, identities: &[&str], kept: fn(&Value) -> bool) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(key, value)| {
-                    let kept = match value {
-                        Value::String(_) if identities.contains(&key.as_str()) => value.clone(),
-                        _ => shape_keeping(value, identities),
+                    let shaped = if identities.contains(&key.as_str()) && kept(value) {
+                        value.clone()
+                    } else {
+                        shape_keeping(value, identities, kept)
                     };
-                    (key.clone(), kept)
+                    (key.clone(), shaped)
                 })
                 .collect(),
         ),
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|item| shape_keeping(item, identities))
+                .map(|item| shape_keeping(item, identities, kept))
                 .collect(),
         ),
         _ => Value::Null,
@@ -302,7 +324,10 @@ mod tests {
             {"name": 7, "id": "shadowed"},
             "plain",
             [1, {"name": "inner"}],
-            null
+            null,
+            {"KnowledgeBaseId": {"Ref": "DocsId"}, "Description": "d"},
+            {"KnowledgeBaseId": {"Fn::GetAtt": ["Kb", "Id"]}, "Description": "d"},
+            {"KnowledgeBaseId": {"Ref": "TwoKeys", "Other": 1}}
         ]);
         let shape = shape(&value);
         assert_eq!(
@@ -313,7 +338,12 @@ mod tests {
                 {"name": null, "id": "shadowed"},
                 null,
                 [null, {"name": "inner"}],
-                null
+                null,
+                // A reference names its item (`format::identifying_text`): kept whole.
+                {"KnowledgeBaseId": {"Ref": "DocsId"}, "Description": null},
+                // Other calls do not: shaped like any mapping.
+                {"KnowledgeBaseId": {"Fn::GetAtt": [null, null]}, "Description": null},
+                {"KnowledgeBaseId": {"Ref": null, "Other": null}}
             ])
         );
         for path in [
@@ -333,6 +363,13 @@ mod tests {
             "tools[5]",
             "tools[6]",
             "tools[gone]",
+            "tools[DocsId]",
+            "tools[DocsId].Description",
+            "tools[DocsId].KnowledgeBaseId.Ref",
+            "tools[DocsId].Missing",
+            "tools[Kb]",
+            "tools[7].KnowledgeBaseId.Fn::GetAtt[1]",
+            "tools[TwoKeys]",
         ] {
             let below = &Path::parse(path).unwrap().0[1..];
             assert_eq!(
@@ -341,6 +378,39 @@ mod tests {
                 "{path}"
             );
         }
+    }
+
+    #[test]
+    fn rows_as_recorded_up_to_bceae13_keep_only_string_identities() {
+        let changes = change::diff(
+            &config(json!({"name": "x"})),
+            &config(json!({"name": "x", "KnowledgeBases": [
+                {"KnowledgeBaseId": {"Ref": "DocsId"}, "Description": "d"},
+                {"KnowledgeBaseId": "literal", "Description": "e"}
+            ]})),
+        );
+        let now = rows(&changes, &[]);
+        let then = rows_bceae13(&changes, &[]);
+        let kept = |rows: &BTreeMap<String, Row>| -> Value {
+            decode_value(rows["KnowledgeBases"].new.as_deref().unwrap()).unwrap()
+        };
+        assert_eq!(
+            kept(&now),
+            json!([
+                {"KnowledgeBaseId": {"Ref": "DocsId"}, "Description": null},
+                {"KnowledgeBaseId": "literal", "Description": null}
+            ])
+        );
+        assert_eq!(
+            kept(&then),
+            json!([
+                {"KnowledgeBaseId": {"Ref": null}, "Description": null},
+                {"KnowledgeBaseId": "literal", "Description": null}
+            ])
+        );
+        let below = &Path::parse("KnowledgeBases[DocsId].Description").unwrap().0[1..];
+        assert!(holds(now["KnowledgeBases"].new.as_deref(), below, &[]).unwrap());
+        assert!(!holds(then["KnowledgeBases"].new.as_deref(), below, &[]).unwrap());
     }
 
     /// Version `v` (1-based) rewrites line `v % 50` of a 50-line text.

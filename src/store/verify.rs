@@ -389,6 +389,8 @@ fn kept(text: &str) -> Value {
 /// without was compared in the format detected from its configurations, by the rules of the
 /// agentctl that recorded it: today's, else those before SPEC 13 (keyed lists only at the
 /// top level, shapes keeping only `name` and `id`), else (Bedrock) those before cd5ef32.
+/// Either kind was recorded with shapes that kept an identity only as a string up to commit
+/// bceae13 (`KnowledgeBaseId: !Ref X` kept as `{"Ref": null}`): those are accepted too.
 fn compare_recorded(
     entry: &Entry,
     rules: Option<&RecordedRules>,
@@ -399,12 +401,22 @@ fn compare_recorded(
 ) -> Option<String> {
     if let Some(rules) = rules {
         let changes = crate::change::diff_as(&rules.rules(before, after), before, after);
-        let expected = super::changes::rows(&changes, &rules.identity_keys());
-        return compare_rows(&expected, &lines(entry, &changes, replayed), recorded);
+        let identity = rules.identity_keys();
+        let lines = lines(entry, &changes, replayed);
+        let expected = super::changes::rows(&changes, &identity);
+        let problem = compare_rows(&expected, &lines, recorded)?;
+        // Recorded by agentctl at bceae13 or before, whose shapes kept only string identities.
+        let expected = super::changes::rows_bceae13(&changes, &identity);
+        compare_rows(&expected, &lines, recorded)?;
+        return Some(problem);
     }
     let changes = crate::change::diff(before, after);
+    let today = lines(entry, &changes, replayed);
     let expected = super::changes::rows(&changes, &[]);
-    let problem = compare_rows(&expected, &lines(entry, &changes, replayed), recorded)?;
+    let problem = compare_rows(&expected, &today, recorded)?;
+    // Recorded by agentctl at bceae13 or before, whose shapes kept only string identities.
+    let expected = super::changes::rows_bceae13(&changes, &[]);
+    compare_rows(&expected, &today, recorded)?;
     let legacy = crate::change::diff_as(&crate::agent::format::LEGACY, before, after);
     let expected = super::changes::legacy_rows(&legacy);
     compare_rows(&expected, &lines(entry, &legacy, replayed), recorded)?;
@@ -413,7 +425,8 @@ fn compare_recorded(
     let format = crate::agent::format::detect_pair(before, after);
     if *format == crate::agent::format::BEDROCK_CFN {
         let old = crate::change::diff_as(&crate::agent::format::BEDROCK_CFN_290238F, before, after);
-        let expected = super::changes::rows(&old, &[]);
+        // Its shapes, too, kept only string identities.
+        let expected = super::changes::rows_bceae13(&old, &[]);
         compare_rows(&expected, &lines(entry, &old, replayed), recorded)?;
     }
     Some(problem)

@@ -23,6 +23,7 @@ on_both_stores!(
     agentctl_yaml_gives_the_format_of_files_whose_detection_should_not_decide,
     agentctl_yaml_sections_and_identity_add_to_the_format_of_every_agent,
     a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used,
+    a_field_of_a_knowledge_base_identified_by_its_ref_is_touched_by_the_publish_that_set_the_list,
     every_command_works_on_every_format,
     deep_paths_wrap_at_their_segments_in_every_view_at_narrow_widths,
 );
@@ -1242,6 +1243,108 @@ fn a_revert_writes_cloudformation_functions_in_the_short_form_the_file_used(env:
     assert!(now.contains("KnowledgeBaseState: !If"), "{now}");
     env.run(&["diff", agent, "--from", "v3", "--exit-code"])
         .success();
+}
+
+/// Issue 15: the first publish of a template sets each agent's `KnowledgeBases` whole, and its
+/// items are identified by `KnowledgeBaseId: !Ref X` (`KnowledgeBases[X]`): `log --touching`
+/// and `blame` of a field inside one find that publish, through the shape it recorded.
+fn a_field_of_a_knowledge_base_identified_by_its_ref_is_touched_by_the_publish_that_set_the_list(
+    env: TestEnv,
+) {
+    let text = fixture("bedrock_cfn/support_agents_kb_guardrail.yaml");
+    env.write_agent("support", &text);
+    env.run(&["publish", "-m", "as written"]).success();
+    let policy =
+        "Description: Refund, shipping and warranty policies\n          KnowledgeBaseState: !If";
+    assert!(text.contains(policy));
+    env.write_agent(
+        "support",
+        &text.replacen(
+            policy,
+            "Description: Refunds and shipping\n          KnowledgeBaseState: !If",
+            1,
+        ),
+    );
+    env.run(&["publish", "-m", "policy text"]).success();
+
+    let touching = |agent: &str, path: &str| -> Vec<u64> {
+        let run = env.run(&["log", agent, "--json", "--touching", path]);
+        run.success();
+        run.json()["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["version"].as_u64().unwrap())
+            .collect()
+    };
+    let support = "support.SupportAgent";
+    let docs = "KnowledgeBases[ProductDocsKnowledgeBaseId]";
+    let policies = "KnowledgeBases[PolicyKnowledgeBaseId]";
+    assert_eq!(touching(support, &format!("{docs}.Description")), [1]);
+    assert_eq!(
+        touching(support, &format!("{docs}.KnowledgeBaseState")),
+        [1]
+    );
+    assert_eq!(touching(support, docs), [1]);
+    assert_eq!(
+        touching(support, &format!("{policies}.Description")),
+        [2, 1]
+    );
+    assert_eq!(touching(support, policies), [2, 1]);
+    // Inside the tag mapping itself, and under an argument of another function.
+    assert_eq!(
+        touching(support, &format!("{policies}.KnowledgeBaseId.Ref")),
+        [1]
+    );
+    assert_eq!(
+        touching(support, &format!("{policies}.KnowledgeBaseState.Fn::If[2]")),
+        [1]
+    );
+    assert_eq!(
+        touching("support.RefundsAgent", &format!("{policies}.Description")),
+        [1]
+    );
+    // What no publish held stays untouched.
+    assert_eq!(
+        touching(support, &format!("{docs}.Missing")),
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        touching(support, "KnowledgeBases[NoSuchKnowledgeBaseId].Description"),
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        touching("support.RefundsAgent", &format!("{docs}.Description")),
+        Vec::<u64>::new()
+    );
+
+    let run = env.run(&["blame", support, "--json"]);
+    run.success();
+    let blamed: Vec<(String, u64)> = run.json()["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["version"].as_u64().unwrap(),
+            )
+        })
+        .filter(|(path, _)| path.starts_with("KnowledgeBases"))
+        .collect();
+    for (field, version) in [
+        (docs.to_owned(), 1),
+        (format!("{docs}.Description"), 1),
+        (policies.to_owned(), 2),
+        (format!("{policies}.Description"), 2),
+        (format!("{policies}.KnowledgeBaseState.Fn::If"), 1),
+    ] {
+        assert!(
+            blamed.contains(&(field.clone(), version)),
+            "{field}: {blamed:?}"
+        );
+    }
+    env.run(&["verify"]).success();
 }
 
 /// One agent of each format through the whole workflow (issue 15: every command on every

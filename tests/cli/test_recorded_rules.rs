@@ -446,3 +446,126 @@ fn a_bedrock_store_recorded_before_references_identified_items_verifies() {
         .success();
     env.run(&["--store", store, "verify"]).success();
 }
+
+/// The `log --touching` answers of `agent` for `path` on `store`, newest first.
+fn touching_on(env: &TestEnv, store: &str, agent: &str, path: &str) -> Vec<u64> {
+    let run = env.run(&["--store", store, "log", agent, "--json", "--touching", path]);
+    run.success();
+    run.json()["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect()
+}
+
+/// A store recorded by agentctl at commit bceae13 (tests/fixtures/stores/README.md), whose
+/// shapes kept an identity only as a string (`KnowledgeBaseId: !Ref X` as `{"Ref": null}`):
+/// today's `verify` accepts its entries, with and without recorded rules, still names an
+/// edited row, and a publish on it records shapes that keep the reference.
+#[test]
+fn a_store_recorded_with_string_only_identities_in_its_shapes_verifies() {
+    let env = TestEnv::new();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stores");
+    let path = env.tmp.path().join("old.db");
+    std::fs::copy(fixtures.join("bedrock_bceae13.db"), &path).unwrap();
+    let file = env.root.join("agents/support.yaml");
+    std::fs::copy(fixtures.join("bedrock_bceae13.yaml"), &file).unwrap();
+    let store = path.to_str().unwrap();
+    let run = env.run(&["--store", store, "verify", "--json"]);
+    run.success();
+    assert_eq!(run.json()["entries"], 5, "{}", run.show());
+    env.run(&["--store", store, "status"])
+        .success()
+        .stdout_has("clean");
+    let (support, refunds) = ("support.SupportAgent", "support.RefundsAgent");
+    for agent in [support, refunds] {
+        let run = env.run(&["--store", store, "blame", agent, "--json"]);
+        run.success();
+        assert!(!run.json()["fields"].as_array().unwrap().is_empty());
+    }
+    // What those entries recorded answers as it did: an added item held its fields…
+    let faq = "KnowledgeBases[FaqKnowledgeBaseId].Description";
+    assert_eq!(touching_on(&env, store, support, faq), [2]);
+    let docs = "KnowledgeBases[ProductDocsKnowledgeBaseId].Description";
+    assert_eq!(touching_on(&env, store, refunds, docs), [2]);
+    // …but v1's shape of the whole list lost the references, so it is not found by them (what
+    // was not recorded cannot be read back).
+    let policy = "KnowledgeBases[PolicyKnowledgeBaseId].Description";
+    assert_eq!(touching_on(&env, store, support, policy), [2]);
+
+    // A publish on it now: a third agent, its KnowledgeBases set whole and found by `!Ref`.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let (start, end) = (
+        text.find("  RefundsAgent:\n").unwrap(),
+        text.find("  SupportAgentAlias:").unwrap(),
+    );
+    let audit = text[start..end]
+        .replace("RefundsAgent:", "AuditAgent:")
+        .replace("refunds-agent", "audit-agent");
+    std::fs::write(
+        &file,
+        text.replacen(
+            "  SupportAgentAlias:",
+            &format!("{audit}  SupportAgentAlias:"),
+            1,
+        ),
+    )
+    .unwrap();
+    env.run(&["--store", store, "publish", "-m", "audit agent"])
+        .success();
+    env.run(&["--store", store, "verify"]).success();
+    let audit = "support.AuditAgent";
+    assert_eq!(touching_on(&env, store, audit, policy), [1]);
+
+    // An edited row is still named, whichever agentctl recorded it. The trigger off, the row
+    // written back as text exactly as bceae13 shaped it verifies; with a reference it never had,
+    // or another in today's row, it does not.
+    let conn = rusqlite::Connection::open(store).unwrap();
+    conn.execute_batch("DROP TRIGGER changes_update_refused;")
+        .unwrap();
+    let set = |agent: &str, kept: &str| {
+        conn.execute(
+            "UPDATE changes SET new = ?2 WHERE agent = ?1 AND version = 1 AND path = 'KnowledgeBases'",
+            [agent, kept],
+        )
+        .unwrap();
+    };
+    let shaped = |reference: &str| {
+        format!(
+            r#"[{{"KnowledgeBaseId":{{"Ref":{reference}}},"Description":null,"KnowledgeBaseState":null}}]"#
+        )
+    };
+    set(refunds, &shaped("null"));
+    env.run(&["--store", store, "verify"]).success();
+    set(refunds, &shaped(r#""Forged""#));
+    let found = |env: &TestEnv| -> Vec<(String, u64, String)> {
+        let run = env.run(&["--store", store, "verify", "--json"]);
+        run.code(1);
+        run.json()["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["agent"].as_str().unwrap().to_owned(),
+                    p["version"].as_u64().unwrap(),
+                    p["kind"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        found(&env),
+        [(refunds.to_owned(), 1, "recorded_changes".to_owned())]
+    );
+    set(refunds, &shaped("null"));
+    set(audit, &shaped(r#""ProductDocsKnowledgeBaseId""#));
+    assert_eq!(
+        found(&env),
+        [(audit.to_owned(), 1, "recorded_changes".to_owned())]
+    );
+    env.run(&["--store", store, "verify"])
+        .code(1)
+        .stdout_has("`KnowledgeBases` was edited");
+}
