@@ -989,6 +989,10 @@ fn many_agents(root: &Path) {
         status_after_publish,
         git_status_after_commit,
     );
+    // Settled: past the racy window of the last publish and edit, after which agentctl takes
+    // each production from the staging index without opening the store, as git's status
+    // trusts its index once the files are older than it.
+    std::thread::sleep(agentctl::staging_index::RACY_WINDOW + Duration::from_millis(200));
     row(
         "status",
         time(|| agentctl(&a, &["status"]), |_| {}, &[0]),

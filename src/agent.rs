@@ -166,7 +166,7 @@ pub fn parse_as(
     let checked = if loose.cloudformation_tags && !cloudformation {
         Err(String::new())
     } else {
-        validate::check_root(Some(format), &Value::Object(loose.config.clone()))
+        validate::check_mapping(format, &loose.config)
     };
     let Err(problem) = checked else {
         return Ok((loose.config, format));
@@ -238,7 +238,7 @@ pub fn parse_part(bytes: &[u8], part: &format::Part) -> Result<(Config, &'static
         .cloned()
         .ok_or_else(|| Invalid::nowhere(format!("`{}` is not a mapping", part.at.join("."))))?;
     let format = part.format.unwrap_or_else(|| format::detect(&config));
-    match validate::check_root(Some(format), &Value::Object(config.clone())) {
+    match validate::check_mapping(format, &config) {
         Ok(()) => Ok((config, format)),
         Err(message) => {
             let (line, column) = key_position(bytes, &part.key);

@@ -33,9 +33,17 @@ pub(super) fn check_root(format: Option<&Format>, value: &Value) -> Result<(), S
             describe(value)
         ));
     };
-    let Some(format) = format else {
-        return Ok(());
-    };
+    match format {
+        Some(format) => check_mapping(format, map),
+        None => Ok(()),
+    }
+}
+
+/// [`check_root`] of a document already known to be a mapping (no copy of it made to ask).
+pub(super) fn check_mapping(
+    format: &Format,
+    map: &serde_json::Map<String, Value>,
+) -> Result<(), String> {
     if let Some(name) = format.name_key.filter(|_| format.name_required)
         && !map.contains_key(name)
     {
