@@ -221,6 +221,26 @@ fn tamper(env: &TestEnv, sql: &str) {
     .unwrap();
 }
 
+/// The `rules` column of the store's history rows `sql` selects, on either store.
+fn rules_column(env: &TestEnv, sql: &str) -> Vec<Option<String>> {
+    match env.postgres_session() {
+        Some(mut session) => session
+            .query(sql, &[])
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect(),
+        None => {
+            let conn = rusqlite::Connection::open(env.store()).unwrap();
+            let mut stmt = conn.prepare(sql).unwrap();
+            stmt.query_map([], |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        }
+    }
+}
+
 /// `verify --json` exits 1: its problems as (version, kind).
 fn problems(env: &TestEnv) -> Vec<(u64, String)> {
     let run = env.run(&["verify", "--json"]);
@@ -240,24 +260,11 @@ fn problems(env: &TestEnv) -> Vec<(u64, String)> {
 
 fn edited_recorded_rules_are_found_by_verify(env: TestEnv) {
     history_under_identity(&env);
-    let rules = |env: &TestEnv| -> Vec<Option<String>> {
-        let sql = "SELECT rules FROM history WHERE agent = 'helper' ORDER BY version";
-        match env.postgres_session() {
-            Some(mut session) => session
-                .query(sql, &[])
-                .unwrap()
-                .iter()
-                .map(|row| row.get(0))
-                .collect(),
-            None => {
-                let conn = rusqlite::Connection::open(env.store()).unwrap();
-                let mut stmt = conn.prepare(sql).unwrap();
-                stmt.query_map([], |row| row.get(0))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap()
-            }
-        }
+    let rules = |env: &TestEnv| {
+        rules_column(
+            env,
+            "SELECT rules FROM history WHERE agent = 'helper' ORDER BY version",
+        )
     };
     let recorded = r#"{"identity":{"skills":"skill_id"}}"#;
     assert_eq!(
@@ -306,25 +313,7 @@ fn a_store_from_before_the_rules_column_verifies_and_gains_it(env: TestEnv) {
     env.run(&["publish", "-m", "raise write"]).success();
     let before = env.log_entries(&["helper"]);
     // Back to the layout before the column: SQLite schema 5, PostgreSQL schema 3.
-    let column = |env: &TestEnv| -> Vec<Option<String>> {
-        let sql = "SELECT rules FROM history ORDER BY version";
-        match env.postgres_session() {
-            Some(mut session) => session
-                .query(sql, &[])
-                .unwrap()
-                .iter()
-                .map(|row| row.get(0))
-                .collect(),
-            None => {
-                let conn = rusqlite::Connection::open(env.store()).unwrap();
-                let mut stmt = conn.prepare(sql).unwrap();
-                stmt.query_map([], |row| row.get(0))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap()
-            }
-        }
-    };
+    let column = |env: &TestEnv| rules_column(env, "SELECT rules FROM history ORDER BY version");
     match env.postgres_session() {
         Some(mut session) => session
             .batch_execute(
