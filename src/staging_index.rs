@@ -88,6 +88,11 @@ impl Stat {
         }
     }
 
+    /// The file's last change: the later of its modification and change times.
+    fn changed(&self) -> i128 {
+        self.mtime.max(self.ctime)
+    }
+
     /// Whether these stat data were taken too soon after the file's last change to vouch for
     /// its content later (or the file's times are in the future).
     fn racy(&self, now: SystemTime) -> bool {
@@ -95,7 +100,7 @@ impl Stat {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as i128);
         let window = RACY_WINDOW.as_nanos() as i128;
-        self.mtime.max(self.ctime) > now - window
+        self.changed() > now - window
     }
 }
 
@@ -148,14 +153,17 @@ pub struct StoreStamp {
 impl StoreStamp {
     /// The stamp of the store file at `path` now, when its stat data can vouch for it.
     pub fn of(path: &std::path::Path) -> Option<StoreStamp> {
-        let stat = Stat::of(&std::fs::metadata(path).ok()?);
+        // SQLite opens the file a symbolic link names, and keeps the WAL beside that file.
+        let path = std::fs::canonicalize(path).ok()?;
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
-        // Only a WAL known to be absent vouches: any other answer may hide commits.
+        // The WAL first, then the file: whatever was committed before the WAL was seen gone
+        // is in the file whose stat data follow. Only a WAL known to be absent vouches.
         match std::fs::symlink_metadata(&wal) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             _ => return None,
         }
+        let stat = Stat::of(&std::fs::metadata(&path).ok()?);
         (!stat.racy(SystemTime::now())).then(|| StoreStamp {
             path: path.to_string_lossy().into_owned(),
             stat,
@@ -167,6 +175,8 @@ impl StoreStamp {
 pub struct StagingIndex {
     files: HashMap<String, FileEntry>,
     productions: Option<Productions>,
+    /// When the index file was written (its own modification time, in nanoseconds).
+    written: Option<i128>,
     changed: bool,
     /// The first line it was loaded under, and is saved with.
     header: String,
@@ -187,7 +197,15 @@ impl StagingIndex {
 
     pub fn load(workspace: &Workspace) -> StagingIndex {
         let path = workspace.root.join(STATE_DIR).join(FILE);
-        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let (text, written) = match std::fs::File::open(path) {
+            Ok(mut file) => {
+                let written = file.metadata().ok().map(|m| Stat::of(&m).mtime);
+                let mut text = String::new();
+                let _ = std::io::Read::read_to_string(&mut file, &mut text);
+                (text, written)
+            }
+            Err(_) => (String::new(), None),
+        };
         let header = Self::header(workspace);
         let saved: Saved = text
             .strip_prefix(&header)
@@ -196,6 +214,7 @@ impl StagingIndex {
         StagingIndex {
             files: saved.files,
             productions: saved.productions,
+            written,
             changed: false,
             header,
         }
@@ -203,9 +222,17 @@ impl StagingIndex {
 
     /// Every agent's production as last read from the store with this `stamp`, when it is
     /// the one the store had then.
+    ///
+    /// The store's last change must also come before the index file's own time, as git
+    /// judges raciness by its index file's: the two clocks are then the file system's, and a
+    /// file system whose times are coarser than the racy window (FAT's two seconds) or taken
+    /// from a server's clock cannot pass a commit made after the stamp for no change.
     pub fn productions(&self, stamp: &StoreStamp) -> Option<Vec<Head>> {
         let productions = self.productions.as_ref()?;
-        (productions.stamp == *stamp).then(|| productions.heads.clone())
+        let before_written = self
+            .written
+            .is_some_and(|written| stamp.stat.changed() < written);
+        (productions.stamp == *stamp && before_written).then(|| productions.heads.clone())
     }
 
     /// Remember every agent's production as read from the store after its `stamp` was
@@ -352,6 +379,36 @@ mod tests {
             mtime: mtime_s * 1_000_000_000,
             ctime: mtime_s * 1_000_000_000,
         }
+    }
+
+    /// Remembered productions are given back only for the same stamp, and only when the
+    /// store's last change came before the index file was written.
+    #[test]
+    fn productions_need_the_same_stamp_and_a_store_older_than_the_index() {
+        let stamp = |mtime_s| StoreStamp {
+            path: "/s/store.db".into(),
+            stat: stat(mtime_s),
+        };
+        let heads = vec![Head {
+            agent: "a".into(),
+            version: 3,
+            change_track_id: "c".into(),
+            published_at: "t".into(),
+            snapshot: "s".into(),
+        }];
+        let mut index = StagingIndex::default();
+        index.remember_productions(Some(stamp(100)), &heads);
+        assert!(index.productions(&stamp(100)).is_none(), "never written");
+        index.written = Some(100 * 1_000_000_000);
+        assert!(
+            index.productions(&stamp(100)).is_none(),
+            "written in the same tick"
+        );
+        index.written = Some(101 * 1_000_000_000);
+        assert_eq!(index.productions(&stamp(100)), Some(heads.clone()));
+        assert!(index.productions(&stamp(99)).is_none(), "another stamp");
+        index.remember_productions(None, &heads);
+        assert!(index.productions(&stamp(100)).is_none(), "forgotten");
     }
 
     #[test]

@@ -55,10 +55,7 @@ pub struct Agent {
 /// Every agent of the workspace and the store, in name order. A staging file the staging
 /// index vouches for is not read; the index is brought up to date on the way.
 pub fn survey(workspace: &Workspace, store: &Store) -> Result<Vec<Agent>> {
-    let mut index = StagingIndex::load(workspace);
-    let agents = survey_with(workspace, store.heads()?, &mut index)?;
-    index.save(workspace);
-    Ok(agents)
+    surveyed(workspace, |_| store.heads())
 }
 
 /// [`survey`] for `status`: with the store file at `store_file` (none for PostgreSQL), each
@@ -70,17 +67,26 @@ pub fn status(
     store_file: Option<&std::path::Path>,
     open: impl FnOnce() -> Result<Store>,
 ) -> Result<Vec<Agent>> {
-    let mut index = StagingIndex::load(workspace);
-    // Taken before the store is opened: what is read after it is at least as new.
-    let stamp = store_file.and_then(StoreStamp::of);
-    let heads = match stamp.as_ref().and_then(|stamp| index.productions(stamp)) {
-        Some(heads) => heads,
-        None => {
-            let heads = open()?.heads()?;
-            index.remember_productions(stamp, &heads);
-            heads
+    surveyed(workspace, |index| {
+        // Taken before the store is opened: what is read after it is at least as new.
+        let stamp = store_file.and_then(StoreStamp::of);
+        if let Some(heads) = stamp.as_ref().and_then(|stamp| index.productions(stamp)) {
+            return Ok(heads);
         }
-    };
+        let heads = open()?.heads()?;
+        index.remember_productions(stamp, &heads);
+        Ok(heads)
+    })
+}
+
+/// The survey with every agent's production as `heads` gives it, the staging index loaded
+/// before and saved after.
+fn surveyed(
+    workspace: &Workspace,
+    heads: impl FnOnce(&mut StagingIndex) -> Result<Vec<Head>>,
+) -> Result<Vec<Agent>> {
+    let mut index = StagingIndex::load(workspace);
+    let heads = heads(&mut index)?;
     let agents = survey_with(workspace, heads, &mut index)?;
     index.save(workspace);
     Ok(agents)

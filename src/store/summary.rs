@@ -68,13 +68,18 @@ pub fn encode(summary: &Summary) -> serde_json::Result<String> {
 /// (Its fields are spelled out: `#[serde(flatten)]` would buffer the whole object first.)
 #[derive(Deserialize)]
 struct Read {
-    #[serde(default)]
+    /// Present, even as `null`, it is not encoding 1's.
+    #[serde(default, deserialize_with = "present")]
     encoding: Option<Value>,
     added: usize,
     removed: usize,
     changed: usize,
     sections: Vec<String>,
     paths: Vec<String>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(field: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(field).map(Some)
 }
 
 /// A stored summary, of any encoding this agentctl knows.

@@ -238,6 +238,27 @@ impl TestEnv {
         self.root.join(".agentctl/store.db")
     }
 
+    /// Run SQL on the store as an attacker would: SQLite's append-only triggers dropped
+    /// first, foreign keys not enforced on either store.
+    pub fn tamper(&self, sql: &str) {
+        if let Some(mut session) = self.postgres_session() {
+            session
+                .batch_execute(&format!("SET session_replication_role = replica; {sql}"))
+                .unwrap();
+            return;
+        }
+        let conn = rusqlite::Connection::open(self.store()).unwrap();
+        conn.execute_batch(&format!(
+            "DROP TRIGGER IF EXISTS history_update_refused;
+             DROP TRIGGER IF EXISTS history_delete_refused;
+             DROP TRIGGER IF EXISTS changes_update_refused;
+             DROP TRIGGER IF EXISTS changes_delete_refused;
+             PRAGMA foreign_keys = OFF;
+             {sql}"
+        ))
+        .unwrap();
+    }
+
     /// `program` with the hermetic environment, run in the workspace: a clean environment,
     /// the pinned HOME, config folder and author, no git identity.
     pub fn std_command(&self, program: &Path) -> std::process::Command {

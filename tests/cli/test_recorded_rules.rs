@@ -206,21 +206,6 @@ fn a_publish_is_recorded_under_agentctl_yaml_identity_and_read_back_by_it(env: T
     );
 }
 
-/// Run SQL on the store behind agentctl's back (append-only triggers off).
-fn tamper(env: &TestEnv, sql: &str) {
-    if let Some(mut session) = env.postgres_session() {
-        session
-            .batch_execute(&format!("SET session_replication_role = replica; {sql}"))
-            .unwrap();
-        return;
-    }
-    let conn = rusqlite::Connection::open(env.store()).unwrap();
-    conn.execute_batch(&format!(
-        "DROP TRIGGER IF EXISTS history_update_refused; {sql}"
-    ))
-    .unwrap();
-}
-
 /// The `rules` column of the store's history rows `sql` selects, on either store.
 fn rules_column(env: &TestEnv, sql: &str) -> Vec<Option<String>> {
     match env.postgres_session() {
@@ -273,10 +258,7 @@ fn edited_recorded_rules_are_found_by_verify(env: TestEnv) {
     );
 
     // Rules that do not read: named as such, exit 1; `show` says what is damaged.
-    tamper(
-        &env,
-        "UPDATE history SET rules = 'not json' WHERE agent = 'helper' AND version = 2",
-    );
+    env.tamper("UPDATE history SET rules = 'not json' WHERE agent = 'helper' AND version = 2");
     let found = problems(&env);
     assert!(found.contains(&(2, "rules".into())), "{found:?}");
     assert!(found.contains(&(2, "change_track_id".into())), "{found:?}");
@@ -287,19 +269,14 @@ fn edited_recorded_rules_are_found_by_verify(env: TestEnv) {
     run.code(1).stdout_has("recorded rules");
 
     // Rules taken away: the id and the recorded changes both say so.
-    tamper(
-        &env,
-        "UPDATE history SET rules = NULL WHERE agent = 'helper' AND version = 2",
-    );
+    env.tamper("UPDATE history SET rules = NULL WHERE agent = 'helper' AND version = 2");
     let found = problems(&env);
     assert!(found.contains(&(2, "change_track_id".into())), "{found:?}");
     assert!(found.contains(&(2, "recorded_changes".into())), "{found:?}");
     assert!(!found.contains(&(2, "rules".into())), "{found:?}");
 
     // Other rules that read: the id breaks, and the changes no longer follow from them.
-    tamper(
-        &env,
-        r#"UPDATE history SET rules = '{"sections":{"skills":"tools"}}' WHERE agent = 'helper' AND version = 2"#,
+    env.tamper(r#"UPDATE history SET rules = '{"sections":{"skills":"tools"}}' WHERE agent = 'helper' AND version = 2"#,
     );
     let found = problems(&env);
     assert!(found.contains(&(2, "change_track_id".into())), "{found:?}");

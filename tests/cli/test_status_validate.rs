@@ -29,6 +29,7 @@ on_both_stores!(
     a_damaged_or_unwritable_staging_index_is_not_an_error,
     an_edit_in_the_same_second_keeping_size_and_time_is_seen,
     status_takes_productions_from_the_index_only_while_the_store_file_vouches,
+    status_does_not_read_the_summaries_it_does_not_show,
     odd_file_names_are_invalid_agents_with_a_location
 );
 
@@ -932,6 +933,47 @@ fn status_takes_productions_from_the_index_only_while_the_store_file_vouches(env
     assert_eq!(version(&env), 2);
     settle();
     assert_eq!(version(&env), 2);
+    assert_eq!(status_of(&env, "a")["state"], "clean");
+}
+
+/// A store reached through a symbolic link keeps its WAL beside the file the link names:
+/// while another connection holds a publish there, unchecked into the file, status must see
+/// that WAL and read the store.
+#[test]
+fn status_of_a_linked_store_sees_the_wal_beside_its_file() {
+    let env = TestEnv::new();
+    let elsewhere = env.tmp.path().join("volume");
+    std::fs::create_dir(&elsewhere).unwrap();
+    env.write_agent("a", BASE);
+    publish(&env, "a");
+    std::fs::rename(env.store(), elsewhere.join("store.db")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("store.db"), env.store()).unwrap();
+    std::thread::sleep(agentctl::staging_index::RACY_WINDOW + Duration::from_millis(100));
+    let version = |env: &TestEnv| status_of(env, "a")["production"]["version"].clone();
+    assert_eq!(version(&env), 1);
+    assert!(staging_index(&env).contains("\"productions\":{"));
+    // Another connection (as `serve` keeps one) stops the publish's checkpoint into the file.
+    let other = rusqlite::Connection::open(elsewhere.join("store.db")).unwrap();
+    let _: i64 = other
+        .query_row("SELECT count(*) FROM history", [], |r| r.get(0))
+        .unwrap();
+    env.write_agent("a", &BASE.replace("temperature: 1\n", "temperature: 1.5\n"));
+    publish(&env, "a");
+    assert!(elsewhere.join("store.db-wal").exists());
+    std::thread::sleep(agentctl::staging_index::RACY_WINDOW + Duration::from_millis(100));
     assert_eq!(version(&env), 2);
     assert_eq!(status_of(&env, "a")["state"], "clean");
+    drop(other);
+}
+
+/// status shows no summary, so a damaged one does not stop it (on either store); `log`,
+/// which shows it, names the damage.
+fn status_does_not_read_the_summaries_it_does_not_show(env: TestEnv) {
+    env.write_agent("a", BASE);
+    publish(&env, "a");
+    env.tamper("UPDATE history SET summary = 'garbage' WHERE agent = 'a'");
+    assert_eq!(status_of(&env, "a")["state"], "clean");
+    env.run(&["log", "a"])
+        .code(2)
+        .stderr_has("the summary of a v1 in the store is damaged");
 }

@@ -30,27 +30,6 @@ fn history(env: TestEnv) -> TestEnv {
     env
 }
 
-/// Run SQL on the store as an attacker would: SQLite's append-only triggers dropped first,
-/// foreign keys not enforced on either store.
-fn tamper(env: &TestEnv, sql: &str) {
-    if let Some(mut session) = env.postgres_session() {
-        session
-            .batch_execute(&format!("SET session_replication_role = replica; {sql}"))
-            .unwrap();
-        return;
-    }
-    let conn = rusqlite::Connection::open(env.store()).unwrap();
-    conn.execute_batch(&format!(
-        "DROP TRIGGER IF EXISTS history_update_refused;
-         DROP TRIGGER IF EXISTS history_delete_refused;
-         DROP TRIGGER IF EXISTS changes_update_refused;
-         DROP TRIGGER IF EXISTS changes_delete_refused;
-         PRAGMA foreign_keys = OFF;
-         {sql}"
-    ))
-    .unwrap();
-}
-
 /// `verify --json` must exit 1; its problems as (agent, version, kind).
 fn problems(env: &TestEnv) -> Vec<(String, u64, String)> {
     let run = env.run(&["verify", "--json"]);
@@ -98,10 +77,9 @@ fn an_empty_store_verifies(env: TestEnv) {
 fn an_edited_author_message_or_time_is_named(env: TestEnv) {
     for column in ["author", "message", "published_at"] {
         let env = history(env.another());
-        tamper(
-            &env,
-            &format!("UPDATE history SET {column} = 'x' WHERE agent = 'a' AND version = 2"),
-        );
+        env.tamper(&format!(
+            "UPDATE history SET {column} = 'x' WHERE agent = 'a' AND version = 2"
+        ));
         assert_eq!(problems(&env), [at("a", 2, "change_track_id")], "{column}");
         let run = env.run(&["verify"]);
         run.code(1)
@@ -114,8 +92,7 @@ fn an_edited_author_message_or_time_is_named(env: TestEnv) {
 fn an_edited_snapshot_is_named(env: TestEnv) {
     let env = history(env);
     // Either store may hold the snapshot as a delta against another.
-    tamper(
-        &env,
+    env.tamper(
         r#"UPDATE snapshots SET content = '{"name":"Evil"}', frame = NULL, base = NULL
            WHERE hash = (SELECT snapshot FROM history WHERE agent = 'a' AND version = 3)"#,
     );
@@ -128,8 +105,7 @@ fn an_edited_snapshot_is_named(env: TestEnv) {
 
 fn a_missing_snapshot_is_named(env: TestEnv) {
     let env = history(env);
-    tamper(
-        &env,
+    env.tamper(
         "DELETE FROM snapshots WHERE hash = (SELECT snapshot FROM history WHERE agent = 'b')",
     );
     assert_eq!(problems(&env), [at("b", 1, "snapshot_missing")]);
@@ -138,9 +114,7 @@ fn a_missing_snapshot_is_named(env: TestEnv) {
 fn a_broken_parent_link_is_named(env: TestEnv) {
     let env = history(env);
     // Point v3 at v1, and recompute nothing: the parent is wrong and so is the id.
-    tamper(
-        &env,
-        "UPDATE history SET parent = (SELECT change_track_id FROM history WHERE agent = 'a' AND version = 1)
+    env.tamper("UPDATE history SET parent = (SELECT change_track_id FROM history WHERE agent = 'a' AND version = 1)
          WHERE agent = 'a' AND version = 3",
     );
     assert_eq!(
@@ -154,10 +128,7 @@ fn a_broken_parent_link_is_named(env: TestEnv) {
 
 fn a_deleted_entry_is_a_version_gap(env: TestEnv) {
     let env = history(env);
-    tamper(
-        &env,
-        "DELETE FROM history WHERE agent = 'a' AND version = 2",
-    );
+    env.tamper("DELETE FROM history WHERE agent = 'a' AND version = 2");
     assert_eq!(problems(&env), [at("a", 3, "version_gap")]);
     env.run(&["verify"])
         .code(1)
@@ -244,8 +215,7 @@ fn history_edits_are_refused_and_verify_still_passes(env: TestEnv) {
 /// recomputed from the snapshots; an edited, deleted or added row is named.
 fn an_edited_missing_or_added_recorded_change_is_named(env: TestEnv) {
     let env = history(env);
-    tamper(
-        &env,
+    env.tamper(
         "UPDATE changes SET kind = 'added'
          WHERE agent = 'a' AND version = 2 AND path = 'model.temperature'",
     );
@@ -254,8 +224,7 @@ fn an_edited_missing_or_added_recorded_change_is_named(env: TestEnv) {
     run.code(1).stdout_has("a v2: its recorded changes");
     run.stdout_has("`model.temperature` was edited");
 
-    tamper(
-        &env,
+    env.tamper(
         "DELETE FROM changes WHERE agent = 'a' AND version = 3 AND path = 'model.temperature';
          INSERT INTO changes (agent, version, path, kind) VALUES ('b', 1, 'forged', 'added');",
     );
@@ -289,8 +258,7 @@ fn edited_per_line_versions_are_named(env: TestEnv) {
     env.run(&["verify"]).success();
 
     // Line C said to come from v1: blame would give v1 the credit.
-    tamper(
-        &env,
+    env.tamper(
         "UPDATE changes SET lines = '[1,2,1]'
          WHERE agent = 'm' AND version = 3 AND path = 'instructions'",
     );

@@ -141,13 +141,27 @@ impl Postgres {
         Ok(entry)
     }
 
-    /// Every agent's production, in name order, in one round trip.
+    /// Every agent's production, in name order, in one round trip: the columns a listing
+    /// shows, as SQLite's store reads them.
     pub fn heads(&self) -> Result<Vec<Head>> {
-        let agents = self.agents()?;
-        agents
+        let rows = self.query(
+            "SELECT latest.* FROM heads CROSS JOIN LATERAL (
+                 SELECT agent, version, change_track_id, published_at, snapshot FROM history
+                 WHERE history.agent = heads.agent ORDER BY version DESC LIMIT 1
+             ) AS latest
+             ORDER BY heads.agent COLLATE \"C\"",
+            &[],
+        )?;
+        Ok(rows
             .iter()
-            .filter_map(|agent| self.head(agent).map(|e| e.map(Head::from)).transpose())
-            .collect()
+            .map(|row| Head {
+                agent: row.get(0),
+                version: row.get::<_, i64>(1) as u64,
+                change_track_id: row.get(2),
+                published_at: row.get(3),
+                snapshot: row.get(4),
+            })
+            .collect())
     }
 
     /// The agents, with each one's production read in the same round trip: a survey then
