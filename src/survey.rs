@@ -139,7 +139,7 @@ fn survey_with(
     }
     let mut heads: HashMap<String, Head> = heads
         .into_iter()
-        .map(|entry| (entry.agent.clone(), entry))
+        .map(|head| (head.agent.clone(), head))
         .collect();
     let mut ids: BTreeSet<String> = heads.keys().cloned().collect();
     ids.extend(found.keys().cloned());
@@ -246,7 +246,7 @@ fn with_production(mut agent: Agent, production: Option<Head>) -> Agent {
     if let Some(snapshot) = &agent.snapshot {
         agent.state = match &production {
             None => AgentState::New,
-            Some(entry) if entry.snapshot == *snapshot => AgentState::Clean,
+            Some(head) if head.snapshot == *snapshot => AgentState::Clean,
             Some(_) => AgentState::Modified,
         };
     }
