@@ -57,18 +57,21 @@ pub(super) struct Row {
 /// The rows a publish's changes make, by path; `identity` are the identifying keys its
 /// recorded rules add (agentctl.yaml's `identity:`), kept in shapes with every format's own.
 pub(super) fn rows(changes: &[Change], identity: &[String]) -> BTreeMap<String, Row> {
-    let mut keys = crate::agent::format::ANY_IDENTITY.to_vec();
-    keys.extend(identity.iter().map(String::as_str));
-    rows_keeping(changes, &keys, identifies)
+    rows_keeping(changes, &identity_keys(identity), identifies)
 }
 
 /// The rows as agentctl made them up to commit bceae13, whose shapes kept an identity only
 /// when it was a string (`KnowledgeBaseId: !Ref X` became `{"Ref": null}`): what `verify`
 /// compares entries recorded then with.
 pub(super) fn rows_bceae13(changes: &[Change], identity: &[String]) -> BTreeMap<String, Row> {
+    rows_keeping(changes, &identity_keys(identity), Value::is_string)
+}
+
+/// Every format's identifying keys, and `identity`'s.
+fn identity_keys(identity: &[String]) -> Vec<&str> {
     let mut keys = crate::agent::format::ANY_IDENTITY.to_vec();
     keys.extend(identity.iter().map(String::as_str));
-    rows_keeping(changes, &keys, Value::is_string)
+    keys
 }
 
 /// The rows as stores made them before SPEC 13, whose shapes kept only `name` and `id` (and

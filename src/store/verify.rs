@@ -399,24 +399,20 @@ fn compare_recorded(
     recorded: &Recorded,
     replayed: &Replayed,
 ) -> Option<String> {
-    if let Some(rules) = rules {
-        let changes = crate::change::diff_as(&rules.rules(before, after), before, after);
-        let identity = rules.identity_keys();
-        let lines = lines(entry, &changes, replayed);
-        let expected = super::changes::rows(&changes, &identity);
-        let problem = compare_rows(&expected, &lines, recorded)?;
-        // Recorded by agentctl at bceae13 or before, whose shapes kept only string identities.
-        let expected = super::changes::rows_bceae13(&changes, &identity);
-        compare_rows(&expected, &lines, recorded)?;
-        return Some(problem);
-    }
-    let changes = crate::change::diff(before, after);
+    // No recorded rules: the detected format's own, as `RecordedRules::default()` gives.
+    let recorded_rules = rules.cloned().unwrap_or_default();
+    let changes = crate::change::diff_as(&recorded_rules.rules(before, after), before, after);
+    let identity = recorded_rules.identity_keys();
     let today = lines(entry, &changes, replayed);
-    let expected = super::changes::rows(&changes, &[]);
+    let expected = super::changes::rows(&changes, &identity);
     let problem = compare_rows(&expected, &today, recorded)?;
     // Recorded by agentctl at bceae13 or before, whose shapes kept only string identities.
-    let expected = super::changes::rows_bceae13(&changes, &[]);
+    let expected = super::changes::rows_bceae13(&changes, &identity);
     compare_rows(&expected, &today, recorded)?;
+    // Recorded rules came after the rules below: an entry with some was compared by them.
+    if rules.is_some() {
+        return Some(problem);
+    }
     let legacy = crate::change::diff_as(&crate::agent::format::LEGACY, before, after);
     let expected = super::changes::legacy_rows(&legacy);
     compare_rows(&expected, &lines(entry, &legacy, replayed), recorded)?;
