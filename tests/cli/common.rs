@@ -369,6 +369,33 @@ impl TestEnv {
             .clone()
     }
 
+    /// The versions `log --json ARGS` lists, newest first (`ARGS` may hold `--touching PATH`).
+    pub fn log_versions(&self, args: &[&str]) -> Vec<u64> {
+        self.log_entries(args)
+            .iter()
+            .map(|e| e["version"].as_u64().expect("an entry has a version"))
+            .collect()
+    }
+
+    /// `blame --json ARGS`: each field's path and the version that set it.
+    pub fn blamed(&self, args: &[&str]) -> Vec<(String, u64)> {
+        let mut all = vec!["blame", "--json"];
+        all.extend_from_slice(args);
+        let run = self.run(&all);
+        run.success();
+        run.json()["fields"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no fields array:\n{}", run.show()))
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().expect("a field has a path").to_owned(),
+                    f["version"].as_u64().expect("a field has a version"),
+                )
+            })
+            .collect()
+    }
+
     /// Number of history entries, of one agent or of all.
     pub fn history_len(&self, agent: Option<&str>) -> usize {
         self.log_entries(agent.as_slice()).len()

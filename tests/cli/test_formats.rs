@@ -1267,16 +1267,7 @@ fn a_field_of_a_knowledge_base_identified_by_its_ref_is_touched_by_the_publish_t
     );
     env.run(&["publish", "-m", "policy text"]).success();
 
-    let touching = |agent: &str, path: &str| -> Vec<u64> {
-        let run = env.run(&["log", agent, "--json", "--touching", path]);
-        run.success();
-        run.json()["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["version"].as_u64().unwrap())
-            .collect()
-    };
+    let touching = |agent: &str, path: &str| env.log_versions(&[agent, "--touching", path]);
     let support = "support.SupportAgent";
     let docs = "KnowledgeBases[ProductDocsKnowledgeBaseId]";
     let policies = "KnowledgeBases[PolicyKnowledgeBaseId]";
@@ -1318,18 +1309,9 @@ fn a_field_of_a_knowledge_base_identified_by_its_ref_is_touched_by_the_publish_t
         Vec::<u64>::new()
     );
 
-    let run = env.run(&["blame", support, "--json"]);
-    run.success();
-    let blamed: Vec<(String, u64)> = run.json()["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["version"].as_u64().unwrap(),
-            )
-        })
+    let blamed: Vec<(String, u64)> = env
+        .blamed(&[support])
+        .into_iter()
         .filter(|(path, _)| path.starts_with("KnowledgeBases"))
         .collect();
     for (field, version) in [
@@ -1574,19 +1556,7 @@ fn every_command_works_on_every_format(env: TestEnv) {
         env.run(&["log", agent, "--touching", path])
             .success()
             .stdout_has(&format!("edit {agent}"));
-        let run = env.run(&["blame", agent, "--json"]);
-        run.success();
-        let blamed: Vec<(String, u64)> = run.json()["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["path"].as_str().unwrap().into(),
-                    f["version"].as_u64().unwrap(),
-                )
-            })
-            .collect();
+        let blamed = env.blamed(&[agent]);
         // The field, or the plain list holding it (blame's leaves: promptfoo's `tests`).
         let holds = |field: &str| {
             *path == field

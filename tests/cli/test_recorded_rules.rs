@@ -64,19 +64,9 @@ fn paths(changes: &Value) -> Vec<String> {
 
 /// The version `blame --json` gives each field under `skills`.
 fn blamed(env: &TestEnv) -> Vec<(String, u64)> {
-    let run = env.run(&["blame", "helper", "--json"]);
-    run.success();
-    run.json()["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["path"].as_str().unwrap().starts_with("skills"))
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["version"].as_u64().unwrap(),
-            )
-        })
+    env.blamed(&["helper"])
+        .into_iter()
+        .filter(|(path, _)| path.starts_with("skills"))
         .collect()
 }
 
@@ -125,22 +115,9 @@ fn a_publish_is_recorded_under_agentctl_yaml_identity_and_read_back_by_it(env: T
         fields.contains(&("skills[search].level".into(), 1)),
         "{fields:?}"
     );
-    let run = env.run(&[
-        "log",
-        "helper",
-        "--json",
-        "--touching",
-        "skills[write].level",
-    ]);
-    run.success();
-    let versions: Vec<u64> = run.json()["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["version"].as_u64().unwrap())
-        .collect();
+    let versions = env.log_versions(&["helper", "--touching", "skills[write].level"]);
     // v1 was recorded by position (no agentctl.yaml then): found through what it set above.
-    assert_eq!(versions, [2], "{}", run.show());
+    assert_eq!(versions, [2]);
     // An agent published under the identity from its first version: that first publish set
     // the whole list, and its kept shape finds `write` by skill_id.
     env.write_agent("other", &START.replace("helper", "other"));
@@ -148,16 +125,7 @@ fn a_publish_is_recorded_under_agentctl_yaml_identity_and_read_back_by_it(env: T
     env.write_agent("other", &RAISED.replace("helper", "other"));
     env.run(&["publish", "other", "-m", "raise write"])
         .success();
-    let touching = |path: &str| -> Vec<u64> {
-        let run = env.run(&["log", "other", "--json", "--touching", path]);
-        run.success();
-        run.json()["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["version"].as_u64().unwrap())
-            .collect()
-    };
+    let touching = |path: &str| env.log_versions(&["other", "--touching", path]);
     assert_eq!(touching("skills[write].level"), [2, 1]);
     assert_eq!(touching("skills[search].level"), [1]);
     assert_eq!(touching("skills[nobody]"), Vec::<u64>::new());
@@ -370,22 +338,12 @@ fn a_bedrock_store_recorded_before_references_identified_items_verifies() {
         run.success();
         assert!(!run.json()["fields"].as_array().unwrap().is_empty());
     }
-    let run = env.run(&[
-        "--store",
+    let versions = touching_on(
+        &env,
         store,
-        "log",
         "support.SupportAgent",
-        "--json",
-        "--touching",
         "ActionGroups[Orders].FunctionSchema.Functions[track_shipment].Description",
-    ]);
-    run.success();
-    let versions: Vec<u64> = run.json()["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["version"].as_u64().unwrap())
-        .collect();
+    );
     assert_eq!(versions, [3, 1]);
     // Migrated on the way: the entries gained the rules column, empty.
     let conn = rusqlite::Connection::open(store).unwrap();
@@ -415,14 +373,7 @@ fn a_bedrock_store_recorded_before_references_identified_items_verifies() {
 
 /// The `log --touching` answers of `agent` for `path` on `store`, newest first.
 fn touching_on(env: &TestEnv, store: &str, agent: &str, path: &str) -> Vec<u64> {
-    let run = env.run(&["--store", store, "log", agent, "--json", "--touching", path]);
-    run.success();
-    run.json()["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["version"].as_u64().unwrap())
-        .collect()
+    env.log_versions(&[agent, "--touching", path, "--store", store])
 }
 
 /// A store recorded by agentctl at commit bceae13 (tests/fixtures/stores/README.md), whose
