@@ -21,6 +21,10 @@ pub const ENCODING: u64 = 1;
 /// Encoding 1: the fields, and their names, as history has stored and hashed them since v1.
 #[derive(Debug, Serialize, Deserialize)]
 struct Stored {
+    /// The marker a later encoding carries; present, even as `null`, the text is not encoding
+    /// 1's. Read only, so the stored and hashed text stays what it was.
+    #[serde(default, deserialize_with = "present", skip_serializing)]
+    encoding: Option<Value>,
     added: usize,
     removed: usize,
     changed: usize,
@@ -31,6 +35,7 @@ struct Stored {
 impl From<&Summary> for Stored {
     fn from(summary: &Summary) -> Stored {
         Stored {
+            encoding: None,
             added: summary.added,
             removed: summary.removed,
             changed: summary.changed,
@@ -62,22 +67,6 @@ pub fn encode(summary: &Summary) -> serde_json::Result<String> {
     serde_json::to_string(&Stored::from(summary))
 }
 
-/// Encoding 1 as read back, with the marker a later encoding would carry: decoded straight
-/// from the text, since every listing (`status` of 100 agents, `log`) decodes one per entry
-/// and a detour through a JSON value cost several times the decode.
-/// (Its fields are spelled out: `#[serde(flatten)]` would buffer the whole object first.)
-#[derive(Deserialize)]
-struct Read {
-    /// Present, even as `null`, it is not encoding 1's.
-    #[serde(default, deserialize_with = "present")]
-    encoding: Option<Value>,
-    added: usize,
-    removed: usize,
-    changed: usize,
-    sections: Vec<String>,
-    paths: Vec<String>,
-}
-
 fn present<'de, D: serde::Deserializer<'de>>(field: D) -> Result<Option<Value>, D::Error> {
     Value::deserialize(field).map(Some)
 }
@@ -90,25 +79,14 @@ pub fn decode(text: &str) -> std::result::Result<Summary, String> {
             encoding.map_or("?".to_owned(), |n| n.to_string())
         )
     };
-    match serde_json::from_str::<Read>(text) {
-        Ok(Read {
-            encoding: None,
-            added,
-            removed,
-            changed,
-            sections,
-            paths,
-        }) => Ok(Summary {
-            added,
-            removed,
-            changed,
-            sections,
-            paths,
-        }),
-        Ok(Read {
+    // Straight from the text: every listing (`log`) decodes one per entry, and a detour
+    // through a JSON value cost several times the decode.
+    match serde_json::from_str::<Stored>(text) {
+        Ok(Stored {
             encoding: Some(encoding),
             ..
         }) => Err(newer(encoding.as_u64())),
+        Ok(stored) => Ok(Summary::from(stored)),
         // Not encoding 1's fields: a newer encoding says so, anything else is damage.
         Err(e) => {
             let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
