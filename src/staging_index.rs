@@ -173,8 +173,7 @@ impl StoreStamp {
 
 #[derive(Debug, Default)]
 pub struct StagingIndex {
-    files: HashMap<String, FileEntry>,
-    productions: Option<Productions>,
+    saved: Saved,
     /// When the index file was written (its own modification time, in nanoseconds).
     written: Option<i128>,
     changed: bool,
@@ -212,8 +211,7 @@ impl StagingIndex {
             .and_then(|json| serde_json::from_str(json).ok())
             .unwrap_or_default();
         StagingIndex {
-            files: saved.files,
-            productions: saved.productions,
+            saved,
             written,
             changed: false,
             header,
@@ -228,7 +226,7 @@ impl StagingIndex {
     /// file system whose times are coarser than the racy window (FAT's two seconds) or taken
     /// from a server's clock cannot pass a commit made after the stamp for no change.
     pub fn productions(&self, stamp: &StoreStamp) -> Option<Vec<Head>> {
-        let productions = self.productions.as_ref()?;
+        let productions = self.saved.productions.as_ref()?;
         let before_written = self
             .written
             .is_some_and(|written| stamp.stat.changed() < written);
@@ -242,22 +240,22 @@ impl StagingIndex {
             stamp,
             heads: heads.to_vec(),
         });
-        if productions != self.productions {
-            self.productions = productions;
+        if productions != self.saved.productions {
+            self.saved.productions = productions;
             self.changed = true;
         }
     }
 
     /// What `file` (a name in `agents/`) holds, when its stat data vouch for it.
     pub fn recall(&self, file: &str, stat: &Stat) -> Option<Recalled> {
-        let entry = self.files.get(file)?;
+        let entry = self.saved.files.get(file)?;
         (entry.stat == *stat && !entry.racy).then(|| recalled(entry))?
     }
 
     /// What `file` holds when its bytes hash to `digest` (its stat data did not vouch): the
     /// entry's stat data are brought up to date.
     pub fn recall_by_digest(&mut self, file: &str, stat: &Stat, digest: &str) -> Option<Recalled> {
-        let entry = self.files.get_mut(file)?;
+        let entry = self.saved.files.get_mut(file)?;
         if entry.digest != digest {
             return None;
         }
@@ -266,7 +264,7 @@ impl StagingIndex {
             (entry.stat, entry.racy) = (*stat, racy);
             self.changed = true;
         }
-        recalled(&self.files[file])
+        recalled(&self.saved.files[file])
     }
 
     /// Remember what `file` held: `stat` must have been taken before its bytes were read, so
@@ -296,26 +294,24 @@ impl StagingIndex {
             }),
             agents,
         };
-        self.files.insert(file.to_owned(), entry);
+        self.saved.files.insert(file.to_owned(), entry);
         self.changed = true;
     }
 
     /// Forget files that are gone from `agents/`.
     pub fn keep_only(&mut self, files: &[&str]) {
-        let before = self.files.len();
-        self.files.retain(|name, _| files.contains(&name.as_str()));
-        self.changed |= self.files.len() != before;
+        let before = self.saved.files.len();
+        self.saved
+            .files
+            .retain(|name, _| files.contains(&name.as_str()));
+        self.changed |= self.saved.files.len() != before;
     }
 
     pub fn save(&self, workspace: &Workspace) {
         if !self.changed {
             return;
         }
-        let saved = SavedRef {
-            files: &self.files,
-            productions: self.productions.as_ref(),
-        };
-        let Ok(json) = serde_json::to_string(&saved) else {
+        let Ok(json) = serde_json::to_string(&self.saved) else {
             return;
         };
         let dir = workspace.root.join(STATE_DIR);
@@ -327,13 +323,6 @@ impl StagingIndex {
             Ok(())
         });
     }
-}
-
-/// [`Saved`], borrowed to be written.
-#[derive(Serialize)]
-struct SavedRef<'a> {
-    files: &'a HashMap<String, FileEntry>,
-    productions: Option<&'a Productions>,
 }
 
 fn recalled(entry: &FileEntry) -> Option<Recalled> {
