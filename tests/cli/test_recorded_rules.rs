@@ -233,6 +233,9 @@ fn edited_recorded_rules_are_found_by_verify(env: TestEnv) {
     env.run(&["show", "helper", "v2"])
         .code(2)
         .stderr_has("recorded rules of helper v2");
+    env.run(&["blame", "helper", "v2"])
+        .code(2)
+        .stderr_has("recorded rules of helper v2");
     let run = env.run(&["verify"]);
     run.code(1).stdout_has("recorded rules");
 
